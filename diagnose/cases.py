@@ -1,0 +1,123 @@
+"""Knowledge tests: every rule's inline examples and the scenarios in tests/scenarios.
+
+A rule example is a seller's facts under ``examples.fires`` (the rule must fire),
+``examples.silent`` (it must not) or ``examples.todo`` (a known gap: reported, not failed).
+A scenario file holds ``facts`` and ``expect``: causes that must be in the top three
+(``top3``), optionally the one ranked first (``first``), remedy ids that must appear among the
+top three causes' remedies (``remedies``), and causes that must not be reported (``absent``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional
+
+from .api import Diagnoser
+from .errors import DiagnoseError
+from .knowledge import Rule
+from .yamlsafe import load_yaml, mark_of
+
+SCENARIO_KEYS = {"guidance", "title", "facts", "expect", "description"}
+EXPECT_KEYS = {"top3", "first", "remedies", "absent"}
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    """The outcome of one example or scenario."""
+
+    name: str  # e.g. "rule cancel.chronic_stockout fires[0]" or "scenario g10-…"
+    status: str  # "pass" | "fail" | "todo" | "todo-fixed"
+    detail: str
+    where: str  # path:line
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "fail"
+
+
+def _facts_of(rule: Rule, case: Dict[str, Any]) -> Dict[str, Any]:
+    facts = dict(case)
+    if "platform" not in facts:
+        facts["platform"] = rule.platforms[0] if rule.platforms else "amazon"
+    return facts
+
+
+def run_rule_examples(diagnoser: Diagnoser, rule_ids: Optional[List[str]] = None) -> Iterator[CaseResult]:
+    """Check every rule's fires / silent / todo examples against full inference runs."""
+    for rule in diagnoser.kb.rules.values():
+        if rule_ids and rule.id not in rule_ids:
+            continue
+        for kind in ("fires", "silent", "todo"):
+            cases = rule.examples.get(kind, ())
+            for index, case in enumerate(cases):
+                line = mark_of(cases, index)[0] if hasattr(cases, "item_marks") else None
+                where = f"{rule.where.path}:{line or rule.where.line}"
+                name = f"rule {rule.id} {kind}[{index}]"
+                try:
+                    fired_rules = diagnoser.run_facts(_facts_of(rule, case), where)
+                except DiagnoseError as exc:
+                    yield CaseResult(name, "fail", f"the example itself is invalid: {exc}", where)
+                    continue
+                fired = rule.id in fired_rules
+                if kind == "fires":
+                    yield CaseResult(name, "pass" if fired else "fail",
+                                     "" if fired else "expected the rule to fire; it did not", where)
+                elif kind == "silent":
+                    yield CaseResult(name, "fail" if fired else "pass",
+                                     "expected the rule to stay silent; it fired" if fired else "", where)
+                else:
+                    yield CaseResult(name, "todo-fixed" if fired else "todo",
+                                     "now fires: move it to 'fires'" if fired else "known gap", where)
+
+
+def scenario_files(folder: Path) -> List[Path]:
+    return sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+
+
+def run_scenario(diagnoser: Diagnoser, path: Path) -> CaseResult:
+    """Check one scenario file: its expected top causes and remedies."""
+    name = f"scenario {path.stem}"
+    try:
+        document = load_yaml(str(path))
+        problems = _scenario_shape(document)
+        if problems:
+            return CaseResult(name, "fail", "; ".join(problems), f"{path}:1")
+        diagnosis = diagnoser.run(document["facts"], str(path))
+    except DiagnoseError as exc:
+        return CaseResult(name, "fail", str(exc), str(path))
+    expect = document["expect"]
+    where = f"{path}:{mark_of(document, 'expect')[0]}"
+    top = [c.id for c in diagnosis.causes[:3]]
+    failures = []
+    for cause in expect.get("top3", []):
+        if cause not in top:
+            failures.append(f"expected '{cause}' in the top 3")
+    first = expect.get("first")
+    if first and (not top or top[0] != first):
+        failures.append(f"expected '{first}' first")
+    remedies = {r.id for c in diagnosis.causes[:3] for r in c.remedies}
+    for remedy in expect.get("remedies", []):
+        if remedy not in remedies:
+            failures.append(f"expected remedy '{remedy}' among the top causes' remedies")
+    reported = {c.id for c in diagnosis.causes}
+    for cause in expect.get("absent", []):
+        if cause in reported:
+            failures.append(f"expected '{cause}' not to be reported")
+    if failures:
+        shown = ", ".join(f"{c.id} ({c.certainty:.2f})" for c in diagnosis.causes[:3]) or "none"
+        return CaseResult(name, "fail", "; ".join(failures) + f"; actual top 3: {shown}", where)
+    return CaseResult(name, "pass", "", where)
+
+
+def _scenario_shape(document: Any) -> List[str]:
+    if not isinstance(document, dict):
+        return ["a scenario must be a mapping with 'facts' and 'expect'"]
+    problems = [f"unknown key '{k}'" for k in document if k not in SCENARIO_KEYS]
+    if not isinstance(document.get("facts"), dict):
+        problems.append("'facts' must be a mapping")
+    expect = document.get("expect")
+    if not isinstance(expect, dict) or not expect:
+        problems.append("'expect' must be a mapping")
+    else:
+        problems += [f"unknown expectation '{k}'" for k in expect if k not in EXPECT_KEYS]
+    return problems

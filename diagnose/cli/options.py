@@ -1,0 +1,15 @@
+"""Options shared by several commands, defined once."""
+from __future__ import annotations
+
+import click
+
+kb_option = click.option(
+    "--kb", "kb_root", type=click.Path(file_okay=False), envvar="DIAGNOSE_KB", default=None,
+    help="Knowledge-base folder holding knowledge/ and rules/ (default: the shipped one; env DIAGNOSE_KB).")
+lang_option = click.option(
+    "--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True, help="Language of the output.")
+
+
+def output_format_option(*choices: str, default: str):
+    return click.option("--format", "output_format", type=click.Choice(list(choices)), default=default,
+                        show_default=True, help="Output format.")

@@ -1,0 +1,49 @@
+"""``diagnose run``: diagnose one seller from a facts file and/or --fact options."""
+from __future__ import annotations
+
+import click
+
+from .options import kb_option, lang_option, output_format_option
+
+
+@click.command()
+@click.argument("facts_file", required=False, type=click.Path(dir_okay=True))
+@click.option("--fact", "assignments", multiple=True, metavar="NAME=VALUE",
+              help="A fact on the command line (repeatable); overrides the file.")
+@click.option("--platform", type=click.Choice(["amazon", "ebay", "walmart", "wish"]), default=None,
+              help="The marketplace, if the facts do not say.")
+@output_format_option("table", "json", "markdown", default="table")
+@lang_option
+@click.option("--top", type=click.IntRange(1, 50), default=5, show_default=True, help="How many causes to show.")
+@click.option("--explain", is_flag=True, help="Show the chain facts → symptoms → cause with rule ids and sources.")
+@kb_option
+def run(facts_file, assignments, platform, output_format, lang, top, explain, kb_root):
+    """Diagnose a seller: ranked root causes with remedies.
+
+    FACTS_FILE is a YAML or JSON mapping of fact names to values (see examples/).
+    """
+    from ..api import get_diagnoser
+    from ..errors import InputError
+    from ..facts import load_facts
+    from ..render import to_json, to_markdown, to_table
+
+    if not facts_file and not assignments:
+        raise InputError("give a facts file or at least one --fact NAME=VALUE")
+    diagnoser = get_diagnoser(kb_root)
+    seller = load_facts(facts_file, assignments, diagnoser.kb, {"platform": platform})
+    diagnosis = diagnoser.run(seller)
+    kb = diagnoser.kb
+    if output_format == "json":
+        if top:
+            diagnosis = _trimmed(diagnosis, top)
+        click.echo(to_json(diagnosis, kb, lang), nl=False)
+    elif output_format == "markdown":
+        click.echo(to_markdown(diagnosis, kb, lang, top, explain), nl=False)
+    else:
+        click.echo(to_table(diagnosis, kb, lang, top, explain), nl=False)
+
+
+def _trimmed(diagnosis, top):
+    from dataclasses import replace
+
+    return replace(diagnosis, causes=diagnosis.causes[:top])

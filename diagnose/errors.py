@@ -1,0 +1,72 @@
+"""One exception tree for everything a user can get wrong or the engine can break.
+
+Every error carries a message and, where known, the location (file, line, column, field),
+so the CLI can print one line like ``facts.yaml:3:1: cancel_rate: ...`` and exit cleanly.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a problem sits: a file, an optional 1-based line and column, an optional field."""
+
+    path: str
+    line: Optional[int] = None
+    column: Optional[int] = None
+    field: Optional[str] = None
+
+    def __str__(self) -> str:
+        text = self.path
+        if self.line is not None:
+            text += f":{self.line}"
+            if self.column is not None:
+                text += f":{self.column}"
+        return text
+
+
+class DiagnoseError(Exception):
+    """Root of every error seller-diagnose raises on purpose."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, location: Optional[Location] = None):
+        super().__init__(message)
+        self.message = message
+        self.location = location
+
+    def __str__(self) -> str:
+        if self.location is None:
+            return self.message
+        prefix = str(self.location)
+        if self.location.field:
+            return f"{prefix}: {self.location.field}: {self.message}"
+        return f"{prefix}: {self.message}"
+
+
+class InputError(DiagnoseError):
+    """The seller's facts (a file, a CLI option, an answer, a CSV row) are not acceptable."""
+
+    exit_code = 2
+
+
+class KnowledgeBaseError(DiagnoseError):
+    """The knowledge base cannot be loaded; ``findings`` lists every problem found."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, findings=(), location: Optional[Location] = None):
+        super().__init__(message, location)
+        self.findings = list(findings)
+
+
+class InferenceError(DiagnoseError):
+    """The engine failed while reasoning: never report a partial diagnosis."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, rule_id: Optional[str] = None):
+        super().__init__(message)
+        self.rule_id = rule_id

@@ -1,0 +1,143 @@
+"""Seller facts: read them from a file, ``--fact`` options, answers or a CSV row, and validate
+them against the vocabulary before the engine sees anything.
+
+A facts file is a YAML or JSON mapping of fact id → value. The reserved key ``unknown`` lists
+facts the seller was asked about and could not answer.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+from typing import Any, Dict, Iterable, List, Optional, Tuple
+
+from .errors import InputError, Location
+from .knowledge import KnowledgeBase, suggest
+from .vocabulary import ValueProblem, coerce
+from .yamlsafe import Mapping, YamlError, load_yaml, mark_of
+
+FACTS_FILE_LIMIT = 1_000_000
+UNKNOWN_KEY = "unknown"
+
+
+@dataclass(frozen=True)
+class SellerFacts:
+    """Validated facts: typed values, which of them were computed, and which are unknown."""
+
+    values: Dict[str, Any]
+    computed: Tuple[str, ...] = ()
+    unknown: Tuple[str, ...] = ()
+
+    @property
+    def platform(self) -> Optional[str]:
+        return self.values.get("platform")
+
+
+class FactsError(InputError):
+    """One or more problems in the seller's facts; ``problems`` holds one line each."""
+
+    def __init__(self, problems: List[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def read_facts_file(path: str) -> Mapping:
+    """Parse a facts file into a mapping (with line marks); raise :class:`InputError`."""
+    try:
+        document = load_yaml(path, FACTS_FILE_LIMIT)
+    except YamlError as exc:
+        raise InputError(exc.message, exc.location) from None
+    if document is None:
+        raise InputError("the file is empty: expected a mapping of fact names to values", Location(path, 1))
+    if not isinstance(document, dict):
+        kind = "a list" if isinstance(document, list) else f"a single value ({type(document).__name__})"
+        raise InputError(f"expected a mapping of fact names to values, found {kind}", Location(path, 1))
+    return document
+
+
+def parse_assignments(assignments: Iterable[str]) -> Dict[str, str]:
+    """``["cancel_rate=3.1%", …]`` → ``{"cancel_rate": "3.1%"}``; raise :class:`InputError`."""
+    values: Dict[str, str] = {}
+    for assignment in assignments:
+        name, sep, value = assignment.partition("=")
+        if not sep or not name.strip():
+            raise InputError(f"--fact expects name=value, got {assignment!r}")
+        values[name.strip()] = value.strip()
+    return values
+
+
+def validate_facts(raw: Dict[str, Any], kb: KnowledgeBase, source: str = "<facts>",
+                   today: Optional[_dt.date] = None) -> SellerFacts:
+    """Check every raw value against the vocabulary and compute rates from counts.
+
+    All problems are reported at once, each naming the source, line and field.
+    """
+    problems: List[str] = []
+    values: Dict[str, Any] = {}
+
+    def problem(key, message):
+        line, column = mark_of(raw, key)
+        problems.append(str(InputError(message, Location(source, line, column, field=str(key)))))
+
+    unknown = _unknown_list(raw, kb, problem)
+    for key, value in raw.items():
+        if key == UNKNOWN_KEY:
+            continue
+        fact = kb.facts.get(key) if isinstance(key, str) else None
+        if fact is None:
+            problem(key, f"unknown fact{suggest(key, kb.facts)} (see 'diagnose facts')")
+            continue
+        try:
+            values[key] = coerce(fact, value, today)
+        except ValueProblem as exc:
+            problem(key, str(exc))
+    computed = []
+    for fact in kb.facts.values():
+        if fact.computed_from and fact.id not in values:
+            numerator, denominator = fact.computed_from
+            if numerator in values and denominator in values:
+                if values[denominator] == 0:
+                    if values[numerator]:
+                        problem(numerator, f"{values[numerator]} {numerator} out of 0 {denominator}")
+                    continue
+                if values[numerator] > values[denominator]:
+                    problem(numerator, f"{numerator} ({values[numerator]}) exceeds {denominator} ({values[denominator]})")
+                    continue
+                values[fact.id] = round(values[numerator] / values[denominator], 10)
+                computed.append(fact.id)
+    if "platform" not in values and not any("platform" in p for p in problems):
+        problems.append(str(InputError("the platform is required (amazon, ebay, walmart or wish)",
+                                       Location(source, field="platform"))))
+    if problems:
+        raise FactsError(problems)
+    return SellerFacts(dict(sorted(values.items())), tuple(sorted(computed)), unknown)
+
+
+def _unknown_list(raw: Dict[str, Any], kb: KnowledgeBase, problem) -> Tuple[str, ...]:
+    listed = raw.get(UNKNOWN_KEY, [])
+    if not isinstance(listed, list) or not all(isinstance(name, str) for name in listed):
+        problem(UNKNOWN_KEY, "expected a list of fact names")
+        return ()
+    for name in listed:
+        if name not in kb.facts:
+            problem(UNKNOWN_KEY, f"unknown fact '{name}'{suggest(name, kb.facts)}")
+        elif name in raw:
+            problem(name, "given a value and also listed as unknown")
+    return tuple(sorted(set(listed) & set(kb.facts)))
+
+
+def load_facts(path: Optional[str], assignments: Iterable[str], kb: KnowledgeBase,
+               overrides: Optional[Dict[str, Any]] = None) -> SellerFacts:
+    """Facts from an optional file, then ``--fact`` assignments and option overrides on top."""
+    raw: Dict[str, Any] = read_facts_file(path) if path else Mapping()
+    source = path or "--fact"
+    extra = parse_assignments(assignments)
+    extra.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    if extra:
+        merged = Mapping(raw)
+        if isinstance(raw, Mapping):
+            merged.line, merged.column, merged.key_marks = raw.line, raw.column, dict(raw.key_marks)
+        for key, value in extra.items():
+            merged[key] = value
+            merged.key_marks.pop(key, None)
+        raw = merged
+    return validate_facts(raw, kb, source)

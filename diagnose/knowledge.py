@@ -1,0 +1,692 @@
+"""Load the knowledge base: YAML files → checked, typed objects.
+
+Every file is parsed safely (see :mod:`yamlsafe`), checked against the JSON Schema of its
+kind (``knowledge/schemas``), then cross-referenced. Every problem becomes a
+:class:`Finding` with file, line and column; a knowledge base with any error never reaches
+the engine. A clean load is cached on disk, keyed by the files' content.
+"""
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import os
+import pickle
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+from . import __version__
+from .errors import KnowledgeBaseError
+from .vocabulary import Fact, Text, ValueProblem, coerce
+from .yamlsafe import Mapping, YamlError, load_yaml, mark_of
+
+KNOWLEDGE_FILE_LIMIT = 2_000_000
+CORE_FACTS = ("platform", "fulfilment")
+LIST_KINDS = ("facts", "symptoms", "platforms", "causes", "remedies", "sources", "guidance")
+NUMERIC_OPS = ("above", "at_least", "below", "at_most")
+OPERATORS = ("is", "is_not", "in", "known") + NUMERIC_OPS
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem in the knowledge base, printed as ``path:line:col: [level] message (check)``."""
+
+    path: str
+    line: Optional[int]
+    column: Optional[int]
+    level: str
+    message: str
+    check: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line or 1}:{self.column or 1}: [{self.level}] {self.message} ({self.check})"
+
+    def as_dict(self) -> dict:
+        return {"path": self.path, "line": self.line or 1, "column": self.column or 1,
+                "level": self.level, "message": self.message, "check": self.check}
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where an object was defined, for messages and ``kb show``."""
+
+    path: str
+    line: Optional[int]
+    column: Optional[int]
+
+
+@dataclass(frozen=True)
+class Symptom:
+    id: str
+    title: Text
+    description: Optional[Text]
+    where: Where
+
+
+@dataclass(frozen=True)
+class Threshold:
+    id: str
+    platform: str
+    metric: str
+    symptom: str
+    must_be: str
+    target: float
+    warn_within: Optional[float]
+    window: str
+    scope: str
+    effective: str
+    certainty: float
+    sources: Tuple[str, ...]
+    note: Optional[Text]
+    where: Where
+
+    def is_met(self, value: float) -> bool:
+        """True when ``value`` meets the platform's target."""
+        return {"below": value < self.target, "at_most": value <= self.target,
+                "at_least": value >= self.target, "above": value > self.target}[self.must_be]
+
+    @property
+    def breach_operator(self) -> str:
+        """The rule operator that is true exactly when the target is missed."""
+        return {"below": "at_least", "at_most": "above", "at_least": "below", "above": "at_most"}[self.must_be]
+
+
+@dataclass(frozen=True)
+class Platform:
+    id: str
+    name: Text
+    appeal: Optional[Text]
+    thresholds: Tuple[Threshold, ...]
+    where: Where
+
+
+@dataclass(frozen=True)
+class Remedy:
+    id: str
+    kind: str
+    text: Text
+    letter: Optional[Text]
+    sources: Tuple[str, ...]
+    where: Where
+
+
+@dataclass(frozen=True)
+class Cause:
+    id: str
+    family: str
+    title: Text
+    explanation: Text
+    remedies: Tuple[str, ...]
+    evidence: Tuple[Text, ...]
+    guidance: Tuple[str, ...]
+    sources: Tuple[str, ...]
+    where: Where
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    title: str
+    kind: str
+    url: str
+    file: str
+    author: str
+    date: str
+    where: Where
+
+
+@dataclass(frozen=True)
+class Guidance:
+    id: str
+    text: Text
+    families: Tuple[str, ...]
+    symptoms: Tuple[str, ...]
+    sources: Tuple[str, ...]
+    where: Where
+
+
+@dataclass(frozen=True)
+class Condition:
+    """``fact <op> value``, or the presence of a symptom; ``negated`` for ``not:``."""
+
+    kind: str  # "fact" | "symptom"
+    name: str
+    op: str = "present"
+    value: Any = None
+    negated: bool = False
+
+    def describe(self) -> str:
+        if self.kind == "symptom":
+            text = f"symptom {self.name}"
+        elif self.op == "known":
+            text = f"{self.name} is known"
+        else:
+            shown = list(self.value) if isinstance(self.value, tuple) else self.value
+            text = f"{self.name} {self.op.replace('_', ' ')} {json.dumps(shown, ensure_ascii=False)}"
+        return f"not ({text})" if self.negated else text
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: Text
+    conditions: Tuple[Condition, ...]
+    match: str  # "all" | "any"
+    conclusion: Tuple[str, str]  # ("symptom" | "cause", id)
+    certainty: float
+    platforms: Tuple[str, ...]
+    sources: Tuple[str, ...]
+    guidance: Tuple[str, ...]
+    status: str
+    examples: Dict[str, Tuple[Any, ...]]
+    where: Where
+    generated_from: Optional[str] = None  # threshold id for rules made from platforms.yaml
+
+    def applies_to(self, platform: str) -> bool:
+        return not self.platforms or platform in self.platforms
+
+
+@dataclass
+class KnowledgeBase:
+    """Everything the engine and the renderers know, checked and cross-referenced."""
+
+    root: str
+    version: str
+    facts: Dict[str, Fact]
+    symptoms: Dict[str, Symptom]
+    platforms: Dict[str, Platform]
+    causes: Dict[str, Cause]
+    remedies: Dict[str, Remedy]
+    sources: Dict[str, Source]
+    guidance: Dict[str, Guidance]
+    rules: Dict[str, Rule]
+    files: Tuple[str, ...] = ()
+    warnings: List[Finding] = field(default_factory=list)
+
+    def thresholds(self, platform: str) -> Tuple[Threshold, ...]:
+        return self.platforms[platform].thresholds if platform in self.platforms else ()
+
+    def rules_for(self, platform: str) -> List[Rule]:
+        return [rule for rule in self.rules.values() if rule.applies_to(platform) and rule.status != "deprecated"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Locating the knowledge base
+
+
+def default_root() -> Path:
+    """The knowledge shipped in the wheel, or the checkout this package runs from."""
+    packaged = Path(__file__).resolve().parent / "_kb"
+    if (packaged / "knowledge").is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent
+
+
+def knowledge_files(root: Path) -> Tuple[List[Path], List[Path]]:
+    """The knowledge and rule YAML files under ``root``, in a stable order."""
+    knowledge_dir, rules_dir = root / "knowledge", root / "rules"
+    missing = [str(d) for d in (knowledge_dir, rules_dir) if not d.is_dir()]
+    if missing:
+        raise KnowledgeBaseError(
+            f"{root} is not a knowledge base: missing {' and '.join(missing)} "
+            "(--kb expects a folder holding knowledge/ and rules/)")
+    knowledge = sorted(p for p in knowledge_dir.rglob("*.yaml")
+                       if "schemas" not in p.relative_to(knowledge_dir).parts[:-1])
+    rules = sorted(rules_dir.rglob("*.yaml"))
+    return knowledge, rules
+
+
+def _display(path: Path) -> str:
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return str(path) if relative.startswith("..") else relative
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading
+
+
+def load_knowledge(root: Optional[os.PathLike] = None, use_cache: bool = True) -> KnowledgeBase:
+    """Load, check and return the knowledge base under ``root`` (default: the shipped one).
+
+    Raises :class:`KnowledgeBaseError` carrying every error-level finding.
+    """
+    root_path = Path(root) if root is not None else default_root()
+    knowledge, rules = knowledge_files(root_path)
+    digest = _digest(knowledge + rules)
+    if use_cache and digest in _LOADED:
+        return _LOADED[digest]
+    cached = _read_cache(digest) if use_cache else None
+    if cached is not None:
+        _LOADED[digest] = cached
+        return cached
+    kb, findings = check_knowledge(root_path, knowledge, rules, digest)
+    errors = [f for f in findings if f.level == "error"]
+    if errors:
+        raise KnowledgeBaseError(
+            f"the knowledge base has {len(errors)} error(s); run 'diagnose kb validate' for all findings",
+            findings=errors)
+    if use_cache:
+        _write_cache(digest, kb)
+        _LOADED[digest] = kb
+    return kb
+
+
+_LOADED: Dict[str, KnowledgeBase] = {}  # this process's loads, by content digest
+
+
+def check_knowledge(root: Path, knowledge: List[Path], rules: List[Path],
+                    digest: str = "") -> Tuple[Optional[KnowledgeBase], List[Finding]]:
+    """Parse, schema-check and cross-check every file; return the KB (None if unusable) and findings."""
+    builder = _Builder(root, digest or _digest(knowledge + rules))
+    for path in knowledge:
+        builder.read(path, "knowledge")
+    for path in rules:
+        builder.read(path, "rules")
+    return builder.finish()
+
+
+def _digest(paths: List[Path]) -> str:
+    hasher = hashlib.sha256(__version__.encode())
+    for path in paths:
+        hasher.update(str(path).encode("utf-8", "surrogateescape"))
+        try:
+            hasher.update(path.read_bytes())
+        except OSError:
+            hasher.update(b"<unreadable>")
+    return hasher.hexdigest()
+
+
+def _cache_path(digest: str) -> Path:
+    base = os.environ.get("DIAGNOSE_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "seller-diagnose")
+    return Path(base) / f"kb-{digest[:32]}.pickle"
+
+
+def _read_cache(digest: str) -> Optional[KnowledgeBase]:
+    if os.environ.get("DIAGNOSE_NO_CACHE"):
+        return None
+    try:
+        with open(_cache_path(digest), "rb") as handle:
+            kb = pickle.load(handle)
+    except Exception:  # a missing, stale or damaged cache is simply rebuilt
+        return None
+    return kb if isinstance(kb, KnowledgeBase) and kb.version == digest[:12] else None
+
+
+def _write_cache(digest: str, kb: KnowledgeBase) -> None:
+    if os.environ.get("DIAGNOSE_NO_CACHE"):
+        return
+    path = _cache_path(digest)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".kb-", suffix=".tmp")
+        with os.fdopen(fd, "wb") as handle:
+            pickle.dump(kb, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only home only costs speed
+
+
+_SCHEMAS: Dict[str, Any] = {}
+
+
+def schema_validator(kind: str):
+    """The JSON Schema validator for ``knowledge`` or ``rules`` files (from knowledge/schemas)."""
+    if kind not in _SCHEMAS:
+        import jsonschema  # imported lazily: only needed when the cache misses
+
+        # Always the shipped schemas: they are the program's contract, not editable knowledge.
+        schema_path = default_root() / "knowledge" / "schemas" / f"{kind}.schema.json"
+        schema = json.loads(schema_path.read_text(encoding="utf-8"))
+        _SCHEMAS[kind] = jsonschema.Draft202012Validator(schema)
+    return _SCHEMAS[kind]
+
+
+def suggest(name: str, known) -> str:
+    """A "did you mean" tail for an unknown name, or an empty string."""
+    close = difflib.get_close_matches(str(name), sorted(known), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+class _Builder:
+    """Collects raw items from every file, then builds objects and cross-checks them."""
+
+    def __init__(self, root: Path, digest: str):
+        self.root = root
+        self.digest = digest
+        self.findings: List[Finding] = []
+        self.items: Dict[str, List[Tuple[Mapping, str]]] = {kind: [] for kind in LIST_KINDS + ("rules",)}
+        self.files: List[str] = []
+
+    # -- helpers --------------------------------------------------------------------------------
+    def add(self, path: str, mark: tuple, level: str, message: str, check: str) -> None:
+        line, column = mark if mark else (None, None)
+        self.findings.append(Finding(path, line, column, level, message, check))
+
+    def where(self, item: Mapping, path: str) -> Where:
+        return Where(path, getattr(item, "line", None), getattr(item, "column", None))
+
+    # -- reading --------------------------------------------------------------------------------
+    def read(self, path: Path, kind: str) -> None:
+        shown = _display(path)
+        self.files.append(shown)
+        try:
+            document = load_yaml(str(path), KNOWLEDGE_FILE_LIMIT)
+        except YamlError as exc:
+            loc = exc.location
+            self.add(shown, (loc.line, loc.column) if loc else None, "error",
+                     exc.message if not (loc and loc.field) else f"{loc.field}: {exc.message}", "yaml-syntax")
+            return
+        if document is None:
+            self.add(shown, (1, 1), "error", "the file is empty", "schema")
+            return
+        errors = sorted(schema_validator(kind).iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
+        if errors:
+            for error in errors:
+                self._schema_finding(shown, document, error)
+            return
+        lists = ("rules",) if kind == "rules" else LIST_KINDS
+        for list_kind in lists:
+            for item in document.get(list_kind, ()):
+                self.items[list_kind].append((item, shown))
+
+    def _schema_finding(self, path: str, document: Any, error) -> None:
+        error = _most_specific(error)
+        container, key = document, None
+        trail = list(error.absolute_path)
+        for step in trail[:-1]:
+            container = container[step]
+        if trail:
+            key = trail[-1]
+        mark = mark_of(container, key) if key is not None else (getattr(document, "line", 1), 1)
+        field_path = ".".join(str(step) for step in trail) or "(top level)"
+        self.add(path, mark, "error", f"{field_path}: {_schema_message(error)}", "schema")
+
+    # -- building -------------------------------------------------------------------------------
+    def finish(self) -> Tuple[Optional[KnowledgeBase], List[Finding]]:
+        had_errors = any(f.level == "error" for f in self.findings)
+        facts = self._unique("facts", self._fact)
+        sources = self._unique("sources", self._source)
+        symptoms = self._unique("symptoms", self._symptom)
+        remedies = self._unique("remedies", self._remedy)
+        causes = self._unique("causes", self._cause)
+        guidance = self._unique("guidance", self._guidance)
+        self.facts, self.sources, self.symptoms = facts, sources, symptoms
+        self.remedies, self.causes = remedies, causes
+        platforms = self._unique("platforms", self._platform)
+        self.platforms = platforms
+        rules: Dict[str, Rule] = {}
+        for platform in platforms.values():
+            for threshold in platform.thresholds:
+                rule = self._threshold_rule(platform, threshold)
+                if rule is not None:
+                    self._put(rules, rule.id, rule, threshold.where, "rule")
+        for item, path in self.items["rules"]:
+            rule = self._rule(item, path)
+            if rule is not None:
+                self._put(rules, rule.id, rule, rule.where, "rule")
+        self._cross_check(facts, sources, symptoms, remedies, causes, guidance, platforms, rules)
+        if had_errors or any(f.level == "error" for f in self.findings):
+            return None, self.findings
+        kb = KnowledgeBase(
+            root=str(self.root), version=self.digest[:12], facts=facts, symptoms=symptoms,
+            platforms=platforms, causes=causes, remedies=remedies, sources=sources, guidance=guidance,
+            rules=dict(sorted(rules.items())), files=tuple(self.files),
+            warnings=[f for f in self.findings if f.level != "error"])
+        return kb, self.findings
+
+    def _put(self, table: dict, key: str, value, where: Where, what: str) -> None:
+        if key in table:
+            first = table[key].where
+            self.add(where.path, (where.line, where.column), "error",
+                     f"duplicate {what} id '{key}' (first defined at {first.path}:{first.line})", "duplicate-id")
+        else:
+            table[key] = value
+
+    def _unique(self, kind: str, build) -> dict:
+        table: dict = {}
+        for item, path in self.items[kind]:
+            obj = build(item, path)
+            if obj is not None:
+                self._put(table, obj.id, obj, obj.where, kind.rstrip("s") if kind != "guidance" else "guidance")
+        return table
+
+    def _fact(self, item: Mapping, path: str) -> Fact:
+        computed = item.get("computed_from")
+        choices = tuple((c["value"], dict(c["label"])) for c in item.get("choices", ()))
+        minimum, maximum = item.get("min"), item.get("max")
+        if minimum is not None and maximum is not None and minimum > maximum:
+            self.add(path, item.mark_of("min"), "error", f"fact '{item['id']}': min is above max", "range")
+        return Fact(
+            id=item["id"], type=item["type"], question=dict(item["question"]), help=dict(item["help"]),
+            unit=item.get("unit", "%" if item["type"] == "rate" else ""), minimum=minimum, maximum=maximum,
+            window=item.get("window", ""), choices=choices,
+            computed_from=(computed["numerator"], computed["denominator"]) if computed else None,
+            priority=item.get("priority", 0), example=item.get("example"),
+            where=self.where(item, path))
+
+    def _source(self, item: Mapping, path: str) -> Source:
+        return Source(item["id"], item["title"], item["kind"], item.get("url", ""), item.get("file", ""),
+                      item.get("author", ""), str(item.get("date", "")), self.where(item, path))
+
+    def _symptom(self, item: Mapping, path: str) -> Symptom:
+        description = item.get("description")
+        return Symptom(item["id"], dict(item["title"]), dict(description) if description else None,
+                       self.where(item, path))
+
+    def _remedy(self, item: Mapping, path: str) -> Remedy:
+        letter = item.get("letter")
+        return Remedy(item["id"], item["kind"], dict(item["text"]), dict(letter) if letter else None,
+                      tuple(item["sources"]), self.where(item, path))
+
+    def _cause(self, item: Mapping, path: str) -> Cause:
+        return Cause(item["id"], item["family"], dict(item["title"]), dict(item["explanation"]),
+                     tuple(item["remedies"]), tuple(dict(e) for e in item.get("evidence", ())),
+                     tuple(item.get("guidance", ())), tuple(item["sources"]), self.where(item, path))
+
+    def _guidance(self, item: Mapping, path: str) -> Guidance:
+        return Guidance(item["id"], dict(item["text"]), tuple(item.get("families", ())),
+                        tuple(item.get("symptoms", ())), tuple(item["sources"]), self.where(item, path))
+
+    def _platform(self, item: Mapping, path: str) -> Platform:
+        thresholds = []
+        for raw in item["thresholds"]:
+            where = self.where(raw, path)
+            fact = self.facts.get(raw["metric"])
+            if fact is None:
+                self.add(path, raw.mark_of("metric"), "error",
+                         f"threshold '{raw['id']}': unknown fact '{raw['metric']}'{suggest(raw['metric'], self.facts)}",
+                         "unknown-fact")
+                continue
+            if fact.type not in ("rate", "number", "count"):
+                self.add(path, raw.mark_of("metric"), "error",
+                         f"threshold '{raw['id']}': fact '{fact.id}' is a {fact.type}, not a number", "type-mismatch")
+                continue
+            values = {}
+            for key in ("target", "warn_within"):
+                if key in raw:
+                    try:
+                        values[key] = coerce(fact, raw[key])
+                    except ValueProblem as exc:
+                        self.add(path, raw.mark_of(key), "error", f"threshold '{raw['id']}': {key}: {exc}",
+                                 "type-mismatch")
+            if "target" not in values:
+                continue
+            thresholds.append(Threshold(
+                id=raw["id"], platform=item["id"], metric=fact.id, symptom=raw["symptom"], must_be=raw["must_be"],
+                target=values["target"], warn_within=values.get("warn_within"), window=raw["window"],
+                scope=raw.get("scope", "all_orders"), effective=str(raw.get("effective", "")),
+                certainty=raw.get("certainty", 1.0), sources=tuple(raw["sources"]),
+                note=dict(raw["note"]) if "note" in raw else None, where=where))
+        appeal = item.get("appeal")
+        return Platform(item["id"], dict(item["name"]), dict(appeal) if appeal else None, tuple(thresholds),
+                        self.where(item, path))
+
+    def _threshold_rule(self, platform: Platform, threshold: Threshold) -> Optional[Rule]:
+        conditions = [Condition("fact", "platform", "is", platform.id),
+                      Condition("fact", threshold.metric, threshold.breach_operator, threshold.target)]
+        if threshold.scope == "seller_fulfilled":
+            conditions.append(Condition("fact", "fulfilment", "is", "platform", negated=True))
+        title = {"en": f"{platform.name['en']}: {threshold.metric} misses the target ({threshold.must_be.replace('_', ' ')} {threshold.target:g})",
+                 "zh": f"{platform.name['zh']}：{threshold.metric} 未达标（须{ {'below': '低于', 'at_most': '不高于', 'at_least': '不低于', 'above': '高于'}[threshold.must_be]} {threshold.target:g}）"}
+        return Rule(
+            id=f"threshold.{threshold.id}", title=title, conditions=tuple(conditions), match="all",
+            conclusion=("symptom", threshold.symptom), certainty=threshold.certainty,
+            platforms=(platform.id,), sources=threshold.sources, guidance=(), status="stable",
+            examples=_threshold_examples(platform.id, threshold, self.facts.get(threshold.metric)),
+            where=threshold.where, generated_from=threshold.id)
+
+    def _rule(self, item: Mapping, path: str) -> Optional[Rule]:
+        match = "all" if "when" in item else "any"
+        raw_conditions = item["when" if match == "all" else "when_any"]
+        conditions = []
+        for index, raw in enumerate(raw_conditions):
+            mark = mark_of(raw_conditions, index)
+            condition = self._condition(raw, item["id"], path, mark)
+            if condition is not None:
+                conditions.append(condition)
+        if len(conditions) != len(raw_conditions):
+            return None
+        if not any(not c.negated for c in conditions):
+            self.add(path, item.mark_of("when" if match == "all" else "when_any"), "error",
+                     f"rule '{item['id']}' needs at least one condition that is not negated", "no-positive-condition")
+            return None
+        kind, target = next(iter(item["then"].items()))
+        certainty = item.get("certainty", 1.0)
+        examples = {key: tuple(item["examples"].get(key, ())) for key in ("fires", "silent", "todo")}
+        return Rule(
+            id=item["id"], title=dict(item["title"]), conditions=tuple(conditions), match=match,
+            conclusion=(kind, target), certainty=float(certainty), platforms=tuple(item.get("platforms", ())),
+            sources=tuple(item["sources"]), guidance=tuple(item.get("guidance", ())),
+            status=item.get("status", "stable"), examples=examples, where=self.where(item, path))
+
+    def _condition(self, raw: Mapping, rule_id: str, path: str, mark) -> Optional[Condition]:
+        negated = "not" in raw
+        if negated:
+            raw = raw["not"]
+        if "symptom" in raw:
+            return Condition("symptom", raw["symptom"], negated=negated)
+        name = raw["fact"]
+        op = next(key for key in raw if key != "fact")
+        fact = self.facts.get(name)
+        if fact is None:
+            self.add(path, raw.mark_of("fact"), "error",
+                     f"rule '{rule_id}': unknown fact '{name}'{suggest(name, self.facts)}", "unknown-fact")
+            return None
+        value = raw[op]
+        problem = _operator_problem(fact, op)
+        if problem:
+            self.add(path, raw.mark_of(op), "error", f"rule '{rule_id}': {problem}", "type-mismatch")
+            return None
+        try:
+            if op == "in":
+                value = tuple(coerce(fact, v) for v in value)
+            elif op != "known":
+                value = coerce(fact, value)
+        except ValueProblem as exc:
+            self.add(path, raw.mark_of(op), "error", f"rule '{rule_id}': {name} {op}: {exc}", "type-mismatch")
+            return None
+        return Condition("fact", name, op, None if op == "known" else value, negated)
+
+    # -- cross-references -----------------------------------------------------------------------
+    def _ref(self, where: Where, owner: str, what: str, name: str, table: dict, check: str) -> None:
+        if name not in table:
+            self.add(where.path, (where.line, where.column), "error",
+                     f"{owner}: unknown {what} '{name}'{suggest(name, table)}", check)
+
+    def _cross_check(self, facts, sources, symptoms, remedies, causes, guidance, platforms, rules) -> None:
+        for core in CORE_FACTS:
+            if core not in facts and self.items["facts"]:
+                self.add(_display(self.root / "knowledge"), (1, 1), "error",
+                         f"the vocabulary must define the fact '{core}'", "missing-core-fact")
+        if "platform" in facts and set(facts["platform"].choice_values) != set(platforms):
+            where = facts["platform"].where
+            self.add(where.path, (where.line, where.column), "error",
+                     "the 'platform' fact's choices must be exactly the platforms defined "
+                     f"({', '.join(sorted(platforms))})", "platform-choices")
+        for fact in facts.values():
+            if fact.computed_from:
+                for part in fact.computed_from:
+                    self._ref(fact.where, f"fact '{fact.id}' computed_from", "fact", part, facts, "unknown-fact")
+        for source_owner in list(remedies.values()) + list(causes.values()) + list(guidance.values()):
+            for source in source_owner.sources:
+                self._ref(source_owner.where, f"'{source_owner.id}'", "source", source, sources, "unknown-source")
+        for cause in causes.values():
+            for remedy in cause.remedies:
+                self._ref(cause.where, f"cause '{cause.id}'", "remedy", remedy, remedies, "unknown-remedy")
+        for item in guidance.values():
+            for symptom in item.symptoms:
+                self._ref(item.where, f"guidance '{item.id}'", "symptom", symptom, symptoms, "unknown-symptom")
+        for platform in platforms.values():
+            for threshold in platform.thresholds:
+                owner = f"threshold '{threshold.id}'"
+                self._ref(threshold.where, owner, "symptom", threshold.symptom, symptoms, "unknown-symptom")
+                for source in threshold.sources:
+                    self._ref(threshold.where, owner, "source", source, sources, "unknown-source")
+        for rule in rules.values():
+            if rule.generated_from:
+                continue
+            owner = f"rule '{rule.id}'"
+            kind, target = rule.conclusion
+            self._ref(rule.where, owner, kind, target, symptoms if kind == "symptom" else causes,
+                      f"unknown-{kind}")
+            for condition in rule.conditions:
+                if condition.kind == "symptom":
+                    self._ref(rule.where, owner, "symptom", condition.name, symptoms, "unknown-symptom")
+            for platform in rule.platforms:
+                self._ref(rule.where, owner, "platform", platform, platforms, "unknown-platform")
+            for source in rule.sources:
+                self._ref(rule.where, owner, "source", source, sources, "unknown-source")
+
+
+def _operator_problem(fact: Fact, op: str) -> str:
+    if op in NUMERIC_OPS and fact.type not in ("number", "rate", "count"):
+        return f"'{op}' compares numbers, but fact '{fact.id}' is a {fact.type}"
+    if op == "in" and fact.type not in ("choice", "number", "count"):
+        return f"'in' lists choices, but fact '{fact.id}' is a {fact.type}"
+    if op in ("is", "is_not") and fact.type in ("text", "date", "rate"):
+        return f"'{op}' cannot test a {fact.type} fact ('{fact.id}'); use known or a comparison"
+    return ""
+
+
+def _threshold_examples(platform: str, threshold: Threshold, fact: Optional[Fact]) -> Dict[str, tuple]:
+    """Boundary cases for a threshold rule: on the target line (or just past it) and just inside."""
+    step = 0.001 if fact is not None and fact.type == "rate" else 1
+    target = threshold.target
+    breach = {"below": target, "at_most": target + step, "at_least": target - step, "above": target}[threshold.must_be]
+    inside = {"below": target - step, "at_most": target, "at_least": target, "above": target + step}[threshold.must_be]
+    base = {"platform": platform}
+    if threshold.scope == "seller_fulfilled":
+        base["fulfilment"] = "seller"
+
+    def case(value):
+        value = round(value, 6)
+        return dict(base, **{threshold.metric: int(value) if step == 1 else value})
+
+    silent = [case(inside)]
+    if threshold.scope == "seller_fulfilled":
+        silent.append(dict(case(breach), fulfilment="platform"))
+    return {"fires": (case(breach),), "silent": tuple(silent), "todo": ()}
+
+
+def _most_specific(error):
+    """For oneOf/anyOf failures, the sub-error that went deepest into the document."""
+    while error.context:
+        error = max(error.context, key=lambda e: (len(e.absolute_path), -len(e.schema_path)))
+    return error
+
+
+def _schema_message(error) -> str:
+    if error.validator == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        allowed = sorted(error.schema.get("properties", {}))
+        name = extra[0] if extra else "?"
+        return f"unknown field '{name}'{suggest(name, allowed)}"
+    if error.validator == "required":
+        return error.message.replace(" is a required property", " is required")
+    return error.message

@@ -1,0 +1,256 @@
+"""From rule firings to a ranked diagnosis, with certainty factors in the MYCIN tradition.
+
+* A fact the seller gave is certain (1.0). A rule's conclusion gets
+  ``rule certainty × the smallest certainty among the symptoms it used``.
+* Several rules concluding the same thing combine pairwise:
+  both positive ``a + b(1 − a)``; both negative ``a + b(1 + a)``;
+  mixed ``(a + b) / (1 − min(|a|, |b|))``.
+* Causes at or above :data:`MIN_CERTAINTY` are reported, ordered by certainty, then by
+  family (policy first: it needs documents), then by id — deterministic.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import reduce
+from typing import Any, Dict, List, Optional, Tuple
+
+from .engine import Firing
+from .facts import SellerFacts
+from .knowledge import KnowledgeBase, Threshold
+from .vocabulary import Text
+
+MIN_CERTAINTY = 0.2
+FAMILY_ORDER = {"policy": 0, "performance": 1}
+
+
+def combine(a: float, b: float) -> float:
+    """MYCIN's parallel combination of two certainty factors in [-1, 1]."""
+    if a >= 0 and b >= 0:
+        return a + b * (1 - a)
+    if a < 0 and b < 0:
+        return a + b * (1 + a)
+    return (a + b) / (1 - min(abs(a), abs(b)))
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One rule's contribution: the rule, its certainty here, and what satisfied it."""
+
+    rule: str
+    rule_title: Text
+    certainty: float
+    facts: Tuple[Tuple[str, Any], ...]
+    symptoms: Tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RemedyAdvice:
+    id: str
+    kind: str
+    text: Text
+    letter: Optional[Text]
+    sources: Tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RankedCause:
+    id: str
+    rank: int
+    certainty: float
+    family: str
+    title: Text
+    explanation: Text
+    remedies: Tuple[RemedyAdvice, ...]
+    evidence_needed: Tuple[Text, ...]
+    because: Tuple[Evidence, ...]
+    guidance: Tuple[str, ...]
+    sources: Tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DerivedSymptom:
+    id: str
+    title: Text
+    certainty: float
+    because: Tuple[Evidence, ...]
+
+
+@dataclass(frozen=True)
+class MetricStatus:
+    """A metric the seller gave, judged against the platform's threshold."""
+
+    fact: str
+    value: float
+    threshold: str
+    must_be: str
+    target: float
+    window: str
+    status: str  # "missed" | "at_risk" | "met" | "not_applicable"
+    margin: float
+    sources: Tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    text: Text
+    sources: Tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """Everything one diagnosis concluded; self-contained and picklable."""
+
+    platform: str
+    causes: Tuple[RankedCause, ...]
+    ruled_out: Tuple[Tuple[str, float], ...]
+    symptoms: Tuple[DerivedSymptom, ...]
+    metrics: Tuple[MetricStatus, ...]
+    next_steps: Tuple[Step, ...]
+    facts: Dict[str, Any]
+    computed: Tuple[str, ...]
+    unknown: Tuple[str, ...]
+    knowledge_version: str
+    sources: Dict[str, Dict[str, str]] = field(default_factory=dict)
+
+    def top(self, n: int) -> Tuple[RankedCause, ...]:
+        return self.causes[:n]
+
+
+def rank(kb: KnowledgeBase, seller: SellerFacts, firings: List[Firing]) -> Diagnosis:
+    """Turn the engine's firings into a ranked, explained :class:`Diagnosis`."""
+    by_conclusion: Dict[Tuple[str, str], List[Firing]] = {}
+    for firing in _dedupe(firings):
+        by_conclusion.setdefault(kb.rules[firing.rule].conclusion, []).append(firing)
+
+    symptom_cf: Dict[str, float] = {}
+
+    def certainty_of_symptom(symptom: str, visiting=()) -> float:
+        if symptom in symptom_cf:
+            return symptom_cf[symptom]
+        if symptom in visiting:  # a derivation cycle cannot raise its own certainty
+            return 0.0
+        evidence = [_evidence(kb, f, lambda s: certainty_of_symptom(s, visiting + (symptom,)))
+                    for f in by_conclusion.get(("symptom", symptom), [])]
+        symptom_cf[symptom] = reduce(combine, (e.certainty for e in evidence), 0.0) if evidence else 0.0
+        return symptom_cf[symptom]
+
+    symptoms = []
+    for (kind, symptom_id), group in sorted(by_conclusion.items()):
+        if kind != "symptom":
+            continue
+        evidence = tuple(sorted((_evidence(kb, f, certainty_of_symptom) for f in group), key=lambda e: e.rule))
+        symptoms.append(DerivedSymptom(symptom_id, kb.symptoms[symptom_id].title,
+                                       _round(certainty_of_symptom(symptom_id)), evidence))
+
+    scored = []
+    for (kind, cause_id), group in by_conclusion.items():
+        if kind != "cause":
+            continue
+        evidence = tuple(sorted((_evidence(kb, f, certainty_of_symptom) for f in group), key=lambda e: e.rule))
+        scored.append((cause_id, _round(reduce(combine, (e.certainty for e in evidence), 0.0)), evidence))
+    scored.sort(key=lambda item: (-item[1], FAMILY_ORDER[kb.causes[item[0]].family], item[0]))
+
+    causes, ruled_out = [], []
+    for cause_id, certainty, evidence in scored:
+        if certainty >= MIN_CERTAINTY:
+            causes.append(_ranked(kb, cause_id, len(causes) + 1, certainty, evidence))
+        else:
+            ruled_out.append((cause_id, certainty))
+
+    used_sources = sorted({s for c in causes for s in c.sources + tuple(x for r in c.remedies for x in r.sources)}
+                          | {s for e in symptoms for b in e.because for s in kb.rules[b.rule].sources})
+    return Diagnosis(
+        platform=seller.platform,
+        causes=tuple(causes),
+        ruled_out=tuple(sorted(ruled_out)),
+        symptoms=tuple(symptoms),
+        metrics=metric_statuses(kb, seller),
+        next_steps=_next_steps(kb, causes, symptoms),
+        facts=dict(seller.values),
+        computed=seller.computed,
+        unknown=seller.unknown,
+        knowledge_version=kb.version,
+        sources={s: _source_info(kb, s) for s in used_sources},
+    )
+
+
+def metric_statuses(kb: KnowledgeBase, seller: SellerFacts) -> Tuple[MetricStatus, ...]:
+    """Each given metric against its threshold, with the early-warning 'at_risk' band."""
+    statuses = []
+    platform_fulfils = seller.values.get("fulfilment") == "platform"
+    for threshold in kb.thresholds(seller.platform):
+        value = seller.values.get(threshold.metric)
+        if value is None:
+            continue
+        statuses.append(_status(threshold, value, platform_fulfils))
+    return tuple(statuses)
+
+
+def _status(threshold: Threshold, value: float, platform_fulfils: bool) -> MetricStatus:
+    margin = abs(value - threshold.target)
+    if threshold.scope == "seller_fulfilled" and platform_fulfils:
+        status = "not_applicable"
+    elif not threshold.is_met(value):
+        status = "missed"
+    elif threshold.warn_within is not None and margin <= threshold.warn_within:
+        status = "at_risk"
+    else:
+        status = "met"
+    return MetricStatus(threshold.metric, value, threshold.id, threshold.must_be, threshold.target,
+                        threshold.window, status, _round(margin, 6), threshold.sources)
+
+
+def _dedupe(firings: List[Firing]) -> List[Firing]:
+    """A rule counts once per diagnosis (``when_any`` rules may fire once per alternative)."""
+    merged: Dict[str, Firing] = {}
+    for firing in firings:
+        if firing.rule in merged:
+            old = merged[firing.rule]
+            firing = Firing(firing.rule, tuple(sorted(set(old.facts) | set(firing.facts), key=repr)),
+                            tuple(sorted(set(old.symptoms) | set(firing.symptoms))))
+        merged[firing.rule] = firing
+    return [merged[rule] for rule in sorted(merged)]
+
+
+def _evidence(kb: KnowledgeBase, firing: Firing, symptom_certainty) -> Evidence:
+    rule = kb.rules[firing.rule]
+    premise = min((symptom_certainty(s) for s in firing.symptoms), default=1.0)
+    return Evidence(firing.rule, rule.title, _round(rule.certainty * premise), firing.facts, firing.symptoms)
+
+
+def _ranked(kb: KnowledgeBase, cause_id: str, rank_: int, certainty: float, evidence) -> RankedCause:
+    cause = kb.causes[cause_id]
+    remedies = [kb.remedies[r] for r in cause.remedies]
+    remedies.sort(key=lambda r: 0 if r.kind == "immediate" else 1)  # stable: keeps the cause's order
+    advice = tuple(RemedyAdvice(r.id, r.kind, r.text, r.letter, r.sources) for r in remedies)
+    return RankedCause(cause_id, rank_, certainty, cause.family, cause.title, cause.explanation, advice,
+                       cause.evidence, evidence, cause.guidance, cause.sources)
+
+
+def _next_steps(kb: KnowledgeBase, causes, symptoms) -> Tuple[Step, ...]:
+    families = {c.family for c in causes}
+    present = {s.id for s in symptoms}
+    steps = []
+    for item in sorted(kb.guidance.values(), key=lambda g: g.id):
+        wanted_family = not item.families or families & set(item.families)
+        wanted_symptom = not item.symptoms or present & set(item.symptoms)
+        if wanted_family and wanted_symptom:
+            steps.append(Step(item.id, item.text, item.sources))
+    return tuple(steps)
+
+
+def _source_info(kb: KnowledgeBase, source_id: str) -> Dict[str, str]:
+    source = kb.sources[source_id]
+    info = {"title": source.title, "kind": source.kind}
+    if source.url:
+        info["url"] = source.url
+    if source.file:
+        info["file"] = source.file
+    if source.date:
+        info["date"] = source.date
+    return info
+
+
+def _round(value: float, digits: int = 3) -> float:
+    return round(value + 0.0, digits)

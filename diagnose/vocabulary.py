@@ -1,0 +1,200 @@
+"""The facts vocabulary: what one can know about a seller, and how a raw value becomes a typed one.
+
+The same coercion serves seller facts files, ``--fact`` options, interview answers, CSV cells
+and the values written in rules, so ``3.1%`` means the same thing everywhere.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any, Dict, Optional, Tuple
+
+Text = Dict[str, str]  # {"en": ..., "zh": ...}
+
+TYPES = ("number", "rate", "count", "bool", "choice", "text", "date")
+_TRUE = {"yes", "y", "true", "1", "on", "是", "是的", "对", "有"}
+_FALSE = {"no", "n", "false", "0", "off", "否", "不是", "不", "没有", "无"}
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+MAX_TEXT = 2000
+
+
+def say(text: Optional[Text], lang: str) -> str:
+    """The text in ``lang``, falling back to English."""
+    if not text:
+        return ""
+    return text.get(lang) or text.get("en", "")
+
+
+class ValueProblem(ValueError):
+    """A raw value does not fit its fact; the message says why and what would fit."""
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One observable in the vocabulary."""
+
+    id: str
+    type: str
+    question: Text
+    help: Text
+    unit: str = ""
+    minimum: Optional[float] = None
+    maximum: Optional[float] = None
+    window: str = ""
+    choices: Tuple[Tuple[str, Text], ...] = ()
+    computed_from: Optional[Tuple[str, str]] = None
+    priority: int = 0
+    example: Any = None
+    where: Any = field(default=None, compare=False)
+
+    @property
+    def choice_values(self) -> Tuple[str, ...]:
+        return tuple(value for value, _ in self.choices)
+
+    def choice_label(self, value: str, lang: str) -> str:
+        for choice, label in self.choices:
+            if choice == value:
+                return say(label, lang)
+        return str(value)
+
+    def describe_range(self) -> str:
+        """A short human description of what values are accepted."""
+        if self.type == "rate":
+            return "0%–100% (e.g. 3.1% or 0.031)"
+        if self.type == "bool":
+            return "yes/no"
+        if self.type == "choice":
+            return ", ".join(self.choice_values)
+        if self.type == "date":
+            return "YYYY-MM-DD"
+        if self.type == "text":
+            return "text"
+        low = "" if self.minimum is None else _plain(self.minimum)
+        high = "" if self.maximum is None else _plain(self.maximum)
+        if low or high:
+            return f"{low}–{high}" if high else f"≥ {low}"
+        return "a number"
+
+
+def _plain(number: float) -> str:
+    return str(int(number)) if float(number).is_integer() else str(number)
+
+
+def _to_number(raw: Any) -> float:
+    if isinstance(raw, bool):
+        raise ValueProblem(f"expected a number, got a yes/no value ({str(raw).lower()})")
+    if isinstance(raw, (int, float)):
+        number = float(raw)
+    elif isinstance(raw, str) and _NUMBER.match(raw.strip().replace(",", "").replace("_", "")):
+        number = float(raw.strip().replace(",", "").replace("_", ""))
+    else:
+        raise ValueProblem(f"expected a number, got {_show(raw)}")
+    if math.isnan(number) or math.isinf(number):
+        raise ValueProblem(f"expected a finite number, got {_show(raw)}")
+    return number
+
+
+def _show(raw: Any) -> str:
+    text = repr(raw) if isinstance(raw, str) else str(raw)
+    if isinstance(raw, (dict, list)):
+        text = "a list" if isinstance(raw, list) else "a mapping"
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def coerce(fact: Fact, raw: Any, today: Optional[_dt.date] = None) -> Any:
+    """Turn a raw value (from YAML, a CLI option, an answer or a CSV cell) into the fact's type.
+
+    Rates become fractions (``"3.1%"`` and ``0.031`` both give 0.031); booleans accept
+    yes/no/true/false/是/否; dates must not lie in the future. Raises :class:`ValueProblem`.
+    """
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        raise ValueProblem("no value given")
+    kind = fact.type
+    if kind == "bool":
+        if isinstance(raw, bool):
+            return raw
+        word = str(raw).strip().lower()
+        if word in _TRUE:
+            return True
+        if word in _FALSE:
+            return False
+        raise ValueProblem(f"expected yes or no, got {_show(raw)}")
+    if kind == "choice":
+        word = str(raw).strip().lower() if isinstance(raw, (str, int)) and not isinstance(raw, bool) else None
+        if word in fact.choice_values:
+            return word
+        for value, label in fact.choices:  # accept the label in either language
+            if word is not None and word in (label.get("en", "").lower(), label.get("zh", "")):
+                return value
+        raise ValueProblem(f"expected one of {', '.join(fact.choice_values)}, got {_show(raw)}")
+    if kind == "text":
+        if not isinstance(raw, (str, int, float)) or isinstance(raw, bool):
+            raise ValueProblem(f"expected text, got {_show(raw)}")
+        text = str(raw).strip()
+        if len(text) > MAX_TEXT:
+            raise ValueProblem(f"text longer than {MAX_TEXT} characters")
+        return text
+    if kind == "date":
+        return _coerce_date(raw, today or _dt.date.today())
+    if kind == "rate":
+        return _coerce_rate(raw)
+    number = _to_number(raw)
+    if kind == "count":
+        if not number.is_integer():
+            raise ValueProblem(f"expected a whole number, got {_show(raw)}")
+        number = int(number)
+    low, high = fact.minimum, fact.maximum
+    if kind == "count" and low is None:
+        low = 0
+    if low is not None and number < low:
+        raise ValueProblem(f"{_plain(number)} is below the minimum {_plain(low)}")
+    if high is not None and number > high:
+        raise ValueProblem(f"{_plain(number)} is above the maximum {_plain(high)}")
+    return number
+
+
+def _coerce_rate(raw: Any) -> float:
+    percent = isinstance(raw, str) and raw.strip().endswith("%")
+    number = _to_number(raw.strip()[:-1] if percent else raw)
+    if percent:
+        number = number / 100
+    elif number > 1:
+        raise ValueProblem(
+            f"{_show(raw)} is not a rate: write a fraction from 0 to 1 (0.031) or a percentage (3.1%)")
+    if number < 0:
+        raise ValueProblem(f"a rate cannot be negative, got {_show(raw)}")
+    if number > 1:
+        raise ValueProblem(f"a rate cannot exceed 100%, got {_show(raw)}")
+    return round(number, 10)
+
+
+def _coerce_date(raw: Any, today: _dt.date) -> str:
+    if isinstance(raw, _dt.datetime):
+        value = raw.date()
+    elif isinstance(raw, _dt.date):
+        value = raw
+    elif isinstance(raw, str):
+        try:
+            value = _dt.date.fromisoformat(raw.strip())
+        except ValueError:
+            raise ValueProblem(f"expected a date as YYYY-MM-DD, got {_show(raw)}") from None
+    else:
+        raise ValueProblem(f"expected a date as YYYY-MM-DD, got {_show(raw)}")
+    if value > today:
+        raise ValueProblem(f"{value.isoformat()} is in the future")
+    return value.isoformat()
+
+
+def format_value(fact: Fact, value: Any, lang: str = "en") -> str:
+    """Render a typed value for people: rates as percentages, booleans as yes/no."""
+    if fact.type == "rate":
+        return f"{value * 100:.2f}".rstrip("0").rstrip(".") + "%"
+    if fact.type == "bool":
+        return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
+    if fact.type == "choice":
+        return fact.choice_label(value, lang)
+    if isinstance(value, float):
+        return _plain(value)
+    return str(value)

@@ -1,0 +1,212 @@
+"""Safe, bounded YAML loading that keeps line numbers.
+
+Every YAML file (seller facts, knowledge, rules) goes through :func:`load_yaml`:
+only the safe loader, a size limit checked before parsing, limits on aliases and
+nesting depth (so "billion laughs" and deep documents fail fast), duplicate keys
+rejected, and mappings returned as :class:`Mapping` objects that remember where
+each key stood.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any, Optional
+
+import yaml
+
+from .errors import DiagnoseError, Location
+
+# The pure-Python loader: libyaml's composer would bypass the alias and depth limits below.
+# Knowledge is parsed once and cached (see knowledge.py), so its speed does not matter much.
+_BaseLoader = yaml.SafeLoader
+
+MAX_ALIASES = 100
+MAX_DEPTH = 64
+MAX_EXPANDED_NODES = 200_000
+
+
+class Mapping(dict):
+    """A dict that remembers the 1-based (line, column) of itself and of each key."""
+
+    __slots__ = ("line", "column", "key_marks")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.line = None
+        self.column = None
+        self.key_marks = {}
+
+    def __reduce__(self):  # pickle as a plain dict plus marks
+        return (_rebuild_mapping, (dict(self), self.line, self.column, self.key_marks))
+
+    def mark_of(self, key) -> tuple:
+        """(line, column) of ``key``, or of the mapping itself when the key is absent."""
+        return self.key_marks.get(key, (self.line, self.column))
+
+
+def _rebuild_mapping(items, line, column, key_marks):
+    mapping = Mapping(items)
+    mapping.line, mapping.column, mapping.key_marks = line, column, key_marks
+    return mapping
+
+
+class Sequence(list):
+    """A list that remembers the 1-based (line, column) of each item."""
+
+    __slots__ = ("line", "column", "item_marks")
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.line = None
+        self.column = None
+        self.item_marks = []
+
+    def __reduce__(self):
+        return (_rebuild_sequence, (list(self), self.line, self.column, self.item_marks))
+
+
+def _rebuild_sequence(items, line, column, item_marks):
+    sequence = Sequence(items)
+    sequence.line, sequence.column, sequence.item_marks = line, column, item_marks
+    return sequence
+
+
+class YamlError(DiagnoseError):
+    """A file that is not acceptable YAML (syntax, size, aliases, depth, duplicate keys)."""
+
+
+def _mark(node) -> tuple:
+    return (node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+class _Loader(_BaseLoader):
+    def __init__(self, stream, path: str):
+        super().__init__(stream)
+        self._path = path
+        self._aliases = 0
+        self._depth = 0
+        self._weights = {}  # id(node) -> number of nodes once aliases are expanded
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                event = self.peek_event()
+                line, column = event.start_mark.line + 1, event.start_mark.column + 1
+                raise YamlError(f"more than {MAX_ALIASES} YAML aliases; refusing to expand them",
+                                Location(self._path, line, column))
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            event = self.peek_event()
+            raise YamlError(f"nested more than {MAX_DEPTH} levels deep",
+                            Location(self._path, event.start_mark.line + 1, event.start_mark.column + 1))
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+        if id(node) not in self._weights:
+            if isinstance(node, yaml.MappingNode):
+                children = [child for pair in node.value for child in pair]
+            elif isinstance(node, yaml.SequenceNode):
+                children = node.value
+            else:
+                children = []
+            weight = 1 + sum(self._weights.get(id(child), 1) for child in children)
+            if weight > MAX_EXPANDED_NODES:
+                raise YamlError(f"aliases expand to more than {MAX_EXPANDED_NODES:,} values",
+                                Location(self._path, *_mark(node)))
+            self._weights[id(node)] = weight
+        return node
+
+    def construct_mapping(self, node, deep=False):
+        mapping = Mapping()
+        mapping.line, mapping.column = _mark(node)
+        self.flatten_mapping(node)
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, (str, int, float, bool)) or key is None:
+                raise YamlError("mapping keys must be plain scalars",
+                                Location(self._path, *_mark(key_node)))
+            if key in mapping:
+                first = mapping.key_marks[key][0]
+                raise YamlError(f"duplicate key (first given on line {first})",
+                                Location(self._path, *_mark(key_node), field=str(key)))
+            mapping[key] = self.construct_object(value_node, deep=True)
+            mapping.key_marks[key] = _mark(key_node)
+        return mapping
+
+    def construct_sequence(self, node, deep=False):
+        sequence = Sequence(self.construct_object(child, deep=True) for child in node.value)
+        sequence.line, sequence.column = _mark(node)
+        sequence.item_marks = [_mark(child) for child in node.value]
+        return sequence
+
+
+def _construct_mapping_node(loader, node):
+    return loader.construct_mapping(node)
+
+
+def _construct_sequence_node(loader, node):
+    return loader.construct_sequence(node)
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping_node)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence_node)
+
+
+def read_text(path: str, max_bytes: int) -> str:
+    """Read a UTF-8 text file, refusing directories, oversized and binary files."""
+    if os.path.isdir(path):
+        raise YamlError("is a directory, not a file", Location(path))
+    try:
+        size = os.path.getsize(path)
+    except OSError as exc:
+        raise YamlError(f"cannot read file: {exc.strerror or exc}", Location(path)) from None
+    if size > max_bytes:
+        raise YamlError(f"file is {size:,} bytes; the limit is {max_bytes:,}", Location(path))
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise YamlError(f"cannot read file: {exc.strerror or exc}", Location(path)) from None
+    if b"\x00" in data:
+        raise YamlError("binary file (contains NUL bytes)", Location(path))
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise YamlError("file is not UTF-8 text", Location(path, line)) from None
+
+
+def parse_yaml(text: str, path: str) -> Any:
+    """Parse one YAML document from ``text``; errors name ``path`` with line and column."""
+    loader = _Loader(text, path)
+    try:
+        document = loader.get_single_node()
+        return loader.construct_document(document) if document is not None else None
+    except YamlError:
+        raise
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise YamlError(f"invalid YAML: {problem}", Location(path, line, column)) from None
+    except yaml.YAMLError as exc:
+        raise YamlError(f"invalid YAML: {exc}", Location(path)) from None
+    except RecursionError:
+        raise YamlError("nested too deeply", Location(path)) from None
+    finally:
+        loader.dispose()
+
+
+def load_yaml(path: str, max_bytes: int = 1_000_000) -> Any:
+    """Read and parse a YAML (or JSON) file safely; see the module docstring."""
+    return parse_yaml(read_text(path, max_bytes), path)
+
+
+def mark_of(container, key) -> tuple:
+    """(line, column) of ``key`` in a loaded mapping or sequence, (None, None) if unknown."""
+    if isinstance(container, Mapping):
+        return container.mark_of(key)
+    if isinstance(container, Sequence) and isinstance(key, int) and key < len(container.item_marks):
+        return container.item_marks[key]
+    return (getattr(container, "line", None), getattr(container, "column", None))

@@ -1,0 +1,102 @@
+"""The engine: forward chains, session isolation, the durable-rules quirks, ranking."""
+import threading
+
+import pytest
+
+from diagnose.errors import InferenceError
+from diagnose.facts import validate_facts
+from diagnose.ranking import combine
+
+
+def firings(diagnoser, facts):
+    seller = validate_facts(facts, diagnoser.kb)
+    return diagnoser.engine.infer(seller.platform, seller.values)
+
+
+def test_chain_is_two_steps_deep(diagnoser):
+    fired = firings(diagnoser, {"platform": "amazon", "cancel_rate": "4%", "out_of_stock_often": True})
+    by_rule = {f.rule: f for f in fired}
+    assert by_rule["threshold.amazon.cancel_rate"].facts == (("platform", "amazon"), ("cancel_rate", 0.04))
+    assert by_rule["cancel.chronic_stockout"].symptoms == ("cancel_rate_high",)
+    assert by_rule["cancel.chronic_stockout"].facts == (("out_of_stock_often", True),)
+
+
+def test_unmatched_facts_are_handled(diagnoser):
+    # a value no rule's condition accepts must not raise MessageNotHandledException
+    assert firings(diagnoser, {"platform": "amazon", "cancel_rate": "0.1%", "out_of_stock_often": False}) == []
+
+
+def test_symptom_derived_twice_is_asserted_once(diagnoser):
+    fired = firings(diagnoser, {"platform": "amazon", "cancel_rate": "4%", "notice_reason": "cancel_rate",
+                                "out_of_stock_often": True})
+    rules = [f.rule for f in fired]
+    assert rules.count("cancel.chronic_stockout") == 1
+    assert {"notice.cancel_rate", "threshold.amazon.cancel_rate"} <= set(rules)
+
+
+def test_sessions_do_not_share_facts(diagnoser):
+    first = diagnoser.run({"platform": "amazon", "cancel_rate": "4%", "out_of_stock_often": True})
+    second = diagnoser.run({"platform": "amazon", "out_of_stock_often": True})
+    assert [c.id for c in first.causes] == ["chronic_stockout"]
+    assert second.causes == ()
+
+
+def test_seller_fulfilled_thresholds_skip_platform_fulfilment(diagnoser):
+    result = diagnoser.run({"platform": "amazon", "fulfilment": "platform", "late_shipment_rate": "9%"})
+    assert result.symptoms == ()
+    assert result.metrics[0].status == "not_applicable"
+
+
+def test_each_platform_uses_its_own_threshold(diagnoser):
+    walmart = diagnoser.run({"platform": "walmart", "cancel_rate": "2.2%"})
+    amazon = diagnoser.run({"platform": "amazon", "cancel_rate": "2.2%"})
+    assert [s.id for s in walmart.symptoms] == ["cancel_rate_high"]
+    assert amazon.symptoms == ()
+    assert amazon.metrics[0].status == "at_risk"
+
+
+def test_exception_inside_an_action_is_reported(diagnoser, monkeypatch):
+    engine = diagnoser.engine
+    original = engine._sessions.__class__
+
+    class Exploding(dict):
+        def __getitem__(self, key):
+            raise RuntimeError("boom")
+
+    monkeypatch.setattr(engine, "_sessions", Exploding())
+    with pytest.raises(InferenceError) as info:
+        firings(diagnoser, {"platform": "amazon", "cancel_rate": "4%"})
+    assert "rule engine reported an error" in str(info.value) or "failed inside the engine" in str(info.value)
+    assert original is dict
+
+
+def test_threads_give_the_same_results(diagnoser):
+    cases = [{"platform": "amazon", "cancel_rate": f"{i % 7}%", "out_of_stock_often": i % 2 == 0}
+             for i in range(60)]
+    expected = [diagnoser.run(c) for c in cases]
+    results = [None] * len(cases)
+
+    def work(start):
+        for i in range(start, len(cases), 4):
+            results[i] = diagnoser.run(cases[i])
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == expected
+
+
+@pytest.mark.parametrize("a,b,expected", [
+    (0.8, 0.6, 0.92), (-0.5, -0.5, -0.75), (0.8, -0.4, 0.6667), (0.0, 0.7, 0.7)])
+def test_mycin_combination(a, b, expected):
+    assert combine(a, b) == pytest.approx(expected, abs=1e-4)
+
+
+def test_combined_certainty_and_tie_break(diagnoser):
+    result = diagnoser.run({"platform": "amazon", "cancel_rate": "4%", "late_shipment_rate": "6%",
+                            "out_of_stock_often": True, "handling_time_too_short": True})
+    ranked = [(c.id, c.certainty) for c in result.causes]
+    # 0.85 and 0.6 combine to 0.94; the handling-time rule gives 0.8
+    assert ranked == [("chronic_stockout", 0.94), ("handling_time_too_short", 0.8)]
