@@ -24,7 +24,7 @@ from .yamlsafe import Mapping, YamlError, load_yaml, mark_of
 
 KNOWLEDGE_FILE_LIMIT = 2_000_000
 CORE_FACTS = ("platform", "fulfilment")
-LIST_KINDS = ("facts", "symptoms", "platforms", "causes", "remedies", "sources", "guidance")
+LIST_KINDS = ("facts", "symptoms", "platforms", "causes", "remedies", "sources", "guidance", "messages")
 NUMERIC_OPS = ("above", "at_least", "below", "at_most")
 OPERATORS = ("is", "is_not", "in", "known") + NUMERIC_OPS
 
@@ -148,6 +148,15 @@ class Guidance:
 
 
 @dataclass(frozen=True)
+class Message:
+    """Interface text (prompts, headings) kept in the knowledge base, in both languages."""
+
+    id: str
+    text: Text
+    where: Where
+
+
+@dataclass(frozen=True)
 class Condition:
     """``fact <op> value``, or the presence of a symptom; ``negated`` for ``not:``."""
 
@@ -202,8 +211,14 @@ class KnowledgeBase:
     sources: Dict[str, Source]
     guidance: Dict[str, Guidance]
     rules: Dict[str, Rule]
+    messages: Dict[str, Message] = field(default_factory=dict)
     files: Tuple[str, ...] = ()
     warnings: List[Finding] = field(default_factory=list)
+
+    def message(self, message_id: str, lang: str, **values) -> str:
+        """Interface text ``message_id`` in ``lang`` with ``{name}`` placeholders filled in."""
+        text = self.messages[message_id].text
+        return (text.get(lang) or text["en"]).format(**values)
 
     def thresholds(self, platform: str) -> Tuple[Threshold, ...]:
         return self.platforms[platform].thresholds if platform in self.platforms else ()
@@ -416,6 +431,8 @@ class _Builder:
         remedies = self._unique("remedies", self._remedy)
         causes = self._unique("causes", self._cause)
         guidance = self._unique("guidance", self._guidance)
+        messages = self._unique("messages", lambda item, path: Message(item["id"], dict(item["text"]),
+                                                                     self.where(item, path)))
         self.facts, self.sources, self.symptoms = facts, sources, symptoms
         self.remedies, self.causes = remedies, causes
         platforms = self._unique("platforms", self._platform)
@@ -436,7 +453,7 @@ class _Builder:
         kb = KnowledgeBase(
             root=str(self.root), version=self.digest[:12], facts=facts, symptoms=symptoms,
             platforms=platforms, causes=causes, remedies=remedies, sources=sources, guidance=guidance,
-            rules=dict(sorted(rules.items())), files=tuple(self.files),
+            rules=dict(sorted(rules.items())), messages=messages, files=tuple(self.files),
             warnings=[f for f in self.findings if f.level != "error"])
         return kb, self.findings
 
@@ -453,7 +470,7 @@ class _Builder:
         for item, path in self.items[kind]:
             obj = build(item, path)
             if obj is not None:
-                self._put(table, obj.id, obj, obj.where, kind.rstrip("s") if kind != "guidance" else "guidance")
+                self._put(table, obj.id, obj, obj.where, kind[:-1] if kind.endswith("s") else kind)
         return table
 
     def _fact(self, item: Mapping, path: str) -> Fact:
