@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from .compiler import SINK_RULE, SYMPTOM_PREFIX, CompiledPlatform, compile_knowledge, symptom_key
+from .compiler import SINK_RULE, START_RULE, SYMPTOM_PREFIX, CompiledPlatform, compile_knowledge, symptom_key
 from .errors import InferenceError
 from .knowledge import KnowledgeBase
 
@@ -63,7 +63,7 @@ class Engine:
         self.kb = kb
         self.compiled = compile_knowledge(kb)
         host_class, self._durable = _host_class()
-        actions: Dict[str, Callable] = {SINK_RULE: _sink}
+        actions: Dict[str, Callable] = {SINK_RULE: _no_op, START_RULE: _no_op}
         for compiled in self.compiled.values():
             for rule_id in compiled.rules:
                 actions.setdefault(rule_id, self._action(rule_id))
@@ -130,7 +130,7 @@ class Engine:
             return session.firings
 
 
-def _sink(c):  # never runs: the sink's second pattern never matches
+def _no_op(c):  # the start rule's action; the sink's never runs
     return None
 
 

@@ -1,7 +1,8 @@
 """From rule firings to a ranked diagnosis, with certainty factors in the MYCIN tradition.
 
 * A fact the seller gave is certain (1.0). A rule's conclusion gets
-  ``rule certainty × the smallest certainty among the symptoms it used``.
+  ``rule certainty × the smallest certainty among the symptoms it used`` (the largest, for
+  a ``when_any`` rule).
 * Several rules concluding the same thing combine pairwise:
   both positive ``a + b(1 − a)``; both negative ``a + b(1 + a)``;
   mixed ``(a + b) / (1 − min(|a|, |b|))``.
@@ -215,7 +216,9 @@ def _dedupe(firings: List[Firing]) -> List[Firing]:
 
 def _evidence(kb: KnowledgeBase, firing: Firing, symptom_certainty) -> Evidence:
     rule = kb.rules[firing.rule]
-    premise = min((symptom_certainty(s) for s in firing.symptoms), default=1.0)
+    certainties = [symptom_certainty(s) for s in firing.symptoms]
+    # all-of premises are as strong as the weakest; any-of premises as the strongest (MYCIN)
+    premise = (min if rule.match == "all" else max)(certainties, default=1.0)
     return Evidence(firing.rule, rule.title, _round(rule.certainty * premise), firing.facts, firing.symptoms)
 
 

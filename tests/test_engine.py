@@ -100,3 +100,20 @@ def test_combined_certainty_and_tie_break(diagnoser):
     ranked = [(c.id, c.certainty) for c in result.causes]
     # 0.85 and 0.6 combine to 0.94; the handling-time rule gives 0.8
     assert ranked == [("chronic_stockout", 0.94), ("handling_time_too_short", 0.8)]
+
+
+@pytest.mark.parametrize("facts", [["platform=amazon", "cancel_rate=1%"], ["platform=wish"]])
+def test_a_session_where_no_rule_fires_ends_cleanly_in_a_fresh_process(facts, tmp_path):
+    # durable-rules crashes in delete_state when no action ran in a fresh process's session
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    args = [sys.executable, "-m", "diagnose", "run", "--format", "json"]
+    for fact in facts:
+        args += ["--fact", fact]
+    env = {"PATH": "/usr/bin:/bin", "DIAGNOSE_CACHE_DIR": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert '"causes": []' in done.stdout

@@ -1,0 +1,4 @@
+"""``python -m diagnose`` runs the CLI."""
+from .cli import main
+
+main()
