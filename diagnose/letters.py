@@ -38,7 +38,7 @@ INCENTIVE_WORDS = ("coupon", "discount", "voucher", "gift", "reward", "free", "b
 # Every name a template or a letter sentence may use.
 CONTEXT_NAMES = frozenset({
     "fact", "has", "heading", "lang", "markdown", "platform", "platform_name", "causes",
-    "families", "documents", "today", "review_date", "dispute_deadline", "fulfilment", "feedback_reason",
+    "families", "documents", "figures", "today", "review_date", "dispute_deadline", "fulfilment", "feedback_reason",
 })
 MUST_BE = {"en": {"below": "below", "at_most": "at most", "at_least": "at least", "above": "above"},
            "zh": {"below": "低于", "at_most": "不高于", "at_least": "不低于", "above": "高于"}}
@@ -64,16 +64,16 @@ class Draft:
 
 @dataclass(frozen=True)
 class Metric:
-    """A missed or at-risk metric as a letter states it."""
+    """A metric of the seller's as a letter states it: value, counts, window and target."""
 
+    fact: str
     label: str
     value: str
-    must_be: str
-    target: str
     window: str
-    status: str
     numerator: Optional[int]
     denominator: Optional[int]
+    must_be: Optional[str] = None  # the platform's target, when it has one for this metric
+    target: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,10 @@ def draft_letter(kb: KnowledgeBase, diagnosis: Diagnosis, lang: str = "en", mark
                          "give more facts (see 'diagnose run --explain') or lower --min-certainty")
     renderer = _Renderer(kb, diagnosis, lang, markdown, today)
     causes = [renderer.cause(cause) for cause in chosen]
-    text = renderer.render(f"{platform}.{lang}.txt.j2", causes=causes,
+    shown = {sign.fact for cause in causes for sign in cause.signs}
+    figures = [renderer.figure(name) for name, fact in kb.facts.items()
+               if fact.type == "rate" and name in values and name not in shown]
+    text = renderer.render(f"{platform}.{lang}.txt.j2", causes=causes, figures=figures,
                            families=sorted({c.family for c in causes}),
                            documents=list(dict.fromkeys(d for c in causes for d in c.documents)))
     notes = []
@@ -146,7 +149,7 @@ def draft_message(kb: KnowledgeBase, diagnosis: Diagnosis, kind: str, lang: str 
             raise InputError(f"the appeal went in on {values['appeal_date']}; wait for an answer until "
                              f"{due.isoformat()} before following up", Location(source, field="appeal_date"))
     renderer = _Renderer(kb, diagnosis, lang, markdown, today)
-    text = renderer.render(f"messages/{kind}.{lang}.txt.j2", causes=[], families=[], documents=[])
+    text = renderer.render(f"messages/{kind}.{lang}.txt.j2", causes=[], families=[], documents=[], figures=[])
     notes = [kb.message("letter.review_version", lang)]
     return Draft(text, renderer.missing_list(text), tuple(notes))
 
@@ -217,22 +220,23 @@ class _Renderer:
                            tuple(say(e, self.lang) for e in cause.evidence_needed))
 
     def _signs(self, cause: RankedCause) -> Tuple[Metric, ...]:
-        """The seller's missed or at-risk metrics that led to this cause, with their counts."""
+        """The seller's missed or at-risk metrics that led to this cause, against their targets."""
         names = _chain_facts(self.diagnosis, cause)
-        signs = []
-        for metric in self.diagnosis.metrics:
-            if metric.fact not in names or metric.status not in ("missed", "at_risk"):
-                continue
-            fact = self.kb.facts[metric.fact]
-            counts = fact.computed_from if metric.fact in self.diagnosis.computed else None
-            label = f"letter.metric.{metric.fact}"
-            signs.append(Metric(
-                label=self.kb.message(label, self.lang) if label in self.kb.messages else metric.fact.replace("_", " "),
-                value=format_value(fact, metric.value, self.lang), must_be=MUST_BE[self.lang][metric.must_be],
-                target=format_value(fact, metric.target, self.lang), window=metric.window, status=metric.status,
-                numerator=self.diagnosis.facts[counts[0]] if counts else None,
-                denominator=self.diagnosis.facts[counts[1]] if counts else None))
-        return tuple(signs)
+        return tuple(self.figure(m.fact, m.window, m.must_be, m.target) for m in self.diagnosis.metrics
+                     if m.fact in names and m.status in ("missed", "at_risk"))
+
+    def figure(self, name: str, window: str = "", must_be: Optional[str] = None,
+               target: Optional[float] = None) -> Metric:
+        """A rate fact of the seller's, with the counts it was computed from and the target if any."""
+        fact, values = self.kb.facts[name], self.diagnosis.facts
+        counts = fact.computed_from if name in self.diagnosis.computed else None
+        label = f"letter.metric.{name}"
+        return Metric(
+            fact=name, label=self.kb.message(label, self.lang) if label in self.kb.messages else name.replace("_", " "),
+            value=format_value(fact, values[name], self.lang), window=window or fact.window,
+            numerator=values[counts[0]] if counts else None, denominator=values[counts[1]] if counts else None,
+            must_be=MUST_BE[self.lang][must_be] if must_be else None,
+            target=format_value(fact, target, self.lang) if target is not None else None)
 
 
 def environment(root: str):
