@@ -273,7 +273,9 @@ def load_knowledge(root: Optional[os.PathLike] = None, use_cache: bool = True) -
     """
     root_path = Path(root) if root is not None else default_root()
     knowledge, rules = knowledge_files(root_path)
-    digest = _digest(knowledge + rules)
+    from .letters import template_files  # letters builds on this module
+
+    digest = _digest(knowledge + rules + template_files(root_path))
     if use_cache and digest in _LOADED:
         return _LOADED[digest]
     cached = _read_cache(digest) if use_cache else None

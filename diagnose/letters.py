@@ -13,12 +13,14 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from .errors import InputError, KnowledgeBaseError, Location
 from .knowledge import Finding, KnowledgeBase, Where, _display, suggest
-from .ranking import Diagnosis, RankedCause
 from .vocabulary import Text, format_value, say
+
+if TYPE_CHECKING:  # the knowledge loader imports this module: keep its imports light
+    from .ranking import Diagnosis, RankedCause
 
 LETTER_DIR = Path("knowledge") / "letters"
 LANGS = ("en", "zh")
@@ -140,7 +142,7 @@ def draft_message(kb: KnowledgeBase, diagnosis: Diagnosis, kind: str, lang: str 
         raise InputError(f"the {kind} message is for {', '.join(MESSAGE_PLATFORMS[kind])}, not {platform}",
                          Location("--message"))
     if kind == "feedback-removal" and values.get("feedback_reason", "none") == "none":
-        raise InputError("the feedback meets none of the removal criteria (feedback_reason); answer it "
+        raise InputError("the feedback meets none of the removal criteria; answer it "
                          "publicly instead, and never offer the buyer anything for removing it",
                          Location(source, field="feedback_reason"))
     if kind == "follow-up" and "appeal_date" in values:
@@ -318,6 +320,11 @@ def _percent(value: float) -> str:
 # Checking (called from knowledge.check_knowledge)
 
 
+def template_files(root: Path) -> List[Path]:
+    """The letter templates under ``root``, in a stable order (part of the knowledge's digest)."""
+    return sorted((Path(root) / LETTER_DIR).rglob("*.j2"))
+
+
 def check_letters(root: Path, kb: Optional[KnowledgeBase]) -> List[Finding]:
     """Every letter template and letter sentence parses and uses only known names and facts.
 
@@ -330,7 +337,7 @@ def check_letters(root: Path, kb: Optional[KnowledgeBase]) -> List[Finding]:
     findings: List[Finding] = []
     env = environment(str(root))
     facts = kb.facts if kb is not None else None
-    for path in sorted(folder.rglob("*.j2")):
+    for path in template_files(root):
         shown = _display(path)
         source = path.read_text(encoding="utf-8")
         findings += _check_source(env, source, shown, 0, facts)

@@ -270,3 +270,12 @@ def test_loading_a_knowledge_base_with_a_broken_template_fails(kb_copy):
     with pytest.raises(KnowledgeBaseError) as info:
         load_knowledge(kb_copy, use_cache=False)
     assert any(f.check == "letter-template" for f in info.value.findings)
+
+
+def test_editing_a_template_changes_the_knowledge_version(kb_copy):
+    before = load_knowledge(kb_copy).version
+    path = kb_copy / "knowledge" / "letters" / "ebay.en.txt.j2"
+    path.write_text(path.read_text(encoding="utf-8") + "{{ review_dat }}\n", encoding="utf-8")
+    with pytest.raises(KnowledgeBaseError):
+        load_knowledge(kb_copy)  # the cached load of the unedited files is not reused
+    assert before

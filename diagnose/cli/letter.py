@@ -15,7 +15,7 @@ from .options import kb_option, lang_option, output_format_option
               help="The marketplace, if the facts do not say.")
 @click.option("--store", "store_name", default=None, metavar="NAME", help="The store's name (the store_name fact).")
 @click.option("--message", type=click.Choice(MESSAGES), default=None,
-              help="Draft this message instead of the letter: feedback-removal, atoz-withdrawal or follow-up.")
+              help="Draft this buyer or follow-up message instead of the letter.")
 @click.option("--min-certainty", type=click.FloatRange(0, 1), default=MIN_LETTER_CERTAINTY, show_default=True,
               help="Causes below this certainty are left out of the letter (and listed on stderr).")
 @output_format_option("text", "markdown", default="text")
