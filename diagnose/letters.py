@@ -24,7 +24,6 @@ if TYPE_CHECKING:  # the knowledge loader imports this module: keep its imports 
 
 LETTER_DIR = Path("knowledge") / "letters"
 LANGS = ("en", "zh")
-PLATFORMS = ("amazon", "ebay", "walmart", "wish")
 MESSAGES = ("feedback-removal", "atoz-withdrawal", "follow-up")
 # Where each message makes sense: A-to-z claims and these feedback rules are Amazon's; eBay has no appeal.
 MESSAGE_PLATFORMS = {"feedback-removal": ("amazon",), "atoz-withdrawal": ("amazon",),
@@ -42,8 +41,6 @@ CONTEXT_NAMES = frozenset({
     "fact", "has", "heading", "lang", "markdown", "platform", "platform_name", "causes",
     "families", "documents", "figures", "today", "review_date", "dispute_deadline", "fulfilment", "feedback_reason",
 })
-MUST_BE = {"en": {"below": "below", "at_most": "at most", "at_least": "at least", "above": "above"},
-           "zh": {"below": "低于", "at_most": "不高于", "at_least": "不低于", "above": "高于"}}
 
 
 @dataclass(frozen=True)
@@ -74,7 +71,7 @@ class Metric:
     window: str
     numerator: Optional[int]
     denominator: Optional[int]
-    must_be: Optional[str] = None  # the platform's target, when it has one for this metric
+    must_be: Optional[str] = None  # below / at_most / at_least / above the platform's target, if it has one
     target: Optional[str] = None
 
 
@@ -160,7 +157,7 @@ class _Renderer:
     """Renders templates and letter sentences for one case, remembering the facts it lacked."""
 
     def __init__(self, kb: KnowledgeBase, diagnosis: Diagnosis, lang: str, markdown: bool, today: _dt.date):
-        self.kb, self.diagnosis, self.lang, self.today = kb, diagnosis, lang, today
+        self.kb, self.diagnosis, self.lang = kb, diagnosis, lang
         self.env = environment(kb.root)
         self.missing: Dict[str, Missing] = {}
         values = diagnosis.facts
@@ -190,7 +187,9 @@ class _Renderer:
 
     def _dispute_deadline(self) -> Optional[str]:
         date = self.diagnosis.facts.get("infraction_date")
-        return (_dt.date.fromisoformat(date) + _dt.timedelta(days=WISH_DISPUTE_DAYS)).isoformat() if date else None
+        if self.diagnosis.platform != "wish" or date is None:
+            return None
+        return (_dt.date.fromisoformat(date) + _dt.timedelta(days=WISH_DISPUTE_DAYS)).isoformat()
 
     def sentence(self, text: Text, where: Where) -> str:
         """A cause's or remedy's letter sentence, itself a small template."""
@@ -237,7 +236,7 @@ class _Renderer:
             fact=name, label=self.kb.message(label, self.lang) if label in self.kb.messages else name.replace("_", " "),
             value=format_value(fact, values[name], self.lang), window=window or fact.window,
             numerator=values[counts[0]] if counts else None, denominator=values[counts[1]] if counts else None,
-            must_be=MUST_BE[self.lang][must_be] if must_be else None,
+            must_be=must_be,
             target=format_value(fact, target, self.lang) if target is not None else None)
 
 
@@ -339,11 +338,19 @@ def check_letters(root: Path, kb: Optional[KnowledgeBase]) -> List[Finding]:
     facts = kb.facts if kb is not None else None
     for path in template_files(root):
         shown = _display(path)
-        source = path.read_text(encoding="utf-8")
+        try:
+            source = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            findings.append(Finding(shown, 1, 1, "error", f"cannot read the template: {exc}", "letter-template"))
+            continue
         findings += _check_source(env, source, shown, 0, facts)
+        for name in _referenced_templates(env, source):
+            if not (folder / name).is_file():
+                findings.append(Finding(shown, 1, 1, "error", f"extends or includes the missing template '{name}'",
+                                        "letter-template"))
         if path.parent.name == "messages" and ".en." in path.name:
             findings += _check_incentives(source, shown)
-    wanted = [f"{p}.{lang}.txt.j2" for p in PLATFORMS for lang in LANGS]
+    wanted = [f"{p}.{lang}.txt.j2" for p in (kb.platforms if kb is not None else ()) for lang in LANGS]
     wanted += [f"messages/{m}.{lang}.txt.j2" for m in MESSAGES for lang in LANGS]
     for name in wanted:
         if not (folder / name).is_file():
@@ -380,6 +387,17 @@ def _check_source(env, source: str, path: str, offset: int, facts) -> List[Findi
                 findings.append(Finding(path, offset + call.lineno, 1, "error",
                                         f"unknown fact '{name}'{suggest(name, facts)}", "letter-template"))
     return findings
+
+
+def _referenced_templates(env, source: str) -> List[str]:
+    """The templates ``source`` extends, includes or imports by a constant name."""
+    import jinja2
+    from jinja2 import meta
+
+    try:
+        return [name for name in meta.find_referenced_templates(env.parse(source)) if name]
+    except jinja2.TemplateSyntaxError:
+        return []  # reported by _check_source
 
 
 def _line_of(tree, name: str) -> int:

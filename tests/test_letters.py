@@ -279,3 +279,11 @@ def test_editing_a_template_changes_the_knowledge_version(kb_copy):
     with pytest.raises(KnowledgeBaseError):
         load_knowledge(kb_copy)  # the cached load of the unedited files is not reused
     assert before
+
+
+def test_a_template_extending_a_missing_one_is_reported(kb_copy):
+    path = kb_copy / "knowledge" / "letters" / "wish.en.txt.j2"
+    path.write_text(path.read_text(encoding="utf-8").replace('"_letter.en.txt.j2"', '"_letters.en.txt.j2"'),
+                    encoding="utf-8")
+    _, findings = findings_of(kb_copy)
+    assert [f.message for f in findings] == ["extends or includes the missing template '_letters.en.txt.j2'"]

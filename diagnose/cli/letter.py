@@ -32,7 +32,7 @@ def letter(facts_file, assignments, platform, store_name, message, min_certainty
     listed on stderr with the question to ask.
     """
     from ..api import get_diagnoser
-    from ..errors import InputError
+    from ..errors import InputError, Location
     from ..facts import load_facts
     from ..letters import draft_letter, draft_message
 
@@ -53,7 +53,7 @@ def letter(facts_file, assignments, platform, store_name, message, min_certainty
             with open(output, "w", encoding="utf-8") as handle:
                 handle.write(draft.text)
         except OSError as exc:
-            raise InputError(f"cannot write the draft: {exc.strerror}", _location(output)) from None
+            raise InputError(f"cannot write the draft: {exc.strerror}", Location(output)) from None
     else:
         click.echo(draft.text, nl=False)
     if draft.missing:
@@ -64,8 +64,3 @@ def letter(facts_file, assignments, platform, store_name, message, min_certainty
     for note in draft.notes:
         click.echo(note, err=True)
 
-
-def _location(path):
-    from ..errors import Location
-
-    return Location(path)
