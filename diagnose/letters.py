@@ -198,7 +198,10 @@ class _Renderer:
 
     def render(self, name: str, **extra) -> str:
         text = self._run(lambda: self.env.get_template(name), str(LETTER_DIR / name), 0, extra)
-        return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+        text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+        if self.context["markdown"]:  # keep the letter's line breaks: Markdown's hard break is two spaces
+            text = re.sub(r"(?m)(\S)\n(?=\S)", "\\1  \n", text)
+        return text
 
     def _run(self, load, path: str, line: int, extra: Optional[dict] = None) -> str:
         import jinja2
