@@ -287,3 +287,10 @@ def test_a_template_extending_a_missing_one_is_reported(kb_copy):
                     encoding="utf-8")
     _, findings = findings_of(kb_copy)
     assert [f.message for f in findings] == ["extends or includes the missing template '_letters.en.txt.j2'"]
+
+
+def test_optional_facts_tested_with_has_raise_no_question(diagnoser):
+    facts = {"platform": "ebay", "notice_reason": "listing_mismatch", "listing_details_wrong": True}
+    draft = letter(diagnoser, facts)
+    assert "seller_id" not in [m.fact for m in draft.missing] and "eBay user ID" not in draft.text
+    assert "(eBay user ID ebay_shop)" in letter(diagnoser, dict(facts, seller_id="ebay_shop")).text
