@@ -123,6 +123,7 @@ class Cause:
     guidance: Tuple[str, ...]
     sources: Tuple[str, ...]
     where: Where
+    letter: Optional[Text] = None  # the root cause as a Plan-of-Action sentence
 
 
 @dataclass(frozen=True)
@@ -272,7 +273,9 @@ def load_knowledge(root: Optional[os.PathLike] = None, use_cache: bool = True) -
     """
     root_path = Path(root) if root is not None else default_root()
     knowledge, rules = knowledge_files(root_path)
-    digest = _digest(knowledge + rules)
+    from .letters import template_files  # letters builds on this module
+
+    digest = _digest(knowledge + rules + template_files(root_path))
     if use_cache and digest in _LOADED:
         return _LOADED[digest]
     cached = _read_cache(digest) if use_cache else None
@@ -302,7 +305,13 @@ def check_knowledge(root: Path, knowledge: List[Path], rules: List[Path],
         builder.read(path, "knowledge")
     for path in rules:
         builder.read(path, "rules")
-    return builder.finish()
+    kb, findings = builder.finish()
+    from .letters import check_letters  # imported here: letters builds on this module
+
+    letter_findings = check_letters(root, kb)
+    if any(f.level == "error" for f in letter_findings):
+        kb = None
+    return kb, findings + letter_findings
 
 
 def _digest(paths: List[Path]) -> str:
@@ -504,7 +513,8 @@ class _Builder:
     def _cause(self, item: Mapping, path: str) -> Cause:
         return Cause(item["id"], item["family"], dict(item["title"]), dict(item["explanation"]),
                      tuple(item["remedies"]), tuple(dict(e) for e in item.get("evidence", ())),
-                     tuple(item.get("guidance", ())), tuple(item["sources"]), self.where(item, path))
+                     tuple(item.get("guidance", ())), tuple(item["sources"]), self.where(item, path),
+                     dict(item["letter"]) if "letter" in item else None)
 
     def _guidance(self, item: Mapping, path: str) -> Guidance:
         return Guidance(item["id"], dict(item["text"]), tuple(item.get("families", ())),

@@ -1,0 +1,66 @@
+"""``diagnose letter``: a Plan-of-Action letter, or a buyer or follow-up message, for one case."""
+from __future__ import annotations
+
+import click
+
+from ..letters import MESSAGES, MIN_LETTER_CERTAINTY
+from .options import kb_option, lang_option, output_format_option
+
+
+@click.command()
+@click.argument("facts_file", required=False, type=click.Path(dir_okay=False))
+@click.option("--fact", "assignments", multiple=True, metavar="NAME=VALUE",
+              help="A fact on the command line (repeatable); overrides the file.")
+@click.option("--platform", type=click.Choice(["amazon", "ebay", "walmart", "wish"]), default=None,
+              help="The marketplace, if the facts do not say.")
+@click.option("--store", "store_name", default=None, metavar="NAME", help="The store's name (the store_name fact).")
+@click.option("--message", type=click.Choice(MESSAGES), default=None,
+              help="Draft this buyer or follow-up message instead of the letter.")
+@click.option("--min-certainty", type=click.FloatRange(0, 1), default=MIN_LETTER_CERTAINTY, show_default=True,
+              help="Causes below this certainty are left out of the letter (and listed on stderr).")
+@output_format_option("text", "markdown", default="text")
+@lang_option
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write the draft to this file.")
+@kb_option
+def letter(facts_file, assignments, platform, store_name, message, min_certainty, output_format, lang, output,
+           kb_root):
+    """Draft the Plan of Action for a case, addressed the way its platform expects.
+
+    FACTS_FILE is a facts or case file (what 'diagnose interview' saves). The English text is
+    the one to send; --lang zh gives a Chinese review copy for going over it with the seller.
+    Facts the draft needs but the case lacks become placeholders such as [STORE NAME] and are
+    listed on stderr with the question to ask.
+    """
+    from ..api import get_diagnoser
+    from ..errors import InputError, Location
+    from ..facts import load_facts
+    from ..letters import draft_letter, draft_message
+
+    if not facts_file and not assignments:
+        raise InputError("give a facts file or at least one --fact NAME=VALUE")
+    diagnoser = get_diagnoser(kb_root)
+    kb = diagnoser.kb
+    source = facts_file or "--fact"
+    seller = load_facts(facts_file, assignments, kb, {"platform": platform, "store_name": store_name})
+    diagnosis = diagnoser.run(seller)
+    markdown = output_format == "markdown"
+    if message:
+        draft = draft_message(kb, diagnosis, message, lang, markdown, source=source)
+    else:
+        draft = draft_letter(kb, diagnosis, lang, markdown, min_certainty, source=source)
+    if output:
+        try:
+            with open(output, "w", encoding="utf-8") as handle:
+                handle.write(draft.text)
+        except OSError as exc:
+            raise InputError(f"cannot write the draft: {exc.strerror}", Location(output)) from None
+    else:
+        click.echo(draft.text, nl=False)
+    if draft.missing:
+        click.echo(kb.message("letter.missing", lang), err=True)
+        width = max(len(m.placeholder) for m in draft.missing)
+        for item in draft.missing:
+            click.echo(f"  {item.placeholder:<{width}}  {item.fact}: {item.question}", err=True)
+    for note in draft.notes:
+        click.echo(note, err=True)
+

@@ -1,0 +1,51 @@
+"""Letter text is written in our own words: no run of ten or more consecutive words is shared
+with the seed forum posts (case and punctuation ignored). The seeds live beside the checkout,
+in ../shared/seeds, as CI clones main with shared/ next to it."""
+import re
+
+import pytest
+import yaml
+
+from conftest import ROOT
+
+SEEDS = ROOT.parent / "shared" / "seeds"
+RUN = 10
+
+
+def words(text):
+    return re.sub(r"[^\w]+", " ", text.lower()).split()
+
+
+def runs(text):
+    tokens = words(text)
+    return {tuple(tokens[i:i + RUN]) for i in range(len(tokens) - RUN + 1)}
+
+
+def our_texts():
+    """Every template, every letter sentence and every golden letter or message."""
+    texts = {str(p.relative_to(ROOT)): p.read_text(encoding="utf-8")
+             for p in sorted((ROOT / "knowledge" / "letters").rglob("*.j2"))}
+    texts.update({str(p.relative_to(ROOT)): p.read_text(encoding="utf-8")
+                  for p in sorted((ROOT / "tests" / "golden" / "letters").iterdir()) if p.suffix in (".txt", ".md")})
+    for name in ("causes", "remedies"):
+        for item in yaml.safe_load((ROOT / "knowledge" / f"{name}.yaml").read_text(encoding="utf-8"))[name]:
+            if "letter" in item:
+                texts[f"knowledge/{name}.yaml#{item['id']}"] = item["letter"]["en"]
+    return texts
+
+
+def test_runs_are_computed_over_words_not_punctuation():
+    assert runs("One, two; THREE four five six seven eight nine ten!") == {
+        ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")}
+
+
+def test_no_ten_word_run_is_shared_with_the_seeds():
+    if not SEEDS.is_dir():
+        pytest.skip(f"the seed posts are not beside this checkout ({SEEDS} is absent)")
+    seed_runs = set()
+    for path in sorted(SEEDS.iterdir()):
+        seed_runs |= runs(path.read_text(encoding="utf-8", errors="replace"))
+    assert seed_runs, "no words found in the seeds"
+    shared = {name: " ".join(next(iter(runs(text) & seed_runs)))
+              for name, text in our_texts().items() if runs(text) & seed_runs}
+    assert shared == {}
