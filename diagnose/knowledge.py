@@ -27,6 +27,8 @@ LINT_FILE = "lint.yaml"  # knowledge/lint.yaml holds the linter's suppressions, 
 FIELD_MARK_DEPTH = 3  # how deep Where.fields records marks (e.g. when.0.symptom)
 CORE_FACTS = ("platform", "fulfilment")
 LIST_KINDS = ("facts", "symptoms", "platforms", "causes", "remedies", "sources", "guidance", "messages")
+_SINGULAR = {"facts": "fact", "symptoms": "symptom", "platforms": "platform", "causes": "cause",
+             "remedies": "remedy", "sources": "source", "messages": "message", "rules": "rule"}
 NUMERIC_OPS = ("above", "at_least", "below", "at_most")
 OPERATORS = ("is", "is_not", "in", "known") + NUMERIC_OPS
 
@@ -267,7 +269,8 @@ def knowledge_files(root: Path) -> Tuple[List[Path], List[Path]]:
     return knowledge, rules
 
 
-def _display(path: Path) -> str:
+def display_path(path: Path) -> str:
+    """``path`` relative to the working directory when it lies below it, else as given."""
     try:
         relative = os.path.relpath(path)
     except ValueError:
@@ -404,7 +407,7 @@ class _Builder:
 
     # -- reading --------------------------------------------------------------------------------
     def read(self, path: Path, kind: str) -> None:
-        shown = _display(path)
+        shown = display_path(path)
         self.files.append(shown)
         try:
             document = load_yaml(str(path), KNOWLEDGE_FILE_LIMIT)
@@ -483,7 +486,7 @@ class _Builder:
         for item, path in self.items[kind]:
             obj = build(item, path)
             if obj is not None:
-                self._put(table, obj.id, obj, obj.where, kind[:-1] if kind.endswith("s") else kind)
+                self._put(table, obj.id, obj, obj.where, _SINGULAR.get(kind, kind))
         return table
 
     def _fact(self, item: Mapping, path: str) -> Fact:
@@ -641,7 +644,7 @@ class _Builder:
     def _cross_check(self, facts, sources, symptoms, remedies, causes, guidance, platforms, rules) -> None:
         for core in CORE_FACTS:
             if core not in facts and core not in self.broken and self.items["facts"]:
-                self.add(_display(self.root / "knowledge"), (1, 1), "error",
+                self.add(display_path(self.root / "knowledge"), (1, 1), "error",
                          f"the vocabulary must define the fact '{core}'", "missing-core-fact")
         if "platform" in facts and set(facts["platform"].choice_values) - self.broken != set(platforms):
             where = facts["platform"].where
@@ -739,6 +742,9 @@ def schema_finding(path: str, document: Any, error) -> Finding:
     if trail:
         key = trail[-1]
     line, column = mark_of(container, key) if key is not None else (getattr(document, "line", 1), 1)
+    extra = _extra_fields(error)
+    if extra and isinstance(error.instance, Mapping):
+        line, column = error.instance.mark_of(extra[0])  # the unknown field itself
     field_path = ".".join(str(step) for step in trail) or "(top level)"
     return Finding(path, line, column, "error", f"{field_path}: {_schema_message(error)}", "schema")
 
@@ -750,9 +756,16 @@ def _most_specific(error):
     return error
 
 
+def _extra_fields(error) -> List[str]:
+    """The fields an ``additionalProperties`` error complains about, sorted."""
+    if error.validator != "additionalProperties" or not isinstance(error.instance, dict):
+        return []
+    return sorted(set(error.instance) - set(error.schema.get("properties", {})))
+
+
 def _schema_message(error) -> str:
     if error.validator == "additionalProperties":
-        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        extra = _extra_fields(error)
         allowed = sorted(error.schema.get("properties", {}))
         name = extra[0] if extra else "?"
         return f"unknown field '{name}'{suggest(name, allowed)}"

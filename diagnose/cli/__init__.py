@@ -54,10 +54,12 @@ def cli():
 
 def _register():
     from .facts_cmd import facts
+    from .kb import kb
     from .run import run
 
     cli.add_command(run)
     cli.add_command(facts)
+    cli.add_command(kb)
 
 
 _register()
