@@ -32,6 +32,8 @@ from .yamlsafe import YamlError, load_yaml, mark_of
 MODELINE = re.compile(r"^#\s*yaml-language-server:\s*\$schema=(\S+)\s*$")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _ABSENT = object()  # a fact the seller did not give
+_K = "# yaml-language-server: $schema=schemas/knowledge.schema.json\n"  # examples' schema lines
+_R = "# yaml-language-server: $schema=../knowledge/schemas/rules.schema.json\n"
 
 
 @dataclass(frozen=True)
@@ -150,7 +152,7 @@ class ContradictoryConditions(Check):
     level = "error"
     summary = "A rule whose conditions on one fact can never all hold, so it never fires."
     suppress_by = "the rule id"
-    failing = {"rules/example.yaml": """\
+    failing = {"rules/example.yaml": _R + """\
 rules:
   - id: cancel.never
     title: {en: "Contradiction", zh: "自相矛盾"}
@@ -165,7 +167,7 @@ rules:
       fires: [{platform: amazon, cancel_rate: 4%}]
       silent: [{platform: amazon, cancel_rate: 1%}]
 """}
-    passing = {"rules/example.yaml": """\
+    passing = {"rules/example.yaml": _R + """\
 rules:
   - id: cancel.band
     title: {en: "Cancellation rate between 3% and 5%", zh: "取消率介于 3% 与 5% 之间"}
@@ -193,11 +195,10 @@ rules:
                     conditions = [c for _, c in group]
                     if _satisfiable(fact, conditions):
                         continue
-                    shown = ", ".join(f"platforms: {', '.join(c.value)}" if key == "platforms" else c.describe()
+                    shown = "; ".join(f"platforms [{', '.join(c.value)}]" if key == "platforms" else c.describe()
                                       for key, c in group)
-                    what = "can never hold" if len(group) == 1 else "cannot all hold"
                     yield self.found(rule.id, rule.where, group[0][0],
-                                     f"rule '{rule.id}' can never fire: {shown} {what}")
+                                     f"rule '{rule.id}' can never fire: {kind} '{name}' cannot meet {shown}")
 
 
 class UnderivedSymptom(Check):
@@ -205,11 +206,11 @@ class UnderivedSymptom(Check):
     level = "error"
     summary = "A rule tests a symptom that no rule or threshold derives on the rule's platforms."
     suppress_by = "the rule id"
-    failing = {"knowledge/example.yaml": """\
+    failing = {"knowledge/example.yaml": _K + """\
 symptoms:
   - id: refund_rate_high
     title: {en: "Refund rate over the target", zh: "退款率超标"}
-""", "rules/example.yaml": """\
+""", "rules/example.yaml": _R + """\
 rules:
   - id: refunds.stockout
     title: {en: "Refunds come from stock-outs", zh: "退款源于断货"}
@@ -222,19 +223,19 @@ rules:
       fires: [{platform: amazon, out_of_stock_often: yes}]
       silent: [{platform: amazon, out_of_stock_often: no}]
 """}
-    passing = {"rules/example.yaml": """\
+    passing = {"rules/example.yaml": _R + """\
 rules:
-  - id: cancel.stockout_again
-    title: {en: "Stock-outs with a high cancellation rate", zh: "断货且取消率高"}
+  - id: cancel.stockout_seller
+    title: {en: "Seller-shipped orders cancelled for a high cancellation rate", zh: "自发货订单取消率高"}
     when:
       - {symptom: cancel_rate_high}
-      - {fact: out_of_stock_often, is: true}
+      - {fact: fulfilment, is: seller}
     then: {cause: chronic_stockout}
     certainty: 0.5
     sources: [src-a]
     examples:
-      fires: [{platform: amazon, cancel_rate: 4%, out_of_stock_often: yes}]
-      silent: [{platform: amazon, cancel_rate: 1%, out_of_stock_often: yes}]
+      fires: [{platform: amazon, cancel_rate: 4%, fulfilment: seller}]
+      silent: [{platform: amazon, cancel_rate: 1%, fulfilment: seller}]
 """}
 
     def run(self, ctx):
@@ -258,11 +259,11 @@ class DerivationCycle(Check):
     level = "error"
     summary = "Symptoms derived from each other in a circle (A ⇒ B ⇒ A): each props up the other's certainty."
     suppress_by = "the first rule id of the cycle"
-    failing = {"knowledge/example.yaml": """\
+    failing = {"knowledge/example.yaml": _K + """\
 symptoms:
   - id: stock_trouble
     title: {en: "Stock trouble", zh: "库存问题"}
-""", "rules/example.yaml": """\
+""", "rules/example.yaml": _R + """\
 rules:
   - id: cycle.one
     title: {en: "Cancellations mean stock trouble", zh: "取消意味着库存问题"}
@@ -326,7 +327,7 @@ class ShadowedRule(Check):
     level = "error"
     summary = "Two rules with the same conditions, platforms and conclusion: the evidence is counted twice."
     suppress_by = "the id of the later rule"
-    failing = {"rules/example.yaml": """\
+    failing = {"rules/example.yaml": _R + """\
 rules:
   - id: cancel.stockout_copy
     title: {en: "Cancellations come from stock-outs (again)", zh: "取消源于断货（重复）"}
@@ -365,14 +366,14 @@ class UnusedFact(Check):
     id = "unused-fact"
     summary = "A fact no rule, threshold or computed rate uses: asking for it changes nothing."
     suppress_by = "the fact id"
-    failing = {"knowledge/example.yaml": """\
+    failing = {"knowledge/example.yaml": _K + """\
 facts:
   - id: shop_age_years
     type: number
     question: {en: "How old is the shop, in years?", zh: "店铺开了几年？"}
     help: {en: "Since the first sale.", zh: "从第一笔销售算起。"}
 """}
-    passing = {"knowledge/example.yaml": failing["knowledge/example.yaml"], "rules/example.yaml": """\
+    passing = {"knowledge/example.yaml": failing["knowledge/example.yaml"], "rules/example.yaml": _R + """\
 rules:
   - id: cancel.new_shop
     title: {en: "New shops cancel more", zh: "新店取消率更高"}
@@ -401,7 +402,7 @@ class UnconcludedCause(Check):
     id = "unconcluded-cause"
     summary = "A cause no rule concludes: no diagnosis can ever report it."
     suppress_by = "the cause id"
-    failing = {"knowledge/example.yaml": """\
+    failing = {"knowledge/example.yaml": _K + """\
 causes:
   - id: slow_supplier
     family: performance
@@ -410,7 +411,7 @@ causes:
     remedies: [restock_now, daily_stock_check]
     sources: [src-a]
 """}
-    passing = {"knowledge/example.yaml": failing["knowledge/example.yaml"], "rules/example.yaml": """\
+    passing = {"knowledge/example.yaml": failing["knowledge/example.yaml"], "rules/example.yaml": _R + """\
 rules:
   - id: cancel.slow_supplier
     title: {en: "Cancellations from a slow supplier", zh: "供应商慢导致取消"}
@@ -435,7 +436,7 @@ class CauseRemedies(Check):
     level = "error"
     summary = "A cause without both an immediate and a preventive remedy: a Plan of Action needs both."
     suppress_by = "the cause id"
-    failing = {"knowledge/example.yaml": """\
+    failing = {"knowledge/example.yaml": _K + """\
 causes:
   - id: stock_counted_wrong
     family: performance
@@ -460,7 +461,7 @@ class UnusedRemedy(Check):
     id = "unused-remedy"
     summary = "A remedy no cause lists: no diagnosis can ever show it."
     suppress_by = "the remedy id"
-    failing = {"knowledge/example.yaml": """\
+    failing = {"knowledge/example.yaml": _K + """\
 remedies:
   - id: call_support
     kind: immediate
@@ -488,7 +489,7 @@ class UnusedSource(Check):
     id = "unused-source"
     summary = "A source nothing cites (no rule, threshold, cause, remedy or guidance)."
     suppress_by = "the source id"
-    failing = {"knowledge/example.yaml": """\
+    failing = {"knowledge/example.yaml": _K + """\
 sources:
   - id: src-b
     title: "A page nobody cites"
@@ -545,12 +546,12 @@ class Translation(Check):
     summary = ("A text whose English or Chinese is blank, the same in both languages (for a phrase, "
                "not a name), or a Chinese version without Chinese characters.")
     suppress_by = "the id of the item holding the text"
-    failing = {"knowledge/example.yaml": """\
+    failing = {"knowledge/example.yaml": _K + """\
 symptoms:
   - id: slow_replies
     title: {en: "Buyer messages wait too long", zh: "Buyer messages wait too long"}
 """}
-    passing = {"knowledge/example.yaml": """\
+    passing = {"knowledge/example.yaml": _K + """\
 symptoms:
   - id: slow_replies
     title: {en: "Buyer messages wait too long", zh: "买家消息等待太久"}
@@ -583,13 +584,12 @@ class SchemaModeline(Check):
     summary = ("A knowledge file without a '# yaml-language-server: $schema=...' line naming its schema, "
                "so editors cannot complete and check it.")
     suppress_by = "the file's path inside the knowledge base, e.g. knowledge/facts.yaml"
-    failing = {"knowledge/example.yaml": """\
+    passing = {"knowledge/example.yaml": _K + """\
 symptoms:
   - id: slow_replies
     title: {en: "Buyer messages wait too long", zh: "买家消息等待太久"}
 """}
-    passing = {"knowledge/example.yaml": "# yaml-language-server: $schema=schemas/knowledge.schema.json\n"
-                                         + failing["knowledge/example.yaml"]}
+    failing = {"knowledge/example.yaml": passing["knowledge/example.yaml"][len(_K):]}
 
     def run(self, ctx):
         knowledge, rules = knowledge_files(ctx.root)
@@ -647,13 +647,13 @@ class EngineFactConditions(EngineLimit):
     summary = ("One fact value satisfies many distinct rule conditions in a platform's ruleset; durable-rules "
                "fails (error 303) past 64. Warns from 32.")
     suppress_by = "the fact id"
-    failing = {"rules/example.yaml": """\
+    failing = {"rules/example.yaml": _R + """\
 rules:   # abridged: 32 rules, each with its own lower bound on the same fact
   - {id: cancel.over_1, when: [{fact: cancel_rate, above: 1%}], ...}
   - {id: cancel.over_2, when: [{fact: cancel_rate, above: 2%}], ...}
   # ... up to cancel.over_32: a 40% cancel rate satisfies all 32 conditions
 """}
-    passing = {"rules/example.yaml": """\
+    passing = {"rules/example.yaml": _R + """\
 rules:   # one rule per band: any value satisfies a few conditions only
   - {id: cancel.over_5, when: [{fact: cancel_rate, above: 5%}], ...}
 """}
@@ -682,12 +682,12 @@ class EngineIdenticalConditions(EngineLimit):
     summary = ("Many rules in a platform's ruleset share one identical condition; durable-rules hangs at 256. "
                "Warns from 128.")
     suppress_by = "the platform id"
-    failing = {"rules/example.yaml": """\
+    failing = {"rules/example.yaml": _R + """\
 rules:   # abridged: 128 rules that all start with the same condition
   - {id: cancel.reason_1, when: [{symptom: cancel_rate_high}, {fact: reason_1, is: true}], ...}
   # ... up to cancel.reason_128
 """}
-    passing = {"rules/example.yaml": """\
+    passing = {"rules/example.yaml": _R + """\
 rules:   # a few rules sharing a condition are fine
   - {id: cancel.reason_1, when: [{symptom: cancel_rate_high}, {fact: reason_1, is: true}], ...}
 """}
@@ -708,12 +708,12 @@ class EnginePropertyValues(EngineLimit):
     summary = ("A platform's ruleset tests one property for many different values (fact and symptom names, "
                "or one fact's values); durable-rules hangs at 512. Warns from 256.")
     suppress_by = "the platform id"
-    failing = {"rules/example.yaml": """\
+    failing = {"rules/example.yaml": _R + """\
 rules:   # abridged: 256 rules, each testing a different fact
   - {id: signal.1, when: [{fact: signal_1, is: true}], ...}
   # ... up to signal.256
 """}
-    passing = {"rules/example.yaml": """\
+    passing = {"rules/example.yaml": _R + """\
 rules:   # a few dozen facts per platform are fine
   - {id: signal.1, when: [{fact: signal_1, is: true}], ...}
 """}
