@@ -147,3 +147,37 @@ def test_command(rule_ids, scenarios_dir, kb_root):
                f"{counts['todo-fixed']} todo now passing")
     if counts["fail"]:
         click.get_current_context().exit(1)
+
+
+@kb.command()
+@click.option("--format", "output_format", type=click.Choice(["mermaid", "dot"]), default="mermaid",
+              show_default=True, help="Graph language.")
+@click.option("--cause", "cause_id", metavar="CAUSE", help="Only what leads to this cause, and its remedies.")
+@kb_option
+def graph(output_format, cause_id, kb_root):
+    """The knowledge as a graph: facts → symptoms → causes → remedies (negated tests dashed)."""
+    from ..explore import Explorer, dot, mermaid
+    from ..knowledge import load_knowledge, suggest
+
+    explorer = Explorer(load_knowledge(_root(kb_root)))
+    if cause_id is not None and cause_id not in explorer.kb.causes:
+        raise click.BadParameter(f"unknown cause '{cause_id}'{suggest(cause_id, explorer.kb.causes)}",
+                                 param_hint="'--cause'")
+    lines = (mermaid if output_format == "mermaid" else dot)(explorer.edges(cause_id))
+    click.echo("\n".join(lines))
+
+
+@kb.command()
+@click.argument("item_id", metavar="ID")
+@kb_option
+def show(item_id, kb_root):
+    """A fact, rule, symptom, cause, remedy or source with everything linked to it."""
+    from ..explore import Explorer
+    from ..knowledge import load_knowledge, suggest
+
+    explorer = Explorer(load_knowledge(_root(kb_root)))
+    kinds = explorer.find(item_id)
+    if not kinds:
+        raise click.BadParameter(f"no fact, rule, symptom, cause, remedy or source is named '{item_id}'"
+                                 f"{suggest(item_id, explorer.known_ids())}", param_hint="ID")
+    click.echo("\n\n".join("\n".join(explorer.show(kind, item_id)) for kind in kinds))
