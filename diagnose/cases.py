@@ -15,7 +15,7 @@ from typing import Any, Dict, Iterator, List, Optional
 from .api import Diagnoser
 from .errors import DiagnoseError
 from .facts import FactsError, validate_facts
-from .knowledge import Finding, KnowledgeBase, Rule
+from .knowledge import Finding, KnowledgeBase, Rule, display_path
 from .yamlsafe import Mapping, load_yaml, mark_of
 
 SCENARIO_KEYS = {"guidance", "title", "facts", "expect", "description"}
@@ -102,16 +102,17 @@ def scenario_files(folder: Path) -> List[Path]:
 def run_scenario(diagnoser: Diagnoser, path: Path) -> CaseResult:
     """Check one scenario file: its expected top causes and remedies."""
     name = f"scenario {path.stem}"
+    shown = display_path(path)
     try:
         document = load_yaml(str(path))
         problems = _scenario_shape(document)
         if problems:
-            return CaseResult(name, "fail", "; ".join(problems), f"{path}:1")
+            return CaseResult(name, "fail", "; ".join(problems), f"{shown}:1")
         diagnosis = diagnoser.run(document["facts"], str(path))
     except DiagnoseError as exc:
-        return CaseResult(name, "fail", str(exc), str(path))
+        return CaseResult(name, "fail", str(exc), shown)
     expect = document["expect"]
-    where = f"{path}:{mark_of(document, 'expect')[0]}"
+    where = f"{shown}:{mark_of(document, 'expect')[0]}"
     top = [c.id for c in diagnosis.causes[:3]]
     failures = []
     for cause in expect.get("top3", []):
