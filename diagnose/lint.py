@@ -254,6 +254,40 @@ rules:
                                  f"rule '{rule.id}' tests symptom '{condition.name}', which is not derived {where}")
 
 
+class NegatedDerivedSymptom(Check):
+    id = "negated-derived-symptom"
+    level = "error"
+    summary = ("A rule requires a symptom to be absent that other rules derive: the engine has no truth "
+               "maintenance, so the rule may fire before the symptom is derived. Test the facts instead.")
+    suppress_by = "the rule id"
+    failing = {"rules/example.yaml": _R + """\
+rules:
+  - id: stockout.without_cancellations
+    title: {en: "Stock-outs without a cancellation problem", zh: "断货但取消率正常"}
+    when:
+      - {fact: out_of_stock_often, is: true}
+      - {not: {symptom: cancel_rate_high}}
+    then: {cause: chronic_stockout}
+    certainty: 0.3
+    sources: [src-a]
+    examples:
+      fires: [{platform: amazon, cancel_rate: 1%, out_of_stock_often: yes}]
+      silent: [{platform: amazon, cancel_rate: 4%, out_of_stock_often: yes}]
+"""}
+    passing = {"rules/example.yaml": failing["rules/example.yaml"].replace(
+        "{not: {symptom: cancel_rate_high}}", "{fact: cancel_rate, below: 2.5%}")}
+
+    def run(self, ctx):
+        for rule in ctx.running_rules:
+            key_of = "when" if rule.match == "all" else "when_any"
+            for index, condition in enumerate(rule.conditions):
+                if condition.kind == "symptom" and condition.negated and \
+                        ctx.derived_on.get(condition.name, set()) & set(ctx.platforms_of(rule)):
+                    yield self.found(rule.id, rule.where, f"{key_of}.{index}",
+                                     f"rule '{rule.id}' requires symptom '{condition.name}' to be absent, but rules "
+                                     "derive it: the rule may fire before it is derived")
+
+
 class DerivationCycle(Check):
     id = "derivation-cycle"
     level = "error"
@@ -738,7 +772,7 @@ rules:   # a few dozen facts per platform are fine
 
 
 CHECKS: Tuple[Check, ...] = (
-    ContradictoryConditions(), UnderivedSymptom(), DerivationCycle(), ShadowedRule(), UnusedFact(),
+    ContradictoryConditions(), UnderivedSymptom(), NegatedDerivedSymptom(), DerivationCycle(), ShadowedRule(), UnusedFact(),
     UnconcludedCause(), CauseRemedies(), UnusedRemedy(), UnusedSource(), Translation(), SchemaModeline(),
     EngineFactConditions(), EngineIdenticalConditions(), EnginePropertyValues(),
 )

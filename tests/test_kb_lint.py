@@ -58,6 +58,10 @@ EXPECTED = {
         "rules/example.yaml:6:9: [error] rule 'refunds.stockout' tests symptom 'refund_rate_high', "
         "which is not derived by any rule or threshold (underived-symptom)",
         "1 error(s), 0 warning(s)"],
+    "negated-derived-symptom": [
+        "rules/example.yaml:7:9: [error] rule 'stockout.without_cancellations' requires symptom 'cancel_rate_high' "
+        "to be absent, but rules derive it: the rule may fire before it is derived (negated-derived-symptom)",
+        "1 error(s), 0 warning(s)"],
     "derivation-cycle": [
         "rules/example.yaml:6:5: [error] symptoms derive each other in a cycle: cancel_rate_high ⇒ stock_trouble "
         "⇒ cancel_rate_high (rules cycle.one, cycle.two) (derivation-cycle)",
@@ -154,9 +158,11 @@ def test_contradiction_with_an_unknown_test_and_a_negated_symptom(kb_dir):
     assert result.output.splitlines() == [
         "rules/example.yaml:6:9: [error] rule 'odd.rule' can never fire: symptom 'cancel_rate_high' cannot meet "
         "symptom cancel_rate_high; not (symptom cancel_rate_high) (contradictory-conditions)",
+        "rules/example.yaml:7:9: [error] rule 'odd.rule' requires symptom 'cancel_rate_high' to be absent, but rules "
+        "derive it: the rule may fire before it is derived (negated-derived-symptom)",
         "rules/example.yaml:8:9: [error] rule 'odd.rule' can never fire: fact 'cancel_rate' cannot meet "
         "cancel_rate is known; not (cancel_rate is known) (contradictory-conditions)",
-        "2 error(s), 0 warning(s)"]
+        "3 error(s), 0 warning(s)"]
 
 
 def test_value_outside_the_facts_range_can_never_hold(kb_dir):
