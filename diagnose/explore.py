@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Dict, Iterator, List, Optional, Set, Tuple
 
-from .knowledge import KnowledgeBase, Rule, Where, suggest
+from .knowledge import KnowledgeBase, Rule, Where
 from .vocabulary import say
 
 KINDS = ("fact", "rule", "symptom", "cause", "remedy", "source")

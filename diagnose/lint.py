@@ -119,10 +119,10 @@ def _candidates(fact: Optional[Fact], conditions: List[Condition]) -> List[Any]:
     elif fact.type == "choice":
         raw = list(fact.choice_values)
     elif fact.type in ("number", "rate", "count"):
-        step = 1 if fact.type == "count" else 1e-9
         bounds = [c.value for c in conditions if c.op in ("above", "at_least", "below", "at_most", "is", "is_not")]
         bounds += [v for c in conditions if c.op == "in" for v in c.value]
-        raw = [b + d for b in bounds for d in (-step, 0, step)] + [0, 1]
+        steps = [1 if fact.type == "count" else max(1e-9, abs(b) * 1e-9) for b in bounds]
+        raw = [b + d for b, step in zip(bounds, steps) for d in (-step, 0, step)] + [0, 1]
     else:  # text and dates: only 'known' can test them
         raw = ["x" if fact.type == "text" else "2000-01-01"]
     values = [_ABSENT]
@@ -138,7 +138,7 @@ def _satisfiable(fact: Optional[Fact], conditions: List[Condition]) -> bool:
     return any(all(_holds(c, v) != c.negated for c in conditions) for v in _candidates(fact, conditions))
 
 
-def _rule_conditions(rule: Rule, kb: KnowledgeBase) -> List[Tuple[str, Condition]]:
+def _rule_conditions(rule: Rule) -> List[Tuple[str, Condition]]:
     """(field key, condition), with the rule's ``platforms`` as one more condition on 'platform'."""
     key = "when" if rule.match == "all" else "when_any"
     pairs = [(f"{key}.{index}", c) for index, c in enumerate(rule.conditions)]
@@ -186,7 +186,7 @@ rules:
     def run(self, ctx):
         for rule in ctx.running_rules:
             by_fact: Dict[Tuple[str, str], List[Tuple[str, Condition]]] = defaultdict(list)
-            for key, condition in _rule_conditions(rule, ctx.kb):
+            for key, condition in _rule_conditions(rule):
                 by_fact[(condition.kind, condition.name)].append((key, condition))
             for (kind, name), pairs in by_fact.items():
                 fact = ctx.kb.facts.get(name) if kind == "fact" else None
@@ -820,8 +820,8 @@ def read_suppressions(root: Path) -> Tuple[List[Suppression], List[Finding]]:
     return suppressions, findings
 
 
-def lint(kb: KnowledgeBase, root: Path, checks: Optional[List[Check]] = None) -> List[Finding]:
-    """Run the checks (default: all) on a loaded knowledge base; suppressed findings are left out.
+def lint(kb: KnowledgeBase, root: Path) -> List[Finding]:
+    """Run every check on a loaded knowledge base; suppressed findings are left out.
 
     Findings come sorted by file, line and column; a suppression that silenced nothing is
     itself reported, so stale ones get cleaned up.
@@ -829,7 +829,7 @@ def lint(kb: KnowledgeBase, root: Path, checks: Optional[List[Check]] = None) ->
     ctx = LintContext(kb, root)
     suppressions, findings = read_suppressions(root)
     used = set()
-    for check in checks or CHECKS:
+    for check in CHECKS:
         for result in check.run(ctx):
             match = next((s for s in suppressions if s.check == check.id and s.id == result.subject), None)
             if match is None:
@@ -837,9 +837,8 @@ def lint(kb: KnowledgeBase, root: Path, checks: Optional[List[Check]] = None) ->
             else:
                 used.add(match)
     lint_path = display_path(root / "knowledge" / LINT_FILE)
-    ran = {check.id for check in checks or CHECKS}
     for suppression in suppressions:
-        if suppression not in used and suppression.check in ran:
+        if suppression not in used:
             findings.append(Finding(lint_path, suppression.line, 1, "warning",
                                     f"the suppression of {suppression.check} for '{suppression.id}' matches no finding",
                                     UNUSED_SUPPRESSION))
