@@ -138,3 +138,19 @@ def test_not_a_knowledge_base_is_bad_usage(tmp_path):
 
 def test_bad_format_is_bad_usage():
     assert invoke("kb", "validate", "--format", "xml").exit_code == 2
+
+
+def test_fact_without_type_is_one_finding(kb_dir):
+    extra = ("# yaml-language-server: $schema=schemas/knowledge.schema.json\nfacts:\n"
+             "  - id: shop_age\n    question: {en: \"How old?\", zh: 几年？}\n    help: {en: Years., zh: 年数。}\n")
+    result = validate(kb_dir(files={"knowledge/zz-more.yaml": extra}))
+    assert result.output.splitlines() == [
+        "knowledge/zz-more.yaml:3:5: [error] facts.0: 'type' is required (schema)",
+        "1 error(s), 0 warning(s) in 5 files"]
+
+
+def test_a_file_of_the_wrong_shape_is_one_finding(kb_dir):
+    result = validate(kb_dir(files={"rules/more.yaml": "rules: 5\n"}))
+    assert result.output.splitlines() == [
+        "rules/more.yaml:1:1: [error] rules: 5 is not of type 'array' (schema)",
+        "1 error(s), 0 warning(s) in 5 files"]
