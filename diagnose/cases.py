@@ -14,8 +14,9 @@ from typing import Any, Dict, Iterator, List, Optional
 
 from .api import Diagnoser
 from .errors import DiagnoseError
-from .knowledge import Rule
-from .yamlsafe import load_yaml, mark_of
+from .facts import FactsError, validate_facts
+from .knowledge import Finding, KnowledgeBase, Rule, display_path
+from .yamlsafe import Mapping, load_yaml, mark_of
 
 SCENARIO_KEYS = {"guidance", "title", "facts", "expect", "description"}
 EXPECT_KEYS = {"top3", "first", "remedies", "absent"}
@@ -36,10 +37,33 @@ class CaseResult:
 
 
 def _facts_of(rule: Rule, case: Dict[str, Any]) -> Dict[str, Any]:
-    facts = dict(case)
+    """The example's facts, with the rule's first platform when it names none; line marks kept."""
+    facts = Mapping(case)
+    if isinstance(case, Mapping):
+        facts.line, facts.column, facts.key_marks = case.line, case.column, case.key_marks
     if "platform" not in facts:
         facts["platform"] = rule.platforms[0] if rule.platforms else "amazon"
     return facts
+
+
+def check_examples(kb: KnowledgeBase) -> List[Finding]:
+    """A finding for every value in a rule example that does not fit the vocabulary."""
+    findings = []
+    for rule in kb.rules.values():
+        if rule.generated_from:
+            continue
+        for kind in ("fires", "silent", "todo"):
+            for index, case in enumerate(rule.examples.get(kind, ())):
+                try:
+                    validate_facts(_facts_of(rule, case), kb, rule.where.path)
+                except FactsError as exc:
+                    for error in exc.errors:
+                        where = error.location
+                        findings.append(Finding(
+                            rule.where.path, where.line or getattr(case, "line", None), where.column, "error",
+                            f"rule '{rule.id}' examples.{kind}[{index}]: {where.field}: {error.message}",
+                            "example-value"))
+    return findings
 
 
 def run_rule_examples(diagnoser: Diagnoser, rule_ids: Optional[List[str]] = None) -> Iterator[CaseResult]:
@@ -50,7 +74,7 @@ def run_rule_examples(diagnoser: Diagnoser, rule_ids: Optional[List[str]] = None
         for kind in ("fires", "silent", "todo"):
             cases = rule.examples.get(kind, ())
             for index, case in enumerate(cases):
-                line = mark_of(cases, index)[0] if hasattr(cases, "item_marks") else None
+                line = getattr(case, "line", None)
                 where = f"{rule.where.path}:{line or rule.where.line}"
                 name = f"rule {rule.id} {kind}[{index}]"
                 try:
@@ -60,8 +84,9 @@ def run_rule_examples(diagnoser: Diagnoser, rule_ids: Optional[List[str]] = None
                     continue
                 fired = rule.id in fired_rules
                 if kind == "fires":
-                    yield CaseResult(name, "pass" if fired else "fail",
-                                     "" if fired else "expected the rule to fire; it did not", where)
+                    yield CaseResult(name, "pass" if fired else "fail", "" if fired else
+                                     "expected the rule to fire; it did not (rules that fired: "
+                                     f"{', '.join(sorted(fired_rules)) or 'none'})", where)
                 elif kind == "silent":
                     yield CaseResult(name, "fail" if fired else "pass",
                                      "expected the rule to stay silent; it fired" if fired else "", where)
@@ -77,16 +102,17 @@ def scenario_files(folder: Path) -> List[Path]:
 def run_scenario(diagnoser: Diagnoser, path: Path) -> CaseResult:
     """Check one scenario file: its expected top causes and remedies."""
     name = f"scenario {path.stem}"
+    shown = display_path(path)
     try:
         document = load_yaml(str(path))
         problems = _scenario_shape(document)
         if problems:
-            return CaseResult(name, "fail", "; ".join(problems), f"{path}:1")
+            return CaseResult(name, "fail", "; ".join(problems), f"{shown}:1")
         diagnosis = diagnoser.run(document["facts"], str(path))
     except DiagnoseError as exc:
-        return CaseResult(name, "fail", str(exc), str(path))
+        return CaseResult(name, "fail", str(exc), shown)
     expect = document["expect"]
-    where = f"{path}:{mark_of(document, 'expect')[0]}"
+    where = f"{shown}:{mark_of(document, 'expect')[0]}"
     top = [c.id for c in diagnosis.causes[:3]]
     failures = []
     for cause in expect.get("top3", []):

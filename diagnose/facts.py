@@ -33,11 +33,13 @@ class SellerFacts:
 
 
 class FactsError(InputError):
-    """One or more problems in the seller's facts; ``problems`` holds one line each."""
+    """One or more problems in the seller's facts; ``problems`` holds one line each, ``errors``
+    the same problems with their locations."""
 
-    def __init__(self, problems: List[str]):
-        super().__init__("\n".join(problems))
-        self.problems = problems
+    def __init__(self, errors: List[InputError]):
+        self.errors = errors
+        self.problems = [str(error) for error in errors]
+        super().__init__("\n".join(self.problems))
 
 
 def read_facts_file(path: str) -> Mapping:
@@ -71,12 +73,12 @@ def validate_facts(raw: Dict[str, Any], kb: KnowledgeBase, source: str = "<facts
 
     All problems are reported at once, each naming the source, line and field.
     """
-    problems: List[str] = []
+    problems: List[InputError] = []
     values: Dict[str, Any] = {}
 
     def problem(key, message):
         line, column = mark_of(raw, key)
-        problems.append(str(InputError(message, Location(source, line, column, field=str(key)))))
+        problems.append(InputError(message, Location(source, line, column, field=str(key))))
 
     unknown = _unknown_list(raw, kb, problem)
     for key, value in raw.items():
@@ -104,9 +106,9 @@ def validate_facts(raw: Dict[str, Any], kb: KnowledgeBase, source: str = "<facts
                     continue
                 values[fact.id] = round(values[numerator] / values[denominator], 10)
                 computed.append(fact.id)
-    if "platform" not in values and not any("platform" in p for p in problems):
-        problems.append(str(InputError("the platform is required (amazon, ebay, walmart or wish)",
-                                       Location(source, field="platform"))))
+    if "platform" not in values and not any(p.location.field == "platform" for p in problems):
+        problems.append(InputError("the platform is required (amazon, ebay, walmart or wish)",
+                                   Location(source, field="platform")))
     if problems:
         raise FactsError(problems)
     return SellerFacts(dict(sorted(values.items())), tuple(sorted(computed)), unknown)

@@ -23,8 +23,12 @@ from .vocabulary import Fact, Text, ValueProblem, coerce
 from .yamlsafe import Mapping, YamlError, load_yaml, mark_of
 
 KNOWLEDGE_FILE_LIMIT = 2_000_000
+LINT_FILE = "lint.yaml"  # knowledge/lint.yaml holds the linter's suppressions, not knowledge
+FIELD_MARK_DEPTH = 3  # how deep Where.fields records marks (e.g. when.0.symptom)
 CORE_FACTS = ("platform", "fulfilment")
 LIST_KINDS = ("facts", "symptoms", "platforms", "causes", "remedies", "sources", "guidance", "messages")
+_SINGULAR = {"facts": "fact", "symptoms": "symptom", "platforms": "platform", "causes": "cause",
+             "remedies": "remedy", "sources": "source", "messages": "message", "rules": "rule"}
 NUMERIC_OPS = ("above", "at_least", "below", "at_most")
 OPERATORS = ("is", "is_not", "in", "known") + NUMERIC_OPS
 
@@ -50,11 +54,22 @@ class Finding:
 
 @dataclass(frozen=True)
 class Where:
-    """Where an object was defined, for messages and ``kb show``."""
+    """Where an object was defined, for messages and ``kb show``, with the marks of its fields."""
 
     path: str
     line: Optional[int]
     column: Optional[int]
+    fields: Tuple[Tuple[str, Tuple[int, int]], ...] = ()  # ("sources.1", (line, column)), ...
+
+    def at(self, key: str) -> Tuple[Optional[int], Optional[int]]:
+        """(line, column) of a dotted field such as ``sources.1`` or ``when.0.symptom``; the
+        nearest enclosing field that has a mark, or the item itself."""
+        marks = dict(self.fields)
+        while key:
+            if key in marks:
+                return marks[key]
+            key = key.rpartition(".")[0]
+        return (self.line, self.column)
 
 
 @dataclass(frozen=True)
@@ -249,12 +264,14 @@ def knowledge_files(root: Path) -> Tuple[List[Path], List[Path]]:
             f"{root} is not a knowledge base: missing {' and '.join(missing)} "
             "(--kb expects a folder holding knowledge/ and rules/)")
     knowledge = sorted(p for p in knowledge_dir.rglob("*.yaml")
-                       if "schemas" not in p.relative_to(knowledge_dir).parts[:-1])
+                       if "schemas" not in p.relative_to(knowledge_dir).parts[:-1]
+                       and p.relative_to(knowledge_dir).parts != (LINT_FILE,))
     rules = sorted(rules_dir.rglob("*.yaml"))
     return knowledge, rules
 
 
-def _display(path: Path) -> str:
+def display_path(path: Path) -> str:
+    """``path`` relative to the working directory when it lies below it, else as given."""
     try:
         relative = os.path.relpath(path)
     except ValueError:
@@ -386,6 +403,7 @@ class _Builder:
         self.findings: List[Finding] = []
         self.items: Dict[str, List[Tuple[Mapping, str]]] = {kind: [] for kind in LIST_KINDS + ("rules",)}
         self.files: List[str] = []
+        self.broken: set = set()  # ids of items dropped for schema errors: no follow-on findings
 
     # -- helpers --------------------------------------------------------------------------------
     def add(self, path: str, mark: tuple, level: str, message: str, check: str) -> None:
@@ -393,11 +411,12 @@ class _Builder:
         self.findings.append(Finding(path, line, column, level, message, check))
 
     def where(self, item: Mapping, path: str) -> Where:
-        return Where(path, getattr(item, "line", None), getattr(item, "column", None))
+        return Where(path, getattr(item, "line", None), getattr(item, "column", None),
+                     tuple(_field_marks(item, "", FIELD_MARK_DEPTH)))
 
     # -- reading --------------------------------------------------------------------------------
     def read(self, path: Path, kind: str) -> None:
-        shown = _display(path)
+        shown = display_path(path)
         self.files.append(shown)
         try:
             document = load_yaml(str(path), KNOWLEDGE_FILE_LIMIT)
@@ -410,26 +429,23 @@ class _Builder:
             self.add(shown, (1, 1), "error", "the file is empty", "schema")
             return
         errors = sorted(schema_validator(kind).iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
-        if errors:
-            for error in errors:
-                self._schema_finding(shown, document, error)
-            return
+        broken_items = set()
+        for error in errors:
+            self._schema_finding(shown, document, error)
+            trail = list(error.absolute_path)
+            if len(trail) < 2:
+                return  # the file's shape is wrong: none of its items can be trusted
+            broken_items.add((trail[0], trail[1]))
         lists = ("rules",) if kind == "rules" else LIST_KINDS
         for list_kind in lists:
-            for item in document.get(list_kind, ()):
-                self.items[list_kind].append((item, shown))
+            for index, item in enumerate(document.get(list_kind, ())):
+                if (list_kind, index) not in broken_items:
+                    self.items[list_kind].append((item, shown))
+                elif isinstance(item, dict) and isinstance(item.get("id"), str):
+                    self.broken.add(item["id"])
 
     def _schema_finding(self, path: str, document: Any, error) -> None:
-        error = _most_specific(error)
-        container, key = document, None
-        trail = list(error.absolute_path)
-        for step in trail[:-1]:
-            container = container[step]
-        if trail:
-            key = trail[-1]
-        mark = mark_of(container, key) if key is not None else (getattr(document, "line", 1), 1)
-        field_path = ".".join(str(step) for step in trail) or "(top level)"
-        self.add(path, mark, "error", f"{field_path}: {_schema_message(error)}", "schema")
+        self.findings.append(schema_finding(path, document, error))
 
     # -- building -------------------------------------------------------------------------------
     def finish(self) -> Tuple[Optional[KnowledgeBase], List[Finding]]:
@@ -469,7 +485,7 @@ class _Builder:
     def _put(self, table: dict, key: str, value, where: Where, what: str) -> None:
         if key in table:
             first = table[key].where
-            self.add(where.path, (where.line, where.column), "error",
+            self.add(where.path, where.at("id"), "error",
                      f"duplicate {what} id '{key}' (first defined at {first.path}:{first.line})", "duplicate-id")
         else:
             table[key] = value
@@ -479,7 +495,7 @@ class _Builder:
         for item, path in self.items[kind]:
             obj = build(item, path)
             if obj is not None:
-                self._put(table, obj.id, obj, obj.where, kind[:-1] if kind.endswith("s") else kind)
+                self._put(table, obj.id, obj, obj.where, _SINGULAR.get(kind, kind))
         return table
 
     def _fact(self, item: Mapping, path: str) -> Fact:
@@ -525,6 +541,8 @@ class _Builder:
         for raw in item["thresholds"]:
             where = self.where(raw, path)
             fact = self.facts.get(raw["metric"])
+            if fact is None and raw["metric"] in self.broken:
+                continue
             if fact is None:
                 self.add(path, raw.mark_of("metric"), "error",
                          f"threshold '{raw['id']}': unknown fact '{raw['metric']}'{suggest(raw['metric'], self.facts)}",
@@ -602,6 +620,8 @@ class _Builder:
         op = next(key for key in raw if key != "fact")
         fact = self.facts.get(name)
         if fact is None:
+            if name in self.broken:
+                return None
             self.add(path, raw.mark_of("fact"), "error",
                      f"rule '{rule_id}': unknown fact '{name}'{suggest(name, self.facts)}", "unknown-fact")
             return None
@@ -621,54 +641,75 @@ class _Builder:
         return Condition("fact", name, op, None if op == "known" else value, negated)
 
     # -- cross-references -----------------------------------------------------------------------
-    def _ref(self, where: Where, owner: str, what: str, name: str, table: dict, check: str) -> None:
-        if name not in table:
-            self.add(where.path, (where.line, where.column), "error",
+    def _ref(self, where: Where, key: str, owner: str, what: str, name: str, table: dict, check: str) -> None:
+        """A finding at field ``key`` of the item at ``where`` when ``name`` is not in ``table``."""
+        if name not in table and name not in self.broken:
+            self.add(where.path, where.at(key), "error",
                      f"{owner}: unknown {what} '{name}'{suggest(name, table)}", check)
+
+    def _refs(self, where: Where, key: str, owner: str, what: str, names, table: dict, check: str) -> None:
+        for index, name in enumerate(names):
+            self._ref(where, f"{key}.{index}", owner, what, name, table, check)
 
     def _cross_check(self, facts, sources, symptoms, remedies, causes, guidance, platforms, rules) -> None:
         for core in CORE_FACTS:
-            if core not in facts and self.items["facts"]:
-                self.add(_display(self.root / "knowledge"), (1, 1), "error",
+            if core not in facts and core not in self.broken and self.items["facts"]:
+                self.add(display_path(self.root / "knowledge"), (1, 1), "error",
                          f"the vocabulary must define the fact '{core}'", "missing-core-fact")
-        if "platform" in facts and set(facts["platform"].choice_values) != set(platforms):
+        if "platform" in facts and set(facts["platform"].choice_values) - self.broken != set(platforms):
             where = facts["platform"].where
-            self.add(where.path, (where.line, where.column), "error",
+            self.add(where.path, where.at("choices"), "error",
                      "the 'platform' fact's choices must be exactly the platforms defined "
                      f"({', '.join(sorted(platforms))})", "platform-choices")
         for fact in facts.values():
             if fact.computed_from:
-                for part in fact.computed_from:
-                    self._ref(fact.where, f"fact '{fact.id}' computed_from", "fact", part, facts, "unknown-fact")
+                for key, part in zip(("numerator", "denominator"), fact.computed_from):
+                    self._ref(fact.where, f"computed_from.{key}", f"fact '{fact.id}' computed_from", "fact", part,
+                              facts, "unknown-fact")
         for source_owner in list(remedies.values()) + list(causes.values()) + list(guidance.values()):
-            for source in source_owner.sources:
-                self._ref(source_owner.where, f"'{source_owner.id}'", "source", source, sources, "unknown-source")
+            self._refs(source_owner.where, "sources", f"'{source_owner.id}'", "source", source_owner.sources,
+                       sources, "unknown-source")
         for cause in causes.values():
-            for remedy in cause.remedies:
-                self._ref(cause.where, f"cause '{cause.id}'", "remedy", remedy, remedies, "unknown-remedy")
+            self._refs(cause.where, "remedies", f"cause '{cause.id}'", "remedy", cause.remedies, remedies,
+                       "unknown-remedy")
         for item in guidance.values():
-            for symptom in item.symptoms:
-                self._ref(item.where, f"guidance '{item.id}'", "symptom", symptom, symptoms, "unknown-symptom")
+            self._refs(item.where, "symptoms", f"guidance '{item.id}'", "symptom", item.symptoms, symptoms,
+                       "unknown-symptom")
         for platform in platforms.values():
             for threshold in platform.thresholds:
                 owner = f"threshold '{threshold.id}'"
-                self._ref(threshold.where, owner, "symptom", threshold.symptom, symptoms, "unknown-symptom")
-                for source in threshold.sources:
-                    self._ref(threshold.where, owner, "source", source, sources, "unknown-source")
+                self._ref(threshold.where, "symptom", owner, "symptom", threshold.symptom, symptoms, "unknown-symptom")
+                self._refs(threshold.where, "sources", owner, "source", threshold.sources, sources, "unknown-source")
         for rule in rules.values():
             if rule.generated_from:
                 continue
             owner = f"rule '{rule.id}'"
             kind, target = rule.conclusion
-            self._ref(rule.where, owner, kind, target, symptoms if kind == "symptom" else causes,
+            self._ref(rule.where, f"then.{kind}", owner, kind, target, symptoms if kind == "symptom" else causes,
                       f"unknown-{kind}")
-            for condition in rule.conditions:
+            conditions_key = "when" if rule.match == "all" else "when_any"
+            for index, condition in enumerate(rule.conditions):
                 if condition.kind == "symptom":
-                    self._ref(rule.where, owner, "symptom", condition.name, symptoms, "unknown-symptom")
-            for platform in rule.platforms:
-                self._ref(rule.where, owner, "platform", platform, platforms, "unknown-platform")
-            for source in rule.sources:
-                self._ref(rule.where, owner, "source", source, sources, "unknown-source")
+                    key = f"{conditions_key}.{index}.{'not.' if condition.negated else ''}symptom"
+                    self._ref(rule.where, key, owner, "symptom", condition.name, symptoms, "unknown-symptom")
+            self._refs(rule.where, "platforms", owner, "platform", rule.platforms, platforms, "unknown-platform")
+            self._refs(rule.where, "sources", owner, "source", rule.sources, sources, "unknown-source")
+
+
+def _field_marks(node: Any, prefix: str, depth: int):
+    """(dotted field, (line, column)) for the fields of a loaded mapping, ``depth`` levels deep."""
+    if depth <= 0:
+        return
+    if isinstance(node, Mapping):
+        pairs = [(str(key), node.key_marks.get(key), node[key]) for key in node]
+    elif isinstance(node, list) and hasattr(node, "item_marks"):
+        pairs = [(str(index), mark, value) for index, (mark, value) in enumerate(zip(node.item_marks, node))]
+    else:
+        return
+    for key, mark, value in pairs:
+        if mark:
+            yield prefix + key, mark
+        yield from _field_marks(value, f"{prefix}{key}.", depth - 1)
 
 
 def _operator_problem(fact: Fact, op: str) -> str:
@@ -701,6 +742,23 @@ def _threshold_examples(platform: str, threshold: Threshold, fact: Optional[Fact
     return {"fires": (case(breach),), "silent": tuple(silent), "todo": ()}
 
 
+def schema_finding(path: str, document: Any, error) -> Finding:
+    """A JSON Schema error as a finding at the offending field of a loaded document."""
+    error = _most_specific(error)
+    container, key = document, None
+    trail = list(error.absolute_path)
+    for step in trail[:-1]:
+        container = container[step]
+    if trail:
+        key = trail[-1]
+    line, column = mark_of(container, key) if key is not None else (getattr(document, "line", 1), 1)
+    extra = _extra_fields(error)
+    if extra and isinstance(error.instance, Mapping):
+        line, column = error.instance.mark_of(extra[0])  # the unknown field itself
+    field_path = ".".join(str(step) for step in trail) or "(top level)"
+    return Finding(path, line, column, "error", f"{field_path}: {_schema_message(error)}", "schema")
+
+
 def _most_specific(error):
     """For oneOf/anyOf failures, the sub-error that went deepest into the document."""
     while error.context:
@@ -708,9 +766,16 @@ def _most_specific(error):
     return error
 
 
+def _extra_fields(error) -> List[str]:
+    """The fields an ``additionalProperties`` error complains about, sorted."""
+    if error.validator != "additionalProperties" or not isinstance(error.instance, dict):
+        return []
+    return sorted(set(error.instance) - set(error.schema.get("properties", {})))
+
+
 def _schema_message(error) -> str:
     if error.validator == "additionalProperties":
-        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        extra = _extra_fields(error)
         allowed = sorted(error.schema.get("properties", {}))
         name = extra[0] if extra else "?"
         return f"unknown field '{name}'{suggest(name, allowed)}"

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from .errors import InputError, KnowledgeBaseError, Location
-from .knowledge import Finding, KnowledgeBase, Where, _display, suggest
+from .knowledge import Finding, KnowledgeBase, Where, display_path, suggest
 from .vocabulary import Text, format_value, say
 
 if TYPE_CHECKING:  # the knowledge loader imports this module: keep its imports light
@@ -340,7 +340,7 @@ def check_letters(root: Path, kb: Optional[KnowledgeBase]) -> List[Finding]:
     env = environment(str(root))
     facts = kb.facts if kb is not None else None
     for path in template_files(root):
-        shown = _display(path)
+        shown = display_path(path)
         try:
             source = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
@@ -357,7 +357,7 @@ def check_letters(root: Path, kb: Optional[KnowledgeBase]) -> List[Finding]:
     wanted += [f"messages/{m}.{lang}.txt.j2" for m in MESSAGES for lang in LANGS]
     for name in wanted:
         if not (folder / name).is_file():
-            findings.append(Finding(_display(folder), 1, 1, "error", f"the template {name} is missing", "letter-template"))
+            findings.append(Finding(display_path(folder), 1, 1, "error", f"the template {name} is missing", "letter-template"))
     if kb is not None:
         owners = [(c.id, c.letter, c.where) for c in kb.causes.values()]
         owners += [(r.id, r.letter, r.where) for r in kb.remedies.values()]

@@ -54,11 +54,13 @@ def cli():
 
 def _register():
     from .facts_cmd import facts
+    from .kb import kb
     from .letter import letter
     from .run import run
 
     cli.add_command(run)
     cli.add_command(facts)
+    cli.add_command(kb)
     cli.add_command(letter)
 
 

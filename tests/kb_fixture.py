@@ -1,0 +1,39 @@
+"""Small knowledge bases for the `diagnose kb` tests, built in a temporary folder.
+
+`make_kb` copies tests/fixtures/kb_minimal (a valid, lint-clean knowledge base) and the shipped
+JSON Schemas, then applies edits, so each test adds exactly one kind of problem.
+"""
+import shutil
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from conftest import ROOT
+from diagnose.cli import cli
+
+MINIMAL = ROOT / "tests" / "fixtures" / "kb_minimal"
+
+
+def make_kb(base: Path, files=None, edits=()) -> Path:
+    """A copy of the minimal knowledge base under ``base``/kb.
+
+    ``files`` maps relative paths to whole new files; ``edits`` holds (path, old, new)
+    replacements, each of which must match exactly once.
+    """
+    root = base / "kb"
+    shutil.copytree(MINIMAL, root)
+    shutil.copytree(ROOT / "knowledge" / "schemas", root / "knowledge" / "schemas")
+    for path, text in (files or {}).items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text, encoding="utf-8")
+    for path, old, new in edits:
+        target = root / path
+        text = target.read_text(encoding="utf-8")
+        assert text.count(old) == 1, f"{old!r} must occur once in {path}"
+        target.write_text(text.replace(old, new), encoding="utf-8")
+    return root
+
+
+def invoke(*args):
+    """Run `diagnose ...` in-process; returns click's Result (output, exit_code)."""
+    return CliRunner().invoke(cli, [str(a) for a in args])

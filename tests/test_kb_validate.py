@@ -1,0 +1,156 @@
+"""`diagnose kb validate`: every kind of problem, with its exact text and location."""
+import json
+
+import pytest
+
+from conftest import ROOT
+from kb_fixture import invoke, make_kb
+
+RULES, FACTS, KNOWLEDGE, PLATFORMS = "rules/rules.yaml", "knowledge/facts.yaml", "knowledge/knowledge.yaml", \
+    "knowledge/platforms.yaml"
+
+
+@pytest.fixture
+def kb_dir(tmp_path, monkeypatch):
+    """Builds a knowledge base and makes its folder the working directory (short paths)."""
+    def build(**changes):
+        root = make_kb(tmp_path, **changes)
+        monkeypatch.chdir(root)
+        return root
+    return build
+
+
+def validate(root, *extra):
+    return invoke("kb", "validate", "--kb", root, *extra)
+
+
+def test_minimal_knowledge_base_is_clean(kb_dir):
+    result = validate(kb_dir())
+    assert (result.exit_code, result.output) == (0, "0 error(s), 0 warning(s) in 4 files\n")
+
+
+def test_shipped_knowledge_is_clean():
+    result = invoke("kb", "validate", "--kb", ROOT)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("0 error(s), 0 warning(s) in ")
+
+
+@pytest.mark.parametrize("edits,expected", [
+    pytest.param([(RULES, "{fact: out_of_stock_often, is: true}", "{fact: out_of_stok_often, is: true}")],
+                 "rules/rules.yaml:7:10: [error] rule 'cancel.stockout': unknown fact 'out_of_stok_often'; "
+                 "did you mean 'out_of_stock_often'? (unknown-fact)", id="unknown-fact"),
+    pytest.param([(RULES, "then: {cause: chronic_stockout}", "then: {cause: chronic_stockouts}")],
+                 "rules/rules.yaml:8:12: [error] rule 'cancel.stockout': unknown cause 'chronic_stockouts'; "
+                 "did you mean 'chronic_stockout'? (unknown-cause)", id="unknown-cause"),
+    pytest.param([(RULES, "{symptom: cancel_rate_high}", "{symptom: cancel_rate_hihg}")],
+                 "rules/rules.yaml:6:10: [error] rule 'cancel.stockout': unknown symptom 'cancel_rate_hihg'; "
+                 "did you mean 'cancel_rate_high'? (unknown-symptom)", id="unknown-symptom"),
+    pytest.param([(KNOWLEDGE, "[restock_now, daily_stock_check]", "[restock_now, daily_stock_chek]")],
+                 "knowledge/knowledge.yaml:10:29: [error] cause 'chronic_stockout': unknown remedy "
+                 "'daily_stock_chek'; did you mean 'daily_stock_check'? (unknown-remedy)", id="unknown-remedy"),
+    pytest.param([(RULES, "    sources: [src-a]", "    sources: [src-b]")],
+                 "rules/rules.yaml:10:15: [error] rule 'cancel.stockout': unknown source 'src-b'; "
+                 "did you mean 'src-a'? (unknown-source)", id="unknown-source"),
+    pytest.param([(RULES, "{fact: out_of_stock_often, is: true}", "{fact: out_of_stock_often, is: 3}")],
+                 "rules/rules.yaml:7:36: [error] rule 'cancel.stockout': out_of_stock_often is: "
+                 "expected yes or no, got 3 (type-mismatch)", id="bool-value"),
+    pytest.param([(RULES, "{fact: out_of_stock_often, is: true}", "{fact: fulfilment, is: sellr}")],
+                 "rules/rules.yaml:7:28: [error] rule 'cancel.stockout': fulfilment is: "
+                 "expected one of seller, platform, got 'sellr' (type-mismatch)", id="unknown-choice"),
+    pytest.param([(RULES, "{fact: out_of_stock_often, is: true}", "{fact: out_of_stock_often, above: 1}")],
+                 "rules/rules.yaml:7:36: [error] rule 'cancel.stockout': 'above' compares numbers, "
+                 "but fact 'out_of_stock_often' is a bool (type-mismatch)", id="number-operator-on-bool"),
+    pytest.param([(PLATFORMS, "        window: 7 days\n", "")],
+                 "knowledge/platforms.yaml:6:9: [error] platforms.0.thresholds.0: 'window' is required (schema)",
+                 id="threshold-without-window"),
+    pytest.param([(PLATFORMS, "        sources: [src-a]", "        sources: []")],
+                 "knowledge/platforms.yaml:13:9: [error] platforms.0.thresholds.0.sources: [] should be non-empty "
+                 "(schema)", id="threshold-without-source"),
+    pytest.param([(PLATFORMS, "target: 2.5%", "target: high")],
+                 "knowledge/platforms.yaml:10:9: [error] threshold 'amazon.cancel_rate': target: "
+                 "expected a number, got 'high' (type-mismatch)", id="threshold-target"),
+    pytest.param([(PLATFORMS, "target: 2.5%", "target: yes")],
+                 "knowledge/platforms.yaml:10:9: [error] platforms.0.thresholds.0.target: "
+                 "True is not of type 'number', 'string' (schema)", id="threshold-target-yaml-bool"),
+    pytest.param([(RULES, "    certainty: 0.8", "    certanty: 0.8")],
+                 "rules/rules.yaml:9:5: [error] rules.0: unknown field 'certanty'; did you mean 'certainty'? (schema)",
+                 id="unknown-field"),
+    pytest.param([(RULES, "    when:\n", "    when:\n   - x: [\n")],
+                 "rules/rules.yaml:6:4: [error] invalid YAML: expected <block end>, but found '<block sequence start>' "
+                 "(yaml-syntax)",
+                 id="yaml-syntax"),
+    pytest.param([(RULES, "fires: [{platform: amazon, cancel_rate: 4%,", "fires: [{platform: amazon, cancel_rate: 150%,")],
+                 "rules/rules.yaml:12:34: [error] rule 'cancel.stockout' examples.fires[0]: cancel_rate: "
+                 "a rate cannot exceed 100%, got '150%' (example-value)", id="example-value"),
+    pytest.param([(FACTS, "    type: bool\n", "    type: boolean\n")],
+                 "knowledge/facts.yaml:23:5: [error] facts.3.type: 'boolean' is not one of "
+                 "['number', 'rate', 'count', 'bool', 'choice', 'text', 'date'] (schema)",
+                 id="broken-fact-no-follow-on-findings"),
+])
+def test_each_problem_is_one_exact_finding(kb_dir, edits, expected):
+    result = validate(kb_dir(edits=edits))
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [expected, "1 error(s), 0 warning(s) in 4 files"]
+
+
+def test_duplicate_id_across_files_names_both(kb_dir):
+    extra = ("# yaml-language-server: $schema=schemas/knowledge.schema.json\nremedies:\n"
+             "  - id: restock_now\n    kind: immediate\n    text: {en: Restock., zh: 补货。}\n    sources: [src-a]\n")
+    result = validate(kb_dir(files={"knowledge/zz-more.yaml": extra}))
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "knowledge/zz-more.yaml:3:5: [error] duplicate remedy id 'restock_now' "
+        "(first defined at knowledge/knowledge.yaml:13) (duplicate-id)",
+        "1 error(s), 0 warning(s) in 5 files"]
+
+
+def test_every_finding_in_one_run_sorted_by_place(kb_dir):
+    root = kb_dir(edits=[
+        (RULES, "    sources: [src-a]", "    sources: [src-b]"),
+        (RULES, "then: {cause: chronic_stockout}", "then: {cause: chronic_stockouts}"),
+        (KNOWLEDGE, "[restock_now, daily_stock_check]", "[restock_now, daily_stock_chek]"),
+        (PLATFORMS, "        window: 7 days\n", ""),
+    ])
+    lines = validate(root).output.splitlines()
+    assert [line.split(": [")[0] for line in lines[:-1]] == [
+        "knowledge/knowledge.yaml:10:29", "knowledge/platforms.yaml:6:9",
+        "rules/rules.yaml:8:12", "rules/rules.yaml:10:15"]
+    assert lines[-1] == "4 error(s), 0 warning(s) in 4 files"
+
+
+def test_json_format(kb_dir):
+    root = kb_dir(edits=[(RULES, "    sources: [src-a]", "    sources: [src-b]")])
+    result = validate(root, "--format", "json")
+    assert result.exit_code == 1
+    assert json.loads(result.output) == {
+        "errors": 1, "warnings": 0, "files": 4,
+        "findings": [{"path": "rules/rules.yaml", "line": 10, "column": 15, "level": "error",
+                      "message": "rule 'cancel.stockout': unknown source 'src-b'; did you mean 'src-a'?",
+                      "check": "unknown-source"}]}
+
+
+def test_not_a_knowledge_base_is_bad_usage(tmp_path):
+    result = invoke("kb", "validate", "--kb", tmp_path)
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1] == (
+        f"Error: Invalid value for '--kb': {tmp_path} is not a knowledge base: it has no knowledge and no rules folder")
+
+
+def test_bad_format_is_bad_usage():
+    assert invoke("kb", "validate", "--format", "xml").exit_code == 2
+
+
+def test_fact_without_type_is_one_finding(kb_dir):
+    extra = ("# yaml-language-server: $schema=schemas/knowledge.schema.json\nfacts:\n"
+             "  - id: shop_age\n    question: {en: \"How old?\", zh: 几年？}\n    help: {en: Years., zh: 年数。}\n")
+    result = validate(kb_dir(files={"knowledge/zz-more.yaml": extra}))
+    assert result.output.splitlines() == [
+        "knowledge/zz-more.yaml:3:5: [error] facts.0: 'type' is required (schema)",
+        "1 error(s), 0 warning(s) in 5 files"]
+
+
+def test_a_file_of_the_wrong_shape_is_one_finding(kb_dir):
+    result = validate(kb_dir(files={"rules/more.yaml": "rules: 5\n"}))
+    assert result.output.splitlines() == [
+        "rules/more.yaml:1:1: [error] rules: 5 is not of type 'array' (schema)",
+        "1 error(s), 0 warning(s) in 5 files"]
