@@ -13,7 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Tuple
 
 from .errors import InputError, KnowledgeBaseError, Location
 from .knowledge import Finding, KnowledgeBase, Where, display_path, suggest
@@ -383,13 +383,43 @@ def _check_source(env, source: str, path: str, offset: int, facts) -> List[Findi
         findings.append(Finding(path, offset + _line_of(tree, name), 1, "error",
                                 f"unknown template variable '{name}'{suggest(name, CONTEXT_NAMES)}", "letter-template"))
     if facts is not None:
-        for call in tree.find_all(nodes.Call):
-            if isinstance(call.node, nodes.Name) and call.node.name in ("fact", "has") and call.args \
-                    and isinstance(call.args[0], nodes.Const) and call.args[0].value not in facts:
-                name = call.args[0].value
-                findings.append(Finding(path, offset + call.lineno, 1, "error",
+        for name, line in _fact_calls(tree):
+            if name not in facts:
+                findings.append(Finding(path, offset + line, 1, "error",
                                         f"unknown fact '{name}'{suggest(name, facts)}", "letter-template"))
     return findings
+
+
+def _fact_calls(tree) -> Iterator[Tuple[str, int]]:
+    """(fact id, line) for every ``fact("…")`` or ``has("…")`` call with a constant name."""
+    from jinja2 import nodes
+
+    for call in tree.find_all(nodes.Call):
+        if isinstance(call.node, nodes.Name) and call.node.name in ("fact", "has") and call.args \
+                and isinstance(call.args[0], nodes.Const):
+            yield call.args[0].value, call.lineno
+
+
+def letter_facts(root: Path, kb: KnowledgeBase) -> set:
+    """The facts the letter templates and letter sentences read (for the unused-fact lint)."""
+    import jinja2
+
+    env = environment(str(root))
+    sources = []
+    for path in template_files(root):
+        try:
+            sources.append(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError):
+            continue  # reported by check_letters
+    owners = list(kb.causes.values()) + list(kb.remedies.values())
+    sources += [text for owner in owners for text in (owner.letter or {}).values()]
+    used = set()
+    for source in sources:
+        try:
+            used |= {name for name, _ in _fact_calls(env.parse(source))}
+        except jinja2.TemplateSyntaxError:
+            continue  # reported by check_letters
+    return used
 
 
 def _referenced_templates(env, source: str) -> List[str]:

@@ -26,6 +26,7 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 from .compiler import expression
 from .knowledge import (CORE_FACTS, LINT_FILE, Condition, Finding, KnowledgeBase, Rule, Where, display_path,
                         knowledge_files, schema_finding, schema_validator, suggest)
+from .letters import letter_facts
 from .vocabulary import Fact, ValueProblem, coerce
 from .yamlsafe import YamlError, load_yaml, mark_of
 
@@ -398,7 +399,7 @@ rules:
 
 class UnusedFact(Check):
     id = "unused-fact"
-    summary = "A fact no rule, threshold or computed rate uses: asking for it changes nothing."
+    summary = "A fact no rule, threshold, computed rate or letter uses: asking for it changes nothing."
     suppress_by = "the fact id"
     failing = {"knowledge/example.yaml": _K + """\
 facts:
@@ -425,11 +426,11 @@ rules:
     def run(self, ctx):
         used = {c.name for rule in ctx.kb.rules.values() for c in rule.conditions if c.kind == "fact"}
         used |= {part for fact in ctx.kb.facts.values() for part in fact.computed_from or ()}
-        used |= set(CORE_FACTS)
+        used |= set(CORE_FACTS) | letter_facts(ctx.root, ctx.kb)
         for fact in ctx.kb.facts.values():
             if fact.id not in used:
                 yield self.found(fact.id, fact.where, "id",
-                                 f"fact '{fact.id}' is used by no rule, threshold or computed rate")
+                                 f"fact '{fact.id}' is used by no rule, threshold, computed rate or letter")
 
 
 class UnconcludedCause(Check):
@@ -558,7 +559,7 @@ def _texts(kb: KnowledgeBase) -> Iterator[Tuple[str, Where, str, Any]]:
         yield fact.id, fact.where, "help", fact.help
         for index, (_, label) in enumerate(fact.choices):
             yield fact.id, fact.where, f"choices.{index}.label", label
-    for table, fields in ((kb.symptoms, ("title", "description")), (kb.causes, ("title", "explanation")),
+    for table, fields in ((kb.symptoms, ("title", "description")), (kb.causes, ("title", "explanation", "letter")),
                           (kb.remedies, ("text", "letter")), (kb.guidance, ("text",)), (kb.messages, ("text",)),
                           (kb.platforms, ("name", "appeal"))):
         for item in table.values():
