@@ -6,6 +6,7 @@ JSON Schemas, then applies edits, so each test adds exactly one kind of problem.
 import shutil
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from conftest import ROOT
@@ -37,3 +38,13 @@ def make_kb(base: Path, files=None, edits=()) -> Path:
 def invoke(*args):
     """Run `diagnose ...` in-process; returns click's Result (output, exit_code)."""
     return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+@pytest.fixture
+def kb_dir(tmp_path, monkeypatch):
+    """Builds a knowledge base and makes its folder the working directory (short paths)."""
+    def build(**changes):
+        root = make_kb(tmp_path, **changes)
+        monkeypatch.chdir(root)
+        return root
+    return build

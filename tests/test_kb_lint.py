@@ -5,20 +5,11 @@ import pytest
 
 from conftest import ROOT
 from diagnose.lint import CHECKS, CHECK_IDS
-from kb_fixture import invoke, make_kb
+from kb_fixture import invoke, kb_dir, make_kb  # noqa: F401 (kb_dir is a fixture)
 
 RUNNABLE = [check for check in CHECKS if check.examples_run]
 K = "# yaml-language-server: $schema=schemas/knowledge.schema.json\n"
 R = "# yaml-language-server: $schema=../knowledge/schemas/rules.schema.json\n"
-
-
-@pytest.fixture
-def kb_dir(tmp_path, monkeypatch):
-    def build(**changes):
-        root = make_kb(tmp_path, **changes)
-        monkeypatch.chdir(root)
-        return root
-    return build
 
 
 def lint(root, *extra):

@@ -1,19 +1,10 @@
 """`diagnose kb test`: rule examples and scenarios, failures with expected and actual causes."""
 import pytest
 
-from kb_fixture import invoke, make_kb
+from kb_fixture import invoke, kb_dir  # noqa: F401 (kb_dir is a fixture)
 
 RULES = "rules/rules.yaml"
 SILENT = "silent: [{platform: amazon, cancel_rate: 1%, out_of_stock_often: yes}]"
-
-
-@pytest.fixture
-def kb_dir(tmp_path, monkeypatch):
-    def build(**changes):
-        root = make_kb(tmp_path, **changes)
-        monkeypatch.chdir(root)
-        return root
-    return build
 
 
 def test_all_pass(kb_dir):

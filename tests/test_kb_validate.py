@@ -4,20 +4,10 @@ import json
 import pytest
 
 from conftest import ROOT
-from kb_fixture import invoke, make_kb
+from kb_fixture import invoke, kb_dir  # noqa: F401 (kb_dir is a fixture)
 
 RULES, FACTS, KNOWLEDGE, PLATFORMS = "rules/rules.yaml", "knowledge/facts.yaml", "knowledge/knowledge.yaml", \
     "knowledge/platforms.yaml"
-
-
-@pytest.fixture
-def kb_dir(tmp_path, monkeypatch):
-    """Builds a knowledge base and makes its folder the working directory (short paths)."""
-    def build(**changes):
-        root = make_kb(tmp_path, **changes)
-        monkeypatch.chdir(root)
-        return root
-    return build
 
 
 def validate(root, *extra):
