@@ -1,5 +1,4 @@
 """`diagnose kb test`: rule examples and scenarios, failures with expected and actual causes."""
-import pytest
 
 from kb_fixture import invoke, kb_dir  # noqa: F401 (kb_dir is a fixture)
 
