@@ -14,6 +14,7 @@ from .knowledge import Condition, KnowledgeBase, Rule
 
 SYMPTOM_PREFIX = "s."
 SINK_RULE = "__sink__"
+WARMUP_RULE = "__warmup__"  # fired once per ruleset before any diagnosis (see engine.py)
 _COMPARE = {"is_not": "$neq", "above": "$gt", "at_least": "$gte", "below": "$lt", "at_most": "$lte"}
 
 
@@ -62,6 +63,7 @@ def compile_platform(kb: KnowledgeBase, platform: str) -> CompiledPlatform:
     rules = {rule.id: rule for rule in kb.rules_for(platform)}
     ruleset = {rule_id: compile_rule(rule) for rule_id, rule in rules.items()}
     ruleset[SINK_RULE] = {"all": [{"m": {"$ex": {"id": 1}}}, {"n": {"id": "__never__"}}], "run": SINK_RULE}
+    ruleset[WARMUP_RULE] = {"all": [{"m": {"id": WARMUP_RULE}}], "run": WARMUP_RULE}
     conditions: List[Condition] = [c for rule in rules.values() for c in rule.conditions]
     return CompiledPlatform(
         name=f"diagnose_{platform}",

@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from .compiler import SINK_RULE, SYMPTOM_PREFIX, CompiledPlatform, compile_knowledge, symptom_key
+from .compiler import SINK_RULE, SYMPTOM_PREFIX, WARMUP_RULE, CompiledPlatform, compile_knowledge, symptom_key
 from .errors import InferenceError
 from .knowledge import KnowledgeBase
 
@@ -63,7 +63,7 @@ class Engine:
         self.kb = kb
         self.compiled = compile_knowledge(kb)
         host_class, self._durable = _host_class()
-        actions: Dict[str, Callable] = {SINK_RULE: _sink}
+        actions: Dict[str, Callable] = {SINK_RULE: _sink, WARMUP_RULE: _sink}
         for compiled in self.compiled.values():
             for rule_id in compiled.rules:
                 actions.setdefault(rule_id, self._action(rule_id))
@@ -73,6 +73,17 @@ class Engine:
         self._sessions: Dict[str, _Session] = {}
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
+        self._warm_up()
+
+    def _warm_up(self) -> None:
+        """Fire one rule in every ruleset before the first diagnosis.
+
+        durable-rules 2.0.28 crashes the process (SIGSEGV in ``delete_state``) when a session
+        of a ruleset in which no rule has ever fired is deleted while it holds a partial match.
+        """
+        for compiled in self.compiled.values():
+            self._host.assert_fact(compiled.name, {"sid": "warmup", "id": WARMUP_RULE})
+            self._host.delete_state(compiled.name, "warmup")
 
     def _action(self, rule_id: str) -> Callable:
         def fire(c):
@@ -130,7 +141,7 @@ class Engine:
             return session.firings
 
 
-def _sink(c):  # never runs: the sink's second pattern never matches
+def _sink(c):  # the sink never runs (its second pattern never matches); the warm-up does nothing
     return None
 
 
