@@ -15,7 +15,9 @@ from .knowledge import KnowledgeBase, suggest
 from .vocabulary import ValueProblem, coerce
 from .yamlsafe import Mapping, YamlError, load_yaml, mark_of
 
-FACTS_FILE_LIMIT = 1_000_000
+FACTS_FILE_LIMIT = 65_536  # a seller's facts fill a few kilobytes; the pure-Python parser is slow
+MAX_ENTRIES = 1_000  # far more than the vocabulary holds; a bound on the work a hostile file causes
+MAX_PROBLEMS_SHOWN = 20
 UNKNOWN_KEY = "unknown"
 
 
@@ -36,7 +38,10 @@ class FactsError(InputError):
     """One or more problems in the seller's facts; ``problems`` holds one line each."""
 
     def __init__(self, problems: List[str]):
-        super().__init__("\n".join(problems))
+        shown = problems[:MAX_PROBLEMS_SHOWN]
+        if len(problems) > len(shown):
+            shown = shown + [f"... and {len(problems) - len(shown)} more problems"]
+        super().__init__("\n".join(shown))
         self.problems = problems
 
 
@@ -71,6 +76,12 @@ def validate_facts(raw: Dict[str, Any], kb: KnowledgeBase, source: str = "<facts
 
     All problems are reported at once, each naming the source, line and field.
     """
+    if not isinstance(raw, dict):
+        raise InputError(f"expected a mapping of fact names to values, got {type(raw).__name__}",
+                         Location(source))
+    if len(raw) > MAX_ENTRIES:
+        raise InputError(f"{len(raw):,} entries; at most {MAX_ENTRIES:,} are accepted",
+                         Location(source, getattr(raw, "line", None)))
     problems: List[str] = []
     values: Dict[str, Any] = {}
 

@@ -22,7 +22,7 @@ from .errors import KnowledgeBaseError
 from .vocabulary import Fact, Text, ValueProblem, coerce
 from .yamlsafe import Mapping, YamlError, load_yaml, mark_of
 
-KNOWLEDGE_FILE_LIMIT = 2_000_000
+KNOWLEDGE_FILE_LIMIT = 1_000_000
 CORE_FACTS = ("platform", "fulfilment")
 LIST_KINDS = ("facts", "symptoms", "platforms", "causes", "remedies", "sources", "guidance", "messages")
 NUMERIC_OPS = ("above", "at_least", "below", "at_most")

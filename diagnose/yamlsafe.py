@@ -4,12 +4,17 @@ Every YAML file (seller facts, knowledge, rules) goes through :func:`load_yaml`:
 only the safe loader, a size limit checked before parsing, limits on aliases and
 nesting depth (so "billion laughs" and deep documents fail fast), duplicate keys
 rejected, and mappings returned as :class:`Mapping` objects that remember where
-each key stood.
+each key stood. Keys are always strings as written (``yes:`` stays ``"yes"``, ``3:`` stays
+``"3"``); numbers are decimal only (no YAML 1.1 octal, hex or ``1:30`` base-60 surprises);
+escapes may not produce characters a file could not hold (NUL, controls, surrogates); a tag
+with an impossible value (``!!int abc``, ``2020-02-30``) is a YAML error, not a crash.
 """
 from __future__ import annotations
 
 import os
-from typing import Any, Optional
+import re
+import stat
+from typing import Any
 
 import yaml
 
@@ -22,6 +27,10 @@ _BaseLoader = yaml.SafeLoader
 MAX_ALIASES = 100
 MAX_DEPTH = 64
 MAX_EXPANDED_NODES = 200_000
+_NON_PRINTABLE = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
+_INT = re.compile(r"^[-+]?[0-9][0-9_]*$")
+_FLOAT = re.compile(r"^(?:[-+]?(?:[0-9][0-9_]*\.[0-9_]*|\.[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)?"
+                    r"|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
 
 
 class Mapping(dict):
@@ -79,6 +88,11 @@ def _mark(node) -> tuple:
 
 
 class _Loader(_BaseLoader):
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers
+                if tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")]
+        for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()}
+
     def __init__(self, stream, path: str):
         super().__init__(stream)
         self._path = path
@@ -117,15 +131,27 @@ class _Loader(_BaseLoader):
             self._weights[id(node)] = weight
         return node
 
+    def construct_object(self, node, deep=False):
+        try:
+            value = super().construct_object(node, deep=deep)
+        except (ValueError, TypeError, AttributeError, OverflowError) as exc:
+            raise YamlError(f"not a valid {node.tag.replace('tag:yaml.org,2002:', '!!')} value: {exc}",
+                            Location(self._path, *_mark(node))) from None
+        if isinstance(value, str) and _NON_PRINTABLE.search(value):
+            raise YamlError("a string holds a control character or an invalid code point",
+                            Location(self._path, *_mark(node)))
+        return value
+
     def construct_mapping(self, node, deep=False):
         mapping = Mapping()
         mapping.line, mapping.column = _mark(node)
         self.flatten_mapping(node)
         for key_node, value_node in node.value:
-            key = self.construct_object(key_node, deep=True)
-            if not isinstance(key, (str, int, float, bool)) or key is None:
+            if not isinstance(key_node, yaml.ScalarNode):
                 raise YamlError("mapping keys must be plain scalars",
                                 Location(self._path, *_mark(key_node)))
+            self.construct_object(key_node, deep=True)  # checks the tag and the characters
+            key = key_node.value
             if key in mapping:
                 first = mapping.key_marks[key][0]
                 raise YamlError(f"duplicate key (first given on line {first})",
@@ -141,6 +167,15 @@ class _Loader(_BaseLoader):
         return sequence
 
 
+def _construct_decimal_int(loader, node):
+    return int(loader.construct_scalar(node).replace("_", ""), 10)
+
+
+def _unsupported_tag(loader, node):
+    raise YamlError(f"the {node.tag.replace('tag:yaml.org,2002:', '!!')} tag is not supported here",
+                    Location(loader._path, *_mark(node)))
+
+
 def _construct_mapping_node(loader, node):
     return loader.construct_mapping(node)
 
@@ -151,16 +186,24 @@ def _construct_sequence_node(loader, node):
 
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping_node)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence_node)
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_decimal_int)
+for _tag in ("binary", "set", "omap", "pairs"):
+    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _unsupported_tag)
+_Loader.add_implicit_resolver("tag:yaml.org,2002:int", _INT, list("-+0123456789"))
+_Loader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT, list("-+0123456789."))
 
 
 def read_text(path: str, max_bytes: int) -> str:
-    """Read a UTF-8 text file, refusing directories, oversized and binary files."""
-    if os.path.isdir(path):
-        raise YamlError("is a directory, not a file", Location(path))
+    """Read a UTF-8 text file, refusing directories, special, oversized and binary files."""
     try:
-        size = os.path.getsize(path)
+        info = os.stat(path)
     except OSError as exc:
         raise YamlError(f"cannot read file: {exc.strerror or exc}", Location(path)) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise YamlError("is a directory, not a file", Location(path))
+    if not stat.S_ISREG(info.st_mode):
+        raise YamlError("is not a regular file (a device, pipe or socket)", Location(path))
+    size = info.st_size
     if size > max_bytes:
         raise YamlError(f"file is {size:,} bytes; the limit is {max_bytes:,}", Location(path))
     try:
@@ -168,6 +211,8 @@ def read_text(path: str, max_bytes: int) -> str:
             data = handle.read(max_bytes + 1)
     except OSError as exc:
         raise YamlError(f"cannot read file: {exc.strerror or exc}", Location(path)) from None
+    if len(data) > max_bytes:  # the file grew after stat()
+        raise YamlError(f"file is over the limit of {max_bytes:,} bytes", Location(path))
     if b"\x00" in data:
         raise YamlError("binary file (contains NUL bytes)", Location(path))
     try:
