@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import math
 import os
 import pickle
 import tempfile
@@ -310,7 +311,10 @@ def _digest(paths: List[Path]) -> str:
     for path in paths:
         hasher.update(str(path).encode("utf-8", "surrogateescape"))
         try:
-            hasher.update(path.read_bytes())
+            if not path.is_file():  # a pipe or device would block or never end: read_text reports it
+                raise OSError
+            with open(path, "rb") as handle:  # bounded: an oversized file is reported, never cached
+                hasher.update(handle.read(KNOWLEDGE_FILE_LIMIT + 1))
         except OSError:
             hasher.update(b"<unreadable>")
     return hasher.hexdigest()
@@ -400,6 +404,8 @@ class _Builder:
         if document is None:
             self.add(shown, (1, 1), "error", "the file is empty", "schema")
             return
+        for container, key in _non_finite(document):
+            self.add(shown, mark_of(container, key), "error", f"{key}: not a finite number", "schema")
         errors = sorted(schema_validator(kind).iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
         if errors:
             for error in errors:
@@ -689,6 +695,16 @@ def _threshold_examples(platform: str, threshold: Threshold, fact: Optional[Fact
     if threshold.scope == "seller_fulfilled":
         silent.append(dict(case(breach), fulfilment="platform"))
     return {"fires": (case(breach),), "silent": tuple(silent), "todo": ()}
+
+
+def _non_finite(node):
+    """(container, key) of every NaN or infinite number in a loaded document (JSON Schema allows them)."""
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, value in items:
+        if isinstance(value, float) and not math.isfinite(value):
+            yield node, key
+        else:
+            yield from _non_finite(value)
 
 
 def _most_specific(error):
