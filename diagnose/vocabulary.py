@@ -21,6 +21,7 @@ _NUMBER = re.compile(r"^[+-]?(?:(?:[0-9]{1,3}(?:([,_])[0-9]{3})(?:\1[0-9]{3})*|[
                      r"(?:[eE][+-]?[0-9]+)?$")
 MAX_MAGNITUDE = 10 ** 15  # beyond this a float loses whole numbers, and no seller metric gets near it
 MAX_TEXT = 2000
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 def say(text: Optional[Text], lang: str) -> str:
@@ -140,6 +141,8 @@ def coerce(fact: Fact, raw: Any, today: Optional[_dt.date] = None) -> Any:
         if not isinstance(raw, (str, int, float)) or isinstance(raw, bool):
             raise ValueProblem(f"expected text, got {_show(raw)}")
         text = str(raw).strip()
+        if _CONTROL.search(text):
+            raise ValueProblem("text holds a control character or an invalid code point")
         if len(text) > MAX_TEXT:
             raise ValueProblem(f"text longer than {MAX_TEXT} characters")
         return text
