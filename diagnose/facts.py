@@ -130,7 +130,7 @@ def _unknown_list(raw: Dict[str, Any], kb: KnowledgeBase, problem) -> Tuple[str,
         return ()
     for name in listed:
         if name not in kb.facts:
-            problem(UNKNOWN_KEY, f"unknown fact '{name}'{suggest(name, kb.facts)}")
+            problem(UNKNOWN_KEY, f"unknown fact {name!r}{suggest(name, kb.facts)}")
         elif name in raw:
             problem(name, "given a value and also listed as unknown")
     return tuple(sorted(set(listed) & set(kb.facts)))

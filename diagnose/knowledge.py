@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 from . import __version__
-from .errors import KnowledgeBaseError
+from .errors import KnowledgeBaseError, printable
 from .vocabulary import Fact, Text, ValueProblem, coerce
 from .yamlsafe import Mapping, YamlError, load_yaml, mark_of
 
@@ -399,7 +399,7 @@ class _Builder:
         except YamlError as exc:
             loc = exc.location
             self.add(shown, (loc.line, loc.column) if loc else None, "error",
-                     exc.message if not (loc and loc.field) else f"{loc.field}: {exc.message}", "yaml-syntax")
+                     exc.message if not (loc and loc.field) else f"{printable(loc.field)}: {exc.message}", "yaml-syntax")
             return
         if document is None:
             self.add(shown, (1, 1), "error", "the file is empty", "schema")

@@ -55,6 +55,8 @@ CASES = {
     "misspelt-key": ("platform: amazon\ncancel_rat: 3%\n", "facts.yaml:2:1: cancel_rat: unknown fact; did you mean 'cancel_rate'?"),
     "yes-as-key": ("platform: amazon\nyes: 1\n", "facts.yaml:2:1: yes: unknown fact"),
     "number-as-key": ("platform: amazon\n3: 1\n", "facts.yaml:2:1: 3: unknown fact"),
+    "newline-in-key": ('platform: amazon\n"cancel\\nrate": 3%\n', "facts.yaml:2:1: 'cancel\\nrate': unknown fact"),
+    "empty-key": ("platform: amazon\n'': 3%\n", "facts.yaml:2:1: '': unknown fact"),
     "complex-key": ("platform: amazon\n? [a, b]\n: 1\n", "facts.yaml:2:3: mapping keys must be plain scalars"),
     "duplicate-key": ("platform: amazon\nplatform: ebay\n", "facts.yaml:2:1: platform: duplicate key (first given on line 1)"),
     "python-object": ("platform: !!python/object/apply:os.system [echo hacked]\n",
