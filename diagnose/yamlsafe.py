@@ -224,7 +224,11 @@ def read_text(path: str, max_bytes: int) -> str:
 
 def parse_yaml(text: str, path: str) -> Any:
     """Parse one YAML document from ``text``; errors name ``path`` with line and column."""
-    loader = _Loader(text, path)
+    try:
+        loader = _Loader(text, path)
+    except yaml.reader.ReaderError as exc:  # a control character, found before parsing starts
+        line = text.count("\n", 0, max(exc.position, 0)) + 1
+        raise YamlError(f"control character #x{exc.character:04x} is not allowed", Location(path, line)) from None
     try:
         document = loader.get_single_node()
         return loader.construct_document(document) if document is not None else None
