@@ -17,6 +17,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from .compiler import SINK_RULE, START_RULE, SYMPTOM_PREFIX, CompiledPlatform, compile_knowledge, symptom_key
 from .errors import InferenceError
 from .knowledge import KnowledgeBase
+from .vocabulary import ValueProblem, coerce
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,17 @@ class Engine:
                 raise
         return fire
 
+    def _checked(self, name: str, value: Any) -> Any:
+        """``value`` if it is exactly what coercion would give for the fact; the C core crashes
+        on some values (an infinite float) and compares others wrongly (a string with a number)."""
+        try:
+            typed = coerce(self.kb.facts[name], value)
+        except (KeyError, ValueProblem) as exc:
+            raise InferenceError(f"the rule engine rejects the fact {name}={_short(value)}: {exc}") from None
+        if typed != value or isinstance(typed, bool) != isinstance(value, bool):
+            raise InferenceError(f"the rule engine rejects the fact {name}={_short(value)}: not a typed value")
+        return value
+
     def infer(self, platform: str, facts: Dict[str, Any]) -> List[Firing]:
         """Run one session for ``platform`` on typed ``facts``; return every firing in order."""
         compiled = self.compiled.get(platform)
@@ -107,7 +119,7 @@ class Engine:
             sid = f"d{next(self._ids)}"
             session = _Session(compiled)
             self._sessions[sid] = session
-            batch = [{"sid": sid, "id": name, "v": value}
+            batch = [{"sid": sid, "id": name, "v": self._checked(name, value)}
                      for name, value in sorted(facts.items()) if name in compiled.tested_facts]
             try:
                 if batch:
@@ -136,6 +148,13 @@ def _no_op(c):  # the start rule's action; the sink's never runs
 
 def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {str(exc)[:200]}"
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, int) and abs(value) > 10 ** 15:  # repr() refuses ints of 4,300+ digits
+        return "a huge number"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _copy(value):

@@ -9,6 +9,11 @@ from dataclasses import dataclass
 from typing import Optional
 
 
+def printable(name: str) -> str:
+    """A file or field name as is, or quoted with escapes if it would break the one-line message."""
+    return name if name and name.isprintable() and name.strip() == name else repr(name)
+
+
 @dataclass(frozen=True)
 class Location:
     """Where a problem sits: a file, an optional 1-based line and column, an optional field."""
@@ -19,7 +24,7 @@ class Location:
     field: Optional[str] = None
 
     def __str__(self) -> str:
-        text = self.path
+        text = printable(self.path)
         if self.line is not None:
             text += f":{self.line}"
             if self.column is not None:
@@ -41,8 +46,8 @@ class DiagnoseError(Exception):
         if self.location is None:
             return self.message
         prefix = str(self.location)
-        if self.location.field:
-            return f"{prefix}: {self.location.field}: {self.message}"
+        if self.location.field is not None:
+            return f"{prefix}: {printable(self.location.field)}: {self.message}"
         return f"{prefix}: {self.message}"
 
 

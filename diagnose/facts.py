@@ -15,7 +15,9 @@ from .knowledge import KnowledgeBase, suggest
 from .vocabulary import ValueProblem, coerce
 from .yamlsafe import Mapping, YamlError, load_yaml, mark_of
 
-FACTS_FILE_LIMIT = 1_000_000
+FACTS_FILE_LIMIT = 65_536  # a seller's facts fill a few kilobytes; the pure-Python parser is slow
+MAX_ENTRIES = 1_000  # far more than the vocabulary holds; a bound on the work a hostile file causes
+MAX_PROBLEMS_SHOWN = 20
 UNKNOWN_KEY = "unknown"
 
 
@@ -39,7 +41,10 @@ class FactsError(InputError):
     def __init__(self, errors: List[InputError]):
         self.errors = errors
         self.problems = [str(error) for error in errors]
-        super().__init__("\n".join(self.problems))
+        shown = self.problems[:MAX_PROBLEMS_SHOWN]
+        if len(self.problems) > len(shown):
+            shown = shown + [f"... and {len(self.problems) - len(shown)} more problems"]
+        super().__init__("\n".join(shown))
 
 
 def read_facts_file(path: str) -> Mapping:
@@ -73,6 +78,12 @@ def validate_facts(raw: Dict[str, Any], kb: KnowledgeBase, source: str = "<facts
 
     All problems are reported at once, each naming the source, line and field.
     """
+    if not isinstance(raw, dict):
+        raise InputError(f"expected a mapping of fact names to values, got {type(raw).__name__}",
+                         Location(source))
+    if len(raw) > MAX_ENTRIES:
+        raise InputError(f"{len(raw):,} entries; at most {MAX_ENTRIES:,} are accepted",
+                         Location(source, getattr(raw, "line", None)))
     problems: List[InputError] = []
     values: Dict[str, Any] = {}
 
@@ -121,7 +132,7 @@ def _unknown_list(raw: Dict[str, Any], kb: KnowledgeBase, problem) -> Tuple[str,
         return ()
     for name in listed:
         if name not in kb.facts:
-            problem(UNKNOWN_KEY, f"unknown fact '{name}'{suggest(name, kb.facts)}")
+            problem(UNKNOWN_KEY, f"unknown fact {name!r}{suggest(name, kb.facts)}")
         elif name in raw:
             problem(name, "given a value and also listed as unknown")
     return tuple(sorted(set(listed) & set(kb.facts)))

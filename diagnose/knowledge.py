@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import math
 import os
 import pickle
 import tempfile
@@ -18,11 +19,11 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 from . import __version__
-from .errors import KnowledgeBaseError
+from .errors import KnowledgeBaseError, printable
 from .vocabulary import Fact, Text, ValueProblem, coerce
 from .yamlsafe import Mapping, YamlError, load_yaml, mark_of
 
-KNOWLEDGE_FILE_LIMIT = 2_000_000
+KNOWLEDGE_FILE_LIMIT = 1_000_000
 LINT_FILE = "lint.yaml"  # knowledge/lint.yaml holds the linter's suppressions, not knowledge
 FIELD_MARK_DEPTH = 3  # how deep Where.fields records marks (e.g. when.0.symptom)
 CORE_FACTS = ("platform", "fulfilment")
@@ -336,7 +337,10 @@ def _digest(paths: List[Path]) -> str:
     for path in paths:
         hasher.update(str(path).encode("utf-8", "surrogateescape"))
         try:
-            hasher.update(path.read_bytes())
+            if not path.is_file():  # a pipe or device would block or never end: read_text reports it
+                raise OSError
+            with open(path, "rb") as handle:  # bounded: an oversized file is reported, never cached
+                hasher.update(handle.read(KNOWLEDGE_FILE_LIMIT + 1))
         except OSError:
             hasher.update(b"<unreadable>")
     return hasher.hexdigest()
@@ -423,11 +427,13 @@ class _Builder:
         except YamlError as exc:
             loc = exc.location
             self.add(shown, (loc.line, loc.column) if loc else None, "error",
-                     exc.message if not (loc and loc.field) else f"{loc.field}: {exc.message}", "yaml-syntax")
+                     exc.message if not (loc and loc.field) else f"{printable(loc.field)}: {exc.message}", "yaml-syntax")
             return
         if document is None:
             self.add(shown, (1, 1), "error", "the file is empty", "schema")
             return
+        for container, key in _non_finite(document):
+            self.add(shown, mark_of(container, key), "error", f"{key}: not a finite number", "schema")
         errors = sorted(schema_validator(kind).iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
         broken_items = set()
         for error in errors:
@@ -757,6 +763,16 @@ def schema_finding(path: str, document: Any, error) -> Finding:
         line, column = error.instance.mark_of(extra[0])  # the unknown field itself
     field_path = ".".join(str(step) for step in trail) or "(top level)"
     return Finding(path, line, column, "error", f"{field_path}: {_schema_message(error)}", "schema")
+
+
+def _non_finite(node):
+    """(container, key) of every NaN or infinite number in a loaded document (JSON Schema allows them)."""
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, value in items:
+        if isinstance(value, float) and not math.isfinite(value):
+            yield node, key
+        else:
+            yield from _non_finite(value)
 
 
 def _most_specific(error):

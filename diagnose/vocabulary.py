@@ -16,8 +16,12 @@ Text = Dict[str, str]  # {"en": ..., "zh": ...}
 TYPES = ("number", "rate", "count", "bool", "choice", "text", "date")
 _TRUE = {"yes", "y", "true", "1", "on", "是", "是的", "对", "有"}
 _FALSE = {"no", "n", "false", "0", "off", "否", "不是", "不", "没有", "无"}
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+# ASCII digits, optionally grouped in threes by "," or "_" (1,000 / 1_000; never 0,5)
+_NUMBER = re.compile(r"^[+-]?(?:(?:[0-9]{1,3}(?:([,_])[0-9]{3})(?:\1[0-9]{3})*|[0-9]+)(?:\.[0-9]*)?|\.[0-9]+)"
+                     r"(?:[eE][+-]?[0-9]+)?$")
+MAX_MAGNITUDE = 10 ** 15  # beyond this a float loses whole numbers, and no seller metric gets near it
 MAX_TEXT = 2000
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 def say(text: Optional[Text], lang: str) -> str:
@@ -85,15 +89,19 @@ def _plain(number: float) -> str:
 def _to_number(raw: Any) -> float:
     if isinstance(raw, bool):
         raise ValueProblem(f"expected a number, got a yes/no value ({str(raw).lower()})")
+    if isinstance(raw, int) and abs(raw) > MAX_MAGNITUDE:  # not shown: str() refuses huge ints
+        raise ValueProblem("the number is too large (the limit is 10^15)")
     if isinstance(raw, (int, float)):
         number = float(raw)
-    elif isinstance(raw, str) and _NUMBER.match(raw.strip().replace(",", "").replace("_", "")):
+    elif isinstance(raw, str) and _NUMBER.match(raw.strip()):
         number = float(raw.strip().replace(",", "").replace("_", ""))
     else:
         raise ValueProblem(f"expected a number, got {_show(raw)}")
     if math.isnan(number) or math.isinf(number):
         raise ValueProblem(f"expected a finite number, got {_show(raw)}")
-    return number
+    if abs(number) > MAX_MAGNITUDE:
+        raise ValueProblem(f"{_show(raw)} is too large (the limit is 10^15)")
+    return number + 0.0  # -0.0 becomes 0.0
 
 
 def _show(raw: Any) -> str:
@@ -133,6 +141,8 @@ def coerce(fact: Fact, raw: Any, today: Optional[_dt.date] = None) -> Any:
         if not isinstance(raw, (str, int, float)) or isinstance(raw, bool):
             raise ValueProblem(f"expected text, got {_show(raw)}")
         text = str(raw).strip()
+        if _CONTROL.search(text):
+            raise ValueProblem("text holds a control character or an invalid code point")
         if len(text) > MAX_TEXT:
             raise ValueProblem(f"text longer than {MAX_TEXT} characters")
         return text

@@ -4,24 +4,34 @@ Every YAML file (seller facts, knowledge, rules) goes through :func:`load_yaml`:
 only the safe loader, a size limit checked before parsing, limits on aliases and
 nesting depth (so "billion laughs" and deep documents fail fast), duplicate keys
 rejected, and mappings returned as :class:`Mapping` objects that remember where
-each key stood.
+each key stood. Keys are always strings as written (``yes:`` stays ``"yes"``, ``3:`` stays
+``"3"``); numbers are decimal only (no YAML 1.1 octal, hex or ``1:30`` base-60 surprises);
+escapes may not produce characters a file could not hold (NUL, controls, surrogates); a tag
+with an impossible value (``!!int abc``, ``2020-02-30``) is a YAML error, not a crash.
 """
 from __future__ import annotations
 
 import os
-from typing import Any, Optional
+import re
+import stat
+from typing import Any
 
 import yaml
 
 from .errors import DiagnoseError, Location
 
-# The pure-Python loader: libyaml's composer would bypass the alias and depth limits below.
-# Knowledge is parsed once and cached (see knowledge.py), so its speed does not matter much.
-_BaseLoader = yaml.SafeLoader
+# libyaml parses and composes (fast); construction stays in Python so marks are kept and
+# every value is checked. The alias, depth and expansion limits are enforced on libyaml's
+# event stream before anything is composed (see _check_limits).
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 MAX_ALIASES = 100
 MAX_DEPTH = 64
 MAX_EXPANDED_NODES = 200_000
+_NON_PRINTABLE = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
+_INT = re.compile(r"^[-+]?[0-9][0-9_]*$")
+_FLOAT = re.compile(r"^(?:[-+]?(?:[0-9][0-9_]*\.[0-9_]*|\.[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)?"
+                    r"|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
 
 
 class Mapping(dict):
@@ -79,53 +89,36 @@ def _mark(node) -> tuple:
 
 
 class _Loader(_BaseLoader):
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers
+                if tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")]
+        for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()}
+
     def __init__(self, stream, path: str):
         super().__init__(stream)
         self._path = path
-        self._aliases = 0
-        self._depth = 0
-        self._weights = {}  # id(node) -> number of nodes once aliases are expanded
 
-    def compose_node(self, parent, index):
-        if self.check_event(yaml.AliasEvent):
-            self._aliases += 1
-            if self._aliases > MAX_ALIASES:
-                event = self.peek_event()
-                line, column = event.start_mark.line + 1, event.start_mark.column + 1
-                raise YamlError(f"more than {MAX_ALIASES} YAML aliases; refusing to expand them",
-                                Location(self._path, line, column))
-        self._depth += 1
-        if self._depth > MAX_DEPTH:
-            event = self.peek_event()
-            raise YamlError(f"nested more than {MAX_DEPTH} levels deep",
-                            Location(self._path, event.start_mark.line + 1, event.start_mark.column + 1))
+    def construct_object(self, node, deep=False):
         try:
-            node = super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-        if id(node) not in self._weights:
-            if isinstance(node, yaml.MappingNode):
-                children = [child for pair in node.value for child in pair]
-            elif isinstance(node, yaml.SequenceNode):
-                children = node.value
-            else:
-                children = []
-            weight = 1 + sum(self._weights.get(id(child), 1) for child in children)
-            if weight > MAX_EXPANDED_NODES:
-                raise YamlError(f"aliases expand to more than {MAX_EXPANDED_NODES:,} values",
-                                Location(self._path, *_mark(node)))
-            self._weights[id(node)] = weight
-        return node
+            value = super().construct_object(node, deep=deep)
+        except (ValueError, TypeError, AttributeError, OverflowError) as exc:
+            raise YamlError(f"not a valid {node.tag.replace('tag:yaml.org,2002:', '!!')} value: {exc}",
+                            Location(self._path, *_mark(node))) from None
+        if isinstance(value, str) and _NON_PRINTABLE.search(value):
+            raise YamlError("a string holds a control character or an invalid code point",
+                            Location(self._path, *_mark(node)))
+        return value
 
     def construct_mapping(self, node, deep=False):
         mapping = Mapping()
         mapping.line, mapping.column = _mark(node)
         self.flatten_mapping(node)
         for key_node, value_node in node.value:
-            key = self.construct_object(key_node, deep=True)
-            if not isinstance(key, (str, int, float, bool)) or key is None:
+            if not isinstance(key_node, yaml.ScalarNode):
                 raise YamlError("mapping keys must be plain scalars",
                                 Location(self._path, *_mark(key_node)))
+            self.construct_object(key_node, deep=True)  # checks the tag and the characters
+            key = key_node.value
             if key in mapping:
                 first = mapping.key_marks[key][0]
                 raise YamlError(f"duplicate key (first given on line {first})",
@@ -141,6 +134,15 @@ class _Loader(_BaseLoader):
         return sequence
 
 
+def _construct_decimal_int(loader, node):
+    return int(loader.construct_scalar(node).replace("_", ""), 10)
+
+
+def _unsupported_tag(loader, node):
+    raise YamlError(f"the {node.tag.replace('tag:yaml.org,2002:', '!!')} tag is not supported here",
+                    Location(loader._path, *_mark(node)))
+
+
 def _construct_mapping_node(loader, node):
     return loader.construct_mapping(node)
 
@@ -151,16 +153,24 @@ def _construct_sequence_node(loader, node):
 
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping_node)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence_node)
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_decimal_int)
+for _tag in ("binary", "set", "omap", "pairs"):
+    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _unsupported_tag)
+_Loader.add_implicit_resolver("tag:yaml.org,2002:int", _INT, list("-+0123456789"))
+_Loader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT, list("-+0123456789."))
 
 
 def read_text(path: str, max_bytes: int) -> str:
-    """Read a UTF-8 text file, refusing directories, oversized and binary files."""
-    if os.path.isdir(path):
-        raise YamlError("is a directory, not a file", Location(path))
+    """Read a UTF-8 text file, refusing directories, special, oversized and binary files."""
     try:
-        size = os.path.getsize(path)
+        info = os.stat(path)
     except OSError as exc:
         raise YamlError(f"cannot read file: {exc.strerror or exc}", Location(path)) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise YamlError("is a directory, not a file", Location(path))
+    if not stat.S_ISREG(info.st_mode):
+        raise YamlError("is not a regular file (a device, pipe or socket)", Location(path))
+    size = info.st_size
     if size > max_bytes:
         raise YamlError(f"file is {size:,} bytes; the limit is {max_bytes:,}", Location(path))
     try:
@@ -168,6 +178,8 @@ def read_text(path: str, max_bytes: int) -> str:
             data = handle.read(max_bytes + 1)
     except OSError as exc:
         raise YamlError(f"cannot read file: {exc.strerror or exc}", Location(path)) from None
+    if len(data) > max_bytes:  # the file grew after stat()
+        raise YamlError(f"file is over the limit of {max_bytes:,} bytes", Location(path))
     if b"\x00" in data:
         raise YamlError("binary file (contains NUL bytes)", Location(path))
     try:
@@ -177,10 +189,50 @@ def read_text(path: str, max_bytes: int) -> str:
         raise YamlError("file is not UTF-8 text", Location(path, line)) from None
 
 
+def _check_limits(text: str, path: str) -> None:
+    """Refuse too many aliases, too deep nesting and alias expansion past the limit, reading
+    only the parser's events: nothing is composed or expanded before this passes."""
+    anchors = {}  # anchor -> number of values it stands for once expanded
+    open_collections = [[None, 0, None]]  # [anchor, values inside so far, start event] per open collection
+    aliases = 0
+
+    def refuse(message, event):
+        raise YamlError(message, Location(path, event.start_mark.line + 1, event.start_mark.column + 1))
+
+    for event in yaml.parse(text, Loader=_BaseLoader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            if len(open_collections) > MAX_DEPTH:
+                refuse(f"nested more than {MAX_DEPTH} levels deep", event)
+            open_collections.append([event.anchor, 0, event])
+            continue
+        if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            anchor, inside, _ = open_collections.pop()
+            weight = 1 + inside
+        elif isinstance(event, yaml.ScalarEvent):
+            anchor, weight = event.anchor, 1
+        elif isinstance(event, yaml.AliasEvent):
+            aliases += 1
+            if aliases > MAX_ALIASES:
+                refuse(f"more than {MAX_ALIASES} YAML aliases; refusing to expand them", event)
+            anchor, weight = None, anchors.get(event.anchor, 1)
+        else:
+            continue
+        if anchor is not None:
+            anchors[anchor] = weight
+        open_collections[-1][1] += weight
+        if open_collections[-1][1] > MAX_EXPANDED_NODES:  # point at the collection that grew too big
+            refuse(f"aliases expand to more than {MAX_EXPANDED_NODES:,} values", open_collections[-1][2] or event)
+
+
 def parse_yaml(text: str, path: str) -> Any:
     """Parse one YAML document from ``text``; errors name ``path`` with line and column."""
-    loader = _Loader(text, path)
     try:
+        loader = _Loader(text, path)
+    except yaml.reader.ReaderError as exc:  # a control character, found before parsing starts
+        line = text.count("\n", 0, max(exc.position, 0)) + 1
+        raise YamlError(f"control character #x{exc.character:04x} is not allowed", Location(path, line)) from None
+    try:
+        _check_limits(text, path)
         document = loader.get_single_node()
         return loader.construct_document(document) if document is not None else None
     except YamlError:

@@ -66,8 +66,7 @@ def test_shipped_knowledge_is_clean():
                  "rules/rules.yaml:9:5: [error] rules.0: unknown field 'certanty'; did you mean 'certainty'? (schema)",
                  id="unknown-field"),
     pytest.param([(RULES, "    when:\n", "    when:\n   - x: [\n")],
-                 "rules/rules.yaml:6:4: [error] invalid YAML: expected <block end>, but found '<block sequence start>' "
-                 "(yaml-syntax)",
+                 "rules/rules.yaml:6:4: [error] invalid YAML: did not find expected '-' indicator (yaml-syntax)",
                  id="yaml-syntax"),
     pytest.param([(RULES, "fires: [{platform: amazon, cancel_rate: 4%,", "fires: [{platform: amazon, cancel_rate: 150%,")],
                  "rules/rules.yaml:12:34: [error] rule 'cancel.stockout' examples.fires[0]: cancel_rate: "

@@ -10,7 +10,7 @@ import sys
 import click
 
 from .. import __version__
-from ..errors import DiagnoseError, KnowledgeBaseError
+from ..errors import DiagnoseError, InferenceError, KnowledgeBaseError
 
 MAX_FINDINGS_SHOWN = 20
 
@@ -42,8 +42,9 @@ def report_error(exc: DiagnoseError) -> None:
         hidden = len(exc.findings) - MAX_FINDINGS_SHOWN
         if hidden > 0:
             click.echo(f"... and {hidden} more", err=True)
+    prefix = "Error: internal error: " if isinstance(exc, InferenceError) else "Error: "
     for line in str(exc).splitlines():
-        click.echo(f"Error: {line}", err=True)
+        click.echo(f"{prefix}{line}", err=True)
 
 
 @click.group(cls=DiagnoseGroup, context_settings={"help_option_names": ["-h", "--help"]})

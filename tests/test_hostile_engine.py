@@ -1,0 +1,117 @@
+"""Engine faults: crashes of the C core, exceptions in actions, rejected facts, lost sessions.
+
+Each must end as an :class:`InferenceError` naming what failed (and the rule, if one did) and a
+non-zero exit; never a partial diagnosis, never a dead process.
+"""
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import ROOT
+from diagnose.cli import cli
+from diagnose.errors import InferenceError
+
+
+@pytest.mark.parametrize("platform", ["amazon", "ebay", "walmart", "wish"])
+def test_first_session_that_fires_nothing_does_not_crash(platform):
+    # durable-rules segfaults deleting such a session unless the ruleset has fired once
+    code = ("from diagnose.api import diagnose\n"
+            f"print(diagnose({{'platform': '{platform}', 'slow_replies': False}}).causes)\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "()"
+
+
+FACTS = {"platform": "amazon", "cancel_rate": "4%", "out_of_stock_often": True}
+
+
+def run_cli(*args):
+    return CliRunner().invoke(cli, ["run", *args])
+
+
+def assert_internal_error(result, *needles):
+    assert result.exit_code == 1, result.output
+    assert "Diagnosis" not in result.stdout and "Traceback" not in result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: internal error: "), result.stderr
+    for needle in needles:
+        assert needle in lines[0]
+
+
+def test_exception_inside_a_rule_action_names_the_rule(diagnoser, monkeypatch):
+    import diagnose.engine
+
+    def exploding(symptom):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(diagnose.engine, "symptom_key", exploding)
+    with pytest.raises(InferenceError) as info:
+        diagnoser.run(FACTS)
+    assert info.value.rule_id == "threshold.amazon.cancel_rate"
+    result = run_cli("--fact", "platform=amazon", "--fact", "cancel_rate=4%", "--fact", "out_of_stock_often=yes")
+    assert_internal_error(result, "rule 'threshold.amazon.cancel_rate' failed inside the engine", "boom")
+    monkeypatch.undo()
+    assert [c.id for c in diagnoser.run(FACTS).causes] == ["chronic_stockout"]  # the engine still works
+
+
+@pytest.mark.parametrize("value,reason", [
+    (float("inf"), "expected a finite number"),  # crashes the C core if it ever gets there
+    ("4%", "not a typed value"),  # the C core would compare a string with a number
+    (10 ** 5000, "too large"),
+    (True, "yes/no value"),
+], ids=["inf", "string", "huge-int", "bool"])
+def test_fact_the_engine_rejects(diagnoser, value, reason):
+    with pytest.raises(InferenceError) as info:
+        diagnoser.engine.infer("amazon", {"platform": "amazon", "cancel_rate": value})
+    assert "the rule engine rejects the fact cancel_rate=" in str(info.value) and reason in str(info.value)
+    assert diagnoser.engine.infer("amazon", {"platform": "amazon", "cancel_rate": 0.04})
+
+
+def test_fact_the_core_refuses_is_an_internal_error(diagnoser, monkeypatch):
+    host = diagnoser.engine._host
+
+    def refuse(ruleset, facts):
+        raise RuntimeError("error: pyAssertFacts Invalid argument")
+
+    monkeypatch.setattr(host, "assert_facts", refuse)
+    result = run_cli("--fact", "platform=amazon", "--fact", "cancel_rate=4%")
+    assert_internal_error(result, "the rule engine rejected the facts", "Invalid argument")
+
+
+def test_lost_session_is_an_internal_error(diagnoser, monkeypatch):
+    host = diagnoser.engine._host
+    original = host.get_state
+
+    def lost(ruleset, sid):
+        original(ruleset, sid)
+        return {"sid": sid, "exception": "error code: 307"}  # an action the core dropped
+
+    monkeypatch.setattr(host, "get_state", lost)
+    result = run_cli("--fact", "platform=amazon", "--fact", "cancel_rate=4%")
+    assert_internal_error(result, "the rule engine reported an error", "307")
+
+
+def test_session_the_core_cannot_find_is_an_internal_error(diagnoser, monkeypatch):
+    host = diagnoser.engine._host
+
+    def missing(ruleset, sid):
+        raise RuntimeError("error code: 309")  # ERR_SID_NOT_FOUND
+
+    monkeypatch.setattr(host, "get_state", missing)
+    result = run_cli("--fact", "platform=amazon", "--fact", "cancel_rate=4%")
+    assert_internal_error(result, "309")
+
+
+def test_unexpected_exception_is_one_line_and_exit_1(monkeypatch):
+    import diagnose.api
+
+    def broken(*args, **kwargs):
+        raise KeyError("surprise")
+
+    monkeypatch.setattr(diagnose.api, "rank", broken)
+    result = run_cli("--fact", "platform=amazon")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: internal error (KeyError") and len(result.stderr.splitlines()) == 1
+    assert "Diagnosis" not in result.stdout

@@ -1,0 +1,160 @@
+"""Hostile knowledge and rule files: each becomes a finding (file, line, column, check), never a
+crash, and a knowledge base with an error never produces a diagnosis (exit code 1)."""
+import builtins
+import os
+import shutil
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import EXAMPLES, ROOT
+import diagnose.yamlsafe
+from diagnose.cli import cli
+from diagnose.knowledge import check_knowledge, knowledge_files
+
+TIME_BOUND = 3.0  # seconds: a cache miss parses and checks every file of the knowledge base
+
+RULE = """\
+rules:
+  - id: extra.rule
+    title: {en: "Slow replies noticed", zh: "回复慢"}
+    when:
+      - {fact: slow_replies, is: true}
+    then: {symptom: cancel_rate_high}
+    certainty: CERTAINTY
+    sources: [s-method]
+    examples: EXAMPLES
+"""
+GOOD_EXAMPLES = "{fires: [{slow_replies: yes}], silent: [{slow_replies: no}]}"
+FACT = """\
+facts:
+  - id: extra_number
+    type: number
+    RANGE
+    question: {en: "How many?", zh: "多少？"}
+    help: {en: "A number.", zh: "一个数。"}
+"""
+
+
+def rule(certainty="0.5", examples=GOOD_EXAMPLES):
+    return RULE.replace("CERTAINTY", certainty).replace("EXAMPLES", examples)
+
+
+def fact(range_="min: 0"):
+    return FACT.replace("RANGE", range_)
+
+
+def bomb():
+    lines = ["l0: &l0 [" + ", ".join(["x"] * 9) + "]"]
+    lines += [f"l{n}: &l{n} [" + ", ".join([f"*l{n - 1}"] * 9) + "]" for n in range(1, 9)]
+    return "\n".join(lines) + "\n"
+
+
+# name: (file to add, its content or a function making it, the finding expected)
+CASES = {
+    "rules-is-a-list": ("rules/extra.yaml", "- a\n- b\n",
+                        "rules/extra.yaml:1:1: [error] (top level): ['a', 'b'] is not of type 'object' (schema)"),
+    "rules-is-a-scalar": ("rules/extra.yaml", "3\n", "rules/extra.yaml:1:1: [error] (top level): 3 is not of type 'object'"),
+    "empty": ("rules/extra.yaml", "", "rules/extra.yaml:1:1: [error] the file is empty (schema)"),
+    "binary": ("rules/extra.yaml", b"rules: []\n\x00\x01", "rules/extra.yaml:1:1: [error] binary file (contains NUL bytes)"),
+    "not-utf8": ("rules/extra.yaml", b"rules: []\n# \xff\n", "rules/extra.yaml:2:1: [error] file is not UTF-8 text (yaml-syntax)"),
+    "huge": ("rules/extra.yaml", b"#" * 30_000_000,
+             "rules/extra.yaml:1:1: [error] file is 30,000,000 bytes; the limit is 1,000,000 (yaml-syntax)"),
+    "alias-bomb": ("rules/extra.yaml", bomb(), "rules/extra.yaml:6:5: [error] aliases expand to more than 200,000 values"),
+    "deep": ("rules/extra.yaml", "rules: " + "[" * 3000 + "]" * 3000 + "\n",
+             "rules/extra.yaml:1:71: [error] nested more than 64 levels deep (yaml-syntax)"),
+    "duplicate-key": ("rules/extra.yaml", "rules: []\nrules: []\n",
+                      "rules/extra.yaml:2:1: [error] rules: duplicate key (first given on line 1) (yaml-syntax)"),
+    "python-tag": ("rules/extra.yaml", "rules: !!python/object/apply:os.system [echo hacked]\n",
+                   "rules/extra.yaml:1:8: [error] invalid YAML: could not determine a constructor"),
+    "number-min-abc": ("knowledge/extra.yaml", fact('min: "abc"'),
+                       "knowledge/extra.yaml:4:5: [error] facts.0.min: 'abc' is not of type 'number' (schema)"),
+    "min-nan": ("knowledge/extra.yaml", fact("min: .nan"), "knowledge/extra.yaml:4:5: [error] min: not a finite number (schema)"),
+    "min-above-max": ("knowledge/extra.yaml", fact("min: 5\n    max: 1"),
+                      "knowledge/extra.yaml:4:5: [error] fact 'extra_number': min is above max (range)"),
+    "unknown-field": ("knowledge/extra.yaml", fact("minimum: 0"),
+                      "knowledge/extra.yaml:4:5: [error] facts.0: unknown field 'minimum'; did you mean 'min'? (schema)"),
+    "certainty-nan": ("rules/extra.yaml", rule(certainty=".nan"),
+                      "rules/extra.yaml:7:5: [error] certainty: not a finite number (schema)"),
+    "examples-a-string": ("rules/extra.yaml", rule(examples="oops"),
+                          "rules/extra.yaml:9:5: [error] rules.0.examples: 'oops' is not of type 'object' (schema)"),
+    "examples-not-cases": ("rules/extra.yaml", rule(examples="{fires: [3], silent: [{}]}"),
+                           "rules/extra.yaml:9:24: [error] rules.0.examples.fires.0: 3 is not of type 'object' (schema)"),
+    "examples-missing": ("rules/extra.yaml", rule(examples="{fires: [{slow_replies: yes}]}"),
+                         "rules/extra.yaml:9:5: [error] rules.0.examples: 'silent' is required (schema)"),
+}
+
+
+@pytest.fixture
+def kb_copy(tmp_path):
+    shutil.copytree(ROOT / "knowledge", tmp_path / "knowledge")
+    shutil.copytree(ROOT / "rules", tmp_path / "rules")
+    return tmp_path
+
+
+def diagnose_with(root):
+    started = time.perf_counter()
+    result = CliRunner().invoke(cli, ["run", str(EXAMPLES / "cancel-rate-stockouts.yaml"), "--kb", str(root)])
+    return result, time.perf_counter() - started
+
+
+def assert_refused(root, expected):
+    """Both the loader behind `diagnose run` and check_knowledge report it; nothing is diagnosed."""
+    kb, findings = check_knowledge(root, *knowledge_files(root))
+    assert kb is None
+    assert any(expected in str(f) for f in findings), "\n".join(map(str, findings))
+    result, elapsed = diagnose_with(root)
+    assert result.exit_code == 1, result.output
+    assert result.stdout == "" and "Traceback" not in result.output
+    assert expected in result.stderr, result.stderr
+    assert result.stderr.splitlines()[-1].startswith("Error: the knowledge base has ")
+    assert elapsed < TIME_BOUND, f"took {elapsed:.2f} s"
+
+
+def test_the_templates_are_valid(kb_copy):
+    (kb_copy / "rules" / "extra.yaml").write_text(rule())
+    (kb_copy / "knowledge" / "extra.yaml").write_text(fact())
+    kb, findings = check_knowledge(kb_copy, *knowledge_files(kb_copy))
+    assert kb is not None and "extra.rule" in kb.rules, findings
+    assert diagnose_with(kb_copy)[0].exit_code == 0
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_hostile_knowledge_file(kb_copy, monkeypatch, name):
+    relative, content, expected = CASES[name]
+    path = kb_copy / relative
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    monkeypatch.chdir(kb_copy)
+    assert_refused(kb_copy, expected)
+
+
+@pytest.mark.parametrize("kind", ["symlink-loop", "fifo", "device", "directory", "unreadable"])
+def test_hostile_knowledge_paths(kb_copy, monkeypatch, kind):
+    monkeypatch.chdir(kb_copy)
+    target = kb_copy / "rules" / "extra.yaml"
+    if kind == "symlink-loop":
+        os.symlink("other.yaml", target)
+        os.symlink("extra.yaml", kb_copy / "rules" / "other.yaml")
+        expected = "rules/extra.yaml:1:1: [error] cannot read file: Too many levels of symbolic links (yaml-syntax)"
+    elif kind == "fifo":
+        os.mkfifo(target)  # reading it would block for ever
+        expected = "rules/extra.yaml:1:1: [error] is not a regular file (a device, pipe or socket) (yaml-syntax)"
+    elif kind == "device":
+        os.symlink("/dev/zero", target)  # reading it would never end
+        expected = "rules/extra.yaml:1:1: [error] is not a regular file (a device, pipe or socket) (yaml-syntax)"
+    elif kind == "directory":
+        target.mkdir()
+        expected = "rules/extra.yaml:1:1: [error] is a directory, not a file (yaml-syntax)"
+    else:  # chmod cannot stop root from reading: refuse the open itself
+        target.write_text(rule())
+        real_open = builtins.open
+
+        def guarded_open(file, *args, **kwargs):
+            if os.path.basename(str(file)) == "extra.yaml":
+                raise PermissionError(13, "Permission denied", str(file))
+            return real_open(file, *args, **kwargs)
+
+        monkeypatch.setattr(diagnose.yamlsafe, "open", guarded_open, raising=False)
+        expected = "rules/extra.yaml:1:1: [error] cannot read file: Permission denied (yaml-syntax)"
+    assert_refused(kb_copy, expected)
