@@ -63,17 +63,28 @@ class Engine:
     def __init__(self, kb: KnowledgeBase):
         self.kb = kb
         self.compiled = compile_knowledge(kb)
+        self._host = self._new_host()
+        self._sessions: Dict[str, _Session] = {}
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+
+    def _new_host(self):
+        """A Host with every platform's ruleset registered (a Host's rulesets never change)."""
         host_class, self._durable = _host_class()
         actions: Dict[str, Callable] = {SINK_RULE: _no_op, START_RULE: _no_op}
         for compiled in self.compiled.values():
             for rule_id in compiled.rules:
                 actions.setdefault(rule_id, self._action(rule_id))
-        self._host = host_class(actions)
+        host = host_class(actions)
         # set_rulesets deletes "run" from the dicts it is given: hand it copies
-        self._host.set_rulesets({c.name: _copy(c.ruleset) for c in self.compiled.values()})
-        self._sessions: Dict[str, _Session] = {}
-        self._lock = threading.Lock()
-        self._ids = itertools.count(1)
+        host.set_rulesets({c.name: _copy(c.ruleset) for c in self.compiled.values()})
+        return host
+
+    def _fail(self, message: str, rule_id: Optional[str] = None) -> InferenceError:
+        """The error to raise after a failed session; the Host it failed in is replaced, since
+        the C core's state after a swallowed failure cannot be trusted (later sessions crashed)."""
+        self._host = self._new_host()
+        return InferenceError(message, rule_id)
 
     def _action(self, rule_id: str) -> Callable:
         def fire(c):
@@ -126,7 +137,7 @@ class Engine:
                     self._host.assert_facts(compiled.name, batch)
                 state = self._host.get_state(compiled.name, sid) if batch else {}
             except Exception as exc:
-                raise InferenceError(f"the rule engine rejected the facts: {_describe(exc)}") from None
+                raise self._fail(f"the rule engine rejected the facts: {_describe(exc)}") from None
             finally:
                 self._sessions.pop(sid, None)
                 if batch:
@@ -136,9 +147,9 @@ class Engine:
                         pass  # the session is gone already; nothing is left to clean
             if session.failure is not None:
                 rule_id, exc = session.failure
-                raise InferenceError(f"rule '{rule_id}' failed inside the engine: {_describe(exc)}", rule_id)
+                raise self._fail(f"rule '{rule_id}' failed inside the engine: {_describe(exc)}", rule_id)
             if state.get("exception"):
-                raise InferenceError(f"the rule engine reported an error: {str(state['exception'])[:200]}")
+                raise self._fail(f"the rule engine reported an error: {str(state['exception'])[:200]}")
             return session.firings
 
 
