@@ -1,10 +1,9 @@
-"""Letter text is written in our own words: no run of ten or more consecutive words is shared
-with the seed forum posts (case and punctuation ignored). The seeds live beside the checkout,
+"""Knowledge and letter text is written in our own words: no run of ten or more consecutive
+words is shared with the seed forum posts (case and punctuation ignored). The seeds live beside the checkout,
 in ../shared/seeds, as CI clones main with shared/ next to it."""
 import re
 
 import pytest
-import yaml
 
 from conftest import ROOT
 
@@ -22,16 +21,11 @@ def runs(text):
 
 
 def our_texts():
-    """Every template, every letter sentence and every golden letter or message."""
-    texts = {str(p.relative_to(ROOT)): p.read_text(encoding="utf-8")
-             for p in sorted((ROOT / "knowledge" / "letters").rglob("*.j2"))}
-    texts.update({str(p.relative_to(ROOT)): p.read_text(encoding="utf-8")
-                  for p in sorted((ROOT / "tests" / "golden" / "letters").iterdir()) if p.suffix in (".txt", ".md")})
-    for name in ("causes", "remedies"):
-        for item in yaml.safe_load((ROOT / "knowledge" / f"{name}.yaml").read_text(encoding="utf-8"))[name]:
-            if "letter" in item:
-                texts[f"knowledge/{name}.yaml#{item['id']}"] = item["letter"]["en"]
-    return texts
+    """Every knowledge and rule file, every letter template, every golden letter or message."""
+    paths = sorted((ROOT / "knowledge").rglob("*.yaml")) + sorted((ROOT / "rules").rglob("*.yaml"))
+    paths += sorted((ROOT / "knowledge" / "letters").rglob("*.j2"))
+    paths += [p for p in sorted((ROOT / "tests" / "golden" / "letters").iterdir()) if p.suffix in (".txt", ".md")]
+    return {str(p.relative_to(ROOT)): p.read_text(encoding="utf-8") for p in paths}
 
 
 def test_runs_are_computed_over_words_not_punctuation():
