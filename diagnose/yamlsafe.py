@@ -100,6 +100,15 @@ class _Loader(_BaseLoader):
         self._depth = 0
         self._weights = {}  # id(node) -> number of nodes once aliases are expanded
 
+    def fetch_flow_collection_start(self, TokenClass):
+        # checked in the scanner too: it rescans every open bracket per token, so "[[[[..." costs
+        # time quadratic in the depth before the composer below would see it
+        if self.flow_level >= MAX_DEPTH:
+            mark = self.get_mark()
+            raise YamlError(f"nested more than {MAX_DEPTH} levels deep",
+                            Location(self._path, mark.line + 1, mark.column + 1))
+        super().fetch_flow_collection_start(TokenClass)
+
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
             self._aliases += 1

@@ -28,7 +28,7 @@ CASES = {
     "not-utf8": (b"platform: amazon\nfulfilment: \xe9\xff\n", "facts.yaml:2: file is not UTF-8 text"),
     "list": ("- platform\n- amazon\n", "facts.yaml:1: expected a mapping of fact names to values, found a list"),
     "scalar": ("42\n", "facts.yaml:1: expected a mapping of fact names to values, found a single value (int)"),
-    "deep": ("platform: amazon\nx: " + "[" * 5000 + "]" * 5000 + "\n", "facts.yaml:2:67: nested more than 64 levels deep"),
+    "deep": ("platform: amazon\nx: " + "[" * 5000 + "]" * 5000 + "\n", "facts.yaml:2:68: nested more than 64 levels deep"),
     "alias-bomb": (bomb(), "facts.yaml:6:5: aliases expand to more than 200,000 values"),
     "many-aliases": ("a: &a 1\nb: [" + ", ".join(["*a"] * 101) + "]\n", "facts.yaml:2:405: more than 100 YAML aliases"),
     "huge": (b"platform: amazon\n" + b"#" * 30_000_000 + b"\n", "facts.yaml: file is 30,000,018 bytes; the limit is 65,536"),
