@@ -128,6 +128,9 @@ def _unknown_list(raw: Dict[str, Any], kb: KnowledgeBase, problem) -> Tuple[str,
     if not isinstance(listed, list) or not all(isinstance(name, str) for name in listed):
         problem(UNKNOWN_KEY, "expected a list of fact names")
         return ()
+    if len(listed) > len(kb.facts):
+        problem(UNKNOWN_KEY, f"lists {len(listed):,} names; the vocabulary has {len(kb.facts)} facts")
+        return ()
     for name in listed:
         if name not in kb.facts:
             problem(UNKNOWN_KEY, f"unknown fact {name!r}{suggest(name, kb.facts)}")

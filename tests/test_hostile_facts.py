@@ -74,6 +74,8 @@ CASES = {
     "list-for-bool": ("platform: amazon\nslow_replies: [yes]\n", "facts.yaml:2:1: slow_replies: expected yes or no, got a list"),
     "unknown-not-a-list": ("platform: amazon\nunknown: slow_replies\n", "facts.yaml:2:1: unknown: expected a list of fact names"),
     "unknown-of-numbers": ("platform: amazon\nunknown: [3]\n", "facts.yaml:2:1: unknown: expected a list of fact names"),
+    "unknown-too-long": ("platform: amazon\nunknown: [" + "ab," * 20000 + "x]\n",
+                         "facts.yaml:2:1: unknown: lists 20,001 names; the vocabulary has"),
     "unknown-and-given": ("platform: amazon\nslow_replies: yes\nunknown: [slow_replies]\n",
                           "facts.yaml:2:1: slow_replies: given a value and also listed as unknown"),
     "no-platform": ("cancel_rate: 3%\n", "facts.yaml: platform: the platform is required"),
