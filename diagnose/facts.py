@@ -15,7 +15,7 @@ from .knowledge import KnowledgeBase, suggest
 from .vocabulary import ValueProblem, coerce
 from .yamlsafe import Mapping, YamlError, load_yaml, mark_of
 
-FACTS_FILE_LIMIT = 65_536  # a seller's facts fill a few kilobytes; the pure-Python parser is slow
+FACTS_FILE_LIMIT = 32_768  # a seller's facts fill a few kilobytes; the pure-Python parser is slow
 MAX_ENTRIES = 1_000  # far more than the vocabulary holds; a bound on the work a hostile file causes
 MAX_PROBLEMS_SHOWN = 20
 UNKNOWN_KEY = "unknown"
