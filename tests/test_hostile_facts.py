@@ -183,3 +183,11 @@ def test_hostile_dates(kb_with_a_date, tmp_path, monkeypatch, value, expected):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "facts.yaml").write_text(f"platform: amazon\nnotice_date: {value}\n")
     assert_refused(*timed(["facts.yaml"], kb=kb_with_a_date), "Error: " + expected)
+
+
+def test_a_bad_fact_option_over_a_file_names_the_option(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "facts.yaml").write_text("platform: amazon\ncancel_rate: 3%\norders_7d: -1\n")
+    result, elapsed = timed(["facts.yaml", "--fact", "cancel_rate=150%"])
+    assert_refused(result, elapsed, "Error: --fact: cancel_rate: a rate cannot exceed 100%, got '150%'", lines=2)
+    assert "Error: facts.yaml:3:1: orders_7d: -1 is below the minimum 0" in result.stderr
