@@ -222,6 +222,8 @@ def read_text(path: str, max_bytes: int) -> str:
         raise YamlError(f"cannot read file: {exc.strerror or exc}", Location(path)) from None
     if len(data) > max_bytes:  # the file grew after stat()
         raise YamlError(f"file is over the limit of {max_bytes:,} bytes", Location(path))
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise YamlError("file is UTF-16 text: save it as UTF-8", Location(path))
     if b"\x00" in data:
         raise YamlError("binary file (contains NUL bytes)", Location(path))
     try:
@@ -247,6 +249,8 @@ def parse_yaml(text: str, path: str) -> Any:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
         problem = exc.problem or exc.context or "invalid YAML"
+        if problem.startswith("but ") and exc.context:  # "but found another document" needs its context
+            problem = f"{exc.context}, {problem}"
         raise YamlError(f"invalid YAML: {problem}", Location(path, line, column)) from None
     except yaml.YAMLError as exc:
         raise YamlError(f"invalid YAML: {exc}", Location(path)) from None
