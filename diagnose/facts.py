@@ -15,7 +15,7 @@ from .knowledge import KnowledgeBase, suggest
 from .vocabulary import ValueProblem, coerce
 from .yamlsafe import Mapping, YamlError, load_yaml, mark_of
 
-FACTS_FILE_LIMIT = 65_536  # a seller's facts fill a few kilobytes; the pure-Python parser is slow
+FACTS_FILE_LIMIT = 32_768  # a seller's facts fill a few kilobytes; the pure-Python parser is slow
 MAX_ENTRIES = 1_000  # far more than the vocabulary holds; a bound on the work a hostile file causes
 MAX_PROBLEMS_SHOWN = 20
 UNKNOWN_KEY = "unknown"
@@ -73,10 +73,11 @@ def parse_assignments(assignments: Iterable[str]) -> Dict[str, str]:
 
 
 def validate_facts(raw: Dict[str, Any], kb: KnowledgeBase, source: str = "<facts>",
-                   today: Optional[_dt.date] = None) -> SellerFacts:
+                   today: Optional[_dt.date] = None, origins: Optional[Dict[str, str]] = None) -> SellerFacts:
     """Check every raw value against the vocabulary and compute rates from counts.
 
-    All problems are reported at once, each naming the source, line and field.
+    All problems are reported at once, each naming the source, line and field; ``origins``
+    names where keys given outside ``source`` came from (e.g. ``--fact``).
     """
     if not isinstance(raw, dict):
         raise InputError(f"expected a mapping of fact names to values, got {type(raw).__name__}",
@@ -88,8 +89,11 @@ def validate_facts(raw: Dict[str, Any], kb: KnowledgeBase, source: str = "<facts
     values: Dict[str, Any] = {}
 
     def problem(key, message):
-        line, column = mark_of(raw, key)
-        problems.append(InputError(message, Location(source, line, column, field=str(key))))
+        if origins and key in origins:
+            location = Location(origins[key], field=str(key))
+        else:
+            location = Location(source, *mark_of(raw, key), field=str(key))
+        problems.append(InputError(message, location))
 
     unknown = _unknown_list(raw, kb, problem)
     for key, value in raw.items():
@@ -130,6 +134,9 @@ def _unknown_list(raw: Dict[str, Any], kb: KnowledgeBase, problem) -> Tuple[str,
     if not isinstance(listed, list) or not all(isinstance(name, str) for name in listed):
         problem(UNKNOWN_KEY, "expected a list of fact names")
         return ()
+    if len(listed) > len(kb.facts):
+        problem(UNKNOWN_KEY, f"lists {len(listed):,} names; the vocabulary has {len(kb.facts)} facts")
+        return ()
     for name in listed:
         if name not in kb.facts:
             problem(UNKNOWN_KEY, f"unknown fact {name!r}{suggest(name, kb.facts)}")
@@ -144,7 +151,10 @@ def load_facts(path: Optional[str], assignments: Iterable[str], kb: KnowledgeBas
     raw: Dict[str, Any] = read_facts_file(path) if path else Mapping()
     source = path or "--fact"
     extra = parse_assignments(assignments)
-    extra.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    origins = dict.fromkeys(extra, "--fact")
+    for name, value in (overrides or {}).items():
+        if value is not None:
+            extra[name], origins[name] = value, f"--{name}"
     if extra:
         merged = Mapping(raw)
         if isinstance(raw, Mapping):
@@ -153,4 +163,4 @@ def load_facts(path: Optional[str], assignments: Iterable[str], kb: KnowledgeBas
             merged[key] = value
             merged.key_marks.pop(key, None)
         raw = merged
-    return validate_facts(raw, kb, source)
+    return validate_facts(raw, kb, source, origins=origins)

@@ -14,7 +14,7 @@ import math
 import os
 import pickle
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, is_dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -357,10 +357,26 @@ def _read_cache(digest: str) -> Optional[KnowledgeBase]:
         return None
     try:
         with open(_cache_path(digest), "rb") as handle:
-            kb = pickle.load(handle)
+            kb = _CacheUnpickler(handle).load()
     except Exception:  # a missing, stale or damaged cache is simply rebuilt
         return None
     return kb if isinstance(kb, KnowledgeBase) and kb.version == digest[:12] else None
+
+
+class _CacheUnpickler(pickle.Unpickler):
+    """Unpickles knowledge-base classes and nothing else: a planted cache file cannot run code."""
+
+    _FUNCTIONS = {("diagnose.yamlsafe", "_rebuild_mapping"), ("diagnose.yamlsafe", "_rebuild_sequence"),
+                  ("datetime", "date"), ("datetime", "datetime")}
+
+    def find_class(self, module, name):
+        if (module, name) in self._FUNCTIONS:
+            return super().find_class(module, name)
+        if module in ("diagnose.knowledge", "diagnose.vocabulary") and name.isidentifier():
+            found = super().find_class(module, name)
+            if isinstance(found, type) and is_dataclass(found):
+                return found
+        raise pickle.UnpicklingError(f"{module}.{name} is not part of a knowledge base")
 
 
 def _write_cache(digest: str, kb: KnowledgeBase) -> None:

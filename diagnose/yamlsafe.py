@@ -180,6 +180,8 @@ def read_text(path: str, max_bytes: int) -> str:
         raise YamlError(f"cannot read file: {exc.strerror or exc}", Location(path)) from None
     if len(data) > max_bytes:  # the file grew after stat()
         raise YamlError(f"file is over the limit of {max_bytes:,} bytes", Location(path))
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise YamlError("file is UTF-16 text: save it as UTF-8", Location(path))
     if b"\x00" in data:
         raise YamlError("binary file (contains NUL bytes)", Location(path))
     try:
@@ -226,28 +228,31 @@ def _check_limits(text: str, path: str) -> None:
 
 def parse_yaml(text: str, path: str) -> Any:
     """Parse one YAML document from ``text``; errors name ``path`` with line and column."""
-    try:
-        loader = _Loader(text, path)
-    except yaml.reader.ReaderError as exc:  # a control character, found before parsing starts
-        line = text.count("\n", 0, max(exc.position, 0)) + 1
-        raise YamlError(f"control character #x{exc.character:04x} is not allowed", Location(path, line)) from None
+    loader = None
     try:
         _check_limits(text, path)
+        loader = _Loader(text, path)
         document = loader.get_single_node()
         return loader.construct_document(document) if document is not None else None
     except YamlError:
         raise
+    except yaml.reader.ReaderError as exc:  # a control character, found before parsing starts
+        line = text.count("\n", 0, max(exc.position, 0)) + 1
+        raise YamlError(f"control character #x{exc.character:04x} is not allowed", Location(path, line)) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
         problem = exc.problem or exc.context or "invalid YAML"
+        if problem.startswith("but ") and exc.context:  # "but found another document" needs its context
+            problem = f"{exc.context}, {problem}"
         raise YamlError(f"invalid YAML: {problem}", Location(path, line, column)) from None
     except yaml.YAMLError as exc:
         raise YamlError(f"invalid YAML: {exc}", Location(path)) from None
     except RecursionError:
         raise YamlError("nested too deeply", Location(path)) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def load_yaml(path: str, max_bytes: int = 1_000_000) -> Any:

@@ -26,13 +26,16 @@ CASES = {
     "empty": (b"", "facts.yaml:1: the file is empty: expected a mapping of fact names to values"),
     "binary": (b"platform: amazon\n\x00\x01\x02\xff", "facts.yaml: binary file (contains NUL bytes)"),
     "not-utf8": (b"platform: amazon\nfulfilment: \xe9\xff\n", "facts.yaml:2: file is not UTF-8 text"),
+    "utf-16": ("platform: amazon\n".encode("utf-16"), "facts.yaml: file is UTF-16 text: save it as UTF-8"),
+    "control-character": ("platform: amazon\nfulfilment: sel\x07ler\n", "facts.yaml:2: control character #x0007 is not allowed"),
+    "two-documents": ("platform: amazon\n---\nplatform: ebay\n", "facts.yaml:2:1: invalid YAML: expected a single document in the stream, but found another document"),
     "list": ("- platform\n- amazon\n", "facts.yaml:1: expected a mapping of fact names to values, found a list"),
     "scalar": ("42\n", "facts.yaml:1: expected a mapping of fact names to values, found a single value (int)"),
     "deep": ("platform: amazon\nx: " + "[" * 5000 + "]" * 5000 + "\n", "facts.yaml:2:67: nested more than 64 levels deep"),
     "alias-bomb": (bomb(), "facts.yaml:6:5: aliases expand to more than 200,000 values"),
     "many-aliases": ("a: &a 1\nb: [" + ", ".join(["*a"] * 101) + "]\n", "facts.yaml:2:405: more than 100 YAML aliases"),
-    "huge": (b"platform: amazon\n" + b"#" * 30_000_000 + b"\n", "facts.yaml: file is 30,000,018 bytes; the limit is 65,536"),
-    "huge-scalar": ("platform: amazon\nfulfilment: " + "x" * 60_000 + "\n",
+    "huge": (b"platform: amazon\n" + b"#" * 30_000_000 + b"\n", "facts.yaml: file is 30,000,018 bytes; the limit is 32,768"),
+    "huge-scalar": ("platform: amazon\nfulfilment: " + "x" * 30_000 + "\n",
                     "facts.yaml:2:1: fulfilment: expected one of seller, platform, mixed, got 'xxxxxxxxx"),
     "many-keys": ("platform: amazon\n" + "".join(f"k{i}: {i}\n" for i in range(1500)),
                   "facts.yaml:1: 1,501 entries; at most 1,000 are accepted"),
@@ -74,6 +77,8 @@ CASES = {
     "list-for-bool": ("platform: amazon\nslow_replies: [yes]\n", "facts.yaml:2:1: slow_replies: expected yes or no, got a list"),
     "unknown-not-a-list": ("platform: amazon\nunknown: slow_replies\n", "facts.yaml:2:1: unknown: expected a list of fact names"),
     "unknown-of-numbers": ("platform: amazon\nunknown: [3]\n", "facts.yaml:2:1: unknown: expected a list of fact names"),
+    "unknown-too-long": ("platform: amazon\nunknown: [" + "ab," * 10000 + "x]\n",
+                         "facts.yaml:2:1: unknown: lists 10,001 names; the vocabulary has"),
     "unknown-and-given": ("platform: amazon\nslow_replies: yes\nunknown: [slow_replies]\n",
                           "facts.yaml:2:1: slow_replies: given a value and also listed as unknown"),
     "no-platform": ("cancel_rate: 3%\n", "facts.yaml: platform: the platform is required"),
@@ -181,3 +186,11 @@ def test_hostile_dates(kb_with_a_date, tmp_path, monkeypatch, value, expected):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "facts.yaml").write_text(f"platform: amazon\nnotice_date: {value}\n")
     assert_refused(*timed(["facts.yaml"], kb=kb_with_a_date), "Error: " + expected)
+
+
+def test_a_bad_fact_option_over_a_file_names_the_option(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "facts.yaml").write_text("platform: amazon\ncancel_rate: 3%\norders_7d: -1\n")
+    result, elapsed = timed(["facts.yaml", "--fact", "cancel_rate=150%"])
+    assert_refused(result, elapsed, "Error: --fact: cancel_rate: a rate cannot exceed 100%, got '150%'", lines=2)
+    assert "Error: facts.yaml:3:1: orders_7d: -1 is below the minimum 0" in result.stderr

@@ -158,3 +158,29 @@ def test_hostile_knowledge_paths(kb_copy, monkeypatch, kind):
         monkeypatch.setattr(diagnose.yamlsafe, "open", guarded_open, raising=False)
         expected = "rules/extra.yaml:1:1: [error] cannot read file: Permission denied (yaml-syntax)"
     assert_refused(kb_copy, expected)
+
+
+class _Planted:
+    """A cache entry that would run a command if the cache were unpickled naively."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_a_planted_cache_file_runs_no_code(kb_copy, tmp_path, monkeypatch):
+    import pickle
+
+    from diagnose.knowledge import _cache_path, _digest, load_knowledge
+
+    monkeypatch.setenv("DIAGNOSE_CACHE_DIR", str(tmp_path / "cache"))
+    knowledge, rules = knowledge_files(kb_copy)
+    path = _cache_path(_digest(knowledge + rules))
+    path.parent.mkdir(parents=True)
+    marker = tmp_path / "pwned"
+    path.write_bytes(pickle.dumps(_Planted(marker)))
+    kb = load_knowledge(kb_copy)
+    assert not marker.exists()
+    assert "cancel.chronic_stockout" in kb.rules  # the cache was rebuilt from the files

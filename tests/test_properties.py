@@ -8,12 +8,14 @@ import datetime as dt
 import json
 import os
 import random
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from conftest import ROOT
+from conftest import EXAMPLES, ROOT
 from diagnose.errors import InputError
 from diagnose.facts import load_facts, validate_facts
 from diagnose.render import to_json, to_markdown, to_table
@@ -42,7 +44,7 @@ RAW_KEY = st.one_of(st.sampled_from(sorted(VOCABULARY) + ["unknown"]), st.text(m
 @st.composite
 def hostile_facts(draw):
     """Any mapping: known and unknown keys, values of every type; usually a valid platform."""
-    facts = draw(st.dictionaries(RAW_KEY, RAW_VALUE, max_size=14))
+    facts = draw(st.dictionaries(RAW_KEY, RAW_VALUE, max_size=draw(st.sampled_from([3, 14, 60]))))
     if draw(st.booleans()):
         facts["unknown"] = draw(st.lists(st.one_of(st.sampled_from(sorted(VOCABULARY)), st.text(max_size=5)),
                                          max_size=3))
@@ -110,6 +112,23 @@ def test_same_facts_in_any_key_order_give_byte_identical_json(diagnoser, tmp_pat
         seller = load_facts(str(path), [], diagnoser.kb)
         outputs.append(to_json(diagnoser.run(seller), diagnoser.kb, "en"))
     assert outputs[0] == outputs[1] == outputs[2]
+
+
+def test_json_is_the_same_whatever_the_hash_seed(tmp_path):
+    """Set and dict orders depend on PYTHONHASHSEED for strings: the output must not."""
+    code = ("import sys\nfrom diagnose.api import get_diagnoser\nfrom diagnose.facts import load_facts\n"
+            "from diagnose.render import to_json\nd = get_diagnoser()\n"
+            "for path in sys.argv[1:]:\n"
+            "    print(to_json(d.run(load_facts(path, [], d.kb)), d.kb, 'zh'))\n")
+    paths = [str(path) for path in sorted(EXAMPLES.iterdir())]
+    outputs = []
+    for seed in ("1", "2"):
+        env = dict(os.environ, PYTHONHASHSEED=seed, DIAGNOSE_CACHE_DIR=str(tmp_path / seed))
+        done = subprocess.run([sys.executable, "-c", code, *paths], cwd=ROOT, env=env, capture_output=True,
+                              text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        outputs.append(done.stdout)
+    assert outputs[0] == outputs[1] and outputs[0].count('"causes"') == len(paths)
 
 
 @examples(5)
