@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from .compiler import SINK_RULE, SYMPTOM_PREFIX, CompiledPlatform, compile_knowledge, symptom_key
+from .compiler import OPEN_FACT, OPEN_RULE, SINK_RULE, SYMPTOM_PREFIX, CompiledPlatform, compile_knowledge, symptom_key
 from .errors import InferenceError
 from .knowledge import KnowledgeBase
 
@@ -63,7 +63,7 @@ class Engine:
         self.kb = kb
         self.compiled = compile_knowledge(kb)
         host_class, self._durable = _host_class()
-        actions: Dict[str, Callable] = {SINK_RULE: _sink}
+        actions: Dict[str, Callable] = {SINK_RULE: _sink, OPEN_RULE: _sink}
         for compiled in self.compiled.values():
             for rule_id in compiled.rules:
                 actions.setdefault(rule_id, self._action(rule_id))
@@ -107,21 +107,20 @@ class Engine:
             sid = f"d{next(self._ids)}"
             session = _Session(compiled)
             self._sessions[sid] = session
-            batch = [{"sid": sid, "id": name, "v": value}
-                     for name, value in sorted(facts.items()) if name in compiled.tested_facts]
+            batch = [dict(OPEN_FACT, sid=sid)]
+            batch += [{"sid": sid, "id": name, "v": value}
+                      for name, value in sorted(facts.items()) if name in compiled.tested_facts]
             try:
-                if batch:
-                    self._host.assert_facts(compiled.name, batch)
-                state = self._host.get_state(compiled.name, sid) if batch else {}
+                self._host.assert_facts(compiled.name, batch)
+                state = self._host.get_state(compiled.name, sid)
             except Exception as exc:
                 raise InferenceError(f"the rule engine rejected the facts: {_describe(exc)}") from None
             finally:
                 self._sessions.pop(sid, None)
-                if batch:
-                    try:
-                        self._host.delete_state(compiled.name, sid)
-                    except Exception:
-                        pass  # the session is gone already; nothing is left to clean
+                try:
+                    self._host.delete_state(compiled.name, sid)
+                except Exception:
+                    pass  # the session is gone already; nothing is left to clean
             if session.failure is not None:
                 rule_id, exc = session.failure
                 raise InferenceError(f"rule '{rule_id}' failed inside the engine: {_describe(exc)}", rule_id)
@@ -130,7 +129,7 @@ class Engine:
             return session.firings
 
 
-def _sink(c):  # never runs: the sink's second pattern never matches
+def _sink(c):  # the sink never runs (its second pattern never matches); the opening rule does nothing
     return None
 
 

@@ -100,3 +100,22 @@ def test_combined_certainty_and_tie_break(diagnoser):
     ranked = [(c.id, c.certainty) for c in result.causes]
     # 0.85 and 0.6 combine to 0.94; the handling-time rule gives 0.8
     assert ranked == [("chronic_stockout", 0.94), ("handling_time_too_short", 0.8)]
+
+
+def test_many_sessions_without_firings_do_not_crash():
+    # durable-rules 2.0.28 frees an uninitialised pointer when deleting a session in which no
+    # action ran; the opening rule makes one run. Before it, this crashed within a few sessions.
+    import os
+    import subprocess
+    import sys
+
+    script = ("from diagnose.api import get_diagnoser\n"
+              "d = get_diagnoser()\n"
+              "for i in range(400):\n"
+              "    platform = ['amazon', 'walmart', 'ebay', 'wish'][i % 4]\n"
+              "    d.engine.infer(platform, {'platform': platform})\n"
+              "print('done')\n")
+    env = dict(os.environ, MALLOC_PERTURB_="165")  # glibc: fresh memory is garbage, never zeros
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr[-500:]
+    assert done.stdout.strip() == "done"
