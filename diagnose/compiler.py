@@ -54,11 +54,21 @@ def expression(condition: Condition) -> dict:
 
 def compile_rule(rule: Rule) -> dict:
     """One rule as a durable-rules definition; patterns are named p0, p1, …"""
-    patterns = []
+    patterns, negations = [], []
     for index, condition in enumerate(rule.conditions):
-        alias = f"p{index}$not" if condition.negated else f"p{index}"
-        patterns.append({alias: expression(condition)})
-    return {rule.match: patterns, "run": rule.id}
+        if condition.negated:
+            negations.append({f"p{index}$not": expression(condition)})
+        elif rule.match == "any" and condition.op == "in":
+            # in an "any" rule, durable-rules never fires an alternative holding "$or" unless it
+            # comes first: one alternative per listed value instead
+            for number, value in enumerate(condition.value):
+                alias = f"p{index}" if number == 0 else f"p{index}_{number}"
+                patterns.append({alias: expression(Condition("fact", condition.name, "is", value))})
+        else:
+            patterns.append({f"p{index}": expression(condition)})
+    # durable-rules mishandles a negation placed before a positive pattern (the differential
+    # test against diagnose.reference finds lost and spurious firings): negations go last
+    return {rule.match: patterns + negations, "run": rule.id}
 
 
 def compile_platform(kb: KnowledgeBase, platform: str) -> CompiledPlatform:
