@@ -53,11 +53,13 @@ def cli():
 
 
 def _register():
+    from .batch import batch
     from .facts_cmd import facts
     from .run import run
 
     cli.add_command(run)
     cli.add_command(facts)
+    cli.add_command(batch)
 
 
 _register()
