@@ -26,8 +26,6 @@ from .yamlsafe import Mapping
 SHOP_KEY = "shop"
 UNKNOWN_KEY = "unknown"
 MAX_LINE = 1_000_000
-FORMATS = ("jsonl", "csv")
-SOURCES = ("facts", "amazon-account-health")
 
 
 @dataclass(frozen=True)
@@ -89,10 +87,10 @@ def detect_format(path: str) -> str:
 
 def read_rows(path: str, kb: KnowledgeBase, source: str = "facts") -> Iterator[Row]:
     """The shops in ``path``, one :class:`Row` at a time; a bad header raises InputError."""
-    if source == "amazon-account-health":
+    if source != "facts":  # a marketplace's report format, one report per line
         from .importers import report_rows
 
-        return report_rows(path, kb, _json_lines(path))
+        return report_rows(path, kb, source, _json_lines(path))
     if detect_format(path) == "csv":
         return _csv_rows(path, kb)
     return _jsonl_rows(path)

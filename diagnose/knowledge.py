@@ -248,7 +248,7 @@ def knowledge_files(root: Path) -> Tuple[List[Path], List[Path]]:
             f"{root} is not a knowledge base: missing {' and '.join(missing)} "
             "(--kb expects a folder holding knowledge/ and rules/)")
     knowledge = sorted(p for p in knowledge_dir.rglob("*.yaml")
-                       if "schemas" not in p.relative_to(knowledge_dir).parts[:-1])
+                       if not {"schemas", "imports"} & set(p.relative_to(knowledge_dir).parts[:-1]))
     rules = sorted(rules_dir.rglob("*.yaml"))
     return knowledge, rules
 

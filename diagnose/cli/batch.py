@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from ..importers import IMPORTS
 from .options import kb_option, lang_option, output_format_option
 
 
@@ -17,7 +18,7 @@ from .options import kb_option, lang_option, output_format_option
 @click.option("--workers", type=click.IntRange(1, 256), default=1, show_default=True,
               help="Worker processes; the output order follows the input whatever the number.")
 @click.option("--top", type=click.IntRange(1, 20), default=3, show_default=True, help="Causes per shop.")
-@click.option("--from", "source", type=click.Choice(["facts", "amazon-account-health"]), default="facts",
+@click.option("--from", "source", type=click.Choice(["facts", *IMPORTS]), default="facts",
               show_default=True,
               help="What each input row is: seller facts, or an Amazon account-health report (JSON Lines).")
 @lang_option
