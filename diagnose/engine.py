@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from .compiler import OPEN_FACT, OPEN_RULE, SINK_RULE, SYMPTOM_PREFIX, CompiledPlatform, compile_knowledge, symptom_key
+from .compiler import OPEN_FACT, OPEN_RULE, SINK_RULE, SYMPTOM_PREFIX, CompiledPlatform, compile_platform, symptom_key
 from .errors import InferenceError
 from .knowledge import KnowledgeBase
 
@@ -61,18 +61,25 @@ class Engine:
 
     def __init__(self, kb: KnowledgeBase):
         self.kb = kb
-        self.compiled = compile_knowledge(kb)
+        self.compiled: Dict[str, CompiledPlatform] = {}  # by platform, compiled when first used
         host_class, self._durable = _host_class()
-        actions: Dict[str, Callable] = {SINK_RULE: _sink, OPEN_RULE: _sink}
-        for compiled in self.compiled.values():
-            for rule_id in compiled.rules:
-                actions.setdefault(rule_id, self._action(rule_id))
-        self._host = host_class(actions)
-        # set_rulesets deletes "run" from the dicts it is given: hand it copies
-        self._host.set_rulesets({c.name: _copy(c.ruleset) for c in self.compiled.values()})
+        self._actions: Dict[str, Callable] = {SINK_RULE: _sink, OPEN_RULE: _sink}
+        self._host = host_class(self._actions)
         self._sessions: Dict[str, _Session] = {}
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
+
+    def _ruleset(self, platform: str) -> Optional[CompiledPlatform]:
+        """The platform's ruleset, compiled and registered on first use (a run needs one)."""
+        compiled = self.compiled.get(platform)
+        if compiled is None and platform in self.kb.platforms:
+            compiled = compile_platform(self.kb, platform)
+            for rule_id in compiled.rules:
+                self._actions.setdefault(rule_id, self._action(rule_id))
+            # set_rulesets deletes "run" from the dicts it is given: hand it a copy
+            self._host.set_rulesets({compiled.name: _copy(compiled.ruleset)})
+            self.compiled[platform] = compiled
+        return compiled
 
     def _action(self, rule_id: str) -> Callable:
         def fire(c):
@@ -100,10 +107,10 @@ class Engine:
 
     def infer(self, platform: str, facts: Dict[str, Any]) -> List[Firing]:
         """Run one session for ``platform`` on typed ``facts``; return every firing in order."""
-        compiled = self.compiled.get(platform)
-        if compiled is None:
-            raise InferenceError(f"no ruleset for platform '{platform}'")
         with self._lock:
+            compiled = self._ruleset(platform)
+            if compiled is None:
+                raise InferenceError(f"no ruleset for platform '{platform}'")
             sid = f"d{next(self._ids)}"
             session = _Session(compiled)
             self._sessions[sid] = session
