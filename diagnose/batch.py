@@ -26,6 +26,8 @@ from .yamlsafe import Mapping
 SHOP_KEY = "shop"
 UNKNOWN_KEY = "unknown"
 MAX_LINE = 1_000_000
+NOT_UTF8 = "\ufffd"  # what undecodable bytes become
+NOT_UTF8_MESSAGE = "not valid UTF-8 text"
 
 
 @dataclass(frozen=True)
@@ -97,8 +99,9 @@ def read_rows(path: str, kb: KnowledgeBase, source: str = "facts") -> Iterator[R
 
 
 def _open(path: str):
+    """The file as text; bytes that are not UTF-8 become U+FFFD, which rejects their row."""
     try:
-        return open(path, encoding="utf-8-sig", newline="")
+        return open(path, encoding="utf-8-sig", errors="replace", newline="")
     except OSError as exc:
         raise InputError(f"cannot read the file: {exc.strerror}", Location(path)) from None
 
@@ -111,10 +114,13 @@ def _csv_rows(path: str, kb: KnowledgeBase) -> Iterator[Row]:
     except StopIteration:
         handle.close()
         raise InputError("the file is empty: expected a header row of fact names", Location(path, 1)) from None
-    except (csv.Error, UnicodeDecodeError) as exc:
+    except csv.Error as exc:
         handle.close()
         raise InputError(f"unreadable CSV header: {exc}", Location(path, 1)) from None
     names = [name.strip() for name in header]
+    if NOT_UTF8 in "".join(names):
+        handle.close()
+        raise InputError(NOT_UTF8_MESSAGE, Location(path, 1))
     _check_header(path, names, kb)
 
     def rows() -> Iterator[Row]:
@@ -125,7 +131,7 @@ def _csv_rows(path: str, kb: KnowledgeBase) -> Iterator[Row]:
                     cells = next(reader)
                 except StopIteration:
                     return
-                except (csv.Error, UnicodeDecodeError) as exc:
+                except csv.Error as exc:
                     yield Row(reader.line_num, None, None, str(InputError(f"unreadable row: {exc}",
                                                                              Location(path, reader.line_num))))
                     number = reader.line_num
@@ -153,6 +159,8 @@ def _csv_row(path: str, number: int, names: List[str], cells: List[str]) -> Row:
     if len(cells) > len(names):
         return Row(number, None, None, str(InputError(
             f"{len(cells)} cells but the header names {len(names)} columns", Location(path, number))))
+    if any(NOT_UTF8 in cell for cell in cells):
+        return Row(number, None, None, str(InputError(NOT_UTF8_MESSAGE, Location(path, number))))
     facts = Mapping()
     facts.line, facts.column = number, 1
     shop = None
@@ -182,6 +190,9 @@ def _json_lines(path: str) -> Iterator[Tuple[int, Any, Optional[str]]]:
                     continue
                 if len(text) > MAX_LINE:
                     yield number, None, f"the line is longer than {MAX_LINE:,} characters"
+                    continue
+                if NOT_UTF8 in text:
+                    yield number, None, NOT_UTF8_MESSAGE
                     continue
                 try:
                     yield number, json.loads(text), None

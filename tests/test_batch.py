@@ -128,3 +128,36 @@ def test_worker_counts_give_identical_output(tmp_path, out_format):
     assert outputs[0] == outputs[1] == outputs[2]
     assert outputs[0][1].count("Rejected:") == 5
     assert len(outputs[0][0].splitlines()) == 400 - 5 + (out_format == "csv")
+
+
+def test_bytes_that_are_not_utf8_reject_only_their_row(tmp_path):
+    source = tmp_path / "shops.csv"
+    source.write_bytes(b"platform,cancel_rate\namazon,1%\n\xff\xfe,2%\nebay,1%\n")
+    result = CliRunner().invoke(cli, ["batch", str(source), "--kb", str(ROOT)])
+    assert f"Rejected: {source}:3: not valid UTF-8 text" in result.stderr
+    assert [r["row"] for r in records(result)] == [2, 4]
+
+
+def test_an_unwritable_output_is_an_input_error(tmp_path):
+    result, _ = run_batch(tmp_path, "shops.csv", "platform\namazon\n", "-o", str(tmp_path / "no" / "out.jsonl"))
+    assert result.exit_code == 2
+    assert "no/out.jsonl: cannot write the results: No such file or directory" in result.stderr
+
+
+def test_a_progress_bar_on_a_terminal(tmp_path):
+    pexpect = pytest.importorskip("pexpect")
+    import shutil
+    import sys
+    from pathlib import Path
+
+    source = tmp_path / "shops.csv"
+    source.write_text(generated_shops(50), encoding="utf-8")
+    command = Path(sys.executable).parent / "diagnose"
+    if not command.exists():
+        command = shutil.which("diagnose")
+    child = pexpect.spawn(str(command), ["batch", str(source), "--kb", str(ROOT), "-o", str(tmp_path / "o.jsonl")],
+                          encoding="utf-8", timeout=60)
+    child.expect("Screening shops")
+    child.expect("Summary: 49 shop")
+    child.expect(pexpect.EOF)
+    assert (tmp_path / "o.jsonl").read_text().count("\n") == 49

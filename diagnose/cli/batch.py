@@ -32,12 +32,17 @@ def batch(input_file, output_format, output, workers, top, source, lang, kb_root
     Exit code 2 when a row was rejected, though every good row is still diagnosed.
     """
     from ..batch import Summary, csv_header, read_rows, screen
+    from ..errors import InputError, Location
     from ..knowledge import load_knowledge
 
     kb = load_knowledge(kb_root)
     rows = read_rows(input_file, kb, source)
     summary = Summary()
-    with click.open_file(output, "w", encoding="utf-8") as out:
+    try:
+        out = click.open_file(output, "w", encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write the results: {exc.strerror}", Location(output)) from None
+    with out:
         if output_format == "csv":
             out.write(",".join(csv_header(top)) + "\n")
         outcomes = screen(rows, kb_root, input_file, output_format, top, lang, workers)
