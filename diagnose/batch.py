@@ -110,18 +110,10 @@ def _csv_rows(path: str, kb: KnowledgeBase) -> Iterator[Row]:
     handle = _open(path)
     reader = csv.reader(handle)
     try:
-        header = next(reader)
-    except StopIteration:
+        names = _header(path, reader, kb)
+    except InputError:
         handle.close()
-        raise InputError("the file is empty: expected a header row of fact names", Location(path, 1)) from None
-    except csv.Error as exc:
-        handle.close()
-        raise InputError(f"unreadable CSV header: {exc}", Location(path, 1)) from None
-    names = [name.strip() for name in header]
-    if NOT_UTF8 in "".join(names):
-        handle.close()
-        raise InputError(NOT_UTF8_MESSAGE, Location(path, 1))
-    _check_header(path, names, kb)
+        raise
 
     def rows() -> Iterator[Row]:
         with handle:
@@ -144,7 +136,16 @@ def _csv_rows(path: str, kb: KnowledgeBase) -> Iterator[Row]:
     return rows()
 
 
-def _check_header(path: str, names: List[str], kb: KnowledgeBase) -> None:
+def _header(path: str, reader, kb: KnowledgeBase) -> List[str]:
+    """The column names; raise InputError for a header that is missing, unreadable or names no fact."""
+    try:
+        names = [name.strip() for name in next(reader)]
+    except StopIteration:
+        raise InputError("the file is empty: expected a header row of fact names", Location(path, 1)) from None
+    except csv.Error as exc:
+        raise InputError(f"unreadable CSV header: {exc}", Location(path, 1)) from None
+    if NOT_UTF8 in "".join(names):
+        raise InputError(NOT_UTF8_MESSAGE, Location(path, 1))
     seen = set()
     for column, name in enumerate(names, 1):
         where = Location(path, 1, column, field=name or f"column {column}")
@@ -153,6 +154,7 @@ def _check_header(path: str, names: List[str], kb: KnowledgeBase) -> None:
         seen.add(name)
         if name not in kb.facts and name not in (SHOP_KEY, UNKNOWN_KEY):
             raise InputError(f"not a fact{suggest(name, kb.facts)} (see 'diagnose facts')", where)
+    return names
 
 
 def _csv_row(path: str, number: int, names: List[str], cells: List[str]) -> Row:
