@@ -76,8 +76,10 @@ class Engine:
             compiled = compile_platform(self.kb, platform)
             for rule_id in compiled.rules:
                 self._actions.setdefault(rule_id, self._action(rule_id))
-            # set_rulesets deletes "run" from the dicts it is given: hand it a copy
-            self._host.set_rulesets({compiled.name: _copy(compiled.ruleset)})
+            try:  # set_rulesets deletes "run" from the dicts it is given: hand it a copy
+                self._host.set_rulesets({compiled.name: _copy(compiled.ruleset)})
+            except Exception as exc:
+                raise InferenceError(f"the rule engine rejected the rules for {platform}: {_describe(exc)}") from None
             self.compiled[platform] = compiled
         return compiled
 
