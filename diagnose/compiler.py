@@ -4,8 +4,8 @@ Seller facts and derived symptoms enter the engine as small facts ``{"id": name,
 (symptoms as ``{"id": "s.<symptom>", "v": true}``), one per observation, so no single fact
 meets the engine's 64-condition limit. Each rule's ``run`` is its own id; the engine module
 turns that into an action. A never-completing "sink" join makes every fact count as handled.
-An "open" rule fires once on the session's opening fact: durable-rules 2.0.28 frees an
-uninitialised pointer when it deletes a session in which no action ever ran (a crash).
+A "warm-up" rule lets the engine run one action per ruleset before any diagnosis (see
+``Engine._warm_up``).
 """
 from __future__ import annotations
 
@@ -16,8 +16,7 @@ from .knowledge import Condition, KnowledgeBase, Rule
 
 SYMPTOM_PREFIX = "s."
 SINK_RULE = "__sink__"
-OPEN_RULE = "__open__"
-OPEN_FACT = {"id": OPEN_RULE}
+WARM_UP = "__warm_up__"  # a rule and a fact: see Engine._warm_up
 _COMPARE = {"is_not": "$neq", "above": "$gt", "at_least": "$gte", "below": "$lt", "at_most": "$lte"}
 
 
@@ -76,7 +75,7 @@ def compile_platform(kb: KnowledgeBase, platform: str) -> CompiledPlatform:
     rules = {rule.id: rule for rule in kb.rules_for(platform)}
     ruleset = {rule_id: compile_rule(rule) for rule_id, rule in rules.items()}
     ruleset[SINK_RULE] = {"all": [{"m": {"$ex": {"id": 1}}}, {"n": {"id": "__never__"}}], "run": SINK_RULE}
-    ruleset[OPEN_RULE] = {"all": [{"m": {"id": OPEN_RULE}}], "run": OPEN_RULE}
+    ruleset[WARM_UP] = {"all": [{"m": {"id": WARM_UP}}], "run": SINK_RULE}
     conditions: List[Condition] = [c for rule in rules.values() for c in rule.conditions]
     return CompiledPlatform(
         name=f"diagnose_{platform}",

@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from .compiler import OPEN_FACT, OPEN_RULE, SINK_RULE, SYMPTOM_PREFIX, CompiledPlatform, compile_platform, symptom_key
+from .compiler import SINK_RULE, SYMPTOM_PREFIX, WARM_UP, CompiledPlatform, compile_platform, symptom_key
 from .errors import InferenceError
 from .knowledge import KnowledgeBase
 
@@ -63,7 +63,7 @@ class Engine:
         self.kb = kb
         self.compiled: Dict[str, CompiledPlatform] = {}  # by platform, compiled when first used
         host_class, self._durable = _host_class()
-        self._actions: Dict[str, Callable] = {SINK_RULE: _sink, OPEN_RULE: _sink}
+        self._actions: Dict[str, Callable] = {SINK_RULE: _sink}
         self._host = host_class(self._actions)
         self._sessions: Dict[str, _Session] = {}
         self._lock = threading.Lock()
@@ -78,10 +78,20 @@ class Engine:
                 self._actions.setdefault(rule_id, self._action(rule_id))
             try:  # set_rulesets deletes "run" from the dicts it is given: hand it a copy
                 self._host.set_rulesets({compiled.name: _copy(compiled.ruleset)})
+                self._warm_up(compiled.name)
             except Exception as exc:
                 raise InferenceError(f"the rule engine rejected the rules for {platform}: {_describe(exc)}") from None
             self.compiled[platform] = compiled
         return compiled
+
+    def _warm_up(self, ruleset: str) -> None:
+        """Run one action in a throw-away session. durable-rules 2.0.28 leaves a fresh session
+        slot's action context uninitialised and frees it in ``delete_state``: a crash when a
+        session in which no action ran is deleted. Once an action has run in the slot, its
+        context is reset, and sessions run one at a time, so they always reuse that slot."""
+        self._host.assert_facts(ruleset, [{"sid": WARM_UP, "id": WARM_UP}])
+        self._host.get_state(ruleset, WARM_UP)
+        self._host.delete_state(ruleset, WARM_UP)
 
     def _action(self, rule_id: str) -> Callable:
         def fire(c):
@@ -116,20 +126,21 @@ class Engine:
             sid = f"d{next(self._ids)}"
             session = _Session(compiled)
             self._sessions[sid] = session
-            batch = [dict(OPEN_FACT, sid=sid)]
-            batch += [{"sid": sid, "id": name, "v": value}
-                      for name, value in sorted(facts.items()) if name in compiled.tested_facts]
+            batch = [{"sid": sid, "id": name, "v": value}
+                     for name, value in sorted(facts.items()) if name in compiled.tested_facts]
             try:
-                self._host.assert_facts(compiled.name, batch)
-                state = self._host.get_state(compiled.name, sid)
+                if batch:
+                    self._host.assert_facts(compiled.name, batch)
+                state = self._host.get_state(compiled.name, sid) if batch else {}
             except Exception as exc:
                 raise InferenceError(f"the rule engine rejected the facts: {_describe(exc)}") from None
             finally:
                 self._sessions.pop(sid, None)
-                try:
-                    self._host.delete_state(compiled.name, sid)
-                except Exception:
-                    pass  # the session is gone already; nothing is left to clean
+                if batch:
+                    try:
+                        self._host.delete_state(compiled.name, sid)
+                    except Exception:
+                        pass  # the session is gone already; nothing is left to clean
             if session.failure is not None:
                 rule_id, exc = session.failure
                 raise InferenceError(f"rule '{rule_id}' failed inside the engine: {_describe(exc)}", rule_id)
@@ -138,7 +149,7 @@ class Engine:
             return session.firings
 
 
-def _sink(c):  # the sink never runs (its second pattern never matches); the opening rule does nothing
+def _sink(c):  # the sink never runs (its second pattern never matches); the warm-up does nothing
     return None
 
 

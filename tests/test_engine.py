@@ -104,7 +104,7 @@ def test_combined_certainty_and_tie_break(diagnoser):
 
 def test_many_sessions_without_firings_do_not_crash():
     # durable-rules 2.0.28 frees an uninitialised pointer when deleting a session in which no
-    # action ran; the opening rule makes one run. Before it, this crashed within a few sessions.
+    # action ran in a fresh slot; the engine's warm-up prevents it. Without, this crashed at once.
     import os
     import subprocess
     import sys
