@@ -3,9 +3,10 @@
 One :class:`Engine` per loaded knowledge base (a registered ruleset can never change, so a
 new knowledge base means a new Host). Each diagnosis is one session (``sid``): the seller's
 facts are asserted in one batch, rules fire and assert derived symptoms back, and every
-firing is recorded with the facts that satisfied it. The session's state is deleted
-afterwards. Anything the engine swallows (an exception in an action, an error code in the
-session state) becomes an :class:`InferenceError`: never a partial diagnosis.
+firing is recorded with the facts that satisfied it. The engine runs the actions itself,
+through durable-rules' C extension, one at a time in the calling thread. The session's state
+is deleted afterwards. An exception in an action or an error code from the engine becomes an
+:class:`InferenceError`: never a partial diagnosis.
 """
 from __future__ import annotations
 
@@ -93,8 +94,8 @@ class Engine:
         """Assert ``batch`` and run every action it leads to, in this thread, one at a time.
 
         This is what durable-rules' own ``Host.assert_facts`` does, without its per-action
-        Python machinery (a closure object, a lease timer, the state written back as JSON):
-        about half of each firing's cost.
+        Python machinery (a closure object, a lease timer, the state written back as JSON),
+        which was most of each firing's cost.
         """
         engine = self._c
         handle = self._host.get_ruleset(compiled.name)._handle
