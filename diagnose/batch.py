@@ -328,14 +328,23 @@ def screen(rows: Iterable[Row], kb_root, path: str, out_format: str = "jsonl", t
     import multiprocessing
 
     # Pool.imap reads its whole input ahead of the workers: a semaphore bounds what is in flight
-    in_flight = threading.BoundedSemaphore(workers * chunk * 4)
+    in_flight = threading.Semaphore(workers * chunk * 4)
+    stopped = threading.Event()
 
     def bounded() -> Iterator[Row]:
         for row in rows:
             in_flight.acquire()
+            if stopped.is_set():
+                return
             yield row
 
-    with multiprocessing.Pool(workers, initializer=_start_worker, initargs=arguments) as pool:
+    pool = multiprocessing.Pool(workers, initializer=_start_worker, initargs=arguments)
+    try:
         for outcome in pool.imap(_screen_in_worker, bounded(), chunksize=chunk):
             in_flight.release()
             yield outcome
+    finally:  # also when the reader stops early (a closed pipe): unblock the feeder, then stop
+        stopped.set()
+        in_flight.release()
+        pool.terminate()
+        pool.join()

@@ -161,3 +161,19 @@ def test_a_progress_bar_on_a_terminal(tmp_path):
     child.expect("Summary: 49 shop")
     child.expect(pexpect.EOF)
     assert (tmp_path / "o.jsonl").read_text().count("\n") == 49
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_reader_that_stops_early_ends_the_batch_quietly(tmp_path, workers):
+    import subprocess
+    import sys
+
+    source = tmp_path / "shops.csv"
+    source.write_text(generated_shops(3000), encoding="utf-8")
+    script = "from diagnose.cli import main; main()"
+    with subprocess.Popen([sys.executable, "-c", script, "batch", str(source), "--workers", workers,
+                           "--kb", str(ROOT)], stdout=subprocess.PIPE, stderr=subprocess.PIPE) as child:
+        assert child.stdout.readline().startswith(b'{"row": 2')
+        child.stdout.close()  # like `| head -1`
+        assert child.wait(timeout=60) == 1
+        assert b"internal error" not in child.stderr.read()

@@ -24,7 +24,8 @@ class DiagnoseGroup(click.Group):
         except DiagnoseError as exc:
             report_error(exc)
             ctx.exit(exc.exit_code)
-        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt,
+                BrokenPipeError):  # main() ends a closed pipe quietly (`diagnose batch … | head`)
             raise
         except Exception as exc:  # never a traceback for users; DIAGNOSE_DEBUG=1 shows it
             if os.environ.get("DIAGNOSE_DEBUG"):

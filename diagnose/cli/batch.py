@@ -45,8 +45,8 @@ def batch(input_file, output_format, output, workers, top, source, lang, kb_root
     with out:
         if output_format == "csv":
             out.write(",".join(csv_header(top)) + "\n")
-        outcomes = screen(rows, kb_root, input_file, output_format, top, lang, workers)
-        with _progress(input_file, outcomes) as shown:
+        outcomes = contextlib.closing(screen(rows, kb_root, input_file, output_format, top, lang, workers))
+        with outcomes, _progress(input_file, outcomes.thing) as shown:
             for outcome in shown:
                 summary.add(outcome)
                 if outcome.line is not None:
