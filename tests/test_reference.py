@@ -124,7 +124,8 @@ def random_rules(rnd, kb, values, count):
     """Random rules within what durable-rules 2.0.28 evaluates correctly: each rule tests a
     fact or symptom at most once (it binds every pattern to a different fact, so ``rate above
     1%`` with ``rate below 5%`` never fires) and has at most one negation (two, or a negated
-    ``is_not``, gave spurious firings)."""
+    ``is_not``, gave spurious firings). No rule tests a symptom's absence: durable-rules fires
+    such a rule before a later firing derives the symptom, the reference (stratified) does not."""
     symptoms = sorted(kb.symptoms)
     causes = sorted(kb.causes)
     rules = {}
