@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 from .errors import DiagnoseError, InputError, Location
+from .facts import UNKNOWN_KEY
 from .knowledge import KnowledgeBase, suggest
 from .yamlsafe import Mapping
 
 SHOP_KEY = "shop"
-UNKNOWN_KEY = "unknown"
 MAX_LINE = 1_000_000
 NOT_UTF8 = "\ufffd"  # what undecodable bytes become
 NOT_UTF8_MESSAGE = "not valid UTF-8 text"
