@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 from .errors import DiagnoseError, InputError, Location
-from .facts import UNKNOWN_KEY
+from .facts import UNKNOWN_KEY, FactsError, validate_facts
 from .knowledge import KnowledgeBase, suggest
 from .yamlsafe import Mapping
 
@@ -231,8 +231,6 @@ class Screener:
         self.path, self.out_format, self.top, self.lang = path, out_format, top, lang
 
     def __call__(self, row: Row) -> Outcome:
-        from .facts import FactsError, validate_facts
-
         if row.problem is not None:
             return Outcome(row.number, row.shop, None, (row.problem,), InputError.exit_code)
         try:
