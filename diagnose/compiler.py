@@ -4,17 +4,29 @@ Seller facts and derived symptoms enter the engine as small facts ``{"id": name,
 (symptoms as ``{"id": "s.<symptom>", "v": true}``), one per observation, so no single fact
 meets the engine's 64-condition limit. Each rule's ``run`` is its own id; the engine module
 turns that into an action. A never-completing "sink" join makes every fact count as handled.
+A "warm-up" rule lets the engine run one action per ruleset before any diagnosis (see
+``Engine._warm_up``).
+
+A negated fact condition (``not: {fact: …}``) is not a durable-rules ``$not`` pattern: durable-rules
+does not withdraw a match when the fact a ``$not`` excludes arrives later in the same batch, so
+the result would depend on the order of the facts. The seller's facts never change during a
+session, so the engine evaluates each such condition when the session starts and asserts a
+marker fact ``{"id": "n:<condition>"}`` when the condition does not hold; the rule matches the
+marker. Negated symptoms stay ``$not`` patterns (the linter warns against negating a symptom
+another rule derives).
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Dict, FrozenSet, List
 
 from .knowledge import Condition, KnowledgeBase, Rule
 
 SYMPTOM_PREFIX = "s."
+ABSENCE_PREFIX = "n:"
 SINK_RULE = "__sink__"
-START_RULE = "__start__"
+WARM_UP = "__warm_up__"  # a rule and a fact: see Engine._warm_up
 _COMPARE = {"is_not": "$neq", "above": "$gt", "at_least": "$gte", "below": "$lt", "at_most": "$lte"}
 
 
@@ -27,6 +39,16 @@ class CompiledPlatform:
     rules: Dict[str, Rule]
     tested_facts: FrozenSet[str]  # seller facts some rule tests: only these are asserted
     tested_symptoms: FrozenSet[str]  # symptoms some rule tests: only these are asserted back
+    absences: Dict[str, Condition]  # marker id -> the fact condition whose absence it stands for
+
+
+def engine_value(value):
+    """``value`` as durable-rules' C core reads it right: its JSON parser takes ``5e-05`` (an
+    exponent without a fraction, as Python writes floats below 1e-4) for the integer 5, and then
+    crashes. The float one step up is written ``5.000000000000001e-05``, which it reads right."""
+    if isinstance(value, float) and "e" in repr(value) and "." not in repr(value):
+        return math.nextafter(value, math.inf)
+    return value
 
 
 def symptom_key(symptom: str) -> str:
@@ -41,21 +63,38 @@ def expression(condition: Condition) -> dict:
     if condition.op == "known":
         return key
     if condition.op == "is":
-        test = {"v": condition.value}
+        test = {"v": engine_value(condition.value)}
     elif condition.op == "in":
-        test = {"$or": [{"v": value} for value in condition.value]}
+        test = {"$or": [{"v": engine_value(value)} for value in condition.value]}
     else:
-        test = {_COMPARE[condition.op]: {"v": condition.value}}
+        test = {_COMPARE[condition.op]: {"v": engine_value(condition.value)}}
     return {"$and": [key, test]}
+
+
+def absence_key(condition: Condition) -> str:
+    """The id of the marker fact asserted when a negated fact condition holds (see module doc)."""
+    return ABSENCE_PREFIX + condition.positive().describe()
 
 
 def compile_rule(rule: Rule) -> dict:
     """One rule as a durable-rules definition; patterns are named p0, p1, …"""
-    patterns = []
+    patterns, negations = [], []
     for index, condition in enumerate(rule.conditions):
-        alias = f"p{index}$not" if condition.negated else f"p{index}"
-        patterns.append({alias: expression(condition)})
-    return {rule.match: patterns, "run": rule.id}
+        if condition.negated and condition.kind == "fact":
+            patterns.append({f"p{index}": {"id": absence_key(condition)}})
+        elif condition.negated:
+            negations.append({f"p{index}$not": expression(condition)})
+        elif rule.match == "any" and condition.op == "in":
+            # in an "any" rule, durable-rules never fires an alternative holding "$or" unless it
+            # comes first: one alternative per listed value instead
+            for number, value in enumerate(condition.value):
+                alias = f"p{index}" if number == 0 else f"p{index}_{number}"
+                patterns.append({alias: expression(Condition("fact", condition.name, "is", value))})
+        else:
+            patterns.append({f"p{index}": expression(condition)})
+    # durable-rules mishandles a negation placed before a positive pattern (the differential
+    # test against diagnose.reference finds lost and spurious firings): negations go last
+    return {rule.match: patterns + negations, "run": rule.id}
 
 
 def compile_platform(kb: KnowledgeBase, platform: str) -> CompiledPlatform:
@@ -63,14 +102,15 @@ def compile_platform(kb: KnowledgeBase, platform: str) -> CompiledPlatform:
     rules = {rule.id: rule for rule in kb.rules_for(platform)}
     ruleset = {rule_id: compile_rule(rule) for rule_id, rule in rules.items()}
     ruleset[SINK_RULE] = {"all": [{"m": {"$ex": {"id": 1}}}, {"n": {"id": "__never__"}}], "run": SINK_RULE}
-    ruleset[START_RULE] = {"all": [{"m": {"id": "platform"}}], "run": START_RULE}
+    ruleset[WARM_UP] = {"all": [{"m": {"id": WARM_UP}}], "run": SINK_RULE}
     conditions: List[Condition] = [c for rule in rules.values() for c in rule.conditions]
     return CompiledPlatform(
         name=f"diagnose_{platform}",
         ruleset=ruleset,
         rules=rules,
-        tested_facts=frozenset({"platform"} | {c.name for c in conditions if c.kind == "fact"}),
+        tested_facts=frozenset(c.name for c in conditions if c.kind == "fact"),
         tested_symptoms=frozenset(c.name for c in conditions if c.kind == "symptom"),
+        absences={absence_key(c): c.positive() for c in conditions if c.kind == "fact" and c.negated},
     )
 
 

@@ -3,18 +3,22 @@
 One :class:`Engine` per loaded knowledge base (a registered ruleset can never change, so a
 new knowledge base means a new Host). Each diagnosis is one session (``sid``): the seller's
 facts are asserted in one batch, rules fire and assert derived symptoms back, and every
-firing is recorded with the facts that satisfied it. The session's state is deleted
-afterwards. Anything the engine swallows (an exception in an action, an error code in the
-session state) becomes an :class:`InferenceError`: never a partial diagnosis.
+firing is recorded with the facts that satisfied it. The engine runs the actions itself,
+through durable-rules' C extension, one at a time in the calling thread. The session's state
+is deleted afterwards. An exception in an action or an error code from the engine becomes an
+:class:`InferenceError`: never a partial diagnosis; the Host it happened in is then replaced,
+since the C core's state after a failure is not to be trusted.
 """
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
-from .compiler import SINK_RULE, START_RULE, SYMPTOM_PREFIX, CompiledPlatform, compile_knowledge, symptom_key
+from .compiler import (ABSENCE_PREFIX, SINK_RULE, SYMPTOM_PREFIX, WARM_UP, CompiledPlatform, compile_platform,
+                       engine_value, symptom_key)
 from .errors import InferenceError
 from .knowledge import KnowledgeBase
 from .vocabulary import ValueProblem, coerce
@@ -32,29 +36,29 @@ class Firing:
 @dataclass
 class _Session:
     compiled: CompiledPlatform
+    values: Dict[str, Any]  # the typed facts, as given (the engine may see engine_value() of them)
     firings: List[Firing] = field(default_factory=list)
     asserted_symptoms: set = field(default_factory=set)
     failure: Optional[Tuple[str, BaseException]] = None
 
 
-def _host_class():
+def _durable():
+    """durable-rules' Host class without timer threads, and its C extension."""
+    import durable_rules_engine
     from durable import engine as durable_engine
 
     class QuietHost(durable_engine.Host):
         """A Host that starts no timer threads: we use no timers, and the dispatcher threads
-        race with synchronous sessions (error 307, see durable-rules-notes.md)."""
-
-        def __init__(self, actions: Dict[str, Callable]):
-            self._our_actions = actions
-            super().__init__()
+        race with synchronous sessions (error 307, see durable-rules-notes.md). Its Python
+        action machinery is not used either: :meth:`Engine._run_session` drives the actions."""
 
         def _run(self):  # no background dispatch threads
             return None
 
         def get_action(self, action_name):
-            return self._our_actions[action_name]
+            return _sink
 
-    return QuietHost, durable_engine
+    return QuietHost(), durable_rules_engine
 
 
 class Engine:
@@ -62,82 +66,115 @@ class Engine:
 
     def __init__(self, kb: KnowledgeBase):
         self.kb = kb
-        self.compiled = compile_knowledge(kb)
-        self._host = self._new_host()
+        self.compiled: Dict[str, CompiledPlatform] = {}  # by platform, compiled when first used
+        self._registered: set = set()  # rulesets registered on the current Host
+        self._host, self._c = _durable()
         self._sessions: Dict[str, _Session] = {}
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
 
-    def _new_host(self):
-        """A Host with every platform's ruleset registered (a Host's rulesets never change)."""
-        host_class, self._durable = _host_class()
-        actions: Dict[str, Callable] = {SINK_RULE: _no_op, START_RULE: _no_op}
-        for compiled in self.compiled.values():
-            for rule_id in compiled.rules:
-                actions.setdefault(rule_id, self._action(rule_id))
-        host = host_class(actions)
-        # set_rulesets deletes "run" from the dicts it is given: hand it copies
-        host.set_rulesets({c.name: _copy(c.ruleset) for c in self.compiled.values()})
-        return host
-
     def _fail(self, message: str, rule_id: Optional[str] = None) -> InferenceError:
-        """The error to raise after a failed session; the Host it failed in is replaced, since
-        the C core's state after a swallowed failure cannot be trusted (later sessions crashed)."""
-        self._host = self._new_host()
+        """The error for a failed session; the next session gets a fresh Host."""
+        self._host, self._c = _durable()
+        self._registered = set()
         return InferenceError(message, rule_id)
 
-    def _action(self, rule_id: str) -> Callable:
-        def fire(c):
-            session = self._sessions[c.s.sid]
-            try:
-                matched = dict(c._m) if isinstance(getattr(c, "_m", None), dict) else {}
-                facts, symptoms = [], []
-                for alias in sorted(matched):
-                    fact = matched[alias]
-                    if fact["id"].startswith(SYMPTOM_PREFIX):
-                        symptoms.append(fact["id"][len(SYMPTOM_PREFIX):])
-                    else:
-                        facts.append((fact["id"], fact["v"]))
-                session.firings.append(Firing(rule_id, tuple(facts), tuple(symptoms)))
-                kind, target = session.compiled.rules[rule_id].conclusion
-                if kind == "symptom" and target in session.compiled.tested_symptoms \
-                        and target not in session.asserted_symptoms:
-                    session.asserted_symptoms.add(target)
-                    c.assert_fact({"id": symptom_key(target), "v": True})
-            except BaseException as exc:  # the engine would swallow it: keep it for the caller
-                if session.failure is None:
-                    session.failure = (rule_id, exc)
-                raise
-        return fire
-
     def _checked(self, name: str, value: Any) -> Any:
-        """``value`` if it is exactly what coercion would give for the fact; the C core crashes
-        on some values (an infinite float) and compares others wrongly (a string with a number)."""
+        """``value`` if coercion accepts it and would keep its kind (number, yes/no or text): the C
+        core crashes on some values (an infinite float) and compares others wrongly (a string
+        with a number)."""
         try:
             typed = coerce(self.kb.facts[name], value)
         except (KeyError, ValueProblem) as exc:
             raise InferenceError(f"the rule engine rejects the fact {name}={_short(value)}: {exc}") from None
-        if typed != value or isinstance(typed, bool) != isinstance(value, bool):
+        if isinstance(typed, bool) != isinstance(value, bool) or isinstance(typed, str) != isinstance(value, str):
             raise InferenceError(f"the rule engine rejects the fact {name}={_short(value)}: not a typed value")
         return value
 
+    def _ruleset(self, platform: str) -> Optional[CompiledPlatform]:
+        """The platform's ruleset, compiled and registered on first use (a run needs one)."""
+        compiled = self.compiled.get(platform)
+        if compiled is None and platform in self.kb.platforms:
+            compiled = self.compiled[platform] = compile_platform(self.kb, platform)
+        if compiled is not None and compiled.name not in self._registered:
+            try:  # set_rulesets deletes "run" from the dicts it is given: hand it a copy
+                self._host.set_rulesets({compiled.name: _copy(compiled.ruleset)})
+                self._warm_up(compiled.name)
+            except Exception as exc:
+                raise InferenceError(f"the rule engine rejected the rules for {platform}: {_describe(exc)}") from None
+            self._registered.add(compiled.name)
+        return compiled
+
+    def _warm_up(self, ruleset: str) -> None:
+        """Run one action in a throw-away session. durable-rules 2.0.28 leaves a fresh session
+        slot's action context uninitialised and frees it in ``delete_state``: a crash when a
+        session in which no action ran is deleted. Once an action has run in the slot, its
+        context is reset, and sessions run one at a time, so they always reuse that slot."""
+        self._host.assert_facts(ruleset, [{"sid": WARM_UP, "id": WARM_UP}])
+        self._host.get_state(ruleset, WARM_UP)
+        self._host.delete_state(ruleset, WARM_UP)
+
+    def _run_session(self, compiled: CompiledPlatform, sid: str, session: _Session, batch: List[dict]) -> None:
+        """Assert ``batch`` and run every action it leads to, in this thread, one at a time.
+
+        This is what durable-rules' own ``Host.assert_facts`` does, without its per-action
+        Python machinery (a closure object, a lease timer, the state written back as JSON),
+        which was most of each firing's cost.
+        """
+        engine = self._c
+        handle = self._host.get_ruleset(compiled.name)._handle
+        state = _accepted(engine.assert_facts(handle, json.dumps(batch, ensure_ascii=False)), batch)
+        started = engine.start_action_for_state(handle, state)
+        pending = json.loads(started[1]) if started else None
+        while pending:
+            rule_id, matched = next(iter(pending.items()))
+            try:
+                self._fire(sid, rule_id, matched, handle)
+            except BaseException as exc:
+                engine.abandon_action(handle, state)
+                session.failure = (rule_id, exc)
+                raise
+            following = engine.complete_and_start_action(handle, state)
+            pending = json.loads(following) if following else None
+
+    def _fire(self, sid: str, rule_id: str, matched: Any, handle: int) -> None:
+        """Record one firing; assert the symptom it concludes if some rule tests it."""
+        session = self._sessions[sid]
+        facts, symptoms = [], []
+        for alias in sorted(matched if isinstance(matched, dict) else ()):
+            fact = matched[alias]
+            if fact["id"].startswith(ABSENCE_PREFIX):
+                continue  # a negated condition binds no fact
+            if fact["id"].startswith(SYMPTOM_PREFIX):
+                symptoms.append(fact["id"][len(SYMPTOM_PREFIX):])
+            else:
+                facts.append((fact["id"], session.values.get(fact["id"], fact["v"])))
+        session.firings.append(Firing(rule_id, tuple(facts), tuple(symptoms)))
+        kind, target = session.compiled.rules[rule_id].conclusion
+        if kind == "symptom" and target in session.compiled.tested_symptoms and target not in session.asserted_symptoms:
+            session.asserted_symptoms.add(target)
+            symptom = {"id": symptom_key(target), "v": True, "sid": sid}
+            _accepted(self._c.assert_fact(handle, json.dumps(symptom, ensure_ascii=False)), symptom)
+
     def infer(self, platform: str, facts: Dict[str, Any]) -> List[Firing]:
         """Run one session for ``platform`` on typed ``facts``; return every firing in order."""
-        compiled = self.compiled.get(platform)
-        if compiled is None:
-            raise InferenceError(f"no ruleset for platform '{platform}'")
         with self._lock:
+            compiled = self._ruleset(platform)
+            if compiled is None:
+                raise InferenceError(f"no ruleset for platform '{platform}'")
             sid = f"d{next(self._ids)}"
-            session = _Session(compiled)
+            session = _Session(compiled, facts)
             self._sessions[sid] = session
-            batch = [{"sid": sid, "id": name, "v": self._checked(name, value)}
+            batch = [{"sid": sid, "id": name, "v": engine_value(self._checked(name, value))}
                      for name, value in sorted(facts.items()) if name in compiled.tested_facts]
+            batch += [{"sid": sid, "id": key, "v": True}
+                      for key, condition in sorted(compiled.absences.items()) if not condition.matches(facts)]
             try:
                 if batch:
-                    self._host.assert_facts(compiled.name, batch)
-                state = self._host.get_state(compiled.name, sid) if batch else {}
+                    self._run_session(compiled, sid, session, batch)
             except Exception as exc:
-                raise self._fail(f"the rule engine rejected the facts: {_describe(exc)}") from None
+                if session.failure is None:
+                    raise self._fail(f"the rule engine failed: {_describe(exc)}") from None
             finally:
                 self._sessions.pop(sid, None)
                 if batch:
@@ -148,13 +185,20 @@ class Engine:
             if session.failure is not None:
                 rule_id, exc = session.failure
                 raise self._fail(f"rule '{rule_id}' failed inside the engine: {_describe(exc)}", rule_id)
-            if state.get("exception"):
-                raise self._fail(f"the rule engine reported an error: {str(state['exception'])[:200]}")
             return session.firings
 
 
-def _no_op(c):  # the start rule's action; the sink's never runs
+def _sink(c):  # the sink never runs (its second pattern never matches); the warm-up does nothing
     return None
+
+
+def _accepted(result, facts) -> int:
+    """The state handle from an assert call; durable-rules' result codes become exceptions."""
+    if result[0] == 1:
+        raise InferenceError(f"no rule pattern handles {str(facts)[:200]}")
+    if result[0] == 2:
+        raise InferenceError(f"the engine had already observed {str(facts)[:200]}")
+    return 0 if result[0] == 3 else result[1]  # as durable.engine.Ruleset._handle_result
 
 
 def _describe(exc: BaseException) -> str:

@@ -146,9 +146,12 @@ def _unknown_list(raw: Dict[str, Any], kb: KnowledgeBase, problem) -> Tuple[str,
 
 
 def load_facts(path: Optional[str], assignments: Iterable[str], kb: KnowledgeBase,
-               overrides: Optional[Dict[str, Any]] = None) -> SellerFacts:
-    """Facts from an optional file, then ``--fact`` assignments and option overrides on top."""
-    raw: Dict[str, Any] = read_facts_file(path) if path else Mapping()
+               overrides: Optional[Dict[str, Any]] = None, imported: Optional[Dict[str, Any]] = None) -> SellerFacts:
+    """Facts from an optional file, then ``--fact`` assignments and option overrides on top.
+
+    ``imported`` holds facts already read from ``path`` by an importer (a marketplace's report).
+    """
+    raw: Dict[str, Any] = imported if imported is not None else read_facts_file(path) if path else Mapping()
     source = path or "--fact"
     extra = parse_assignments(assignments)
     origins = dict.fromkeys(extra, "--fact")

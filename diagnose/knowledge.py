@@ -11,12 +11,13 @@ import difflib
 import hashlib
 import json
 import math
+import operator
 import os
 import pickle
 import tempfile
 from dataclasses import dataclass, field, is_dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, FrozenSet, List, Optional, Tuple
 
 from . import __version__
 from .errors import KnowledgeBaseError, printable
@@ -31,6 +32,11 @@ LIST_KINDS = ("facts", "symptoms", "platforms", "causes", "remedies", "sources",
 _SINGULAR = {"facts": "fact", "symptoms": "symptom", "platforms": "platform", "causes": "cause",
              "remedies": "remedy", "sources": "source", "messages": "message", "rules": "rule"}
 NUMERIC_OPS = ("above", "at_least", "below", "at_most")
+_COMPARE = {
+    "is": operator.eq, "is_not": operator.ne, "above": operator.gt, "at_least": operator.ge,
+    "below": operator.lt, "at_most": operator.le, "in": lambda value, choices: value in choices,
+    "known": lambda value, _: True,
+}
 OPERATORS = ("is", "is_not", "in", "known") + NUMERIC_OPS
 
 
@@ -183,6 +189,18 @@ class Condition:
     value: Any = None
     negated: bool = False
 
+    def matches(self, facts: Dict[str, Any], symptoms: FrozenSet[str] = frozenset()) -> bool:
+        """Whether the positive form of this condition holds for ``facts`` and ``symptoms``."""
+        if self.kind == "symptom":
+            return self.name in symptoms
+        if self.name not in facts:
+            return False
+        return _COMPARE[self.op](facts[self.name], self.value)
+
+    def positive(self) -> "Condition":
+        """This condition without its ``not``."""
+        return Condition(self.kind, self.name, self.op, self.value)
+
     def describe(self) -> str:
         if self.kind == "symptom":
             text = f"symptom {self.name}"
@@ -265,7 +283,7 @@ def knowledge_files(root: Path) -> Tuple[List[Path], List[Path]]:
             f"{root} is not a knowledge base: missing {' and '.join(missing)} "
             "(--kb expects a folder holding knowledge/ and rules/)")
     knowledge = sorted(p for p in knowledge_dir.rglob("*.yaml")
-                       if "schemas" not in p.relative_to(knowledge_dir).parts[:-1]
+                       if not {"schemas", "imports"} & set(p.relative_to(knowledge_dir).parts[:-1])
                        and p.relative_to(knowledge_dir).parts != (LINT_FILE,))
     rules = sorted(rules_dir.rglob("*.yaml"))
     return knowledge, rules

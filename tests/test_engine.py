@@ -117,3 +117,22 @@ def test_a_session_where_no_rule_fires_ends_cleanly_in_a_fresh_process(facts, tm
     done = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, env=env, timeout=60)
     assert done.returncode == 0, done.stderr
     assert '"causes": []' in done.stdout
+
+
+def test_many_sessions_without_firings_do_not_crash():
+    # durable-rules 2.0.28 frees an uninitialised pointer when deleting a session in which no
+    # action ran in a fresh slot; the engine's warm-up prevents it. Without, this crashed at once.
+    import os
+    import subprocess
+    import sys
+
+    script = ("from diagnose.api import get_diagnoser\n"
+              "d = get_diagnoser()\n"
+              "for i in range(400):\n"
+              "    platform = ['amazon', 'walmart', 'ebay', 'wish'][i % 4]\n"
+              "    d.engine.infer(platform, {'platform': platform})\n"
+              "print('done')\n")
+    env = dict(os.environ, MALLOC_PERTURB_="165")  # glibc: fresh memory is garbage, never zeros
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr[-500:]
+    assert done.stdout.strip() == "done"

@@ -69,39 +69,36 @@ def test_fact_the_engine_rejects(diagnoser, value, reason):
     assert diagnoser.engine.infer("amazon", {"platform": "amazon", "cancel_rate": 0.04})
 
 
-def test_fact_the_core_refuses_is_an_internal_error(diagnoser, monkeypatch):
-    host = diagnoser.engine._host
+class CoreWith:
+    """The durable-rules C extension with some of its functions replaced."""
 
-    def refuse(ruleset, facts):
-        raise RuntimeError("error: pyAssertFacts Invalid argument")
+    def __init__(self, core, **replaced):
+        self._core = core
+        self.__dict__.update(replaced)
 
-    monkeypatch.setattr(host, "assert_facts", refuse)
+    def __getattr__(self, name):
+        return getattr(self._core, name)
+
+
+def fail_with(message):
+    def failing(*args):
+        raise RuntimeError(message)
+    return failing
+
+
+@pytest.mark.parametrize("function,message", [
+    ("assert_facts", "error: pyAssertFacts Invalid argument"),  # a fact the core refuses
+    ("complete_and_start_action", "Could not complete action, error code: 307"),  # an action it dropped
+    ("start_action_for_state", "error code: 309"),  # a session it lost (ERR_SID_NOT_FOUND)
+], ids=["refused-fact", "dropped-action", "lost-session"])
+def test_core_failure_is_an_internal_error_and_the_engine_recovers(diagnoser, monkeypatch, function, message):
+    engine = diagnoser.engine
+    diagnoser.run(FACTS)  # the ruleset is registered and warmed up
+    monkeypatch.setattr(engine, "_c", CoreWith(engine._c, **{function: fail_with(message)}))
     result = run_cli("--fact", "platform=amazon", "--fact", "cancel_rate=4%")
-    assert_internal_error(result, "the rule engine rejected the facts", "Invalid argument")
-
-
-def test_lost_session_is_an_internal_error(diagnoser, monkeypatch):
-    host = diagnoser.engine._host
-    original = host.get_state
-
-    def lost(ruleset, sid):
-        original(ruleset, sid)
-        return {"sid": sid, "exception": "error code: 307"}  # an action the core dropped
-
-    monkeypatch.setattr(host, "get_state", lost)
-    result = run_cli("--fact", "platform=amazon", "--fact", "cancel_rate=4%")
-    assert_internal_error(result, "the rule engine reported an error", "307")
-
-
-def test_session_the_core_cannot_find_is_an_internal_error(diagnoser, monkeypatch):
-    host = diagnoser.engine._host
-
-    def missing(ruleset, sid):
-        raise RuntimeError("error code: 309")  # ERR_SID_NOT_FOUND
-
-    monkeypatch.setattr(host, "get_state", missing)
-    result = run_cli("--fact", "platform=amazon", "--fact", "cancel_rate=4%")
-    assert_internal_error(result, "309")
+    assert_internal_error(result, "the rule engine failed", message)
+    monkeypatch.undo()
+    assert [c.id for c in diagnoser.run(FACTS).causes] == ["chronic_stockout"]  # a fresh Host works
 
 
 def test_unexpected_exception_is_one_line_and_exit_1(monkeypatch):

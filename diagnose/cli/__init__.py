@@ -24,7 +24,8 @@ class DiagnoseGroup(click.Group):
         except DiagnoseError as exc:
             report_error(exc)
             ctx.exit(exc.exit_code)
-        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt,
+                BrokenPipeError):  # main() ends a closed pipe quietly (`diagnose batch … | head`)
             raise
         except Exception as exc:  # never a traceback for users; DIAGNOSE_DEBUG=1 shows it
             if os.environ.get("DIAGNOSE_DEBUG"):
@@ -54,6 +55,7 @@ def cli():
 
 
 def _register():
+    from .batch import batch
     from .facts_cmd import facts
     from .kb import kb
     from .letter import letter
@@ -62,6 +64,7 @@ def _register():
     cli.add_command(run)
     cli.add_command(facts)
     cli.add_command(kb)
+    cli.add_command(batch)
     cli.add_command(letter)
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 
+from ..importers import IMPORTS
 from .options import kb_option, lang_option, output_format_option
 
 
@@ -16,11 +17,16 @@ from .options import kb_option, lang_option, output_format_option
 @lang_option
 @click.option("--top", type=click.IntRange(1, 50), default=5, show_default=True, help="How many causes to show.")
 @click.option("--explain", is_flag=True, help="Show the chain facts → symptoms → cause with rule ids and sources.")
+@click.option("--from", "source", type=click.Choice(["facts", *IMPORTS]), default="facts", show_default=True,
+              help="What FACTS_FILE is: seller facts, or a marketplace's own report (Amazon account health).")
+@click.option("--marketplace", default=None, help="With --from: which marketplace of the report to diagnose.")
 @kb_option
-def run(facts_file, assignments, platform, output_format, lang, top, explain, kb_root):
+def run(facts_file, assignments, platform, output_format, lang, top, explain, source, marketplace, kb_root):
     """Diagnose a seller: ranked root causes with remedies.
 
-    FACTS_FILE is a YAML or JSON mapping of fact names to values (see examples/).
+    FACTS_FILE is a YAML or JSON mapping of fact names to values (see examples/), or with
+    --from amazon-account-health, Amazon's account-health report (JSON, from the Selling
+    Partner API); --fact adds what the report cannot say.
     """
     from ..api import get_diagnoser
     from ..errors import InputError
@@ -30,7 +36,14 @@ def run(facts_file, assignments, platform, output_format, lang, top, explain, kb
     if not facts_file and not assignments:
         raise InputError("give a facts file or at least one --fact NAME=VALUE")
     diagnoser = get_diagnoser(kb_root)
-    seller = load_facts(facts_file, assignments, diagnoser.kb, {"platform": platform})
+    imported = None
+    if source != "facts":
+        if not facts_file:
+            raise InputError(f"--from {source} needs the report file")
+        from ..importers import read_report
+
+        imported = read_report(facts_file, diagnoser.kb, source, marketplace)
+    seller = load_facts(facts_file, assignments, diagnoser.kb, {"platform": platform}, imported)
     diagnosis = diagnoser.run(seller)
     kb = diagnoser.kb
     if output_format == "json":

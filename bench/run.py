@@ -1,0 +1,160 @@
+"""Benchmark seller-diagnose: run ``python bench/run.py`` from the checkout (about two minutes).
+
+Prints, in one run:
+  * cold ``diagnose run`` on an example, next to ``python -c "import durable.engine, yaml"``;
+  * warm latency of one diagnosis (validation, engine, ranking), engine next to the reference;
+  * batch throughput in shops per second per core, the engine next to the reference evaluator;
+  * peak memory of ``diagnose batch`` at 1,000 and 100,000 shops.
+
+It is a plain harness, not a test: figures vary from machine to machine. ``--quick`` runs
+smaller batches (10,000 instead of 100,000 shops for memory).
+"""
+from __future__ import annotations
+
+import argparse
+import compileall
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+EXAMPLE = ROOT / "examples" / "cancel-rate-stockouts.yaml"
+PLATFORMS = ("amazon", "ebay", "walmart", "wish")
+COLUMNS = ("shop", "platform", "fulfilment", "notice_reason", "cancel_rate", "late_shipment_rate",
+           "order_defect_rate", "valid_tracking_rate", "on_time_delivery_rate", "out_of_stock_often",
+           "handling_time_too_short", "slow_replies", "listing_details_wrong", "images_from_others")
+
+
+def write_shops(path: Path, count: int, seed: int = 1) -> Path:
+    """A CSV of ``count`` made-up shops with a realistic spread of metrics and answers."""
+    rnd = random.Random(seed)
+
+    def maybe(value):
+        return value if rnd.random() < 0.7 else ""
+
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(",".join(COLUMNS) + "\n")
+        for index in range(count):
+            row = [f"shop{index}", rnd.choice(PLATFORMS), maybe(rnd.choice(("seller", "platform", "mixed"))),
+                   maybe(rnd.choice(("cancel_rate", "late_shipment", "order_defect_rate", "listing_mismatch",
+                                     "ip_complaint", "other"))),
+                   maybe(f"{rnd.uniform(0, 6):.2f}%"), maybe(f"{rnd.uniform(0, 10):.2f}%"),
+                   maybe(f"{rnd.uniform(0, 2):.2f}%"), maybe(f"{rnd.uniform(90, 100):.2f}%"),
+                   maybe(f"{rnd.uniform(85, 100):.2f}%")]
+            row += [maybe(rnd.choice(("yes", "no"))) for _ in range(5)]
+            out.write(",".join(row) + "\n")
+    return path
+
+
+def timed(command) -> tuple:
+    """(wall seconds, CPU seconds, peak RSS in MB) of one run of ``command``."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    if os.waitstatus_to_exitcode(status) not in (0, 2):
+        raise SystemExit(f"failed: {' '.join(command)}")
+    return time.perf_counter() - start, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+def cold(commands, runs: int) -> list:
+    """Median (wall, CPU) seconds of each command, run in turns so that load hits all alike."""
+    samples = [[] for _ in commands]
+    for _ in range(runs):
+        for index, command in enumerate(commands):
+            samples[index].append(timed(command)[:2])
+    return [tuple(statistics.median(column) for column in zip(*runs_)) for runs_ in samples]
+
+
+def per_call(function, items, repeat: int = 1) -> float:
+    """Median CPU seconds per call of ``function`` over ``items`` (CPU time: steady under load)."""
+    rounds = []
+    for _ in range(repeat):
+        start = time.process_time()
+        for item in items:
+            function(item)
+        rounds.append((time.process_time() - start) / len(items))
+    return statistics.median(rounds)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller batches")
+    options = parser.parse_args()
+    python, diagnose_cmd = sys.executable, [str(Path(sys.executable).parent / "diagnose")]
+    big = 10_000 if options.quick else 100_000
+    print(f"seller-diagnose benchmark · Python {sys.version.split()[0]} · {os.cpu_count()} cores")
+
+    # 1. cold start -------------------------------------------------------------------------------
+    compileall.compile_dir(str(ROOT / "diagnose"), quiet=1)  # as an installed wheel would have it
+    subprocess.run(diagnose_cmd + ["run", str(EXAMPLE)], check=True, stdout=subprocess.DEVNULL)  # KB cache
+    (bare, bare_cpu), (run, run_cpu) = cold([[python, "-c", "import durable.engine, yaml"],
+                                             diagnose_cmd + ["run", str(EXAMPLE)]], 11)
+    print(f"\ncold start (median of 11; CPU time is steadier on a busy machine)"
+          f"\n  import durable.engine, yaml     wall {bare * 1000:5.0f} ms   CPU {bare_cpu * 1000:5.0f} ms"
+          f"\n  diagnose run {EXAMPLE.name:18} wall {run * 1000:5.0f} ms   CPU {run_cpu * 1000:5.0f} ms"
+          f"\n  ratio                           wall {run / bare:5.2f} x    CPU {run_cpu / bare_cpu:5.2f} x"
+          "   (target <= 2.5x)")
+
+    # 2. warm latency -------------------------------------------------------------------------------
+    from diagnose.api import get_diagnoser
+    from diagnose.batch import Screener, read_rows
+    from diagnose.facts import read_facts_file, validate_facts
+    from diagnose.ranking import rank
+    from diagnose.reference import ReferenceEvaluator
+
+    diagnoser = get_diagnoser(ROOT)
+    kb = diagnoser.kb
+    reference = ReferenceEvaluator(kb)
+    with tempfile.TemporaryDirectory() as tmp:
+        shops_csv = write_shops(Path(tmp) / "shops.csv", 5000)
+        rows = [row for row in read_rows(str(shops_csv), kb) if row.facts is not None]
+        sellers = [validate_facts(row.facts, kb) for row in rows]
+        example = validate_facts(read_facts_file(str(EXAMPLE)), kb)
+        one = per_call(diagnoser.run, [example] * 2000, 3)
+        validate = per_call(lambda row: validate_facts(row.facts, kb), rows)
+        engine = per_call(lambda s: diagnoser.engine.infer(s.platform, s.values), sellers, 3)
+        floor = per_call(lambda s: reference.infer(s.platform, s.values), sellers, 3)
+        firings = [diagnoser.engine.infer(s.platform, s.values) for s in sellers]
+        ranking = per_call(lambda pair: rank(kb, *pair), list(zip(sellers, firings)))
+        print(f"\nwarm latency per diagnosis (in process, CPU time, {len(rows)} generated shops)"
+              f"\n  the example, validated facts to ranked diagnosis  {one * 1e6:7.0f} us"
+              f"\n  validate facts                                    {validate * 1e6:7.0f} us"
+              f"\n  engine (durable-rules)                            {engine * 1e6:7.0f} us"
+              f"\n  reference evaluator (plain Python)                {floor * 1e6:7.0f} us"
+              f"   engine / reference = {engine / floor:.1f}x"
+              f"\n  ranking                                           {ranking * 1e6:7.0f} us")
+
+        # 3. batch throughput ---------------------------------------------------------------------
+        screener = Screener(ROOT, str(shops_csv), "jsonl", 3, "en")
+        pipeline = per_call(screener, rows)
+        screener.diagnoser = type(diagnoser)(kb)
+        screener.diagnoser.engine = reference  # the same pipeline with the reference evaluator
+        pipeline_floor = per_call(screener, rows)
+        print(f"\nbatch throughput per core (validate, infer, rank, write JSON Lines)"
+              f"\n  in process, engine              {1 / pipeline:7.0f} shops per CPU second"
+              f"\n  in process, reference evaluator {1 / pipeline_floor:7.0f} shops per CPU second"
+              f"   engine is {pipeline / pipeline_floor:.1f}x slower (target <= 10x)")
+        many = write_shops(Path(tmp) / "many.csv", 20_000, seed=2)
+        for workers in (1, 2):
+            seconds, cpu, _ = timed(diagnose_cmd + ["batch", str(many), "--workers", str(workers),
+                                                    "--kb", str(ROOT), "-o", os.devnull])
+            print(f"  diagnose batch --workers {workers}     {20_000 / cpu:7.0f} shops per CPU second"
+                  f"   {20_000 / seconds / workers:5.0f} shops/s per core by wall time"
+                  f"   (20,000 shops, process start included; target >= 1,000)")
+
+        # 4. memory -------------------------------------------------------------------------------
+        print("\npeak memory of diagnose batch (--workers 1, output to /dev/null)")
+        for count in (1_000, big):
+            path = write_shops(Path(tmp) / f"shops-{count}.csv", count, seed=count)
+            seconds, _, megabytes = timed(diagnose_cmd + ["batch", str(path), "--kb", str(ROOT), "-o", os.devnull])
+            print(f"  {count:>7,} shops  {megabytes:6.1f} MB  ({seconds:.1f} s)")
+
+
+if __name__ == "__main__":
+    main()

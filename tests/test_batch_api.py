@@ -1,0 +1,51 @@
+"""The library API in parallel: results are picklable, calls share no state, Dask runs it."""
+import pickle
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+
+import pytest
+
+from conftest import ROOT
+from diagnose import diagnose
+
+SHOPS = [
+    {"platform": "amazon", "cancel_rate": "4%", "out_of_stock_often": True},
+    {"platform": "amazon", "order_defect_rate": "0.8%"},
+    {"platform": "walmart", "cancel_rate": "2.4%", "out_of_stock_often": "yes"},
+    {"platform": "ebay", "late_shipment_rate": "9%", "handling_time_too_short": True},
+]
+
+
+def diagnose_shipped(facts):
+    return diagnose(facts, ROOT)
+
+
+def summary(result):
+    return ([(c.id, c.certainty) for c in result.causes], [(m.fact, m.status) for m in result.metrics])
+
+
+def test_a_diagnosis_survives_pickling():
+    result = diagnose_shipped(SHOPS[0])
+    again = pickle.loads(pickle.dumps(result))
+    assert again == result
+    assert again.causes[0].id == "chronic_stockout"
+
+
+def test_calls_share_no_state():
+    first = [diagnose_shipped(facts) for facts in SHOPS]
+    reversed_ = [diagnose_shipped(facts) for facts in reversed(SHOPS)]
+    assert first == reversed_[::-1]
+    assert summary(first[1]) == ([], [("order_defect_rate", "at_risk")])
+
+
+def test_fresh_processes_give_the_same_results():
+    expected = [diagnose_shipped(facts) for facts in SHOPS]
+    with ProcessPoolExecutor(2, mp_context=get_context("spawn")) as pool:
+        assert list(pool.map(diagnose_shipped, SHOPS)) == expected
+
+
+def test_dask_local_scheduler():
+    bag = pytest.importorskip("dask.bag")
+    expected = [summary(diagnose_shipped(facts)) for facts in SHOPS]
+    results = bag.from_sequence(SHOPS, npartitions=2).map(diagnose_shipped).compute(scheduler="processes")
+    assert [summary(result) for result in results] == expected
