@@ -7,6 +7,7 @@ turns that into an action. A never-completing "sink" join makes every fact count
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Dict, FrozenSet, List
 
@@ -29,6 +30,15 @@ class CompiledPlatform:
     tested_symptoms: FrozenSet[str]  # symptoms some rule tests: only these are asserted back
 
 
+def engine_value(value):
+    """``value`` as durable-rules' C core reads it right: its JSON parser takes ``5e-05`` (an
+    exponent without a fraction, as Python writes floats below 1e-4) for the integer 5, and then
+    crashes. The float one step up is written ``5.000000000000001e-05``, which it reads right."""
+    if isinstance(value, float) and "e" in repr(value) and "." not in repr(value):
+        return math.nextafter(value, math.inf)
+    return value
+
+
 def symptom_key(symptom: str) -> str:
     return SYMPTOM_PREFIX + symptom
 
@@ -41,11 +51,11 @@ def expression(condition: Condition) -> dict:
     if condition.op == "known":
         return key
     if condition.op == "is":
-        test = {"v": condition.value}
+        test = {"v": engine_value(condition.value)}
     elif condition.op == "in":
-        test = {"$or": [{"v": value} for value in condition.value]}
+        test = {"$or": [{"v": engine_value(value)} for value in condition.value]}
     else:
-        test = {_COMPARE[condition.op]: {"v": condition.value}}
+        test = {_COMPARE[condition.op]: {"v": engine_value(condition.value)}}
     return {"$and": [key, test]}
 
 

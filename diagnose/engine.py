@@ -14,7 +14,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from .compiler import SINK_RULE, SYMPTOM_PREFIX, WARMUP_RULE, CompiledPlatform, compile_knowledge, symptom_key
+from .compiler import (SINK_RULE, SYMPTOM_PREFIX, WARMUP_RULE, CompiledPlatform, compile_knowledge, engine_value,
+                       symptom_key)
 from .errors import InferenceError
 from .knowledge import KnowledgeBase
 from .vocabulary import ValueProblem, coerce
@@ -32,6 +33,7 @@ class Firing:
 @dataclass
 class _Session:
     compiled: CompiledPlatform
+    values: Dict[str, Any]  # the typed facts, as given (the engine may see engine_value() of them)
     firings: List[Firing] = field(default_factory=list)
     asserted_symptoms: set = field(default_factory=set)
     failure: Optional[Tuple[str, BaseException]] = None
@@ -97,7 +99,7 @@ class Engine:
                     if fact["id"].startswith(SYMPTOM_PREFIX):
                         symptoms.append(fact["id"][len(SYMPTOM_PREFIX):])
                     else:
-                        facts.append((fact["id"], fact["v"]))
+                        facts.append((fact["id"], session.values.get(fact["id"], fact["v"])))
                 session.firings.append(Firing(rule_id, tuple(facts), tuple(symptoms)))
                 kind, target = session.compiled.rules[rule_id].conclusion
                 if kind == "symptom" and target in session.compiled.tested_symptoms \
@@ -128,9 +130,9 @@ class Engine:
             raise InferenceError(f"no ruleset for platform '{platform}'")
         with self._lock:
             sid = f"d{next(self._ids)}"
-            session = _Session(compiled)
+            session = _Session(compiled, facts)
             self._sessions[sid] = session
-            batch = [{"sid": sid, "id": name, "v": self._checked(name, value)}
+            batch = [{"sid": sid, "id": name, "v": engine_value(self._checked(name, value))}
                      for name, value in sorted(facts.items()) if name in compiled.tested_facts]
             try:
                 if batch:
