@@ -112,3 +112,40 @@ def test_unexpected_exception_is_one_line_and_exit_1(monkeypatch):
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: internal error (KeyError") and len(result.stderr.splitlines()) == 1
     assert "Diagnosis" not in result.stdout
+
+
+TINY_RULE = """\
+rules:
+  - id: extra.tiny_cancel_rate
+    title: {en: "Any cancellations at all", zh: "有取消"}
+    when:
+      - {fact: cancel_rate, above: "0.004%"}
+    then: {symptom: cancel_rate_high}
+    sources: [s-method]
+    examples: {fires: [{cancel_rate: "0.005%"}], silent: [{cancel_rate: "0.003%"}]}
+"""
+
+
+@pytest.mark.parametrize("platform", ["amazon", "ebay", "walmart", "wish"])
+def test_tiny_rates_reach_the_engine_intact(diagnoser, platform):
+    # Python writes 5e-05; durable-rules' parser reads that as the integer 5 and then crashes
+    result = run_cli("--fact", f"platform={platform}", "--fact", "cancel_rate=0.005%", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert '"cancel_rate": 5e-05' in result.stdout
+    assert diagnoser.engine.infer(platform, {"platform": platform, "cancel_rate": 1e-10}) == []
+
+
+def test_tiny_rule_constants_compare_right(tmp_path):
+    import shutil
+
+    from diagnose.api import Diagnoser
+    from diagnose.knowledge import load_knowledge
+
+    shutil.copytree(ROOT / "knowledge", tmp_path / "knowledge")
+    shutil.copytree(ROOT / "rules", tmp_path / "rules")
+    (tmp_path / "rules" / "tiny.yaml").write_text(TINY_RULE)
+    diagnoser = Diagnoser(load_knowledge(tmp_path))
+    fired = diagnoser.engine.infer("amazon", {"platform": "amazon", "cancel_rate": 5e-05})
+    assert [(f.rule, f.facts) for f in fired] == [("extra.tiny_cancel_rate", (("cancel_rate", 5e-05),))]
+    assert diagnoser.engine.infer("amazon", {"platform": "amazon", "cancel_rate": 3e-05}) == []
+    assert diagnoser.engine.infer("amazon", {"platform": "amazon", "cancel_rate": 4e-05}) == []
