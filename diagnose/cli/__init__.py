@@ -55,6 +55,7 @@ def cli():
 
 def _register():
     from .facts_cmd import facts
+    from .interview import interview
     from .kb import kb
     from .letter import letter
     from .run import run
@@ -62,6 +63,7 @@ def _register():
     cli.add_command(run)
     cli.add_command(facts)
     cli.add_command(kb)
+    cli.add_command(interview)
     cli.add_command(letter)
 
 

@@ -1,0 +1,85 @@
+"""How many questions does `diagnose interview` ask before it stops, per scenario?
+
+For each scenario in tests/scenarios, an oracle answers the interview from the scenario's
+``facts`` (and "unknown" for any fact the scenario does not give). The table compares the
+questions asked with the size of the facts vocabulary, and checks that the interview ends on
+the same top cause as ``diagnose run`` on the scenario's full facts.
+
+    python bench/interview_questions.py [SCENARIO_DIR] [--kb DIR]
+
+Prints a Markdown table (the one in README.md); exits 1 if any interview ends on another top cause.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from diagnose.api import get_diagnoser  # noqa: E402
+from diagnose.cases import scenario_files  # noqa: E402
+from diagnose.interview import Session  # noqa: E402
+from diagnose.yamlsafe import load_yaml  # noqa: E402
+
+
+def interview(diagnoser, facts, expected_top=None):
+    """Run one oracle interview; return (questions asked, top cause, slowest choice in ms, and the
+    number of questions after which the top cause was ``expected_top`` for good, or None)."""
+    session = Session(diagnoser)
+    asked, slowest, reached = 0, 0.0, None
+    while True:
+        started = time.perf_counter()
+        question = session.next_question()
+        slowest = max(slowest, (time.perf_counter() - started) * 1000)
+        if question is None:
+            break
+        asked += 1
+        fact = question.fact.id
+        if fact in facts:
+            session.answer(fact, facts[fact])
+        else:
+            session.skip(fact)
+        top = session.diagnosis.causes[0].id if session.diagnosis.causes else None
+        if top != expected_top:
+            reached = None
+        elif reached is None:
+            reached = asked
+    return asked, top, slowest, reached
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("scenarios", nargs="?", default=str(ROOT / "tests" / "scenarios"))
+    parser.add_argument("--kb", default=str(ROOT))
+    args = parser.parse_args(argv)
+    diagnoser = get_diagnoser(args.kb)
+    vocabulary = len(diagnoser.kb.facts)
+    rows, mismatches, asked_all, slowest_all = [], 0, [], 0.0
+    for path in scenario_files(Path(args.scenarios)):
+        facts = dict(load_yaml(str(path))["facts"])
+        expected = diagnoser.run(facts, str(path)).causes
+        expected_top = expected[0].id if expected else None
+        asked, top, slowest, reached = interview(diagnoser, facts, expected_top)
+        same = top == expected_top
+        mismatches += not same
+        asked_all.append(asked)
+        slowest_all = max(slowest_all, slowest)
+        rows.append(f"| {path.stem} | {len(facts)} | {reached if reached is not None else '-'} | {asked} | "
+                    f"{vocabulary} | {top or '-'} | {'yes' if same else 'NO'} |")
+    print("| scenario | facts given | top cause reached after | questions asked in all | facts in vocabulary "
+          "| top cause | same as `diagnose run` |")
+    print("|---|---:|---:|---:|---:|---|---|")
+    print("\n".join(rows))
+    if asked_all:
+        print(f"\n{len(asked_all)} scenarios: median {statistics.median(asked_all):g} questions "
+              f"(vocabulary: {vocabulary} facts); {len(asked_all) - mismatches} end on the same top cause; "
+              f"slowest choice of the next question: {slowest_all:.1f} ms.")
+    return 1 if mismatches else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
