@@ -32,14 +32,17 @@ either side of every threshold a rule tests, and "unknown"); the sum is weighted
 fact's ``priority`` (``× (1 + priority/100)``), so the platform's notice and the metrics come
 before situational questions of equal value. The platform is always asked first. The
 question with the highest value is asked; ties go to the vocabulary's order. (For speed, a
-fact's effect on a cause is kept until an answer reaches that cause, and facts are tried in
-order of an upper bound of their value, stopping when no bound can beat the best found.) When a rate
+fact's effect on a cause is kept until an answer reaches that cause; facts are tried in order of
+an upper bound of their value, stopping when no bound can beat the best found; each hypothetical
+answer is evaluated on top of the "unknown" one, re-evaluating only the rules whose conditions it
+meets; and after an answer, the intervals it cannot reach are carried over.) When a rate
 computed from counts is skipped, its counts are asked instead (denominator first). The
 interview **stops** when no cause is contested or no open question has any value: then no
 answer can change the top 3.
 """
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
 from functools import reduce
 from typing import Any, Callable, Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Sequence, Tuple
@@ -63,19 +66,25 @@ _MISSING = object()
 # The rule graph and certainty intervals
 
 
+_TESTS: Dict[str, Callable[[Any, Any], bool]] = {
+    "known": lambda value, target: True, "is": operator.eq, "is_not": operator.ne,
+    "in": lambda value, target: value in target, "above": operator.gt, "at_least": operator.ge,
+    "below": operator.lt, "at_most": operator.le}
+
+
 def _holds(condition: Condition, value: Any) -> bool:
     """Whether a fact condition's positive form holds for ``value`` (the engine's operators)."""
-    op, target = condition.op, condition.value
-    if op == "known":
-        return True
-    if op == "is":
-        return value == target
-    if op == "is_not":
-        return value != target
-    if op == "in":
-        return value in target
-    return {"above": value > target, "at_least": value >= target,
-            "below": value < target, "at_most": value <= target}[op]
+    return _TESTS[condition.op](value, condition.value)
+
+
+class Reach(NamedTuple):
+    """What an answer can change: symptoms and causes (``nodes``) and the ids of the rules to re-evaluate."""
+
+    nodes: FrozenSet[Node]
+    rules: FrozenSet[str]
+
+
+NOTHING = Reach(frozenset(), frozenset())
 
 
 class RuleGraph:
@@ -86,51 +95,64 @@ class RuleGraph:
         self.concluding: Dict[Node, List[Rule]] = {}
         self.testing_fact: Dict[str, List[Rule]] = {}
         self.testing_symptom: Dict[str, List[Rule]] = {}
+        # per rule: its fact conditions, and (symptom, negated) for its symptom conditions
+        self.parts: Dict[str, Tuple[Tuple[Condition, ...], Tuple[Tuple[str, bool], ...]]] = {}
         for rule in self.rules:
+            self.parts[rule.id] = (tuple(c for c in rule.conditions if c.kind == "fact"),
+                                   tuple((c.name, c.negated) for c in rule.conditions if c.kind == "symptom"))
             self.concluding.setdefault(rule.conclusion, []).append(rule)
             for condition in rule.conditions:
                 table = self.testing_fact if condition.kind == "fact" else self.testing_symptom
                 table.setdefault(condition.name, []).append(rule)
         self.causes = sorted(target for kind, target in self.concluding if kind == "cause")
         self.facts = [name for name in kb.facts if name in self.testing_fact]
-        self._downstream: Dict[str, FrozenSet[Node]] = {}
-        self._affected: Dict[str, FrozenSet[str]] = {}
+        self._reach: Dict[Any, Reach] = {}
         self._outcomes: Dict[str, List[Any]] = {}
         self._leverage: Dict[str, Dict[Node, float]] = {}
 
-    def affected(self, fact: str) -> FrozenSet[str]:
-        """The ids of the rules that test ``fact`` or a symptom downstream of it."""
-        if fact not in self._affected:
-            rules = list(self.testing_fact.get(fact, ()))
-            for kind, name in self.downstream(fact):
-                if kind == "symptom":
-                    rules.extend(self.testing_symptom.get(name, ()))
-            self._affected[fact] = frozenset(rule.id for rule in rules)
-        return self._affected[fact]
+    def reach(self, fact: str) -> Reach:
+        """What ``fact`` can change: the symptoms and causes downstream of it, and the rules that
+        test it or such a symptom."""
+        if fact not in self._reach:
+            self._reach[fact] = self._spread(self.testing_fact.get(fact, ()))
+        return self._reach[fact]
+
+    def answer_reach(self, fact: str, value: Any) -> Reach:
+        """What answering ``value`` to ``fact`` can change compared with "unknown" (where every
+        condition on ``fact`` fails): what the rules with a condition on it that ``value`` meets reach."""
+        key = (fact, value)
+        if key not in self._reach:
+            self._reach[key] = self._spread([rule for rule in self.testing_fact.get(fact, ()) if any(
+                c.name == fact and _holds(c, value) for c in self.parts[rule.id][0])])
+        return self._reach[key]
+
+    def _spread(self, rules: Sequence[Rule]) -> Reach:
+        nodes: set = set()
+        affected = {rule.id for rule in rules}
+        frontier = list(rules)
+        while frontier:
+            node = frontier.pop().conclusion
+            if node not in nodes:
+                nodes.add(node)
+                if node[0] == "symptom":
+                    testing = self.testing_symptom.get(node[1], ())
+                    frontier.extend(testing)
+                    affected.update(rule.id for rule in testing)
+        return Reach(frozenset(nodes), frozenset(affected))
+
+    def downstream(self, fact: str) -> FrozenSet[Node]:
+        """Every symptom and cause whose certainty can depend on ``fact``."""
+        return self.reach(fact).nodes
 
     def leverage(self, fact: str) -> Dict[Node, float]:
         """For each node downstream of ``fact``: the summed |certainty| of the rules concluding it
         that the fact can affect (removing or adding such a rule moves a MYCIN sum by at most that)."""
         if fact not in self._leverage:
-            affected = self.affected(fact)
+            nodes, affected = self.reach(fact)
             self._leverage[fact] = {
                 node: sum(abs(r.certainty) for r in self.concluding.get(node, ()) if r.id in affected)
-                for node in self.downstream(fact)}
+                for node in nodes}
         return self._leverage[fact]
-
-    def downstream(self, fact: str) -> FrozenSet[Node]:
-        """Every symptom and cause whose certainty can depend on ``fact``."""
-        if fact not in self._downstream:
-            seen: set = set()
-            frontier = list(self.testing_fact.get(fact, ()))
-            while frontier:
-                node = frontier.pop().conclusion
-                if node not in seen:
-                    seen.add(node)
-                    if node[0] == "symptom":
-                        frontier.extend(self.testing_symptom.get(node[1], ()))
-            self._downstream[fact] = frozenset(seen)
-        return self._downstream[fact]
 
     def outcomes(self, fact: Fact) -> List[Any]:
         """Answers to ``fact`` covering every way the rules' conditions on it can turn out, one per
@@ -180,22 +202,20 @@ class Interval(NamedTuple):
 
 
 _ABSENT = Interval(RULED_OUT, 0.0, 0.0)
+_NO_CONTRIBUTION = (RULED_OUT, 0.0, 0.0)
 
 
 class Bounds:
     """Certainty intervals of every symptom and cause for one state of knowledge, computed lazily.
 
-    A hypothesis (``base`` plus one hypothesised ``fact``) re-evaluates only the nodes downstream
-    of that fact, and only the rules that test it or a symptom downstream of it; everything else
-    is read from the base state.
+    A hypothesis (``base`` plus one hypothesised answer) re-evaluates only the nodes and rules
+    the answer can ``reach``; everything else is read from the base state.
     """
 
     def __init__(self, graph: RuleGraph, known: Dict[str, Any], closed: FrozenSet[str],
-                 base: Optional["Bounds"] = None, fact: Optional[str] = None):
+                 base: Optional["Bounds"] = None, reach: Reach = NOTHING):
         self.graph, self.known, self.closed = graph, known, closed
-        self.base, self.fact = base, fact
-        self.changed = graph.downstream(fact) if fact else frozenset()
-        self.affected = graph.affected(fact) if fact else frozenset()
+        self.base, self.changed, self.affected = base, reach.nodes, reach.rules
         self._memo: Dict[Node, Interval] = {}
         self._rules: Dict[str, Tuple[str, float, float]] = {}
 
@@ -225,6 +245,11 @@ class Bounds:
             self._memo[node] = self._interval(self.graph.concluding.get(node, ()))
         return self._memo[node]
 
+    def carry(self, previous: "Bounds", reach: Reach) -> None:
+        """Take over the intervals and rule results of ``previous`` (same rules) that ``reach`` leaves alone."""
+        self._memo = {node: interval for node, interval in previous._memo.items() if node not in reach.nodes}
+        self._rules = {rule: result for rule, result in previous._rules.items() if rule not in reach.rules}
+
     def _interval(self, rules: Iterable[Rule]) -> Interval:
         lows, highs, statuses = [], [], set()
         for rule in rules:
@@ -246,34 +271,39 @@ class Bounds:
         the smallest certainty among its symptoms, as in the engine), memoised."""
         if self.base is not None and rule.id not in self.affected:
             return self.base._rule(rule)
-        if rule.id in self._rules:
-            return self._rules[rule.id]
-        truths, premises = [], []  # premises: (interval, truth) of each positive symptom condition
-        for condition in rule.conditions:
-            if condition.kind == "fact":
-                truths.append(self.fact_truth(condition))
-                continue
-            interval = self.node(("symptom", condition.name))
-            truth = None if interval.status == POSSIBLE else (interval.status == CERTAIN) != condition.negated
+        result = self._rules.get(rule.id)
+        if result is None:
+            result = self._rules[rule.id] = self._evaluate(rule)
+        return result
+
+    def _evaluate(self, rule: Rule) -> Tuple[str, float, float]:
+        facts, symptoms = self.graph.parts[rule.id]
+        every = rule.match == "all"
+        truths = [self.fact_truth(condition) for condition in facts]
+        if every and False in truths:  # ruled out whatever its symptoms turn out to be
+            return _NO_CONTRIBUTION
+        premises = []  # (interval, truth) of each positive symptom condition
+        for name, negated in symptoms:
+            interval = self.node(("symptom", name))
+            truth = None if interval.status == POSSIBLE else (interval.status == CERTAIN) != negated
+            if every and truth is False:
+                return _NO_CONTRIBUTION
             truths.append(truth)
-            if not condition.negated:
+            if not negated:
                 premises.append((interval, truth))
-        if rule.match == "all":
-            status = RULED_OUT if False in truths else CERTAIN if all(truths) else POSSIBLE
+        if every:
+            status = CERTAIN if all(truths) else POSSIBLE
             low = min((i.low for i, _ in premises), default=1.0)
             high = min((i.high for i, _ in premises), default=1.0)
         else:  # the smallest certainty among the symptoms of the alternatives that hold
             status = CERTAIN if True in truths else POSSIBLE if None in truths else RULED_OUT
+            if status == RULED_OUT:
+                return _NO_CONTRIBUTION
             low = min((i.low for i, truth in premises if truth is not False), default=1.0)
             symptoms_only = len(premises) == len(truths)
             high = max((i.high for i, truth in premises if truth is not False), default=0.0) if symptoms_only else 1.0
-        if status == RULED_OUT:
-            result = (status, 0.0, 0.0)
-        else:
-            products = sorted((rule.certainty * low, rule.certainty * high))
-            result = (status, products[0], products[1])
-        self._rules[rule.id] = result
-        return result
+        products = sorted((rule.certainty * low, rule.certainty * high))
+        return (status, products[0], products[1])
 
 
 def _key(kb: KnowledgeBase, cause: str, certainty: float) -> tuple:
@@ -379,12 +409,13 @@ class Session:
             self.diagnosis = self.diagnoser.run(seller)
             self.graph = rule_graph(self.kb, self.platform)
             self.closed = frozenset(f for f in self.kb.facts if self._closed(f))
-            self.bounds = Bounds(self.graph, self.known, self.closed)
-            self._forget_changes()
+            previous, self.bounds = getattr(self, "bounds", None), Bounds(self.graph, self.known, self.closed)
+            self._forget_changes(previous)
 
-    def _forget_changes(self) -> None:
+    def _forget_changes(self, previous: Optional[Bounds]) -> None:
         """Drop the cached changes the last answer (or undo) can have altered: those of the facts
-        whose value or status moved, and those of every cause downstream of such a fact."""
+        whose value or status moved, and those of every cause downstream of such a fact; keep the
+        previous intervals of every node no such fact reaches."""
         seen, self._seen = self._seen, (self.platform, self.known, self.closed)
         if seen is None or seen[0] != self.platform:
             self._changes = {}
@@ -392,9 +423,11 @@ class Session:
         _, known, closed = seen
         moved = {f for f in set(known) | set(self.known) if known.get(f, _MISSING) != self.known.get(f, _MISSING)}
         moved |= closed ^ self.closed
-        stale = set().union(*(self.graph.downstream(f) for f in moved))
+        reaches = [self.graph.reach(f) for f in moved]
+        stale = Reach(frozenset().union(*(r.nodes for r in reaches)), frozenset().union(*(r.rules for r in reaches)))
+        self.bounds.carry(previous, stale)
         self._changes = {key: change for key, change in self._changes.items()
-                         if key[0] not in moved and key[1] not in stale}
+                         if key[0] not in moved and key[1] not in stale.nodes}
 
     def _closed(self, fact_id: str) -> bool:
         """A fact that can never get a value: skipped, and (for a computed rate) its counts too."""
@@ -467,7 +500,9 @@ class Session:
         reach = self._reach(fact_id, contested)
         missing = [node for node in reach if (fact_id, node) not in self._changes]
         if missing:  # a cause's change stays valid until an answer reaches it (see _forget_changes)
-            outcomes = [self.hypothesis(fact_id, value) for value in self.graph.outcomes(self.kb.facts[fact_id])]
+            unknown = self.hypothesis(fact_id, None)
+            outcomes = [unknown] + [self.hypothesis(fact_id, value, unknown)
+                                    for value in self.graph.outcomes(self.kb.facts[fact_id]) if value is not None]
             for node in missing:
                 now = self.bounds.node(node)
                 after = [outcome.node(node) for outcome in outcomes]
@@ -476,14 +511,16 @@ class Session:
         total = sum(self._changes[(fact_id, node)] for node in reach)
         return round(total * self._weight(fact_id), 6)
 
-    def hypothesis(self, fact_id: str, value: Any) -> Bounds:
-        """The intervals if ``fact_id`` were answered ``value`` (None: unknown)."""
-        known, closed = self.known, self.closed
+    def hypothesis(self, fact_id: str, value: Any, unknown: Optional[Bounds] = None) -> Bounds:
+        """The intervals if ``fact_id`` were answered ``value`` (None: unknown). An answer is evaluated
+        on top of the "unknown" hypothesis (pass it as ``unknown`` to share it), so that only the rules
+        whose conditions the answer meets are re-evaluated."""
+        if unknown is None:
+            unknown = Bounds(self.graph, self.known, self.closed | {fact_id}, self.bounds, self.graph.reach(fact_id))
         if value is None:
-            closed = closed | {fact_id}
-        else:
-            known = dict(known, **{fact_id: value})
-        return Bounds(self.graph, known, closed, self.bounds, fact_id)
+            return unknown
+        return Bounds(self.graph, dict(self.known, **{fact_id: value}), self.closed, unknown,
+                      self.graph.answer_reach(fact_id, value))
 
     # -- explaining --------------------------------------------------------------------------
     def reasons(self, fact_id: str) -> List[Tuple[str, Interval, List[Rule]]]:

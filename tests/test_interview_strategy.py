@@ -1,4 +1,6 @@
-"""The interview's question strategy: sound certainty intervals, a sound stop, few questions, fast."""
+"""The interview's question strategy: sound certainty intervals, a sound stop, few questions.
+
+Its speed is measured by bench/interview_questions.py, not here."""
 import importlib.util
 import itertools
 
@@ -40,11 +42,11 @@ def test_intervals_contain_the_engines_certainty(diagnoser, name, facts):
 
 @pytest.mark.parametrize("name,facts", CASES, ids=[c[0] for c in CASES])
 def test_oracle_interview_reaches_the_same_top_cause_with_fewer_questions(diagnoser, name, facts):
-    expected = diagnoser.run(facts).causes[0].id
-    asked, top, slowest, reached = bench.interview(diagnoser, facts, expected)
+    causes = diagnoser.run(facts).causes
+    expected = causes[0].id if causes else None
+    asked, top, _, reached = bench.interview(diagnoser, facts, expected)
     assert top == expected and 1 <= reached <= asked
     assert asked < len(diagnoser.kb.facts)
-    assert slowest < 50, f"choosing the next question took {slowest:.1f} ms"
 
 
 @pytest.mark.parametrize("name,facts", CASES, ids=[c[0] for c in CASES])
