@@ -61,7 +61,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     diagnoser = get_diagnoser(args.kb)
     vocabulary = len(diagnoser.kb.facts)
-    rows, mismatches, asked_all, timings_all = [], 0, [], []
+    rows, mismatches, asked_all, reached_all, timings_all = [], 0, [], [], []
     for path in scenario_files(Path(args.scenarios)):
         facts = dict(load_yaml(str(path))["facts"])
         expected = diagnoser.run(facts, str(path)).causes
@@ -70,6 +70,7 @@ def main(argv=None) -> int:
         same = top == expected_top
         mismatches += not same
         asked_all.append(asked)
+        reached_all += [reached] if reached is not None else []
         timings_all += timings
         rows.append(f"| {path.stem} | {len(facts)} | {reached if reached is not None else '-'} | {asked} | "
                     f"{vocabulary} | {top or '-'} | {'yes' if same else 'NO'} |")
@@ -78,8 +79,10 @@ def main(argv=None) -> int:
     print("|---|---:|---:|---:|---:|---|---|")
     print("\n".join(rows))
     if asked_all:
-        print(f"\n{len(asked_all)} scenarios: questions asked median {statistics.median(asked_all):g}, "
-              f"max {max(asked_all)} (vocabulary: {vocabulary} facts); {len(asked_all) - mismatches} end on "
+        reached_text = f"median {statistics.median(reached_all):g}, max {max(reached_all)}" if reached_all else "never"
+        print(f"\n{len(asked_all)} scenarios, vocabulary of {vocabulary} facts: the top cause reached after "
+              f"{reached_text} questions; questions asked in all "
+              f"median {statistics.median(asked_all):g}, max {max(asked_all)}; {len(asked_all) - mismatches} end on "
               f"the same top cause as `diagnose run`.")
         print(f"Choosing the next question ({len(timings_all)} choices): median "
               f"{statistics.median(timings_all):.1f} ms, worst {max(timings_all):.1f} ms.")

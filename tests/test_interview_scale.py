@@ -1,9 +1,8 @@
 """The interview strategy on a generated knowledge base: larger, with negated conditions and
-negative rules (which the shipped knowledge does not have yet)."""
+negative rules (which the shipped knowledge does not have yet). Its speed is measured by
+bench/interview_questions.py, not here."""
 import random
 import shutil
-import statistics
-import time
 
 import pytest
 import yaml
@@ -66,21 +65,16 @@ def generated(request, tmp_path_factory):
     return get_diagnoser(generate(tmp_path_factory.mktemp(f"kb{request.param}"), request.param))
 
 
-def test_sound_and_fast_on_a_generated_knowledge_base(generated):
+def test_sound_on_a_generated_knowledge_base(generated):
     rng = random.Random(7)
-    kb, timings = generated.kb, []
+    kb = generated.kb
     for _ in range(6):
         truth = {f: rng.random() < 0.4 for f in kb.facts if f.startswith("g") and not f.startswith("gm")}
         truth.update({f"gm{i}": round(rng.uniform(0, 0.15), 3) for i in range(5)})
         truth.update(platform="amazon", notice_reason=rng.choice(NOTICES),
                      fulfilment=rng.choice(["seller", "platform"]))
         session = Session(generated)
-        while True:
-            started = time.perf_counter()
-            question = session.next_question()
-            timings.append(time.perf_counter() - started)
-            if question is None:
-                break
+        while (question := session.next_question()) is not None:
             assert Session(generated, session.history).next_question() == question, "cached values are stale"
             fact = question.fact.id
             known = fact == "platform" or (fact in truth and rng.random() < 0.8)
@@ -98,4 +92,3 @@ def test_sound_and_fast_on_a_generated_knowledge_base(generated):
                 except InputError:
                     continue
                 assert [c.id for c in changed.causes[:3]] == top, (fact, value)
-    assert statistics.median(timings) < 0.05
