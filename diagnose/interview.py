@@ -109,6 +109,11 @@ class RuleGraph:
         self._reach: Dict[Any, Reach] = {}
         self._outcomes: Dict[str, List[Any]] = {}
         self._leverage: Dict[str, Dict[Node, float]] = {}
+        for fact in self.facts:  # the static tables, built once so that choosing a question only reads them
+            self.leverage(fact)
+            for value in self.outcomes(kb.facts[fact]):
+                if value is not None:
+                    self.answer_reach(fact, value)
 
     def reach(self, fact: str) -> Reach:
         """What ``fact`` can change: the symptoms and causes downstream of it, and the rules that
