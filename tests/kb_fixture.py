@@ -1,7 +1,8 @@
 """Small knowledge bases for the `diagnose kb` tests, built in a temporary folder.
 
 `make_kb` copies tests/fixtures/kb_minimal (a valid, lint-clean knowledge base) and the shipped
-JSON Schemas, then applies edits, so each test adds exactly one kind of problem.
+JSON Schemas, then applies edits, so each test adds exactly one kind of problem. The interview
+tests use tests/fixtures/kb_interview (`INTERVIEW`) with the shipped interview messages.
 """
 import shutil
 from pathlib import Path
@@ -13,16 +14,17 @@ from conftest import ROOT
 from diagnose.cli import cli
 
 MINIMAL = ROOT / "tests" / "fixtures" / "kb_minimal"
+INTERVIEW = ROOT / "tests" / "fixtures" / "kb_interview"
 
 
-def make_kb(base: Path, files=None, edits=()) -> Path:
-    """A copy of the minimal knowledge base under ``base``/kb.
+def make_kb(base: Path, files=None, edits=(), source: Path = MINIMAL) -> Path:
+    """A copy of the minimal knowledge base (or of ``source``) under ``base``/kb.
 
     ``files`` maps relative paths to whole new files; ``edits`` holds (path, old, new)
     replacements, each of which must match exactly once.
     """
     root = base / "kb"
-    shutil.copytree(MINIMAL, root)
+    shutil.copytree(source, root)
     shutil.copytree(ROOT / "knowledge" / "schemas", root / "knowledge" / "schemas")
     for path, text in (files or {}).items():
         (root / path).parent.mkdir(parents=True, exist_ok=True)
@@ -33,6 +35,14 @@ def make_kb(base: Path, files=None, edits=()) -> Path:
         assert text.count(old) == 1, f"{old!r} must occur once in {path}"
         target.write_text(text.replace(old, new), encoding="utf-8")
     return root
+
+
+@pytest.fixture(scope="session")
+def small_kb(tmp_path_factory) -> Path:
+    """The interview fixture knowledge base, with the shipped interview messages."""
+    interview = (ROOT / "knowledge" / "interview.yaml").read_text(encoding="utf-8")
+    return make_kb(tmp_path_factory.mktemp("interview"), files={"knowledge/interview.yaml": interview},
+                   source=INTERVIEW)
 
 
 def invoke(*args):

@@ -57,6 +57,7 @@ def cli():
 def _register():
     from .batch import batch
     from .facts_cmd import facts
+    from .interview import interview
     from .kb import kb
     from .letter import letter
     from .run import run
@@ -65,6 +66,7 @@ def _register():
     cli.add_command(facts)
     cli.add_command(kb)
     cli.add_command(batch)
+    cli.add_command(interview)
     cli.add_command(letter)
 
 

@@ -1,0 +1,94 @@
+"""How many questions does `diagnose interview` ask before it stops, per scenario?
+
+For each scenario in tests/scenarios, an oracle answers the interview from the scenario's
+``facts`` (and "unknown" for any fact the scenario does not give). The table compares the
+questions asked with the size of the facts vocabulary, and checks that the interview ends on
+the same top cause as ``diagnose run`` on the scenario's full facts.
+
+    python bench/interview_questions.py [SCENARIO_DIR] [--kb DIR]
+
+Prints a Markdown table (the one in README.md), a summary of the questions asked, and the median
+and worst time taken to choose the next question over every choice in every interview (the
+target: under 50 ms). The time is the process's CPU time, so that other work on a shared machine
+does not count. Exits 1 if any interview ends on another top cause.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from diagnose.api import get_diagnoser  # noqa: E402
+from diagnose.cases import scenario_files  # noqa: E402
+from diagnose.interview import Session  # noqa: E402
+from diagnose.yamlsafe import load_yaml  # noqa: E402
+
+
+def interview(diagnoser, facts, expected_top=None):
+    """Run one oracle interview; return (questions asked, top cause, the time each choice of the next
+    question took in ms, and the number of questions after which the top cause was ``expected_top``
+    for good, or None)."""
+    session = Session(diagnoser)
+    asked, timings, reached = 0, [], None
+    while True:
+        started = time.process_time()
+        question = session.next_question()
+        timings.append((time.process_time() - started) * 1000)
+        if question is None:
+            break
+        asked += 1
+        fact = question.fact.id
+        if fact in facts:
+            session.answer(fact, facts[fact])
+        else:
+            session.skip(fact)
+        top = session.diagnosis.causes[0].id if session.diagnosis.causes else None
+        if top != expected_top:
+            reached = None
+        elif reached is None:
+            reached = asked
+    return asked, top, timings, reached
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("scenarios", nargs="?", default=str(ROOT / "tests" / "scenarios"))
+    parser.add_argument("--kb", default=str(ROOT))
+    args = parser.parse_args(argv)
+    diagnoser = get_diagnoser(args.kb)
+    vocabulary = len(diagnoser.kb.facts)
+    rows, mismatches, asked_all, reached_all, timings_all = [], 0, [], [], []
+    for path in scenario_files(Path(args.scenarios)):
+        facts = dict(load_yaml(str(path))["facts"])
+        expected = diagnoser.run(facts, str(path)).causes
+        expected_top = expected[0].id if expected else None
+        asked, top, timings, reached = interview(diagnoser, facts, expected_top)
+        same = top == expected_top
+        mismatches += not same
+        asked_all.append(asked)
+        reached_all += [reached] if reached is not None else []
+        timings_all += timings
+        rows.append(f"| {path.stem} | {len(facts)} | {reached if reached is not None else '-'} | {asked} | "
+                    f"{vocabulary} | {top or '-'} | {'yes' if same else 'NO'} |")
+    print("| scenario | facts given | top cause reached after | questions asked in all | facts in vocabulary "
+          "| top cause | same as `diagnose run` |")
+    print("|---|---:|---:|---:|---:|---|---|")
+    print("\n".join(rows))
+    if asked_all:
+        reached_text = f"median {statistics.median(reached_all):g}, max {max(reached_all)}" if reached_all else "never"
+        print(f"\n{len(asked_all)} scenarios, vocabulary of {vocabulary} facts: the top cause reached after "
+              f"{reached_text} questions; questions asked in all "
+              f"median {statistics.median(asked_all):g}, max {max(asked_all)}; {len(asked_all) - mismatches} end on "
+              f"the same top cause as `diagnose run`.")
+        print(f"Choosing the next question ({len(timings_all)} choices): median "
+              f"{statistics.median(timings_all):.1f} ms, worst {max(timings_all):.1f} ms.")
+    return 1 if mismatches else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

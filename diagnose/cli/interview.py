@@ -1,0 +1,85 @@
+"""``diagnose interview``: a guided interview that saves every answer and ends with ``diagnose run``'s output."""
+from __future__ import annotations
+
+import datetime as _dt
+import os
+
+import click
+
+from .options import kb_option, lang_option
+
+PLATFORMS = ["amazon", "ebay", "walmart", "wish"]
+
+
+@click.command()
+@lang_option
+@click.option("--save", "save_path", type=click.Path(dir_okay=False), default=None,
+              help="Case file the answers are saved to after each one (default: case-<time>.yaml here).")
+@click.option("--resume", "resume_path", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Continue the interview saved in this case file (and keep saving to it).")
+@click.option("--platform", type=click.Choice(PLATFORMS), default=None, help="The marketplace, if already known.")
+@kb_option
+@click.pass_context
+def interview(ctx, lang, save_path, resume_path, platform, kb_root):
+    """Ask the seller only what can still change the diagnosis, then print it.
+
+    At every prompt: why, help, skip, back, status, done. Every answer is saved at once to
+    the case file, a plain facts file for `diagnose run`.
+    """
+    from ..api import get_diagnoser
+    from ..casefile import load_case, save_case
+    from ..errors import InputError, Location
+    from ..interview import Dialog, Session, text
+    from .run import run
+
+    diagnoser = get_diagnoser(kb_root)
+    kb = diagnoser.kb
+    history = []
+    if resume_path:
+        case = load_case(resume_path, kb)
+        saved = case.values.get("platform")
+        if platform and saved and saved != platform:
+            raise InputError(text(kb, "platform_conflict", lang, saved=saved, given=platform),
+                             Location(resume_path, field="platform"))
+        history = list(case.values.items()) + [(fact, None) for fact in case.unknown]
+    save_path = save_path or resume_path or _default_path()
+    if not os.path.isdir(os.path.dirname(os.path.abspath(save_path))):
+        raise InputError(text(kb, "no_folder", lang, path=save_path))
+    if os.path.exists(save_path) and not (resume_path and os.path.samefile(save_path, resume_path)):
+        raise InputError(text(kb, "exists", lang, path=save_path))
+    if platform and not any(fact == "platform" for fact, _ in history):
+        history.insert(0, ("platform", platform))
+    session = Session(diagnoser, history)
+    header = text(kb, "case_header", lang)
+
+    def save():
+        save_case(save_path, session.case(), header)
+
+    if resume_path:
+        click.echo(text(kb, "resumed", lang, path=resume_path, answers=len(history), save=save_path))
+    else:
+        click.echo(text(kb, "start", lang, path=save_path))
+    if history:
+        save()
+    def ask(prompt):
+        return click.prompt(prompt, default="", show_default=False, prompt_suffix=" ")
+
+    try:
+        Dialog(session, lang, ask, click.echo, save).run()
+    except (click.Abort, KeyboardInterrupt, EOFError):
+        saved_any = os.path.exists(save_path)
+        click.echo("")
+        click.echo(text(kb, "interrupted" if saved_any else "nothing_saved", lang, path=save_path), err=True)
+        ctx.exit(1)
+    ctx.invoke(run, facts_file=save_path, lang=lang, kb_root=kb_root)
+    click.echo(text(kb, "saved", lang, path=save_path))
+
+
+def _default_path() -> str:
+    """``case-<local time>.yaml`` in the current folder, numbered if that name is taken."""
+    stem = f"case-{_dt.datetime.now():%Y%m%d-%H%M%S}"
+    path, number = f"{stem}.yaml", 1
+    while os.path.exists(path):
+        number += 1
+        path = f"{stem}-{number}.yaml"
+    return path

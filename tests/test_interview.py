@@ -1,0 +1,364 @@
+"""`diagnose interview` through Click's CliRunner with scripted answers.
+
+The dialog tests run on a small fixed knowledge base (tests/fixtures/kb_interview), whose questions
+come in a known order, so they assert exact prompts: after the platform and the notice (cancellation
+rate), the interview asks whether items are often out of stock, then who ships, then the late
+shipment rate. A few tests run on the shipped knowledge and check properties only.
+"""
+import re
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from diagnose.api import get_diagnoser
+from diagnose.cli import cli
+from kb_fixture import small_kb  # noqa: F401 (a fixture)
+
+# Answers for a seller whose cancellations come from stock-outs; each question is answered from
+# this table (a missing fact is skipped), so the script does not depend on the question order.
+STOCKOUT = {"platform": "amazon", "notice_reason": "3", "out_of_stock_often": "yes", "fulfilment": "seller"}
+
+OUT_OF_STOCK = "Are listed items often out of stock?"
+
+
+@pytest.fixture(scope="session")
+def small(small_kb):
+    """A diagnoser on the interview fixture knowledge base."""
+    return get_diagnoser(small_kb)
+
+
+def invoke(args, lines):
+    return CliRunner().invoke(cli, ["interview", *map(str, args)], input="".join(f"{line}\n" for line in lines))
+
+
+def questions(output):
+    """The question texts shown, in order."""
+    return re.findall(r"^(?:Q\d+\.|问题 \d+：) ?(.*)$", output, flags=re.M)
+
+
+class Oracle:
+    """Answers each question from a table (fact id → input; "skip" for facts not in it) by replaying
+    the interview with one more input each time, so the test does not depend on the order the
+    strategy picks."""
+
+    def __init__(self, kb, tmp_path, answers):
+        self.kb, self.answers = kb, answers
+        self.path = tmp_path / "case.yaml"
+
+    def run(self):
+        lines = []
+        for _ in range(80):
+            self.path.unlink(missing_ok=True)
+            result = invoke(["--save", self.path], lines)
+            if result.exit_code == 0:
+                return result
+            fact = self._fact(questions(result.output)[-1])
+            lines.append(self.answers.get(fact, "skip"))
+        raise AssertionError("the interview did not end:\n" + result.output)
+
+    def _fact(self, text):
+        return next(f.id for f in self.kb.facts.values() if f.question["en"] == text)
+
+
+def test_full_interview_ends_with_the_run_output(kb, tmp_path):
+    oracle = Oracle(kb, tmp_path, STOCKOUT)
+    result = oracle.run()
+    assert result.exit_code == 0, result.output
+    assert "No remaining question can change the top three causes." in result.output
+    saved = yaml.safe_load(oracle.path.read_text())
+    assert saved["platform"] == "amazon" and saved["notice_reason"] == "cancel_rate"
+    assert saved["out_of_stock_often"] is True
+    assert saved["unknown"], "skipped questions go to the unknown list"
+    run = CliRunner().invoke(cli, ["run", str(oracle.path)])
+    assert run.exit_code == 0
+    body = result.output.split("No remaining question can change the top three causes. The diagnosis:\n", 1)[1]
+    assert body.startswith(run.output)
+    assert body[len(run.output):].startswith(f"The case is saved in {oracle.path}")
+    first = questions(result.output)
+    assert first[0] == kb.facts["platform"].question["en"]
+    assert first[1] == kb.facts["notice_reason"].question["en"]
+    assert len(first) < len(kb.facts)
+
+
+def test_why_on_the_shipped_knowledge_names_real_rules(kb, tmp_path):
+    result = invoke(["--save", tmp_path / "c.yaml"], ["why", "amazon", "cancel_rate", "why"])
+    assert "Every rule and every target depends on the marketplace" in result.output
+    why = result.output.split("Why ask about", 1)[1]
+    rules = re.findall(r"rule (\S+) \(\d+%\)", why)
+    assert rules and all(rule in kb.rules for rule in rules)
+    causes = re.findall(r"^- .* \[(\S+)\]: now \d+%, could end between", why, flags=re.M)
+    assert causes and all(cause in kb.causes for cause in causes)
+
+
+def small_invoke(small_kb, args, lines):
+    return invoke(["--kb", small_kb, *args], lines)
+
+
+def test_why_shows_the_rules_and_what_is_known(small_kb, tmp_path):
+    result = small_invoke(small_kb, ["--save", tmp_path / "c.yaml"], ["why", "amazon", "1", "why"])
+    assert questions(result.output) == ["Which marketplace?", "What does the notice name?", OUT_OF_STOCK]
+    assert "Every rule and every target depends on the marketplace" in result.output
+    why = result.output.split("Why ask about", 1)[1].split("\n> ", 1)[0]
+    assert why == """ out_of_stock_often: the answer can change these candidate causes, through these rules.
+- Listed items are often out of stock [chronic_stockout]: now 0%, could end between 0% and 92%
+  (its place in the top three is still open)
+    rule cancel.stockout (80%): Cancellations come from stock-outs
+      ✓ symptom: Cancellation rate over the target [cancel_rate_high]
+      ? out_of_stock_often is yes
+    rule late.stockout (60%): Late shipments come from stock-outs
+      ? symptom: Late shipment rate over the target [late_shipment_high]
+      ? out_of_stock_often is yes
+✓ holds  ✗ does not hold  ? not known yet"""
+
+
+def test_help_shows_help_text_units_and_accepted_values(small_kb, tmp_path):
+    result = small_invoke(small_kb, ["--save", tmp_path / "c.yaml", "--platform", "amazon"], ["help", "1", "help"])
+    assert "About this question (notice_reason):\nPick the reason given in the notice.\n" \
+           "Accepted answers: one of the listed options" in result.output
+    assert "  4. something else (other)" in result.output
+    assert "About this question (out_of_stock_often):\nYes if orders arrive for items not in stock.\n" \
+           "Accepted answers: yes or no" in result.output
+
+
+def test_help_on_a_count_shows_its_unit_and_example(small):
+    said, _ = dialog(small, [("platform", "amazon"), ("notice_reason", "other"), ("fulfilment", "seller"),
+                             ("late_shipment_rate", None), ("cancel_rate", None), ("orders_7d", 40)], ["help"])
+    assert "Q7. How many of them were cancelled?" in said
+    assert "About this question (cancelled_orders_7d):\nThe numerator of the cancellation rate.\n" \
+           "Accepted answers: a whole number, 0 or more.\nUnit: orders.\nExample: 3" in said
+
+
+# After the platform and notice "other": who ships, the late shipment rate, then the cancellation rate.
+OTHER = ["amazon", "4", "seller", "skip"]
+
+
+@pytest.mark.parametrize("raw", ["3.1%", "0.031", "3.1 %"])
+def test_rates_as_percent_or_fraction(small_kb, tmp_path, raw):
+    path = tmp_path / "c.yaml"
+    result = small_invoke(small_kb, ["--save", path], [*OTHER, raw, "done"])
+    assert "Q5. What is the cancellation rate?" in result.output
+    assert yaml.safe_load(path.read_text())["cancel_rate"] == 0.031, result.output
+
+
+def test_bad_answers_are_asked_again_with_the_reason(small_kb, tmp_path):
+    path = tmp_path / "c.yaml"
+    result = small_invoke(small_kb, ["--save", path], ["mars", "0", "amazon", "5", "", "1", "maybe", "yes", "done"])
+    out = result.output
+    assert "That answer does not fit: expected one of amazon, walmart, got 'mars'" in out
+    assert "got '0'" in out and "got '5'" in out and "no value given" in out
+    assert "That answer does not fit: expected yes or no, got 'maybe'" in out
+    assert questions(out) == ["Which marketplace?", "What does the notice name?", OUT_OF_STOCK, "Who ships the orders?"]
+    assert yaml.safe_load(path.read_text()) == {"platform": "amazon", "notice_reason": "cancel_rate",
+                                                "out_of_stock_often": True}
+
+
+def test_out_of_range_rate_and_inconsistent_counts(small_kb, tmp_path):
+    path = tmp_path / "c.yaml"
+    result = small_invoke(small_kb, ["--save", path], [*OTHER, "150%", "skip", "0", "5", "0"])
+    assert result.exit_code == 0, result.output
+    assert "a rate cannot exceed 100%" in result.output
+    assert "5 cancelled_orders_7d out of 0 orders_7d" in result.output
+    assert questions(result.output)[4:] == ["What is the cancellation rate?", "How many orders in 7 days?",
+                                            "How many of them were cancelled?"]
+    saved = yaml.safe_load(path.read_text())
+    assert saved["orders_7d"] == 0 and saved["cancelled_orders_7d"] == 0 and "cancel_rate" in saved["unknown"]
+
+
+def test_skip_back_status_and_done(small_kb, tmp_path):
+    path = tmp_path / "c.yaml"
+    lines = ["skip", "amazon", "cancel_rate", "skip", "back", "status", "yes", "status", "done"]
+    result = small_invoke(small_kb, ["--save", path], lines)
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "The marketplace is needed before anything else" in out
+    assert re.findall(r"^Q\d+\. .*$", out, flags=re.M) == [
+        "Q1. Which marketplace?", "Q2. What does the notice name?", f"Q3. {OUT_OF_STOCK}",
+        "Q4. Who ships the orders?", f"Q3. {OUT_OF_STOCK}", "Q4. Who ships the orders?"]
+    assert f'Undone: the answer to "{OUT_OF_STOCK}"' in out
+    assert "So far: 2 answer(s), 0 unknown. Current top causes:\n  none yet" in out
+    assert "So far: 3 answer(s), 0 unknown. Current top causes:\n  1. Listed items are often out of stock " \
+           "[chronic_stockout]: 80% (could end between 80% and 92%)" in out
+    assert "Stopped on request. The diagnosis so far:" in out
+    saved = yaml.safe_load(path.read_text())
+    assert saved == {"platform": "amazon", "notice_reason": "cancel_rate", "out_of_stock_often": True}
+    run = CliRunner().invoke(cli, ["run", "--kb", str(small_kb), str(path)])
+    assert run.exit_code == 0 and run.output in out
+
+
+def test_back_at_the_start_and_back_over_a_skip(small_kb, tmp_path):
+    path = tmp_path / "c.yaml"
+    result = small_invoke(small_kb, ["--save", path], ["back", "amazon", "cancel_rate", "skip", "back", "back", "done"])
+    assert "There is no answer to undo yet." in result.output
+    assert questions(result.output) == ["Which marketplace?", "What does the notice name?", OUT_OF_STOCK,
+                                        "Who ships the orders?", OUT_OF_STOCK, "What does the notice name?"]
+    assert f'Undone: the answer to "{OUT_OF_STOCK}"' in result.output
+    assert 'Undone: the answer to "What does the notice name?"' in result.output
+    assert yaml.safe_load(path.read_text()) == {"platform": "amazon"}
+
+
+def test_existing_save_file_is_never_overwritten(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("platform: ebay\n")
+    result = invoke(["--save", path], ["amazon"])
+    assert result.exit_code == 2
+    assert "already exists: continue it with --resume" in result.output
+    assert path.read_text() == "platform: ebay\n"
+    missing = invoke(["--save", tmp_path / "no" / "c.yaml"], ["amazon"])
+    assert missing.exit_code == 2 and "folder does not exist" in missing.output
+
+
+def test_default_save_path_is_announced(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = invoke([], ["ebay", "done"])
+    assert result.exit_code == 0, result.output
+    path = re.search(r"saved at once to (case-\d{8}-\d{6}\.yaml)", result.output).group(1)
+    assert yaml.safe_load((tmp_path / path).read_text()) == {"platform": "ebay"}
+
+
+def test_end_of_input_keeps_answers_and_resume_continues(small_kb, tmp_path):
+    path = tmp_path / "c.yaml"
+    first = small_invoke(small_kb, ["--save", path], ["amazon", "cancel_rate"])
+    assert first.exit_code == 1
+    assert f"continue with: diagnose interview --resume {path}" in first.output
+    assert yaml.safe_load(path.read_text()) == {"platform": "amazon", "notice_reason": "cancel_rate"}
+    second = small_invoke(small_kb, ["--resume", path], ["yes", "status", "done"])
+    assert second.exit_code == 0, second.output
+    assert f"Continuing {path}: 2 answer(s) already given." in second.output
+    assert f"Q3. {OUT_OF_STOCK}" in second.output
+    assert "1. Listed items are often out of stock [chronic_stockout]: 80%" in second.output
+    saved = yaml.safe_load(path.read_text())
+    assert list(saved) == ["platform", "notice_reason", "out_of_stock_often"]
+
+
+def test_resume_keeps_unknowns_and_back_undoes_them(small_kb, tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("platform: amazon\nnotice_reason: cancel_rate\nunknown: [out_of_stock_often]\n")
+    result = small_invoke(small_kb, ["--resume", path], ["back", "no", "done"])
+    assert result.exit_code == 0, result.output
+    assert f'Undone: the answer to "{OUT_OF_STOCK}"' in result.output
+    assert f"Q3. {OUT_OF_STOCK}" in result.output
+    assert yaml.safe_load(path.read_text()) == {"platform": "amazon", "notice_reason": "cancel_rate",
+                                                "out_of_stock_often": False}
+
+
+def test_resume_errors(small_kb, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("platform: amazon\ncancel_rate: 150%\n")
+    result = small_invoke(small_kb, ["--resume", bad], [])
+    assert result.exit_code == 2
+    assert f"{bad}:2:1: cancel_rate: a rate cannot exceed 100%" in result.output
+    walmart = tmp_path / "walmart.yaml"
+    walmart.write_text("platform: walmart\n")
+    result = small_invoke(small_kb, ["--resume", walmart, "--platform", "amazon"], [])
+    assert result.exit_code == 2
+    assert "the case file says the platform is walmart, but --platform says amazon" in result.output
+
+
+def test_chinese_interview(small_kb, tmp_path):
+    path = tmp_path / "c.yaml"
+    lines = ["为什么", "亚马逊", "1", "帮助", "状态", "是", "返回", "是", "完成"]
+    result = small_invoke(small_kb, ["--save", path, "--lang", "zh"], lines)
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert questions(out) == ["哪个平台？", "通知指出了什么问题？", "在售商品是否经常断货？", "谁负责发货？",
+                              "在售商品是否经常断货？", "谁负责发货？"]
+    assert "问题 1：哪个平台？" in out and "问题 3：在售商品是否经常断货？" in out
+    assert "所有规则和指标都取决于平台" in out
+    assert "买家下单时常无货即选是。" in out
+    assert "可接受的回答：是 或 否" in out
+    assert "已撤销对“在售商品是否经常断货？”" in out
+    assert "已按要求结束。目前的诊断结果：" in out
+    run = CliRunner().invoke(cli, ["run", "--kb", str(small_kb), str(path), "--lang", "zh"])
+    assert run.output in out and "根本原因" in run.output and "在售商品经常断货" in run.output
+    assert yaml.safe_load(path.read_text()) == {"platform": "amazon", "notice_reason": "cancel_rate",
+                                                "out_of_stock_often": True}
+
+
+def test_english_and_chinese_command_words_work_in_either_language(small_kb, tmp_path):
+    path = tmp_path / "c.yaml"
+    lines = ["cancel_rate", "不知道", "状态", "done"]
+    result = small_invoke(small_kb, ["--save", path, "--platform", "amazon"], lines)
+    assert result.exit_code == 0
+    assert "So far: 2 answer(s), 1 unknown." in result.output
+    assert yaml.safe_load(path.read_text())["unknown"] == ["out_of_stock_often"]
+
+
+def dialog(diagnoser, history, inputs, lang="en"):
+    """Run the dialog on scripted inputs; return everything it said."""
+    from diagnose.interview import Dialog, Session
+
+    said, feed = [], iter(inputs)
+    session = Session(diagnoser, history)
+
+    def ask(prompt):
+        try:
+            return next(feed)
+        except StopIteration:
+            raise EOFError from None
+
+    try:
+        Dialog(session, lang, ask, said.append, lambda: None).run()
+    except EOFError:
+        pass
+    return "\n".join(said), session
+
+
+def test_why_on_a_count_names_the_rate_it_stands_for(small):
+    history = [("platform", "amazon"), ("notice_reason", "other"), ("fulfilment", "seller"),
+               ("late_shipment_rate", None), ("cancel_rate", None)]
+    said, _ = dialog(small, history, ["why"])
+    assert "Q6. How many orders in 7 days?" in said
+    assert "(cancel_rate was not known, so it is worked out from counts; orders_7d is one of them.)" in said
+    assert "rule threshold.amazon.cancel_rate (100%)" in said
+
+
+def test_a_knowledge_base_without_interview_messages_is_a_clear_error(diagnoser):
+    from dataclasses import replace
+
+    from diagnose.errors import KnowledgeBaseError
+    from diagnose.interview import Dialog, Session
+
+    bare = replace(diagnoser.kb, messages={})
+    session = Session(diagnoser)
+    session.kb = bare
+    with pytest.raises(KnowledgeBaseError, match="no message 'interview.word.why'"):
+        Dialog(session, "en", input, print, lambda: None)
+
+
+def test_save_case_replaces_the_file_whole_or_not_at_all(tmp_path, monkeypatch, kb):
+    from diagnose.casefile import load_case, save_case
+
+    path = tmp_path / "c.yaml"
+    save_case(str(path), {"platform": "amazon", "cancel_rate": 0.031, "unknown": ["slow_replies"]}, "a\nb")
+    assert path.read_text().startswith("# a\n# b\nplatform: amazon\n")
+    case = load_case(str(path), kb)
+    assert case.values == {"platform": "amazon", "cancel_rate": 0.031} and case.unknown == ("slow_replies",)
+
+    def broken_fsync(fd):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("os.fsync", broken_fsync)
+    with pytest.raises(OSError):
+        save_case(str(path), {"platform": "ebay"})
+    assert load_case(str(path), kb).values["platform"] == "amazon"
+    assert [p.name for p in tmp_path.iterdir()] == ["c.yaml"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_fact_type_and_operator_has_its_words(diagnoser, lang):
+    from diagnose.interview import Dialog, Session
+    from diagnose.knowledge import OPERATORS, Condition
+    from diagnose.vocabulary import TYPES, Fact
+
+    dialog_ = Dialog(Session(diagnoser, [("platform", "amazon")]), lang, input, print, lambda: None)
+    spans = [(None, None), (0, None), (None, 10), (0, 10)]
+    for kind in TYPES:
+        for low, high in spans:
+            fact = Fact(f"x_{kind}", kind, {"en": "?", "zh": "?"}, {"en": "", "zh": ""}, minimum=low, maximum=high,
+                        choices=(("a", {"en": "A", "zh": "甲"}),) if kind == "choice" else ())
+            assert dialog_.accepted(fact)
+    for op in OPERATORS:
+        value = None if op == "known" else (("seller", "mixed") if op == "in" else "seller")
+        for negated in (False, True):
+            assert "fulfilment" in dialog_.condition(Condition("fact", "fulfilment", op, value, negated))

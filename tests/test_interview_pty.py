@@ -1,0 +1,80 @@
+"""`diagnose interview` in a real pseudo-terminal: killed with SIGKILL mid-interview, then resumed."""
+import os
+import shutil
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from kb_fixture import small_kb  # noqa: F401 (a fixture)
+
+pexpect = pytest.importorskip("pexpect")
+
+DIAGNOSE = shutil.which("diagnose", path=str(Path(sys.executable).parent)) or shutil.which("diagnose")
+
+
+def spawn(*args, cwd):
+    env = dict(os.environ, COLUMNS="120", PYTHONUNBUFFERED="1")
+    return pexpect.spawn(DIAGNOSE, ["interview", *map(str, args)], cwd=str(cwd), env=env,
+                         encoding="utf-8", timeout=60)
+
+
+@pytest.mark.skipif(DIAGNOSE is None, reason="the diagnose script is not installed")
+def test_sigkill_mid_interview_then_resume(tmp_path, small_kb):
+    """On the interview fixture knowledge base (tests/fixtures/kb_interview), whose order is known."""
+    case = tmp_path / "case.yaml"
+    child = spawn("--save", case, "--kb", small_kb, cwd=tmp_path)
+    child.expect_exact("Q1. Which marketplace?")
+    child.expect_exact("> ")
+    child.sendline("amazon")
+    child.expect_exact("Q2. What does the notice name?")
+    child.expect_exact("> ")
+    child.sendline("1")
+    child.expect_exact("Q3. Are listed items often out of stock?")
+    child.expect_exact("> ")
+    child.sendline("yes")
+    child.expect_exact("Q4. Who ships the orders?")
+    child.expect_exact("> ")
+    os.kill(child.pid, signal.SIGKILL)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.signalstatus == signal.SIGKILL
+    assert yaml.safe_load(case.read_text()) == {"platform": "amazon", "notice_reason": "cancel_rate",
+                                                "out_of_stock_often": True}
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")], "no temporary file is left behind"
+
+    child = spawn("--resume", case, "--kb", small_kb, cwd=tmp_path)
+    child.expect_exact(f"Continuing {case}: 3 answer(s) already given.")
+    child.expect_exact("Q4. Who ships the orders?")
+    child.expect_exact("> ")
+    child.sendline("status")
+    child.expect_exact("1. Listed items are often out of stock [chronic_stockout]: 80%")
+    child.expect_exact("> ")
+    child.sendline("done")
+    child.expect_exact("Stopped on request. The diagnosis so far:")
+    child.expect_exact("Listed items are often out of")
+    child.expect_exact(f"The case is saved in {case}")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert yaml.safe_load(case.read_text()) == {"platform": "amazon", "notice_reason": "cancel_rate",
+                                                "out_of_stock_often": True}
+
+
+@pytest.mark.skipif(DIAGNOSE is None, reason="the diagnose script is not installed")
+def test_ctrl_c_keeps_answers(tmp_path, kb):
+    case = tmp_path / "case.yaml"
+    child = spawn("--save", case, "--platform", "walmart", cwd=tmp_path)
+    child.expect_exact("Q2. " + kb.facts["notice_reason"].question["en"])
+    child.expect_exact("> ")
+    child.sendline("cancel_rate")
+    child.expect_exact("Q3. ")
+    child.expect_exact("> ")
+    child.sendintr()
+    child.expect_exact(f"continue with: diagnose interview --resume {case}")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 1
+    assert yaml.safe_load(case.read_text()) == {"platform": "walmart", "notice_reason": "cancel_rate"}

@@ -1,0 +1,105 @@
+"""The interview's question strategy: sound certainty intervals, a sound stop, few questions.
+
+Its speed is measured by bench/interview_questions.py, not here."""
+import importlib.util
+import itertools
+
+import pytest
+
+from conftest import EXAMPLES, ROOT, SCENARIOS
+from diagnose.errors import InputError
+from diagnose.facts import read_facts_file
+from diagnose.interview import Session
+from diagnose.vocabulary import ValueProblem
+from diagnose.yamlsafe import load_yaml
+
+spec = importlib.util.spec_from_file_location("interview_questions", ROOT / "bench" / "interview_questions.py")
+bench = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(bench)
+
+
+def cases():
+    examples = sorted(EXAMPLES.glob("*.y*ml")) + sorted(EXAMPLES.glob("*.json"))
+    found = [(p.name, dict(read_facts_file(str(p)))) for p in examples]
+    found += [(p.name, dict(load_yaml(str(p))["facts"])) for p in sorted(SCENARIOS.glob("*.yaml"))]
+    return found
+
+
+CASES = cases()
+
+
+@pytest.mark.parametrize("name,facts", CASES, ids=[c[0] for c in CASES])
+def test_intervals_contain_the_engines_certainty(diagnoser, name, facts):
+    others = [k for k in facts if k != "platform"]
+    for size in range(len(others) + 1):
+        for subset in itertools.combinations(others, size):
+            history = [("platform", facts["platform"])] + [(k, facts[k]) for k in subset]
+            session = Session(diagnoser, history)
+            for cause in session.graph.causes:
+                interval = session.bounds.node(("cause", cause))
+                assert interval.low <= session.current(cause) <= interval.high, (subset, cause, interval)
+
+
+@pytest.mark.parametrize("name,facts", CASES, ids=[c[0] for c in CASES])
+def test_oracle_interview_reaches_the_same_top_cause_with_fewer_questions(diagnoser, name, facts):
+    causes = diagnoser.run(facts).causes
+    expected = causes[0].id if causes else None
+    asked, top, _, reached = bench.interview(diagnoser, facts, expected)
+    assert top == expected and 1 <= reached <= asked
+    assert asked < len(diagnoser.kb.facts)
+
+
+@pytest.mark.parametrize("name,facts", CASES, ids=[c[0] for c in CASES])
+def test_no_single_unasked_answer_changes_the_top_3_after_the_stop(diagnoser, name, facts):
+    session = Session(diagnoser)
+    while (question := session.next_question()) is not None:
+        assert question.value > 0
+        assert Session(diagnoser, session.history).next_question() == question, "cached values are stale"
+        fact = question.fact.id
+        session.answer(fact, facts[fact]) if fact in facts else session.skip(fact)
+    top = [c.id for c in session.diagnosis.causes[:3]]
+    for fact in session.graph.facts:
+        if fact in session.known or fact in session.closed:
+            continue
+        for value in session.graph.outcomes(diagnoser.kb.facts[fact]):
+            try:
+                changed = diagnoser.run(dict(session.values, **{fact: value}))
+            except InputError:  # a placeholder that is no valid value (half an order, "<any>")
+                continue
+            assert [c.id for c in changed.causes[:3]] == top, (fact, value)
+
+
+def test_opening_follows_priority(diagnoser):
+    session = Session(diagnoser)
+    assert session.next_question().fact.id == "platform"
+    with pytest.raises(ValueProblem, match="platform is required"):
+        session.skip("platform")
+    session.answer("platform", "amazon")
+    assert session.next_question().fact.id == "notice_reason"
+
+
+def test_a_skipped_rate_is_asked_as_counts(diagnoser):
+    session = Session(diagnoser, [("platform", "amazon"), ("notice_reason", "other"), ("fulfilment", "seller")])
+    asked = []
+    answers = {"orders_7d": "100", "cancelled_orders_7d": "4"}
+    while (question := session.next_question()) is not None and len(asked) < 3:
+        if question.tests != "cancel_rate":
+            session.skip(question.fact.id)
+            continue
+        asked.append(question.fact.id)
+        if question.fact.id in answers:
+            session.answer(question.fact.id, answers[question.fact.id])
+        else:
+            session.skip(question.fact.id)
+    assert asked == ["cancel_rate", "orders_7d", "cancelled_orders_7d"]
+    assert session.known["cancel_rate"] == 0.04
+    assert "cancel_rate" not in session.case().get("unknown", [])
+
+
+def test_back_replays_the_history(diagnoser):
+    session = Session(diagnoser, [("platform", "amazon"), ("notice_reason", "cancel_rate")])
+    session.answer("out_of_stock_often", "yes")
+    assert session.diagnosis.causes[0].id == "chronic_stockout"
+    assert session.back() == ("out_of_stock_often", True)
+    assert session.diagnosis.causes == ()
+    assert session.case() == {"platform": "amazon", "notice_reason": "cancel_rate"}
