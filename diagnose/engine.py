@@ -4,8 +4,9 @@ One :class:`Engine` per loaded knowledge base (a registered ruleset can never ch
 new knowledge base means a new Host). Each diagnosis is one session (``sid``): the seller's
 facts are asserted in one batch, rules fire and assert derived symptoms back, and every
 firing is recorded with the facts that satisfied it. The engine runs the actions itself,
-through durable-rules' C extension, one at a time in the calling thread. The session's state
-is deleted afterwards. An exception in an action or an error code from the engine becomes an
+through durable-rules' C extension, one at a time in the calling thread. Afterwards every
+fact the diagnosis asserted is retracted and the emptied session is kept for the next one
+(creating a session costs more than a diagnosis); if anything is left, it is deleted. An exception in an action or an error code from the engine becomes an
 :class:`InferenceError`: never a partial diagnosis; the Host it happened in is then replaced,
 since the C core's state after a failure is not to be trusted.
 """
@@ -22,6 +23,9 @@ from .compiler import (ABSENCE_PREFIX, SINK_RULE, SYMPTOM_PREFIX, WARM_UP, Compi
 from .errors import InferenceError
 from .knowledge import KnowledgeBase
 from .vocabulary import ValueProblem, coerce
+
+
+LIVE_SID = "live"  # the one session each ruleset keeps (see Engine._clear_session)
 
 
 @dataclass(frozen=True)
@@ -162,30 +166,53 @@ class Engine:
             compiled = self._ruleset(platform)
             if compiled is None:
                 raise InferenceError(f"no ruleset for platform '{platform}'")
-            sid = f"d{next(self._ids)}"
             session = _Session(compiled, facts)
-            self._sessions[sid] = session
-            batch = [{"sid": sid, "id": name, "v": engine_value(self._checked(name, value))}
+            self._sessions[LIVE_SID] = session
+            batch = [{"sid": LIVE_SID, "id": name, "v": engine_value(self._checked(name, value))}
                      for name, value in sorted(facts.items()) if name in compiled.tested_facts]
-            batch += [{"sid": sid, "id": key, "v": True}
+            batch += [{"sid": LIVE_SID, "id": key, "v": True}
                       for key, condition in sorted(compiled.absences.items()) if not condition.matches(facts)]
             try:
                 if batch:
-                    self._run_session(compiled, sid, session, batch)
+                    self._run_session(compiled, LIVE_SID, session, batch)
             except Exception as exc:
+                self._discard_session(compiled)
                 if session.failure is None:
                     raise self._fail(f"the rule engine failed: {_describe(exc)}") from None
-            finally:
-                self._sessions.pop(sid, None)
+            else:
                 if batch:
-                    try:
-                        self._host.delete_state(compiled.name, sid)
-                    except Exception:
-                        pass  # the session is gone already; nothing is left to clean
+                    self._clear_session(compiled, batch, session)
+            finally:
+                self._sessions.pop(LIVE_SID, None)
             if session.failure is not None:
                 rule_id, exc = session.failure
                 raise self._fail(f"rule '{rule_id}' failed inside the engine: {_describe(exc)}", rule_id)
             return session.firings
+
+    def _clear_session(self, compiled: CompiledPlatform, batch: List[dict], session: _Session) -> None:
+        """Retract everything the diagnosis asserted, so the next one starts from an empty session.
+
+        Creating and deleting a session costs more than the diagnosis itself (durable-rules
+        allocates state for every rule of the ruleset), so one session per ruleset is kept and
+        emptied. If anything is left afterwards (a fact, a pending action), the session is
+        deleted instead: a diagnosis never sees another's facts.
+        """
+        handle = self._host.get_ruleset(compiled.name)._handle
+        asserted = batch + [{"sid": LIVE_SID, "id": symptom_key(s), "v": True} for s in sorted(session.asserted_symptoms)]
+        try:
+            state = self._c.retract_facts(handle, json.dumps(asserted, ensure_ascii=False))
+            left_over = self._c.start_action_for_state(handle, state[1]) if state and state[0] == 0 else True
+            remaining = [f for f in json.loads(self._c.get_facts(handle, LIVE_SID)) if "$s" not in f]
+            if left_over or remaining:  # "$s" marks the session's own state fact
+                self._discard_session(compiled)
+        except Exception:
+            self._discard_session(compiled)
+
+    def _discard_session(self, compiled: CompiledPlatform) -> None:
+        try:
+            self._host.delete_state(compiled.name, LIVE_SID)
+        except Exception:
+            pass  # there was no session: nothing is left to clean
 
 
 def _sink(c):  # the sink never runs (its second pattern never matches); the warm-up does nothing

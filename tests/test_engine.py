@@ -136,3 +136,15 @@ def test_many_sessions_without_firings_do_not_crash():
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env=env)
     assert done.returncode == 0, done.stderr[-500:]
     assert done.stdout.strip() == "done"
+
+
+def test_the_kept_session_is_empty_between_diagnoses(diagnoser):
+    import json
+
+    from diagnose.engine import LIVE_SID
+
+    engine = diagnoser.engine
+    engine.infer("amazon", {"platform": "amazon", "cancel_rate": 0.04, "out_of_stock_often": True})
+    handle = engine._host.get_ruleset(engine.compiled["amazon"].name)._handle
+    left = [fact for fact in json.loads(engine._c.get_facts(handle, LIVE_SID)) if "$s" not in fact]
+    assert left == []
