@@ -6,9 +6,7 @@ import os
 
 import click
 
-from .options import kb_option, lang_option
-
-PLATFORMS = ["amazon", "ebay", "walmart", "wish"]
+from .options import kb_option, lang_option, platform_option
 
 
 @click.command()
@@ -17,7 +15,7 @@ PLATFORMS = ["amazon", "ebay", "walmart", "wish"]
               help="Case file the answers are saved to after each one (default: case-<time>.yaml here).")
 @click.option("--resume", "resume_path", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Continue the interview saved in this case file (and keep saving to it).")
-@click.option("--platform", type=click.Choice(PLATFORMS), default=None, help="The marketplace, if already known.")
+@platform_option
 @kb_option
 @click.pass_context
 def interview(ctx, lang, save_path, resume_path, platform, kb_root):
@@ -30,10 +28,16 @@ def interview(ctx, lang, save_path, resume_path, platform, kb_root):
     from ..casefile import load_case, save_case
     from ..errors import InputError, Location
     from ..interview import Dialog, Session, text
+    from ..vocabulary import ValueProblem, coerce
     from .run import run
 
     diagnoser = get_diagnoser(kb_root)
     kb = diagnoser.kb
+    if platform is not None:
+        try:
+            platform = coerce(kb.facts["platform"], platform)
+        except ValueProblem as exc:
+            raise InputError(str(exc), Location("--platform", field="platform")) from None
     history = []
     if resume_path:
         case = load_case(resume_path, kb)

@@ -4,15 +4,11 @@ from __future__ import annotations
 import click
 
 from ..letters import MESSAGES, MIN_LETTER_CERTAINTY
-from .options import kb_option, lang_option, output_format_option
+from .options import facts_input_options, kb_option, lang_option, output_format_option
 
 
 @click.command()
-@click.argument("facts_file", required=False, type=click.Path(dir_okay=False))
-@click.option("--fact", "assignments", multiple=True, metavar="NAME=VALUE",
-              help="A fact on the command line (repeatable); overrides the file.")
-@click.option("--platform", type=click.Choice(["amazon", "ebay", "walmart", "wish"]), default=None,
-              help="The marketplace, if the facts do not say.")
+@facts_input_options
 @click.option("--store", "store_name", default=None, metavar="NAME", help="The store's name (the store_name fact).")
 @click.option("--message", type=click.Choice(MESSAGES), default=None,
               help="Draft this buyer or follow-up message instead of the letter.")

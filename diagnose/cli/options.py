@@ -13,3 +13,16 @@ lang_option = click.option(
 def output_format_option(*choices: str, default: str):
     return click.option("--format", "output_format", type=click.Choice(list(choices)), default=default,
                         show_default=True, help="Output format.")
+
+
+platform_option = click.option(
+    "--platform", default=None, metavar="PLATFORM",
+    help="The marketplace (a value of the 'platform' fact, e.g. amazon), if the facts do not say.")
+
+
+def facts_input_options(command):
+    """FACTS_FILE, --fact NAME=VALUE (repeatable) and --platform: a seller's facts."""
+    command = platform_option(command)
+    command = click.option("--fact", "assignments", multiple=True, metavar="NAME=VALUE",
+                           help="A fact on the command line (repeatable); overrides the file.")(command)
+    return click.argument("facts_file", required=False, type=click.Path(dir_okay=True))(command)

@@ -4,15 +4,11 @@ from __future__ import annotations
 import click
 
 from ..importers import IMPORTS
-from .options import kb_option, lang_option, output_format_option
+from .options import facts_input_options, kb_option, lang_option, output_format_option
 
 
 @click.command()
-@click.argument("facts_file", required=False, type=click.Path(dir_okay=True))
-@click.option("--fact", "assignments", multiple=True, metavar="NAME=VALUE",
-              help="A fact on the command line (repeatable); overrides the file.")
-@click.option("--platform", type=click.Choice(["amazon", "ebay", "walmart", "wish"]), default=None,
-              help="The marketplace, if the facts do not say.")
+@facts_input_options
 @output_format_option("table", "json", "markdown", default="table")
 @lang_option
 @click.option("--top", type=click.IntRange(1, 50), default=5, show_default=True, help="How many causes to show.")
