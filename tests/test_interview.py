@@ -79,6 +79,9 @@ def test_full_interview_ends_with_the_run_output(kb, tmp_path):
     assert first[0] == kb.facts["platform"].question["en"]
     assert first[1] == kb.facts["notice_reason"].question["en"]
     assert len(first) < len(kb.facts)
+    letter = CliRunner().invoke(cli, ["letter", str(oracle.path)])  # the saved case drafts a letter
+    assert letter.exit_code == 0, letter.output
+    assert "Listed items are often out of stock" in letter.stdout
 
 
 def test_why_on_the_shipped_knowledge_names_real_rules(kb, tmp_path):
