@@ -112,8 +112,3 @@ def compile_platform(kb: KnowledgeBase, platform: str) -> CompiledPlatform:
         tested_symptoms=frozenset(c.name for c in conditions if c.kind == "symptom"),
         absences={absence_key(c): c.positive() for c in conditions if c.kind == "fact" and c.negated},
     )
-
-
-def compile_knowledge(kb: KnowledgeBase) -> Dict[str, CompiledPlatform]:
-    """Every platform's compiled ruleset, keyed by platform id."""
-    return {platform: compile_platform(kb, platform) for platform in sorted(kb.platforms)}

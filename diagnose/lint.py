@@ -98,17 +98,7 @@ def _holds(condition: Condition, value: Any) -> bool:
     """Whether a seller fact with ``value`` (or _ABSENT) matches the positive form of ``condition``."""
     if value is _ABSENT:
         return False
-    op, target = condition.op, condition.value
-    if op in ("known", "present"):
-        return True
-    if op == "is":
-        return value == target
-    if op == "is_not":
-        return value != target
-    if op == "in":
-        return value in target
-    return {"above": value > target, "at_least": value >= target,
-            "below": value < target, "at_most": value <= target}[op]
+    return condition.kind == "symptom" or condition.matches({condition.name: value})
 
 
 def _candidates(fact: Optional[Fact], conditions: List[Condition]) -> List[Any]:

@@ -24,6 +24,8 @@ def run(facts_file, assignments, platform, output_format, lang, top, explain, so
     --from amazon-account-health, Amazon's account-health report (JSON, from the Selling
     Partner API); --fact adds what the report cannot say.
     """
+    from dataclasses import replace
+
     from ..api import get_diagnoser
     from ..errors import InputError
     from ..facts import load_facts
@@ -43,16 +45,8 @@ def run(facts_file, assignments, platform, output_format, lang, top, explain, so
     diagnosis = diagnoser.run(seller)
     kb = diagnoser.kb
     if output_format == "json":
-        if top:
-            diagnosis = _trimmed(diagnosis, top)
-        click.echo(to_json(diagnosis, kb, lang), nl=False)
+        click.echo(to_json(replace(diagnosis, causes=diagnosis.causes[:top]), kb, lang), nl=False)
     elif output_format == "markdown":
         click.echo(to_markdown(diagnosis, kb, lang, top, explain), nl=False)
     else:
         click.echo(to_table(diagnosis, kb, lang, top, explain), nl=False)
-
-
-def _trimmed(diagnosis, top):
-    from dataclasses import replace
-
-    return replace(diagnosis, causes=diagnosis.causes[:top])
