@@ -25,6 +25,7 @@ from .vocabulary import Fact, Text, ValueProblem, coerce
 from .yamlsafe import Mapping, YamlError, load_yaml, mark_of
 
 KNOWLEDGE_FILE_LIMIT = 1_000_000
+LETTER_DIR = Path("knowledge") / "letters"  # Jinja letter templates: part of the knowledge, not YAML
 LINT_FILE = "lint.yaml"  # knowledge/lint.yaml holds the linter's suppressions, not knowledge
 FIELD_MARK_DEPTH = 3  # how deep Where.fields records marks (e.g. when.0.symptom)
 CORE_FACTS = ("platform", "fulfilment")
@@ -289,6 +290,11 @@ def knowledge_files(root: Path) -> Tuple[List[Path], List[Path]]:
     return knowledge, rules
 
 
+def template_files(root: Path) -> List[Path]:
+    """The letter templates under ``root``, in a stable order (part of the knowledge's digest)."""
+    return sorted((Path(root) / LETTER_DIR).rglob("*.j2"))
+
+
 def display_path(path: Path) -> str:
     """``path`` relative to the working directory when it lies below it, else as given."""
     try:
@@ -309,8 +315,6 @@ def load_knowledge(root: Optional[os.PathLike] = None, use_cache: bool = True) -
     """
     root_path = Path(root) if root is not None else default_root()
     knowledge, rules = knowledge_files(root_path)
-    from .letters import template_files  # letters builds on this module
-
     digest = _digest(knowledge + rules + template_files(root_path))
     if use_cache and digest in _LOADED:
         return _LOADED[digest]

@@ -16,13 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Tuple
 
 from .errors import InputError, KnowledgeBaseError, Location
-from .knowledge import Finding, KnowledgeBase, Where, display_path, suggest
+from .knowledge import LETTER_DIR, Finding, KnowledgeBase, Where, display_path, suggest, template_files
 from .vocabulary import Text, format_value, say
 
 if TYPE_CHECKING:  # the knowledge loader imports this module: keep its imports light
     from .ranking import Diagnosis, RankedCause
 
-LETTER_DIR = Path("knowledge") / "letters"
 LANGS = ("en", "zh")
 MESSAGES = ("feedback-removal", "atoz-withdrawal", "follow-up")
 # Where each message makes sense: A-to-z claims and these feedback rules are Amazon's; eBay has no appeal.
@@ -320,11 +319,6 @@ def _percent(value: float) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # Checking (called from knowledge.check_knowledge)
-
-
-def template_files(root: Path) -> List[Path]:
-    """The letter templates under ``root``, in a stable order (part of the knowledge's digest)."""
-    return sorted((Path(root) / LETTER_DIR).rglob("*.j2"))
 
 
 def check_letters(root: Path, kb: Optional[KnowledgeBase]) -> List[Finding]:

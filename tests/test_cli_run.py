@@ -135,3 +135,24 @@ def test_broken_knowledge_base_never_diagnoses(tmp_path):
     assert result.exit_code == 1
     assert "broken.yaml:3:5: [error]" in result.stderr
     assert "Diagnosis" not in result.output
+
+
+def test_run_imports_only_what_a_diagnosis_needs():
+    """The cold-start budget (bench/run.py): a run loads no other command's code, no template
+    engine and no schema validator (the knowledge cache spares the validation)."""
+    import subprocess
+    import sys
+
+    script = ("import sys; from diagnose.cli import main\n"
+              "try: main()\n"
+              "except SystemExit: pass\n"
+              "print(' '.join(sorted(sys.modules)), file=sys.stderr)")
+    subprocess.run([sys.executable, "-c", script, "run", str(EXAMPLES / "cancel-rate-stockouts.yaml")],
+                   check=True, capture_output=True)  # the first run fills the knowledge cache
+    done = subprocess.run([sys.executable, "-c", script, "run", str(EXAMPLES / "cancel-rate-stockouts.yaml")],
+                          check=True, capture_output=True, text=True)
+    loaded = set(done.stderr.split())
+    assert "diagnose.cli.run" in loaded and "diagnose.engine" in loaded
+    unneeded = {"diagnose.cli.batch", "diagnose.cli.interview", "diagnose.cli.kb", "diagnose.cli.letter",
+                "diagnose.letters", "diagnose.interview", "diagnose.batch", "diagnose.lint", "jinja2", "jsonschema"}
+    assert loaded & unneeded == set()
