@@ -27,6 +27,7 @@ from .yamlsafe import Mapping, YamlError, load_yaml, mark_of
 KNOWLEDGE_FILE_LIMIT = 1_000_000
 LETTER_DIR = Path("knowledge") / "letters"  # Jinja letter templates: part of the knowledge, not YAML
 LINT_FILE = "lint.yaml"  # knowledge/lint.yaml holds the linter's suppressions, not knowledge
+CACHE_KEEP = 8  # knowledge caches kept on disk (the most recently used)
 FIELD_MARK_DEPTH = 3  # how deep Where.fields records marks (e.g. when.0.symptom)
 CORE_FACTS = ("platform", "fulfilment")
 LIST_KINDS = ("facts", "symptoms", "platforms", "causes", "remedies", "sources", "guidance", "messages")
@@ -377,12 +378,19 @@ def _cache_path(digest: str) -> Path:
 def _read_cache(digest: str) -> Optional[KnowledgeBase]:
     if os.environ.get("DIAGNOSE_NO_CACHE"):
         return None
+    path = _cache_path(digest)
     try:
-        with open(_cache_path(digest), "rb") as handle:
+        with open(path, "rb") as handle:
             kb = _CacheUnpickler(handle).load()
     except Exception:  # a missing, stale or damaged cache is simply rebuilt
         return None
-    return kb if isinstance(kb, KnowledgeBase) and kb.version == digest[:12] else None
+    if not (isinstance(kb, KnowledgeBase) and kb.version == digest[:12]):
+        return None
+    try:
+        os.utime(path)  # recently used: pruning keeps it
+    except OSError:
+        pass
+    return kb
 
 
 class _CacheUnpickler(pickle.Unpickler):
@@ -411,8 +419,17 @@ def _write_cache(digest: str, kb: KnowledgeBase) -> None:
         with os.fdopen(fd, "wb") as handle:
             pickle.dump(kb, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
+        _prune_cache(path.parent)
     except OSError:
         pass  # a read-only home only costs speed
+
+
+def _prune_cache(folder: Path) -> None:
+    """Keep the CACHE_KEEP most recently used knowledge caches in ``folder``: every edit of a
+    knowledge base makes a new one, and nothing else would ever remove the old."""
+    by_use = sorted(((entry.stat().st_mtime_ns, entry) for entry in folder.glob("kb-*.pickle")), reverse=True)
+    for _, stale in by_use[CACHE_KEEP:]:
+        stale.unlink(missing_ok=True)
 
 
 _SCHEMAS: Dict[str, Any] = {}

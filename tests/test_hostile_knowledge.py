@@ -184,3 +184,32 @@ def test_a_planted_cache_file_runs_no_code(kb_copy, tmp_path, monkeypatch):
     kb = load_knowledge(kb_copy)
     assert not marker.exists()
     assert "cancel.chronic_stockout" in kb.rules  # the cache was rebuilt from the files
+
+
+def test_the_cache_keeps_only_the_most_recently_used_knowledge(tmp_path, monkeypatch):
+    from diagnose.knowledge import CACHE_KEEP, _LOADED, load_knowledge
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("DIAGNOSE_CACHE_DIR", str(cache))
+    shutil.copytree(ROOT / "tests" / "fixtures" / "kb_minimal", tmp_path / "kb")
+    facts_file = tmp_path / "kb" / "knowledge" / "facts.yaml"
+    original = facts_file.read_text(encoding="utf-8")
+    an_hour_ago = time.time_ns() - 3600 * 10**9
+
+    def load(text, written_at=None):
+        facts_file.write_text(text, encoding="utf-8")
+        _LOADED.clear()
+        kb = load_knowledge(tmp_path / "kb")
+        if written_at is not None:  # a distinct, past time of writing, whatever the clock's grain
+            os.utime(next(cache.glob(f"kb-{kb.version}*")), ns=(written_at, written_at))
+        return kb
+
+    first = load(original, an_hour_ago)
+    for edit in range(1, CACHE_KEEP + 4):  # an editor saving the knowledge again and again
+        load(original + f"\n# edit {edit}\n", an_hour_ago + edit * 10**9)
+        if edit == 3:
+            load(original)  # the original is used again (a cache hit): it stays
+
+    kept = [path.name for path in cache.glob("kb-*.pickle")]
+    assert len(kept) == CACHE_KEEP
+    assert any(name.startswith(f"kb-{first.version}") for name in kept)
