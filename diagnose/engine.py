@@ -101,8 +101,9 @@ class Engine:
         if compiled is None and platform in self.kb.platforms:
             compiled = self.compiled[platform] = compile_platform(self.kb, platform)
         if compiled is not None and compiled.name not in self._registered:
-            try:  # set_rulesets deletes "run" from the dicts it is given: hand it a copy
-                self._host.set_rulesets({compiled.name: _copy(compiled.ruleset)})
+            try:  # set_rulesets deletes each rule's "run" key: hand it copies of the rule dicts
+                rules = {rule_id: dict(rule) for rule_id, rule in compiled.ruleset.items()}
+                self._host.set_rulesets({compiled.name: rules})
                 self._warm_up(compiled.name)
             except Exception as exc:
                 raise InferenceError(f"the rule engine rejected the rules for {platform}: {_describe(exc)}") from None
@@ -238,10 +239,3 @@ def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
-
-def _copy(value):
-    if isinstance(value, dict):
-        return {k: _copy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_copy(v) for v in value]
-    return value
