@@ -16,8 +16,9 @@ import io
 import json
 import re
 import threading
-from dataclasses import dataclass
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
+
+import msgspec
 
 from .errors import DiagnoseError, InputError, Location
 from .facts import UNKNOWN_KEY, FactsError, validate_facts
@@ -30,8 +31,7 @@ NOT_UTF8 = "\ufffd"  # what undecodable bytes become
 NOT_UTF8_MESSAGE = "not valid UTF-8 text"
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(msgspec.Struct, frozen=True):
     """One shop to diagnose: its row (line) number, id, raw facts, or why it could not be read."""
 
     number: int
@@ -40,8 +40,7 @@ class Row:
     problem: Optional[str] = None
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(msgspec.Struct, frozen=True):
     """One shop's result: its output line, or the problems that rejected it."""
 
     number: int
@@ -53,8 +52,7 @@ class Outcome:
     missed: bool = False
 
 
-@dataclass
-class Summary:
+class Summary(msgspec.Struct):
     """What a batch did, printed at the end."""
 
     diagnosed: int = 0

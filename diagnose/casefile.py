@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass
 from typing import Any, Dict, Tuple
 
 import yaml
+
+import msgspec
 
 from .facts import UNKNOWN_KEY, read_facts_file, validate_facts
 from .knowledge import KnowledgeBase
 
 
-@dataclass(frozen=True)
-class Case:
+class Case(msgspec.Struct, frozen=True):
     """A validated case file: the given values in file order, and the facts listed as unknown."""
 
     values: Dict[str, Any]

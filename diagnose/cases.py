@@ -8,9 +8,10 @@ top three causes' remedies (``remedies``), and causes that must not be reported 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
+
+import msgspec
 
 from .api import Diagnoser
 from .errors import DiagnoseError
@@ -22,8 +23,7 @@ SCENARIO_KEYS = {"guidance", "title", "facts", "expect", "description"}
 EXPECT_KEYS = {"top3", "first", "remedies", "absent"}
 
 
-@dataclass(frozen=True)
-class CaseResult:
+class CaseResult(msgspec.Struct, frozen=True):
     """The outcome of one example or scenario."""
 
     name: str  # e.g. "rule cancel.chronic_stockout fires[0]" or "scenario g10-…"

@@ -18,8 +18,9 @@ another rule derives).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Dict, FrozenSet, List
+
+import msgspec
 
 from .knowledge import Condition, KnowledgeBase, Rule
 
@@ -30,8 +31,7 @@ WARM_UP = "__warm_up__"  # a rule and a fact: see Engine._warm_up
 _COMPARE = {"is_not": "$neq", "above": "$gt", "at_least": "$gte", "below": "$lt", "at_most": "$lte"}
 
 
-@dataclass(frozen=True)
-class CompiledPlatform:
+class CompiledPlatform(msgspec.Struct, frozen=True):
     """One platform's ruleset and what the engine must know to feed it."""
 
     name: str

@@ -15,8 +15,9 @@ from __future__ import annotations
 import itertools
 import json
 import threading
-from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
+
+import msgspec
 
 from .compiler import (ABSENCE_PREFIX, SINK_RULE, SYMPTOM_PREFIX, WARM_UP, CompiledPlatform, compile_platform,
                        engine_value, symptom_key)
@@ -28,8 +29,7 @@ from .vocabulary import ValueProblem, coerce
 LIVE_SID = "live"  # the one session each ruleset keeps (see Engine._clear_session)
 
 
-@dataclass(frozen=True)
-class Firing:
+class Firing(msgspec.Struct, frozen=True):
     """One rule firing: the rule and the facts and symptoms that satisfied it."""
 
     rule: str
@@ -37,12 +37,11 @@ class Firing:
     symptoms: Tuple[str, ...]
 
 
-@dataclass
-class _Session:
+class _Session(msgspec.Struct):
     compiled: CompiledPlatform
     values: Dict[str, Any]  # the typed facts, as given (the engine may see engine_value() of them)
-    firings: List[Firing] = field(default_factory=list)
-    asserted_symptoms: set = field(default_factory=set)
+    firings: List[Firing] = msgspec.field(default_factory=list)
+    asserted_symptoms: set = msgspec.field(default_factory=set)
     failure: Optional[Tuple[str, BaseException]] = None
 
 

@@ -5,8 +5,9 @@ so the CLI can print one line like ``facts.yaml:3:1: cancel_rate: ...`` and exit
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Optional
+
+import msgspec
 
 
 def printable(name: str) -> str:
@@ -14,8 +15,7 @@ def printable(name: str) -> str:
     return name if name and name.isprintable() and name.strip() == name else repr(name)
 
 
-@dataclass(frozen=True)
-class Location:
+class Location(msgspec.Struct, frozen=True):
     """Where a problem sits: a file, an optional 1-based line and column, an optional field."""
 
     path: str

@@ -7,8 +7,9 @@ facts the seller was asked about and could not answer.
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Optional, Tuple
+
+import msgspec
 
 from .errors import InputError, Location
 from .knowledge import KnowledgeBase, suggest
@@ -21,8 +22,7 @@ MAX_PROBLEMS_SHOWN = 20
 UNKNOWN_KEY = "unknown"
 
 
-@dataclass(frozen=True)
-class SellerFacts:
+class SellerFacts(msgspec.Struct, frozen=True):
     """Validated facts: typed values, which of them were computed, and which are unknown."""
 
     values: Dict[str, Any]

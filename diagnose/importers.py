@@ -6,9 +6,10 @@ several marketplaces: each becomes one shop, named by its marketplace id.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
+
+import msgspec
 
 from .errors import InputError, KnowledgeBaseError, Location
 from .knowledge import Finding, KnowledgeBase, suggest
@@ -19,15 +20,13 @@ PICKS = ("first", "max", "min")
 REPORT_LIMIT = 20_000_000
 
 
-@dataclass(frozen=True)
-class FieldMapping:
+class FieldMapping(msgspec.Struct, frozen=True):
     fact: str
     paths: Tuple[str, ...]
     pick: str
 
 
-@dataclass(frozen=True)
-class ImportMapping:
+class ImportMapping(msgspec.Struct, frozen=True):
     """How one kind of report becomes facts: the platform, where the entries are, each fact's paths."""
 
     name: str

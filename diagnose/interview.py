@@ -43,9 +43,10 @@ answer can change the top 3.
 from __future__ import annotations
 
 import operator
-from dataclasses import dataclass
 from functools import reduce
 from typing import Any, Callable, Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Sequence, Tuple
+
+import msgspec
 
 from .api import Diagnoser
 from .errors import KnowledgeBaseError
@@ -344,8 +345,7 @@ def contested_causes(kb: KnowledgeBase, graph: RuleGraph, bounds: Bounds, ranked
 # The session
 
 
-@dataclass(frozen=True)
-class Question:
+class Question(msgspec.Struct, frozen=True):
     """The next question: the fact asked, and the fact whose rules it serves (they differ for counts)."""
 
     fact: Fact

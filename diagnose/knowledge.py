@@ -15,9 +15,10 @@ import operator
 import os
 import pickle
 import tempfile
-from dataclasses import dataclass, field, is_dataclass
 from pathlib import Path
 from typing import Any, Dict, FrozenSet, List, Optional, Tuple
+
+import msgspec
 
 from . import __version__
 from .errors import KnowledgeBaseError, printable
@@ -42,8 +43,7 @@ _COMPARE = {
 OPERATORS = ("is", "is_not", "in", "known") + NUMERIC_OPS
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(msgspec.Struct, frozen=True):
     """One problem in the knowledge base, printed as ``path:line:col: [level] message (check)``."""
 
     path: str
@@ -61,8 +61,7 @@ class Finding:
                 "level": self.level, "message": self.message, "check": self.check}
 
 
-@dataclass(frozen=True)
-class Where:
+class Where(msgspec.Struct, frozen=True):
     """Where an object was defined, for messages and ``kb show``, with the marks of its fields."""
 
     path: str
@@ -81,16 +80,14 @@ class Where:
         return (self.line, self.column)
 
 
-@dataclass(frozen=True)
-class Symptom:
+class Symptom(msgspec.Struct, frozen=True):
     id: str
     title: Text
     description: Optional[Text]
     where: Where
 
 
-@dataclass(frozen=True)
-class Threshold:
+class Threshold(msgspec.Struct, frozen=True):
     id: str
     platform: str
     metric: str
@@ -117,8 +114,7 @@ class Threshold:
         return {"below": "at_least", "at_most": "above", "at_least": "below", "above": "at_most"}[self.must_be]
 
 
-@dataclass(frozen=True)
-class Platform:
+class Platform(msgspec.Struct, frozen=True):
     id: str
     name: Text
     appeal: Optional[Text]
@@ -126,8 +122,7 @@ class Platform:
     where: Where
 
 
-@dataclass(frozen=True)
-class Remedy:
+class Remedy(msgspec.Struct, frozen=True):
     id: str
     kind: str
     text: Text
@@ -136,8 +131,7 @@ class Remedy:
     where: Where
 
 
-@dataclass(frozen=True)
-class Cause:
+class Cause(msgspec.Struct, frozen=True):
     id: str
     family: str
     title: Text
@@ -150,8 +144,7 @@ class Cause:
     letter: Optional[Text] = None  # the root cause as a Plan-of-Action sentence
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(msgspec.Struct, frozen=True):
     id: str
     title: str
     kind: str
@@ -162,8 +155,7 @@ class Source:
     where: Where
 
 
-@dataclass(frozen=True)
-class Guidance:
+class Guidance(msgspec.Struct, frozen=True):
     id: str
     text: Text
     families: Tuple[str, ...]
@@ -172,8 +164,7 @@ class Guidance:
     where: Where
 
 
-@dataclass(frozen=True)
-class Message:
+class Message(msgspec.Struct, frozen=True):
     """Interface text (prompts, headings) kept in the knowledge base, in both languages."""
 
     id: str
@@ -181,8 +172,7 @@ class Message:
     where: Where
 
 
-@dataclass(frozen=True)
-class Condition:
+class Condition(msgspec.Struct, frozen=True):
     """``fact <op> value``, or the presence of a symptom; ``negated`` for ``not:``."""
 
     kind: str  # "fact" | "symptom"
@@ -214,8 +204,7 @@ class Condition:
         return f"not ({text})" if self.negated else text
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(msgspec.Struct, frozen=True):
     id: str
     title: Text
     conditions: Tuple[Condition, ...]
@@ -234,8 +223,7 @@ class Rule:
         return not self.platforms or platform in self.platforms
 
 
-@dataclass
-class KnowledgeBase:
+class KnowledgeBase(msgspec.Struct):
     """Everything the engine and the renderers know, checked and cross-referenced."""
 
     root: str
@@ -248,9 +236,9 @@ class KnowledgeBase:
     sources: Dict[str, Source]
     guidance: Dict[str, Guidance]
     rules: Dict[str, Rule]
-    messages: Dict[str, Message] = field(default_factory=dict)
+    messages: Dict[str, Message] = msgspec.field(default_factory=dict)
     files: Tuple[str, ...] = ()
-    warnings: List[Finding] = field(default_factory=list)
+    warnings: List[Finding] = msgspec.field(default_factory=list)
 
     def message(self, message_id: str, lang: str, **values) -> str:
         """Interface text ``message_id`` in ``lang`` with ``{name}`` placeholders filled in."""
@@ -404,7 +392,7 @@ class _CacheUnpickler(pickle.Unpickler):
             return super().find_class(module, name)
         if module in ("diagnose.knowledge", "diagnose.vocabulary") and name.isidentifier():
             found = super().find_class(module, name)
-            if isinstance(found, type) and is_dataclass(found):
+            if isinstance(found, type) and issubclass(found, msgspec.Struct):
                 return found
         raise pickle.UnpicklingError(f"{module}.{name} is not part of a knowledge base")
 

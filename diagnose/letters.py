@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import unicodedata
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Tuple
+
+import msgspec
 
 from .errors import InputError, KnowledgeBaseError, Location
 from .knowledge import LETTER_DIR, Finding, KnowledgeBase, Where, display_path, suggest, template_files
@@ -42,8 +43,7 @@ CONTEXT_NAMES = frozenset({
 })
 
 
-@dataclass(frozen=True)
-class Missing:
+class Missing(msgspec.Struct, frozen=True):
     """A fact the draft needed but the case lacks: its placeholder and the question to ask."""
 
     fact: str
@@ -51,8 +51,7 @@ class Missing:
     question: str
 
 
-@dataclass(frozen=True)
-class Draft:
+class Draft(msgspec.Struct, frozen=True):
     """A rendered letter or message, the facts it lacks, and notes for the consultant."""
 
     text: str
@@ -60,8 +59,7 @@ class Draft:
     notes: Tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Metric:
+class Metric(msgspec.Struct, frozen=True):
     """A metric of the seller's as a letter states it: value, counts, window and target."""
 
     fact: str
@@ -74,8 +72,7 @@ class Metric:
     target: Optional[str] = None
 
 
-@dataclass(frozen=True)
-class LetterCause:
+class LetterCause(msgspec.Struct, frozen=True):
     """One root cause with its sentences, the seller's own figures and the documents to attach."""
 
     id: str

@@ -18,10 +18,11 @@ import json
 import os
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Tuple
+
+import msgspec
 
 from .compiler import expression
 from .knowledge import (CORE_FACTS, LINT_FILE, Condition, Finding, KnowledgeBase, Rule, Where, display_path,
@@ -37,8 +38,7 @@ _K = "# yaml-language-server: $schema=schemas/knowledge.schema.json\n"  # exampl
 _R = "# yaml-language-server: $schema=../knowledge/schemas/rules.schema.json\n"
 
 
-@dataclass(frozen=True)
-class LintFinding:
+class LintFinding(msgspec.Struct, frozen=True):
     """A finding and the id a suppression names to silence it (a rule, fact, cause... id)."""
 
     subject: str
@@ -776,8 +776,7 @@ SUPPRESSION = "suppression"
 # Suppressions and the run
 
 
-@dataclass(frozen=True)
-class Suppression:
+class Suppression(msgspec.Struct, frozen=True):
     check: str
     id: str
     reason: str

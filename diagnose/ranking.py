@@ -11,9 +11,10 @@
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import reduce
 from typing import Any, Dict, List, Optional, Tuple
+
+import msgspec
 
 from .engine import Firing
 from .facts import SellerFacts
@@ -33,8 +34,7 @@ def combine(a: float, b: float) -> float:
     return (a + b) / (1 - min(abs(a), abs(b)))
 
 
-@dataclass(frozen=True)
-class Evidence:
+class Evidence(msgspec.Struct, frozen=True):
     """One rule's contribution: the rule, its certainty here, and what satisfied it."""
 
     rule: str
@@ -44,8 +44,7 @@ class Evidence:
     symptoms: Tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class RemedyAdvice:
+class RemedyAdvice(msgspec.Struct, frozen=True):
     id: str
     kind: str
     text: Text
@@ -53,8 +52,7 @@ class RemedyAdvice:
     sources: Tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class RankedCause:
+class RankedCause(msgspec.Struct, frozen=True):
     id: str
     rank: int
     certainty: float
@@ -68,16 +66,14 @@ class RankedCause:
     sources: Tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class DerivedSymptom:
+class DerivedSymptom(msgspec.Struct, frozen=True):
     id: str
     title: Text
     certainty: float
     because: Tuple[Evidence, ...]
 
 
-@dataclass(frozen=True)
-class MetricStatus:
+class MetricStatus(msgspec.Struct, frozen=True):
     """A metric the seller gave, judged against the platform's threshold."""
 
     fact: str
@@ -91,15 +87,13 @@ class MetricStatus:
     sources: Tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(msgspec.Struct, frozen=True):
     id: str
     text: Text
     sources: Tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Diagnosis:
+class Diagnosis(msgspec.Struct, frozen=True):
     """Everything one diagnosis concluded; self-contained and picklable."""
 
     platform: str
@@ -112,7 +106,7 @@ class Diagnosis:
     computed: Tuple[str, ...]
     unknown: Tuple[str, ...]
     knowledge_version: str
-    sources: Dict[str, Dict[str, str]] = field(default_factory=dict)
+    sources: Dict[str, Dict[str, str]] = msgspec.field(default_factory=dict)
 
     def top(self, n: int) -> Tuple[RankedCause, ...]:
         return self.causes[:n]

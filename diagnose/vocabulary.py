@@ -8,8 +8,9 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import re
-from dataclasses import dataclass, field
 from typing import Any, Dict, Optional, Tuple
+
+import msgspec
 
 Text = Dict[str, str]  # {"en": ..., "zh": ...}
 
@@ -35,8 +36,7 @@ class ValueProblem(ValueError):
     """A raw value does not fit its fact; the message says why and what would fit."""
 
 
-@dataclass(frozen=True)
-class Fact:
+class Fact(msgspec.Struct, frozen=True):
     """One observable in the vocabulary."""
 
     id: str
@@ -51,7 +51,7 @@ class Fact:
     computed_from: Optional[Tuple[str, str]] = None
     priority: int = 0
     example: Any = None
-    where: Any = field(default=None, compare=False)
+    where: Any = None
 
     @property
     def choice_values(self) -> Tuple[str, ...]:

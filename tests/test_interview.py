@@ -317,7 +317,7 @@ def test_why_on_a_count_names_the_rate_it_stands_for(small):
 
 
 def test_a_knowledge_base_without_interview_messages_is_a_clear_error(diagnoser):
-    from dataclasses import replace
+    from msgspec.structs import replace
 
     from diagnose.errors import KnowledgeBaseError
     from diagnose.interview import Dialog, Session

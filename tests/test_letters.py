@@ -195,7 +195,7 @@ def test_the_letter_suggests_the_messages_the_case_calls_for(diagnoser):
 
 
 def test_remedies_without_a_letter_sentence_fall_back_to_their_text(diagnoser, kb):
-    from dataclasses import replace
+    from msgspec.structs import replace
 
     diagnosis = diagnoser.run({"platform": "amazon", "late_shipment_rate": "6%", "handling_time_too_short": True})
     causes = tuple(replace(c, remedies=tuple(replace(r, letter=None) for r in c.remedies)) for c in diagnosis.causes)

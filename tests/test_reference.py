@@ -1,8 +1,8 @@
 """The reference evaluator as a differential oracle: the engine must reach exactly its firings."""
-import dataclasses
 import random
 
 import pytest
+from msgspec.structs import replace
 
 from conftest import EXAMPLES, SCENARIOS
 from diagnose.engine import Engine, Firing
@@ -138,10 +138,10 @@ def random_rules(rnd, kb, values, count):
         negated = [c for c in conditions if c.negated]
         conditions = [c for c in conditions if not c.negated or c is negated[0]]
         if all(c.negated for c in conditions):
-            conditions[0] = dataclasses.replace(conditions[0], negated=False)
+            conditions[0] = replace(conditions[0], negated=False)
         match = "any" if rnd.random() < 0.25 else "all"
         if match == "any":  # an alternative that is a negation is never written in when_any
-            conditions = [dataclasses.replace(c, negated=False) for c in conditions]
+            conditions = [replace(c, negated=False) for c in conditions]
         conclusion = ("symptom", rnd.choice(symptoms)) if rnd.random() < 0.5 else ("cause", rnd.choice(causes))
         rule_id = f"gen.r{index}"
         platforms = () if rnd.random() < 0.7 else (rnd.choice(sorted(kb.platforms)),)
@@ -156,7 +156,7 @@ def test_generated_rule_sets_agree(kb, seed):
     values = interesting_values(kb)
     rules = dict(kb.rules)
     rules.update(random_rules(rnd, kb, values, 40))
-    generated = dataclasses.replace(kb, rules=rules, version=f"generated-{seed}")
+    generated = replace(kb, rules=rules, version=f"generated-{seed}")
     engine, reference = Engine(generated), ReferenceEvaluator(generated)
     fired = 0
     for _ in range(150):

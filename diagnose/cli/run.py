@@ -24,7 +24,7 @@ def run(facts_file, assignments, platform, output_format, lang, top, explain, so
     --from amazon-account-health, Amazon's account-health report (JSON, from the Selling
     Partner API); --fact adds what the report cannot say.
     """
-    from dataclasses import replace
+    from msgspec.structs import replace
 
     from ..api import get_diagnoser
     from ..errors import InputError
