@@ -62,13 +62,10 @@ def timed(command) -> tuple:
     return time.perf_counter() - start, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
-def cold(commands, runs: int) -> list:
-    """Median (wall, CPU) seconds of each command, run in turns so that load hits all alike."""
-    samples = [[] for _ in commands]
-    for _ in range(runs):
-        for index, command in enumerate(commands):
-            samples[index].append(timed(command)[:2])
-    return [tuple(statistics.median(column) for column in zip(*runs_)) for runs_ in samples]
+def cold(commands, rounds: int) -> list:
+    """(wall, CPU) seconds of each command in each round; a round runs every command in turn,
+    so that load from elsewhere hits them alike."""
+    return [[timed(command)[:2] for command in commands] for _ in range(rounds)]
 
 
 def per_call(function, items, repeat: int = 1) -> float:
@@ -93,13 +90,15 @@ def main() -> None:
     # 1. cold start -------------------------------------------------------------------------------
     compileall.compile_dir(str(ROOT / "diagnose"), quiet=1)  # as an installed wheel would have it
     subprocess.run(diagnose_cmd + ["run", str(EXAMPLE)], check=True, stdout=subprocess.DEVNULL)  # KB cache
-    (bare, bare_cpu), (run, run_cpu) = cold([[python, "-c", "import durable.engine, yaml"],
-                                             diagnose_cmd + ["run", str(EXAMPLE)]], 11)
-    print(f"\ncold start (median of 11; CPU time is steadier on a busy machine)"
-          f"\n  import durable.engine, yaml     wall {bare * 1000:5.0f} ms   CPU {bare_cpu * 1000:5.0f} ms"
-          f"\n  diagnose run {EXAMPLE.name:18} wall {run * 1000:5.0f} ms   CPU {run_cpu * 1000:5.0f} ms"
-          f"\n  ratio                           wall {run / bare:5.2f} x    CPU {run_cpu / bare_cpu:5.2f} x"
-          "   (target <= 2.5x)")
+    rounds = cold([[python, "-c", "import durable.engine, yaml"], diagnose_cmd + ["run", str(EXAMPLE)]], 21)
+    bare = [statistics.median(r[0][kind] for r in rounds) * 1000 for kind in (0, 1)]  # wall, CPU
+    run = [statistics.median(r[1][kind] for r in rounds) * 1000 for kind in (0, 1)]
+    ratio = [statistics.median(r[1][kind] / r[0][kind] for r in rounds) for kind in (0, 1)]
+    print("\ncold start (21 rounds, each running both in turn; medians)"
+          f"\n  import durable.engine, yaml              wall {bare[0]:5.0f} ms   CPU {bare[1]:5.0f} ms"
+          f"\n  diagnose run {EXAMPLE.name:27} wall {run[0]:5.0f} ms   CPU {run[1]:5.0f} ms"
+          f"\n  ratio (median of the rounds' ratios)     wall {ratio[0]:5.2f} x    CPU {ratio[1]:5.2f} x"
+          "    (target <= 2.5x)")
 
     # 2. warm latency -------------------------------------------------------------------------------
     from diagnose.api import get_diagnoser
