@@ -18,7 +18,7 @@ another rule derives).
 from __future__ import annotations
 
 import math
-from typing import Dict, FrozenSet, List
+from typing import Dict, FrozenSet, List, Tuple
 
 import msgspec
 
@@ -55,20 +55,26 @@ def symptom_key(symptom: str) -> str:
     return SYMPTOM_PREFIX + symptom
 
 
+def _value_tests(condition: Condition) -> List[dict]:
+    """The durable-rules tests of a fact condition's value (none for ``known``)."""
+    if condition.op == "known":
+        return []
+    if condition.op == "is":
+        return [{"v": engine_value(condition.value)}]
+    if condition.op == "in":
+        return [{"$or": [{"v": engine_value(value)} for value in condition.value]}]
+    return [{_COMPARE[condition.op]: {"v": engine_value(condition.value)}}]
+
+
+def _fact_pattern(name: str, tests: List[dict]) -> dict:
+    return {"$and": [{"id": name}, *tests]} if tests else {"id": name}
+
+
 def expression(condition: Condition) -> dict:
     """The durable-rules expression matching one (positive form of a) condition."""
     if condition.kind == "symptom":
         return {"id": symptom_key(condition.name)}
-    key = {"id": condition.name}
-    if condition.op == "known":
-        return key
-    if condition.op == "is":
-        test = {"v": engine_value(condition.value)}
-    elif condition.op == "in":
-        test = {"$or": [{"v": engine_value(value)} for value in condition.value]}
-    else:
-        test = {_COMPARE[condition.op]: {"v": engine_value(condition.value)}}
-    return {"$and": [key, test]}
+    return _fact_pattern(condition.name, _value_tests(condition))
 
 
 def absence_key(condition: Condition) -> str:
@@ -77,8 +83,20 @@ def absence_key(condition: Condition) -> str:
 
 
 def compile_rule(rule: Rule) -> dict:
-    """One rule as a durable-rules definition; patterns are named p0, p1, …"""
+    """One rule as a durable-rules definition; patterns are named p0, p1, …
+
+    durable-rules binds every pattern of a rule to a different fact, so in a ``when`` rule the
+    conditions on one fact (a band: ``above: 1%`` and ``below: 5%``) make one pattern, named
+    after the first of them; a symptom tested twice, likewise.
+    """
     patterns, negations = [], []
+    bound: Dict[Tuple[str, str], List[dict]] = {}  # (kind, name) -> value tests, for "all" rules
+    if rule.match == "all":
+        for condition in rule.conditions:
+            if not condition.negated:
+                tests = bound.setdefault((condition.kind, condition.name), [])
+                if condition.kind == "fact":
+                    tests += _value_tests(condition)
     for index, condition in enumerate(rule.conditions):
         if condition.negated and condition.kind == "fact":
             patterns.append({f"p{index}": {"id": absence_key(condition)}})
@@ -90,8 +108,12 @@ def compile_rule(rule: Rule) -> dict:
             for number, value in enumerate(condition.value):
                 alias = f"p{index}" if number == 0 else f"p{index}_{number}"
                 patterns.append({alias: expression(Condition("fact", condition.name, "is", value))})
-        else:
+        elif rule.match == "any":
             patterns.append({f"p{index}": expression(condition)})
+        elif (condition.kind, condition.name) in bound:  # the first condition on its fact or symptom
+            tests = bound.pop((condition.kind, condition.name))
+            pattern = _fact_pattern(condition.name, tests) if condition.kind == "fact" else expression(condition)
+            patterns.append({f"p{index}": pattern})
     # durable-rules mishandles a negation placed before a positive pattern (the differential
     # test against diagnose.reference finds lost and spurious firings): negations go last
     return {rule.match: patterns + negations, "run": rule.id}

@@ -23,13 +23,20 @@ from .knowledge import Condition, KnowledgeBase, Rule
 class _Compiled:
     """One rule prepared for evaluation: its conditions in pattern-alias order."""
 
-    __slots__ = ("rule", "ordered", "waits")
+    __slots__ = ("rule", "ordered", "bound", "waits")
 
     def __init__(self, rule: Rule):
         self.rule = rule
         # the engine names patterns p0, p1, … and reports them sorted as text (p10 before p2)
         self.ordered: Tuple[Tuple[int, Condition], ...] = tuple(
             sorted(enumerate(rule.conditions), key=lambda item: f"p{item[0]}"))
+        # what a "when" rule's firing binds: one pattern per fact or symptom, named after its
+        # first condition (see compiler.compile_rule)
+        first: Dict[Tuple[str, str], int] = {}
+        for index, condition in enumerate(rule.conditions):
+            if not condition.negated:
+                first.setdefault((condition.kind, condition.name), index)
+        self.bound = [c for index, c in self.ordered if not c.negated and first[(c.kind, c.name)] == index]
         self.waits = any(c.negated and c.kind == "symptom" for c in rule.conditions)
 
 
@@ -85,7 +92,7 @@ def _matches(item: _Compiled, facts: Dict[str, Any], symptoms: FrozenSet[str]) -
         for condition in rule.conditions:
             if condition.matches(facts, symptoms) == condition.negated:
                 return []
-        return [_firing(rule.id, [c for _, c in item.ordered if not c.negated], facts)]
+        return [_firing(rule.id, item.bound, facts)]
     return [_firing(rule.id, [condition], facts) for _, condition in item.ordered
             if not condition.negated and condition.matches(facts, symptoms)]
 

@@ -2,9 +2,12 @@
 import threading
 
 import pytest
+from msgspec.structs import replace
 
+from diagnose.engine import Engine, Firing
 from diagnose.errors import InferenceError
 from diagnose.facts import validate_facts
+from diagnose.knowledge import Condition, Rule
 from diagnose.ranking import combine
 
 
@@ -148,3 +151,20 @@ def test_the_kept_session_is_empty_between_diagnoses(diagnoser):
     handle = engine._host.get_ruleset(engine.compiled["amazon"].name)._handle
     left = [fact for fact in json.loads(engine._c.get_facts(handle, LIVE_SID)) if "$s" not in fact]
     assert left == []
+
+
+def test_a_band_on_one_fact_fires_inside_it_only(kb):
+    """durable-rules binds each pattern to a different fact: the compiler makes one pattern of
+    a rule's conditions on the same fact, or the rule would never fire."""
+    band = Rule("test.band", {"en": "Cancellation rate between 1% and 5%"},
+                (Condition("fact", "cancel_rate", "above", 0.01), Condition("fact", "platform", "is", "amazon"),
+                 Condition("fact", "cancel_rate", "below", 0.05)),
+                "all", ("cause", "chronic_stockout"), 0.5, ("amazon",), ("s-method",), (), "stable", {},
+                kb.rules[next(iter(kb.rules))].where)
+    engine = Engine(replace(kb, rules={**kb.rules, band.id: band}, version="with-band"))
+
+    def band_firings(rate):
+        return [f for f in engine.infer("amazon", {"platform": "amazon", "cancel_rate": rate}) if f.rule == band.id]
+
+    assert band_firings(0.03) == [Firing(band.id, (("cancel_rate", 0.03), ("platform", "amazon")), ())]
+    assert band_firings(0.005) == [] and band_firings(0.06) == []

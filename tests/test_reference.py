@@ -7,7 +7,7 @@ from msgspec.structs import replace
 from conftest import EXAMPLES, SCENARIOS
 from diagnose.engine import Engine, Firing
 from diagnose.facts import read_facts_file, validate_facts
-from diagnose.knowledge import Condition, Rule
+from diagnose.knowledge import NUMERIC_OPS, Condition, Rule
 from diagnose.reference import ReferenceEvaluator, same_firings
 from diagnose.yamlsafe import load_yaml
 
@@ -116,27 +116,25 @@ def random_condition(rnd, kb, values, symptoms):
         value = tuple(rnd.sample(values[name], k=min(2, len(values[name]))))
     else:
         value = rnd.choice(values[name])
-    # durable-rules gets "not (x is_not v)" wrong (see random_rules): never generated
-    return Condition("fact", name, op, value, negated=op != "is_not" and rnd.random() < 0.2)
+    return Condition("fact", name, op, value, negated=rnd.random() < 0.2)
 
 
 def random_rules(rnd, kb, values, count):
-    """Random rules within what durable-rules 2.0.28 evaluates correctly: each rule tests a
-    fact or symptom at most once (it binds every pattern to a different fact, so ``rate above
-    1%`` with ``rate below 5%`` never fires) and has at most one negation (two, or a negated
-    ``is_not``, gave spurious firings). No rule tests a symptom's absence: durable-rules fires
-    such a rule before a later firing derives the symptom, the reference (stratified) does not."""
+    """Random rules: any number of negated fact conditions (``is_not`` too: the engine evaluates
+    them when the session starts), and half the rules with a comparison compare the same fact a
+    second time (a band: the compiler makes one pattern of both). No rule tests a symptom's
+    absence: durable-rules fires such a rule before a later firing derives the symptom, the
+    reference (stratified) does not; the linter keeps such rules out of the knowledge."""
     symptoms = sorted(kb.symptoms)
     causes = sorted(kb.causes)
     rules = {}
     for index in range(count):
-        conditions = {}
-        for _ in range(rnd.randint(1, 4)):
-            condition = random_condition(rnd, kb, values, symptoms)
-            conditions.setdefault(condition.name, condition)
-        conditions = list(conditions.values())
-        negated = [c for c in conditions if c.negated]
-        conditions = [c for c in conditions if not c.negated or c is negated[0]]
+        conditions = [random_condition(rnd, kb, values, symptoms) for _ in range(rnd.randint(1, 4))]
+        compared = [c for c in conditions if c.op in NUMERIC_OPS and not c.negated]
+        if compared and rnd.random() < 0.5:
+            name = compared[0].name
+            conditions.insert(rnd.randint(0, len(conditions)),
+                              Condition("fact", name, rnd.choice(NUMERIC_OPS), rnd.choice(values[name])))
         if all(c.negated for c in conditions):
             conditions[0] = replace(conditions[0], negated=False)
         match = "any" if rnd.random() < 0.25 else "all"
