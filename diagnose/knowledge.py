@@ -312,30 +312,56 @@ def display_path(path: Path) -> str:
 def load_knowledge(root: Optional[os.PathLike] = None, use_cache: bool = True) -> KnowledgeBase:
     """Load, check and return the knowledge base under ``root`` (default: the shipped one).
 
-    Raises :class:`KnowledgeBaseError` carrying every error-level finding.
+    Raises :class:`KnowledgeBaseError` carrying every error-level finding. With ``use_cache``, a
+    knowledge base this process loaded before is returned while none of its files or folders
+    has changed (a stat of each: no hashing), else the on-disk cache keyed by the files'
+    content is tried before the files themselves.
     """
     root_path = Path(root) if root is not None else default_root()
+    loaded = _LOADED.get(str(root_path)) if use_cache else None
+    if loaded is not None and _stat_signature(loaded.watched) == loaded.signature:
+        return loaded.kb
     knowledge, rules = knowledge_files(root_path)
-    digest = _digest(knowledge + rules + template_files(root_path))
-    if use_cache and digest in _LOADED:
-        return _LOADED[digest]
-    cached = _read_cache(digest) if use_cache else None
-    if cached is not None:
-        _LOADED[digest] = cached
-        return cached
-    kb, findings = check_knowledge(root_path, knowledge, rules, digest)
-    errors = [f for f in findings if f.level == "error"]
-    if errors:
-        raise KnowledgeBaseError(
-            f"the knowledge base has {len(errors)} error(s); run 'diagnose kb validate' for all findings",
-            findings=errors)
+    files = knowledge + rules + template_files(root_path)
+    watched = files + [Path(folder) for top in (root_path / "knowledge", root_path / "rules")
+                       for folder, _, _ in os.walk(top)]
+    signature = _stat_signature(watched)  # taken before hashing: a change made meanwhile shows next time
+    digest = _digest(files)
+    kb = _read_cache(digest) if use_cache else None
+    if kb is None:
+        kb, findings = check_knowledge(root_path, knowledge, rules, digest)
+        errors = [f for f in findings if f.level == "error"]
+        if errors:
+            raise KnowledgeBaseError(
+                f"the knowledge base has {len(errors)} error(s); run 'diagnose kb validate' for all findings",
+                findings=errors)
+        if use_cache:
+            _write_cache(digest, kb)
     if use_cache:
-        _write_cache(digest, kb)
-        _LOADED[digest] = kb
+        _LOADED[str(root_path)] = _Loaded(kb, watched, signature)
     return kb
 
 
-_LOADED: Dict[str, KnowledgeBase] = {}  # this process's loads, by content digest
+class _Loaded(msgspec.Struct, frozen=True):
+    kb: KnowledgeBase
+    watched: List[Path]  # its files and every folder (a file added or removed changes a folder)
+    signature: tuple
+
+
+_LOADED: Dict[str, _Loaded] = {}  # this process's loads, by knowledge-base folder
+
+
+def _stat_signature(paths: List[Path]) -> tuple:
+    """What changes when any of ``paths`` is written, replaced, added to or removed."""
+    signature = []
+    for path in paths:
+        try:
+            status = os.stat(path)
+        except OSError:
+            signature.append(None)
+        else:
+            signature.append((status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns))
+    return tuple(signature)
 
 
 def check_knowledge(root: Path, knowledge: List[Path], rules: List[Path],

@@ -49,3 +49,34 @@ def test_dask_local_scheduler():
     expected = [summary(diagnose_shipped(facts)) for facts in SHOPS]
     results = bag.from_sequence(SHOPS, npartitions=2).map(diagnose_shipped).compute(scheduler="processes")
     assert [summary(result) for result in results] == expected
+
+
+def test_repeated_calls_reuse_the_loaded_knowledge_until_a_file_changes(tmp_path, monkeypatch):
+    """diagnose() in a loop hashes the knowledge files once, yet sees an edit, a new file and a
+    removed one at the next call."""
+    import shutil
+
+    import diagnose.knowledge as knowledge
+    from diagnose.api import get_diagnoser
+
+    for folder in ("knowledge", "rules"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    hashed = []
+    digest = knowledge._digest
+    monkeypatch.setattr(knowledge, "_digest", lambda paths: hashed.append(1) or digest(paths))
+    for _ in range(3):
+        assert diagnose(SHOPS[0], tmp_path).causes[0].id == "chronic_stockout"
+    assert len(hashed) == 1
+
+    causes = tmp_path / "knowledge" / "causes.yaml"
+    text = causes.read_text(encoding="utf-8")
+    causes.write_text(text.replace("Listed items are often out of stock", "Listed items are often sold out"),
+                      encoding="utf-8")
+    assert diagnose(SHOPS[0], tmp_path).causes[0].title["en"] == "Listed items are often sold out"
+    extra = tmp_path / "knowledge" / "policy" / "extra-sources.yaml"
+    extra.write_text("sources:\n  - id: s-extra\n    title: An extra page\n    kind: official\n"
+                     "    url: https://example.com/extra\n", encoding="utf-8")
+    assert "s-extra" in get_diagnoser(tmp_path).kb.sources
+    extra.unlink()
+    assert "s-extra" not in get_diagnoser(tmp_path).kb.sources
+    assert len(hashed) == 4
