@@ -118,7 +118,11 @@ def to_table(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", top: int
     out.append("")
     causes = diagnosis.top(top)
     if causes:
-        rows = [[c.rank, say(c.title, lang), percent(c.certainty), _first_remedies(c, lang)] for c in causes]
+        rows = []
+        for cause in causes:  # the first remedy of each kind on its own row: a cell's text is rewrapped
+            first, *more = _first_remedies(cause, lang) or [""]
+            rows.append([cause.rank, say(cause.title, lang), percent(cause.certainty), first])
+            rows += [["", "", "", remedy] for remedy in more]
         out.append(tabulate(rows, headers=[text["rank"], text["cause"], text["certainty"], text["remedies"]],
                             maxcolwidths=[None, 34, None, 60], colalign=("right", "left", "right", "left")))
     else:
@@ -138,14 +142,15 @@ def to_table(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", top: int
     return "\n".join(out) + "\n"
 
 
-def _first_remedies(cause: RankedCause, lang: str) -> str:
+def _first_remedies(cause: RankedCause, lang: str) -> List[str]:
+    """"Now: …" and "Prevent: …": the cause's first immediate and first preventive remedy."""
     text = labels(lang)
     parts = []
     for kind, label in (("immediate", text["now"]), ("preventive", text["prevent"])):
         first = next((r for r in cause.remedies if r.kind == kind), None)
         if first:
             parts.append(f"{label}: {say(first.text, lang)}")
-    return "\n".join(parts)
+    return parts
 
 
 def explanation(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", top: int = 5) -> str:

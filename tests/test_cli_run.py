@@ -60,6 +60,34 @@ def test_chinese_output():
     assert "根本原因" in result.output
 
 
+def causes_table(output, remedies_heading):
+    """The lines of the causes table and the column where its remedies start."""
+    lines = output.splitlines()
+    header = next(index for index, line in enumerate(lines) if remedies_heading in line)
+    end = lines.index("", header)
+    return lines[header:end], lines[header].index(remedies_heading)
+
+
+def test_table_gives_now_and_prevent_lines_of_their_own():
+    table, column = causes_table(invoke("run", EXAMPLES / "cancel-rate-stockouts.yaml").output, "First remedies")
+    cells = [line[column:] for line in table[2:]]
+    assert cells[0].startswith("Now: Ask the supplier")
+    assert any(cell.startswith("Prevent: Reconcile stock") for cell in cells)
+
+
+@pytest.mark.parametrize("example", ["cancel-rate-stockouts.yaml", "odr-slow-replies.yaml"])
+def test_chinese_table_columns_line_up_on_screen(example):
+    """Chinese characters take two terminal columns: the right-aligned certainty ends where its
+    heading does, counted in screen columns."""
+    from wcwidth import wcswidth
+
+    def screen_end(line, text):
+        return wcswidth(line[:line.index(text) + len(text)])
+
+    table, _ = causes_table(invoke("run", EXAMPLES / example, "--lang", "zh").output, "首要措施")
+    assert screen_end(table[2], "%") == screen_end(table[0], "可信度")
+
+
 def test_explain_shows_the_chain():
     result = invoke("run", EXAMPLES / "cancel-rate-stockouts.yaml", "--explain")
     assert "rule cancel.chronic_stockout" in result.output
