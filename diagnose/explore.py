@@ -61,7 +61,7 @@ class Explorer:
         lines = [f"fact {fact.id} ({fact.type}): {say(fact.question, 'en')}", f"  defined at {_at(fact.where)}",
                  f"  accepted values: {fact.describe_range()}"]
         if fact.window:
-            lines.append(f"  window: {fact.window}")
+            lines.append(f"  window: {say(fact.window, 'en')}")
         if fact.computed_from:
             lines.append(f"  computed from: {fact.computed_from[0]} / {fact.computed_from[1]}")
         feeds = sorted(f.id for f in self.kb.facts.values() if f.computed_from and fact.id in f.computed_from)

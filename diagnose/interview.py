@@ -665,7 +665,7 @@ class Dialog:
         if fact.unit and fact.type != "rate":
             lines.append(self.msg("help.unit", unit=fact.unit))
         if fact.window:
-            lines.append(self.msg("help.window", window=fact.window))
+            lines.append(self.msg("help.window", window=say(fact.window, self.lang)))
         if fact.example is not None:
             lines.append(self.msg("help.example", example=fact.example))
         if fact.type == "choice":

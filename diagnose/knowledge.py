@@ -107,7 +107,7 @@ class Threshold(msgspec.Struct, frozen=True):
     must_be: str
     target: float
     warn_within: Optional[float]
-    window: str
+    window: Text
     scope: str
     effective: str
     certainty: float
@@ -594,7 +594,7 @@ class _Builder:
         return Fact(
             id=item["id"], type=item["type"], question=dict(item["question"]), help=dict(item["help"]),
             unit=item.get("unit", "%" if item["type"] == "rate" else ""), minimum=minimum, maximum=maximum,
-            window=item.get("window", ""), choices=choices,
+            window=_text_or_plain(item.get("window")), choices=choices,
             computed_from=(computed["numerator"], computed["denominator"]) if computed else None,
             priority=item.get("priority", 0), example=item.get("example"),
             where=self.where(item, path))
@@ -651,7 +651,7 @@ class _Builder:
                 continue
             thresholds.append(Threshold(
                 id=raw["id"], platform=item["id"], metric=fact.id, symptom=raw["symptom"], must_be=raw["must_be"],
-                target=values["target"], warn_within=values.get("warn_within"), window=raw["window"],
+                target=values["target"], warn_within=values.get("warn_within"), window=_text_or_plain(raw["window"]),
                 scope=raw.get("scope", "all_orders"), effective=str(raw.get("effective", "")),
                 certainty=raw.get("certainty", 1.0), sources=tuple(raw["sources"]),
                 note=dict(raw["note"]) if "note" in raw else None, where=where))
@@ -781,6 +781,13 @@ class _Builder:
                     self._ref(rule.where, key, owner, "symptom", condition.name, symptoms, "unknown-symptom")
             self._refs(rule.where, "platforms", owner, "platform", rule.platforms, platforms, "unknown-platform")
             self._refs(rule.where, "sources", owner, "source", rule.sources, sources, "unknown-source")
+
+
+def _text_or_plain(value: Any) -> Optional[Text]:
+    """A field given in both languages, or as one plain string shown in every language."""
+    if value is None:
+        return None
+    return {"en": value} if isinstance(value, str) else dict(value)
 
 
 def _field_marks(node: Any, prefix: str, depth: int):

@@ -225,7 +225,7 @@ class _Renderer:
         return tuple(self.figure(m.fact, m.window, m.must_be, m.target) for m in self.diagnosis.metrics
                      if m.fact in names and m.status in ("missed", "at_risk"))
 
-    def figure(self, name: str, window: str = "", must_be: Optional[str] = None,
+    def figure(self, name: str, window: Optional[Text] = None, must_be: Optional[str] = None,
                target: Optional[float] = None) -> Metric:
         """A rate fact of the seller's, with the counts it was computed from and the target if any."""
         fact, values = self.kb.facts[name], self.diagnosis.facts
@@ -233,7 +233,7 @@ class _Renderer:
         label = f"letter.metric.{name}"
         return Metric(
             fact=name, label=self.kb.message(label, self.lang) if label in self.kb.messages else name.replace("_", " "),
-            value=format_value(fact, values[name], self.lang), window=window or fact.window,
+            value=format_value(fact, values[name], self.lang), window=say(window or fact.window, self.lang),
             numerator=values[counts[0]] if counts else None, denominator=values[counts[1]] if counts else None,
             must_be=must_be,
             target=format_value(fact, target, self.lang) if target is not None else None)

@@ -81,7 +81,7 @@ class MetricStatus(msgspec.Struct, frozen=True):
     threshold: str
     must_be: str
     target: float
-    window: str
+    window: Text
     status: str  # "missed" | "at_risk" | "met" | "not_applicable"
     margin: float
     sources: Tuple[str, ...]

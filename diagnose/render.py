@@ -63,7 +63,7 @@ def to_dict(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en") -> Dict[s
         "symptoms": [{"id": s.id, "title": say(s.title, lang), "certainty": s.certainty,
                       "because": [_evidence_dict(e, lang) for e in s.because]} for s in diagnosis.symptoms],
         "metrics": [{"fact": m.fact, "value": m.value, "threshold": m.threshold, "must_be": m.must_be,
-                     "target": m.target, "window": m.window, "status": m.status, "margin": m.margin,
+                     "target": m.target, "window": say(m.window, lang), "status": m.status, "margin": m.margin,
                      "sources": list(m.sources)} for m in diagnosis.metrics],
         "facts": {
             "given": {k: v for k, v in diagnosis.facts.items() if k not in computed},
@@ -130,7 +130,7 @@ def to_table(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", top: int
     if diagnosis.metrics:
         out += ["", text["metrics"] + ":"]
         rows = [[m.fact, show_fact(kb, m.fact, m.value, lang),
-                 f"{text[m.must_be]} {show_fact(kb, m.fact, m.target, lang)}", m.window, text[m.status]]
+                 f"{text[m.must_be]} {show_fact(kb, m.fact, m.target, lang)}", say(m.window, lang), text[m.status]]
                 for m in diagnosis.metrics]
         out.append(tabulate(rows, headers=[text["metric"], text["value"], text["target"], text["window"],
                                            text["status"]]))
@@ -222,7 +222,7 @@ def to_markdown(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", top: 
         out += [f"## {text['metrics']}", "", f"| {text['metric']} | {text['value']} | {text['target']} | {text['window']} | {text['status']} |",
                 "|---|---|---|---|---|"]
         out += [f"| {m.fact} | {show_fact(kb, m.fact, m.value, lang)} | {text[m.must_be]} {show_fact(kb, m.fact, m.target, lang)} "
-                f"| {m.window} | {text[m.status]} |" for m in diagnosis.metrics]
+                f"| {say(m.window, lang)} | {text[m.status]} |" for m in diagnosis.metrics]
         out.append("")
     if explain and diagnosis.causes:
         out += [f"## {text['why']}", "", "```", explanation(diagnosis, kb, lang, top), "```", ""]

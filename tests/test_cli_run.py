@@ -60,6 +60,13 @@ def test_chinese_output():
     assert "根本原因" in result.output
 
 
+def test_metric_windows_are_given_in_the_output_language():
+    table = invoke("run", EXAMPLES / "cancel-rate-stockouts.yaml", "--lang", "zh").output
+    assert "cancel_rate  4.61%   低于 2.5%  7 天" in table
+    data = json.loads(invoke("run", EXAMPLES / "odr-slow-replies.yaml", "--format", "json", "--lang", "zh").output)
+    assert data["metrics"][0]["window"] == "60 天"
+
+
 def causes_table(output, remedies_heading):
     """The lines of the causes table and the column where its remedies start."""
     lines = output.splitlines()

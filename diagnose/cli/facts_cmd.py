@@ -22,7 +22,7 @@ def facts(output_format, lang, kb_root):
     kb = load_knowledge(kb_root)
     ordered = sorted(kb.facts.values(), key=lambda f: (-f.priority, f.id))
     if output_format == "json":
-        rows = [{"id": f.id, "type": f.type, "unit": f.unit, "range": f.describe_range(), "window": f.window,
+        rows = [{"id": f.id, "type": f.type, "unit": f.unit, "range": f.describe_range(), "window": say(f.window, lang),
                  "computed_from": list(f.computed_from) if f.computed_from else None,
                  "question": say(f.question, lang), "help": say(f.help, lang)} for f in ordered]
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
