@@ -382,7 +382,7 @@ class Session:
     def skip(self, fact_id: str) -> None:
         """Record that the seller does not know ``fact_id`` (not allowed for the platform)."""
         if fact_id == "platform":
-            raise ValueProblem("the platform is required (amazon, ebay, walmart or wish)")
+            raise ValueProblem("platform_required", platforms=", ".join(sorted(self.kb.platforms)))
         self._record((fact_id, None))
 
     def back(self) -> Optional[Answer]:
@@ -400,7 +400,7 @@ class Session:
         except FactsError as exc:
             self.history.pop()
             self._derive()
-            raise ValueProblem("; ".join(p.split(": ", 1)[-1] for p in exc.problems)) from None
+            raise ValueProblem("inconsistent", detail="; ".join(p.split(": ", 1)[-1] for p in exc.problems)) from None
 
     def _derive(self) -> None:
         self.values = {fact: value for fact, value in self.history if value is not None}
@@ -638,7 +638,7 @@ class Dialog:
                 try:
                     self.session.answer(fact.id, raw)
                 except ValueProblem as exc:
-                    self.tell(self.msg("bad_answer", reason=str(exc), accepted=self.accepted(fact)))
+                    self.tell(self.msg("bad_answer", reason=self.reason(exc), accepted=self.accepted(fact)))
                     continue
                 self.save()
                 return "answer"
@@ -647,6 +647,14 @@ class Dialog:
     def _choice_list(self, fact: Fact) -> str:
         return "\n".join(self.msg("choice", number=n, label=say(label, self.lang), value=value)
                          for n, (value, label) in enumerate(fact.choices, 1))
+
+    def reason(self, problem: ValueProblem) -> str:
+        """Why an answer does not fit, in the interview's language (in English where the
+        knowledge base has no message ``interview.problem.<code>``)."""
+        message_id = f"problem.{problem.code}"
+        if f"interview.{message_id}" not in self.kb.messages:
+            return str(problem)
+        return self.msg(message_id, **problem.values)
 
     def accepted(self, fact: Fact) -> str:
         """The accepted values of a fact, in words."""

@@ -32,8 +32,40 @@ def say(text: Optional[Text], lang: str) -> str:
     return text.get(lang) or text.get("en", "")
 
 
+PROBLEMS = {  # why a value does not fit, in English; messages interview.problem.<code> translate them
+    "empty": "no value given",
+    "yes_no_for_number": "expected a number, got a yes/no value ({got})",
+    "huge": "the number is too large (the limit is 10^15)",
+    "not_a_number": "expected a number, got {got}",
+    "not_finite": "expected a finite number, got {got}",
+    "too_large": "{got} is too large (the limit is 10^15)",
+    "not_yes_no": "expected yes or no, got {got}",
+    "not_a_choice": "expected one of {choices}, got {got}",
+    "not_text": "expected text, got {got}",
+    "control_character": "text holds a control character or an invalid code point",
+    "text_too_long": "text longer than {limit} characters",
+    "not_whole": "expected a whole number, got {got}",
+    "below_minimum": "{number} is below the minimum {limit}",
+    "above_maximum": "{number} is above the maximum {limit}",
+    "not_a_rate": "{got} is not a rate: write a fraction from 0 to 1 (0.031) or a percentage (3.1%)",
+    "negative_rate": "a rate cannot be negative, got {got}",
+    "rate_over_100": "a rate cannot exceed 100%, got {got}",
+    "not_a_date": "expected a date as YYYY-MM-DD, got {got}",
+    "future_date": "{date} is in the future",
+    "platform_required": "the platform is required ({platforms})",
+    "inconsistent": "{detail}",  # a check across answers (see facts.validate_facts)
+}
+
+
 class ValueProblem(ValueError):
-    """A raw value does not fit its fact; the message says why and what would fit."""
+    """A raw value does not fit its fact; the message says why and what would fit.
+
+    ``code`` (a key of :data:`PROBLEMS`) and ``values`` let an interface say it in another language.
+    """
+
+    def __init__(self, code: str, **values: str):
+        super().__init__(PROBLEMS[code].format(**values))
+        self.code, self.values = code, values
 
 
 class Fact(msgspec.Struct, frozen=True):
@@ -88,19 +120,19 @@ def _plain(number: float) -> str:
 
 def _to_number(raw: Any) -> float:
     if isinstance(raw, bool):
-        raise ValueProblem(f"expected a number, got a yes/no value ({str(raw).lower()})")
+        raise ValueProblem("yes_no_for_number", got=str(raw).lower())
     if isinstance(raw, int) and abs(raw) > MAX_MAGNITUDE:  # not shown: str() refuses huge ints
-        raise ValueProblem("the number is too large (the limit is 10^15)")
+        raise ValueProblem("huge")
     if isinstance(raw, (int, float)):
         number = float(raw)
     elif isinstance(raw, str) and _NUMBER.match(raw.strip()):
         number = float(raw.strip().replace(",", "").replace("_", ""))
     else:
-        raise ValueProblem(f"expected a number, got {_show(raw)}")
+        raise ValueProblem("not_a_number", got=_show(raw))
     if math.isnan(number) or math.isinf(number):
-        raise ValueProblem(f"expected a finite number, got {_show(raw)}")
+        raise ValueProblem("not_finite", got=_show(raw))
     if abs(number) > MAX_MAGNITUDE:
-        raise ValueProblem(f"{_show(raw)} is too large (the limit is 10^15)")
+        raise ValueProblem("too_large", got=_show(raw))
     return number + 0.0  # -0.0 becomes 0.0
 
 
@@ -118,7 +150,7 @@ def coerce(fact: Fact, raw: Any, today: Optional[_dt.date] = None) -> Any:
     yes/no/true/false/是/否; dates must not lie in the future. Raises :class:`ValueProblem`.
     """
     if raw is None or (isinstance(raw, str) and not raw.strip()):
-        raise ValueProblem("no value given")
+        raise ValueProblem("empty")
     kind = fact.type
     if kind == "bool":
         if isinstance(raw, bool):
@@ -128,7 +160,7 @@ def coerce(fact: Fact, raw: Any, today: Optional[_dt.date] = None) -> Any:
             return True
         if word in _FALSE:
             return False
-        raise ValueProblem(f"expected yes or no, got {_show(raw)}")
+        raise ValueProblem("not_yes_no", got=_show(raw))
     if kind == "choice":
         word = str(raw).strip().lower() if isinstance(raw, (str, int)) and not isinstance(raw, bool) else None
         if word in fact.choice_values:
@@ -136,15 +168,15 @@ def coerce(fact: Fact, raw: Any, today: Optional[_dt.date] = None) -> Any:
         for value, label in fact.choices:  # accept the label in either language
             if word is not None and word in (label.get("en", "").lower(), label.get("zh", "")):
                 return value
-        raise ValueProblem(f"expected one of {', '.join(fact.choice_values)}, got {_show(raw)}")
+        raise ValueProblem("not_a_choice", choices=", ".join(fact.choice_values), got=_show(raw))
     if kind == "text":
         if not isinstance(raw, (str, int, float)) or isinstance(raw, bool):
-            raise ValueProblem(f"expected text, got {_show(raw)}")
+            raise ValueProblem("not_text", got=_show(raw))
         text = str(raw).strip()
         if _CONTROL.search(text):
-            raise ValueProblem("text holds a control character or an invalid code point")
+            raise ValueProblem("control_character")
         if len(text) > MAX_TEXT:
-            raise ValueProblem(f"text longer than {MAX_TEXT} characters")
+            raise ValueProblem("text_too_long", limit=str(MAX_TEXT))
         return text
     if kind == "date":
         return _coerce_date(raw, today or _dt.date.today())
@@ -153,15 +185,15 @@ def coerce(fact: Fact, raw: Any, today: Optional[_dt.date] = None) -> Any:
     number = _to_number(raw)
     if kind == "count":
         if not number.is_integer():
-            raise ValueProblem(f"expected a whole number, got {_show(raw)}")
+            raise ValueProblem("not_whole", got=_show(raw))
         number = int(number)
     low, high = fact.minimum, fact.maximum
     if kind == "count" and low is None:
         low = 0
     if low is not None and number < low:
-        raise ValueProblem(f"{_plain(number)} is below the minimum {_plain(low)}")
+        raise ValueProblem("below_minimum", number=_plain(number), limit=_plain(low))
     if high is not None and number > high:
-        raise ValueProblem(f"{_plain(number)} is above the maximum {_plain(high)}")
+        raise ValueProblem("above_maximum", number=_plain(number), limit=_plain(high))
     return number
 
 
@@ -171,12 +203,11 @@ def _coerce_rate(raw: Any) -> float:
     if percent:
         number = number / 100
     elif number > 1:
-        raise ValueProblem(
-            f"{_show(raw)} is not a rate: write a fraction from 0 to 1 (0.031) or a percentage (3.1%)")
+        raise ValueProblem("not_a_rate", got=_show(raw))
     if number < 0:
-        raise ValueProblem(f"a rate cannot be negative, got {_show(raw)}")
+        raise ValueProblem("negative_rate", got=_show(raw))
     if number > 1:
-        raise ValueProblem(f"a rate cannot exceed 100%, got {_show(raw)}")
+        raise ValueProblem("rate_over_100", got=_show(raw))
     return round(number, 10)
 
 
@@ -189,11 +220,11 @@ def _coerce_date(raw: Any, today: _dt.date) -> str:
         try:
             value = _dt.date.fromisoformat(raw.strip())
         except ValueError:
-            raise ValueProblem(f"expected a date as YYYY-MM-DD, got {_show(raw)}") from None
+            raise ValueProblem("not_a_date", got=_show(raw)) from None
     else:
-        raise ValueProblem(f"expected a date as YYYY-MM-DD, got {_show(raw)}")
+        raise ValueProblem("not_a_date", got=_show(raw))
     if value > today:
-        raise ValueProblem(f"{value.isoformat()} is in the future")
+        raise ValueProblem("future_date", date=value.isoformat())
     return value.isoformat()
 
 

@@ -156,6 +156,22 @@ def test_bad_answers_are_asked_again_with_the_reason(small_kb, tmp_path):
                                                 "out_of_stock_often": True}
 
 
+def test_a_chinese_interview_gives_the_reason_in_chinese(small_kb, tmp_path):
+    result = small_invoke(small_kb, ["--save", tmp_path / "c.yaml", "--lang", "zh"],
+                          ["火星", "亚马逊", "1", "也许", "是", "完成"])
+    assert "这个回答不符合要求：应为以下之一：amazon, walmart，收到的是 '火星'。" in result.output
+    assert "这个回答不符合要求：应为 是 或 否，收到的是 '也许'。" in result.output
+
+
+def test_each_problem_message_repeats_the_program_s_english():
+    """knowledge/interview.yaml translates diagnose.vocabulary.PROBLEMS: its English must not drift."""
+    from diagnose.knowledge import load_knowledge
+    from diagnose.vocabulary import PROBLEMS
+
+    messages = load_knowledge().messages
+    assert {code: messages[f"interview.problem.{code}"].text["en"] for code in PROBLEMS} == PROBLEMS
+
+
 def test_out_of_range_rate_and_inconsistent_counts(small_kb, tmp_path):
     path = tmp_path / "c.yaml"
     result = small_invoke(small_kb, ["--save", path], [*OTHER, "150%", "skip", "0", "5", "0"])
