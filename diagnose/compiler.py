@@ -110,7 +110,9 @@ def compile_rule(rule: Rule) -> dict:
                 patterns.append({alias: expression(Condition("fact", condition.name, "is", value))})
         elif rule.match == "any":
             patterns.append({f"p{index}": expression(condition)})
-        elif (condition.kind, condition.name) in bound:  # the first condition on its fact or symptom
+        elif (condition.kind, condition.name) not in bound:
+            continue  # a later condition on a fact or symptom: already in the first one's pattern
+        else:  # the first condition on its fact or symptom: the pattern of them all
             tests = bound.pop((condition.kind, condition.name))
             pattern = _fact_pattern(condition.name, tests) if condition.kind == "fact" else expression(condition)
             patterns.append({f"p{index}": pattern})
