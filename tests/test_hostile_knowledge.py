@@ -173,7 +173,8 @@ class _Planted:
 def test_a_planted_cache_file_runs_no_code(kb_copy, tmp_path, monkeypatch):
     import pickle
 
-    from diagnose.knowledge import _cache_path, _digest, load_knowledge
+    from diagnose.knowledge import load_knowledge
+    from diagnose.knowledge.cache import _cache_path, _digest
 
     monkeypatch.setenv("DIAGNOSE_CACHE_DIR", str(tmp_path / "cache"))
     knowledge, rules = knowledge_files(kb_copy)
@@ -187,7 +188,8 @@ def test_a_planted_cache_file_runs_no_code(kb_copy, tmp_path, monkeypatch):
 
 
 def test_the_cache_keeps_only_the_most_recently_used_knowledge(tmp_path, monkeypatch):
-    from diagnose.knowledge import CACHE_KEEP, _LOADED, load_knowledge
+    from diagnose.knowledge import CACHE_KEEP, load_knowledge
+    from diagnose.knowledge.cache import _LOADED
 
     cache = tmp_path / "cache"
     monkeypatch.setenv("DIAGNOSE_CACHE_DIR", str(cache))
