@@ -215,3 +215,25 @@ def test_the_cache_keeps_only_the_most_recently_used_knowledge(tmp_path, monkeyp
     kept = [path.name for path in cache.glob("kb-*.pickle")]
     assert len(kept) == CACHE_KEEP
     assert any(name.startswith(f"kb-{first.version}") for name in kept)
+
+
+def test_a_cache_from_before_the_knowledge_package_is_rebuilt(tmp_path, monkeypatch):
+    """A cache naming the records by their former module (diagnose.knowledge) is refused, not an error."""
+    import pickle
+
+    from diagnose.knowledge import load_knowledge
+    from diagnose.knowledge.cache import _LOADED, _read_cache
+
+    monkeypatch.setenv("DIAGNOSE_CACHE_DIR", str(tmp_path / "cache"))
+    shutil.copytree(ROOT / "tests" / "fixtures" / "kb_minimal", tmp_path / "kb")
+    kb = load_knowledge(tmp_path / "kb")
+    path = next((tmp_path / "cache").glob("kb-*.pickle"))
+    digest = path.stem[len("kb-"):]  # as much of the digest as names the file
+    assert _read_cache(digest) is not None
+    old = pickle.dumps(kb, protocol=0).replace(b"cdiagnose.knowledge.model\n", b"cdiagnose.knowledge\n")
+    assert b"diagnose.knowledge.model" not in old and pickle.loads(old) == kb  # the names still resolve
+    path.write_bytes(old)
+    assert _read_cache(digest) is None
+    _LOADED.clear()
+    assert load_knowledge(tmp_path / "kb") == kb
+    assert b"diagnose.knowledge.model" in path.read_bytes() and _read_cache(digest) == kb
