@@ -17,7 +17,7 @@ import msgspec
 
 from .errors import InputError, KnowledgeBaseError, Location
 from .knowledge import LETTER_DIR, Finding, KnowledgeBase, Where, suggest
-from .knowledge.templates import MESSAGES, environment, letter_facts  # noqa: F401 (letter_facts: for the linter)
+from .knowledge.templates import MESSAGES, environment
 from .vocabulary import Text, format_value, say
 
 if TYPE_CHECKING:  # type names only: ranking would bring the engine along

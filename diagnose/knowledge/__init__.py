@@ -49,8 +49,8 @@ def load_knowledge(root: Optional[os.PathLike] = None, use_cache: bool = True) -
     watched = files + [Path(folder) for top in (root_path / "knowledge", root_path / "rules")
                        for folder, _, _ in os.walk(top)]
     signature = _stat_signature(watched)  # taken before hashing: a change made meanwhile shows next time
-    digest = _digest(files)
-    kb = _read_cache(digest) if use_cache else None
+    digest = _digest(root_path, files)
+    kb = _read_cache(digest, root_path) if use_cache else None
     if kb is None:
         kb, findings = check_knowledge(root_path, knowledge, rules, digest)
         errors = [f for f in findings if f.level == "error"]
@@ -68,7 +68,7 @@ def load_knowledge(root: Optional[os.PathLike] = None, use_cache: bool = True) -
 def check_knowledge(root: Path, knowledge: List[Path], rules: List[Path],
                     digest: str = "") -> Tuple[Optional[KnowledgeBase], List[Finding]]:
     """Parse, schema-check and cross-check every file; return the KB (None if unusable) and findings."""
-    builder = _Builder(root, digest or _digest(knowledge + rules))
+    builder = _Builder(root, digest or _digest(root, knowledge + rules + template_files(root)))
     for path in knowledge:
         builder.read(path, "knowledge")
     for path in rules:

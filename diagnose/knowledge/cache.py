@@ -39,36 +39,48 @@ def _stat_signature(paths: List[Path]) -> tuple:
     return tuple(signature)
 
 
-def _digest(paths: List[Path]) -> str:
+def _digest(root: Path, paths: List[Path]) -> str:
+    """The knowledge version: each file's path relative to ``root`` and its content, so the same
+    files give the same version wherever they lie (a wheel, a checkout, a copy)."""
     hasher = hashlib.sha256(__version__.encode())
-    for path in paths:
-        hasher.update(str(path).encode("utf-8", "surrogateescape"))
+    for relative, path in sorted((_relative(root, path), path) for path in paths):
+        hasher.update(b"\0" + relative.encode("utf-8", "surrogateescape") + b"\0")
         try:
             if not path.is_file():  # a pipe or device would block or never end: read_text reports it
                 raise OSError
             with open(path, "rb") as handle:  # bounded: an oversized file is reported, never cached
-                hasher.update(handle.read(KNOWLEDGE_FILE_LIMIT + 1))
+                hasher.update(str(os.fstat(handle.fileno()).st_size).encode())  # a change past the bound shows
+                hasher.update(b"\0" + handle.read(KNOWLEDGE_FILE_LIMIT + 1))
         except OSError:
             hasher.update(b"<unreadable>")
     return hasher.hexdigest()
 
 
-def _cache_path(digest: str) -> Path:
+def _relative(root: Path, path: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _cache_path(digest: str, root: Path) -> Path:
+    """The cache file of a knowledge version loaded from ``root`` (the loaded knowledge names its folder)."""
     base = os.environ.get("DIAGNOSE_CACHE_DIR") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "seller-diagnose")
-    return Path(base) / f"kb-{digest[:32]}.pickle"
+    folder = hashlib.sha256(os.path.abspath(root).encode("utf-8", "surrogateescape")).hexdigest()
+    return Path(base) / f"kb-{digest[:32]}-{folder[:16]}.pickle"
 
 
-def _read_cache(digest: str) -> Optional[KnowledgeBase]:
+def _read_cache(digest: str, root: Path) -> Optional[KnowledgeBase]:
     if os.environ.get("DIAGNOSE_NO_CACHE"):
         return None
-    path = _cache_path(digest)
+    path = _cache_path(digest, root)
     try:
         with open(path, "rb") as handle:
             kb = _CacheUnpickler(handle).load()
     except Exception:  # a missing, stale or damaged cache is simply rebuilt
         return None
-    if not (isinstance(kb, KnowledgeBase) and kb.version == digest[:12]):
+    if not (isinstance(kb, KnowledgeBase) and kb.version == digest[:12] and kb.root == str(root)):
         return None
     try:
         os.utime(path)  # recently used: pruning keeps it
@@ -96,7 +108,7 @@ class _CacheUnpickler(pickle.Unpickler):
 def _write_cache(digest: str, kb: KnowledgeBase) -> None:
     if os.environ.get("DIAGNOSE_NO_CACHE"):
         return
-    path = _cache_path(digest)
+    path = _cache_path(digest, Path(kb.root))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".kb-", suffix=".tmp")
