@@ -135,7 +135,9 @@ def draft_message(kb: KnowledgeBase, diagnosis: Diagnosis, kind: str, lang: str 
                              f"{due.isoformat()} before following up", Location(source, field="appeal_date"))
     renderer = _Renderer(kb, diagnosis, lang, markdown, today)
     text = renderer.render(f"messages/{kind}.{lang}.txt.j2", causes=[], families=[], documents=[], figures=[])
-    notes = [kb.message("letter.review_version", lang)]
+    to_buyer = kind == "atoz-withdrawal" or (kind == "feedback-removal"
+                                             and values.get("feedback_reason") == "early_resolved")
+    notes = [kb.message("letter.review_version.buyer" if to_buyer else "letter.review_version", lang)]
     return Draft(text, renderer.missing_list(text), tuple(notes))
 
 

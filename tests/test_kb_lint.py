@@ -82,6 +82,14 @@ EXPECTED = {
         "knowledge/example.yaml:4:5: [warning] 'slow_replies' title: the English and Chinese texts are the same "
         "(translation)",
         "0 error(s), 1 warning(s)"],
+    "glossary": [
+        "knowledge/example.yaml:10:5: [warning] 'handling_time_short' title: the Chinese text has the English word "
+        "'Central' (not a glossary term) (glossary)",
+        "knowledge/example.yaml:10:5: [warning] 'handling_time_short' title: the Chinese text has the English word "
+        "'Seller' (not a glossary term) (glossary)",
+        "knowledge/example.yaml:10:5: [warning] 'handling_time_short' title: the Chinese text says '备货时间' for "
+        "handling time: the glossary's term is '处理时间' (handling_time) (glossary)",
+        "0 error(s), 3 warning(s)"],
     "schema-modeline": [
         "knowledge/example.yaml:1:1: [warning] no schema line; add "
         "'# yaml-language-server: $schema=schemas/knowledge.schema.json' as the first line (schema-modeline)",
@@ -302,3 +310,24 @@ def test_lint_of_a_broken_knowledge_base_points_to_validate(kb_dir):
     assert result.exit_code == 1
     assert result.output.splitlines()[-1] == (
         "Error: the knowledge base has 1 error(s); run 'diagnose kb validate' for all findings")
+
+
+def test_glossary_reads_chinese_letter_templates_by_line_and_column(tmp_path, monkeypatch):
+    from diagnose.knowledge import load_knowledge
+    from diagnose.lint import CHECK_IDS
+    from diagnose.lint.base import LintContext
+
+    letters = tmp_path / "knowledge" / "letters"
+    letters.mkdir(parents=True)
+    (letters / "note.zh.txt.j2").write_text(
+        "{# 模板说明 #}\n收件：{{ platform_name }}\n我们已把备货时间改长，{% if x %}Seller Support{% endif %}。\n",
+        encoding="utf-8")
+    (letters / "note.en.txt.j2").write_text("Seller Support\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    # "Seller" is in a glossary term (卖家绩效团队（Seller Performance）), "Support" is not
+    findings = CHECK_IDS["glossary"].run(LintContext(load_knowledge(ROOT), tmp_path))
+    assert [str(f.finding) for f in findings] == [
+        "knowledge/letters/note.zh.txt.j2:3:5: [warning] the Chinese template says '备货时间' for handling "
+        "time: the glossary's term is '处理时间' (handling_time) (glossary)",
+        "knowledge/letters/note.zh.txt.j2:3:29: [warning] the Chinese template has the English word "
+        "'Support' (not a glossary term) (glossary)"]

@@ -51,7 +51,19 @@ def test_chinese_review_copy_says_which_text_is_sent():
     result = invoke(EXAMPLES / "odr-slow-replies.yaml", "--lang", "zh")
     assert result.exit_code == 0
     assert result.stdout.startswith("【中文审阅稿，请勿发送】")
-    assert "发送给平台的是英文版" in result.stderr and "店铺在平台上显示的名称是什么？" in result.stderr
+    assert "发给平台的是英文版" in result.stderr and "店铺在平台上显示的名称是什么？" in result.stderr
+
+
+@pytest.mark.parametrize("reason,recipient", [("early_resolved", "买家"), ("obscene", "平台")])
+def test_chinese_message_footer_names_its_recipient(reason, recipient):
+    """A message to a buyer never says the English goes to the platform, and the other way round."""
+    facts = ["--fact", "platform=amazon", "--fact", "order_defect_rate=1.4%", "--fact", "slow_replies=yes",
+             "--fact", f"feedback_reason={reason}", "--lang", "zh"]
+    result = invoke(*facts, "--message", "feedback-removal")
+    assert result.exit_code == 0, result.output
+    assert f"发给{recipient}的是英文版" in result.stderr
+    withdrawal = invoke(*facts, "--message", "atoz-withdrawal")
+    assert "发给买家的是英文版" in withdrawal.stderr and "平台" not in withdrawal.stderr.splitlines()[-1]
 
 
 def test_messages_from_the_command_line(tmp_path):

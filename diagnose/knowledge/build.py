@@ -1,6 +1,7 @@
 """Building the knowledge base from parsed files: objects, threshold rules and cross-references."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -9,14 +10,15 @@ from ..vocabulary import Fact, Text, ValueProblem, coerce
 from ..yamlsafe import Mapping, YamlError, load_yaml, mark_of
 from .files import KNOWLEDGE_FILE_LIMIT, display_path
 from .model import (NUMERIC_OPS, Cause, Condition, Finding, Guidance, KnowledgeBase, Message, Platform, Remedy, Rule,
-                    Source, Symptom, Threshold, Where, suggest)
+                    Source, Symptom, Term, Threshold, Where, suggest)
 from .schema import _non_finite, schema_finding, schema_validator
 
 FIELD_MARK_DEPTH = 3  # how deep Where records the marks of fields (e.g. when.0.symptom)
 CORE_FACTS = ("platform", "fulfilment")
-LIST_KINDS = ("facts", "symptoms", "platforms", "causes", "remedies", "sources", "guidance", "messages")
+LIST_KINDS = ("facts", "symptoms", "platforms", "causes", "remedies", "sources", "guidance", "messages", "glossary")
 _SINGULAR = {"facts": "fact", "symptoms": "symptom", "platforms": "platform", "causes": "cause",
-             "remedies": "remedy", "sources": "source", "messages": "message", "rules": "rule"}
+             "remedies": "remedy", "sources": "source", "messages": "message", "glossary": "glossary term",
+             "rules": "rule"}
 
 
 class _Builder:
@@ -85,6 +87,17 @@ class _Builder:
         guidance = self._unique("guidance", self._guidance)
         messages = self._unique("messages", lambda item, path: Message(item["id"], dict(item["text"]),
                                                                      self.where(item, path)))
+        glossary = self._unique("glossary", lambda item, path: Term(
+            item["id"], dict(item["term"]), tuple(item.get("avoid", ())), tuple(item.get("facts", ())),
+            self.where(item, path)))
+        for term in glossary.values():
+            self._refs(term.where, "facts", f"glossary term '{term.id}'", "fact", term.facts, facts, "unknown-fact")
+            for index, pattern in enumerate(term.avoid):
+                try:
+                    re.compile(pattern)
+                except re.error as exc:
+                    self.add(term.where.path, term.where.at(f"avoid.{index}"), "error",
+                             f"glossary term '{term.id}': avoid.{index} is not a regular expression ({exc})", "schema")
         self.facts, self.sources, self.symptoms = facts, sources, symptoms
         self.remedies, self.causes = remedies, causes
         platforms = self._unique("platforms", self._platform)
@@ -105,7 +118,7 @@ class _Builder:
         kb = KnowledgeBase(
             root=str(self.root), version=self.digest[:12], facts=facts, symptoms=symptoms,
             platforms=platforms, causes=causes, remedies=remedies, sources=sources, guidance=guidance,
-            rules=dict(sorted(rules.items())), messages=messages, files=tuple(self.files),
+            rules=dict(sorted(rules.items())), messages=messages, glossary=glossary, files=tuple(self.files),
             warnings=[f for f in self.findings if f.level != "error"])
         return kb, self.findings
 

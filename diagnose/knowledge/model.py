@@ -164,6 +164,17 @@ class Message(msgspec.Struct, frozen=True):
     where: Where
 
 
+class Term(msgspec.Struct, frozen=True):
+    """A glossary concept: its one term in each language, the other Chinese names to avoid
+    (regular expressions) and the facts it names."""
+
+    id: str
+    text: Text
+    avoid: Tuple[str, ...]
+    facts: Tuple[str, ...]
+    where: Where
+
+
 class Condition(msgspec.Struct, frozen=True):
     """``fact <op> value``, or the presence of a symptom; ``negated`` for ``not:``."""
 
@@ -229,6 +240,7 @@ class KnowledgeBase(msgspec.Struct):
     guidance: Dict[str, Guidance]
     rules: Dict[str, Rule]
     messages: Dict[str, Message] = msgspec.field(default_factory=dict)
+    glossary: Dict[str, Term] = msgspec.field(default_factory=dict)
     files: Tuple[str, ...] = ()
     warnings: List[Finding] = msgspec.field(default_factory=list)
 
@@ -236,6 +248,13 @@ class KnowledgeBase(msgspec.Struct):
         """Interface text ``message_id`` in ``lang`` with ``{name}`` placeholders filled in."""
         text = self.messages[message_id].text
         return (text.get(lang) or text["en"]).format(**values)
+
+    def term_of(self, fact_id: str) -> Optional[Text]:
+        """The glossary term naming fact ``fact_id``, if the glossary has one."""
+        for term in self.glossary.values():
+            if fact_id in term.facts:
+                return term.text
+        return None
 
     def thresholds(self, platform: str) -> Tuple[Threshold, ...]:
         return self.platforms[platform].thresholds if platform in self.platforms else ()

@@ -1,0 +1,108 @@
+"""The glossary check: every Chinese text names each concept by its glossary term, in Chinese."""
+from __future__ import annotations
+
+import re
+from typing import Dict, Iterator, List, Set, Tuple
+
+from ..knowledge import Finding, KnowledgeBase, Term, display_path, template_files
+from .base import KB_HEAD, Check, LintFinding
+from .texts import _texts
+
+# Not prose: template code, {placeholders}, `code`, command-line options, addresses. Each is
+# replaced by a space, so the words on either side stay apart and columns stay where they were.
+_NOT_PROSE = re.compile(r"\{%.*?%\}|\{\{.*?\}\}|\{#.*?#\}|\{[A-Za-z_][A-Za-z0-9_.]*\}|`[^`\n]*`"
+                        r"|(?<![A-Za-z0-9])--[a-z][a-z-]*(?:\s+(?:[a-z]+|\{[a-z_]+\}))?|https?://\S+"
+                        r"|diagnose\s+[a-z]+", re.S)
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:['-][A-Za-z0-9]+)*")
+_ALTERNATE = re.compile(r"（[^（）]*）$")  # a term's bracketed tail: 订单缺陷率（ODR） may be said 订单缺陷率
+
+
+def prose(text: str) -> str:
+    """``text`` with everything that is not prose blanked out (same length, same line breaks)."""
+    return _NOT_PROSE.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
+
+
+def allowed_words(kb: KnowledgeBase) -> Set[str]:
+    """The English words a Chinese text may hold: those in the glossary's Chinese terms."""
+    return {word for term in kb.glossary.values() for word in _WORD.findall(term.text["zh"])}
+
+
+def _blank_terms(text: str, terms: List[str]) -> str:
+    for term in terms:
+        text = text.replace(term, "\0" * len(term))
+    return text
+
+
+def problems(kb: KnowledgeBase, text: str, allowed: Set[str]) -> List[Tuple[int, str]]:
+    """(offset, problem) for each other name of a glossary concept and each English word in ``text``."""
+    text = prose(text)
+    names = sorted({n for term in kb.glossary.values() for n in (term.text["zh"], _ALTERNATE.sub("", term.text["zh"]))},
+                   key=len, reverse=True)
+    found: List[Tuple[int, str]] = []
+    bare = _blank_terms(text, names)
+    for term in kb.glossary.values():
+        for pattern in term.avoid:
+            for match in re.finditer(pattern, bare):
+                found.append((match.start(), f"says '{match.group()}' for {_describe(term)}"))
+    for match in _WORD.finditer(text):
+        if match.group() not in allowed:
+            found.append((match.start(), f"has the English word '{match.group()}' (not a glossary term)"))
+    return sorted(found)
+
+
+def _describe(term: Term) -> str:
+    return f"{term.text['en']}: the glossary's term is '{term.text['zh']}' ({term.id})"
+
+
+class GlossaryTerms(Check):
+    id = "glossary"
+    summary = ("A Chinese text (knowledge, interface message or letter template) that names a glossary concept "
+               "by another term, or holds an English word no glossary term contains (knowledge/glossary.yaml). "
+               "A knowledge base without a glossary is not checked.")
+    suppress_by = "the id of the item holding the text, or the template's path (knowledge/letters/...)"
+    _glossary = """\
+glossary:
+  - id: handling_time
+    term: {en: handling time, zh: 处理时间}
+    avoid: [备货时间, 备货期]
+  - id: ebay
+    term: {en: eBay, zh: eBay}
+"""
+    failing = {"knowledge/example.yaml": KB_HEAD + _glossary + """\
+symptoms:
+  - id: handling_time_short
+    title: {en: "Handling time set too short", zh: "备货时间设得太短，见 Seller Central"}
+"""}
+    passing = {"knowledge/example.yaml": KB_HEAD + _glossary + """\
+symptoms:
+  - id: handling_time_short
+    title: {en: "Handling time set too short", zh: "处理时间设得太短（eBay 同样），详见 `diagnose run`"}
+"""}
+
+    def run(self, ctx):
+        kb = ctx.kb
+        if not kb.glossary:
+            return
+        allowed = allowed_words(kb)
+        for owner, where, key, text in _texts(kb):
+            if text and text.get("zh"):
+                for _, problem in problems(kb, text["zh"], allowed):
+                    yield self.found(owner, where, key, f"'{owner}' {key}: the Chinese text {problem}")
+        yield from self._templates(ctx, allowed)
+
+    def _templates(self, ctx, allowed: Set[str]) -> Iterator[LintFinding]:
+        for path in template_files(ctx.root):
+            if ".zh." not in path.name:
+                continue
+            text = path.read_text(encoding="utf-8", errors="replace")
+            starts: Dict[int, int] = {}
+            offset = 0
+            for number, line in enumerate(text.split("\n"), 1):
+                starts[number] = offset
+                offset += len(line) + 1
+            subject = path.relative_to(ctx.root).as_posix()
+            for at, problem in problems(ctx.kb, text, allowed):
+                line = max(n for n, start in starts.items() if start <= at)
+                finding = Finding(display_path(path), line, at - starts[line] + 1, self.level,
+                                  f"the Chinese template {problem}", self.id)
+                yield LintFinding(subject, finding)
