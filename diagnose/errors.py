@@ -5,7 +5,7 @@ so the CLI can print one line like ``facts.yaml:3:1: cancel_rate: ...`` and exit
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Dict, Optional
 
 import msgspec
 
@@ -33,22 +33,33 @@ class Location(msgspec.Struct, frozen=True):
 
 
 class DiagnoseError(Exception):
-    """Root of every error seller-diagnose raises on purpose."""
+    """Root of every error seller-diagnose raises on purpose.
+
+    ``code`` names the message catalogue's entry saying the same in other languages, ``values``
+    fills its placeholders (see :meth:`located`).
+    """
 
     exit_code = 1
 
-    def __init__(self, message: str, location: Optional[Location] = None):
+    def __init__(self, message: str, location: Optional[Location] = None, code: Optional[str] = None,
+                 values: Optional[Dict[str, Any]] = None):
         super().__init__(message)
         self.message = message
         self.location = location
+        self.code = code
+        self.values = values or {}
 
-    def __str__(self) -> str:
+    def located(self, message: str) -> str:
+        """``message`` (this error's, or its translation) after the location, if any."""
         if self.location is None:
-            return self.message
+            return message
         prefix = str(self.location)
         if self.location.field is not None:
-            return f"{prefix}: {printable(self.location.field)}: {self.message}"
-        return f"{prefix}: {self.message}"
+            return f"{prefix}: {printable(self.location.field)}: {message}"
+        return f"{prefix}: {message}"
+
+    def __str__(self) -> str:
+        return self.located(self.message)
 
 
 class InputError(DiagnoseError):

@@ -6,6 +6,7 @@ import json
 from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 from .knowledge import KnowledgeBase, Rule, Where
+from .render import describe_range
 from .vocabulary import say
 
 KINDS = ("fact", "rule", "symptom", "cause", "remedy", "source")
@@ -59,7 +60,7 @@ class Explorer:
 
     def _show_fact(self, fact) -> List[str]:
         lines = [f"fact {fact.id} ({fact.type}): {say(fact.question, 'en')}", f"  defined at {_at(fact.where)}",
-                 f"  accepted values: {fact.describe_range()}"]
+                 f"  accepted values: {describe_range(self.kb, fact, 'en')}"]
         if fact.window:
             lines.append(f"  window: {say(fact.window, 'en')}")
         if fact.computed_from:

@@ -54,7 +54,8 @@ def read_facts_file(path: str) -> Mapping:
     except YamlError as exc:
         raise InputError(exc.message, exc.location) from None
     if document is None:
-        raise InputError("the file is empty: expected a mapping of fact names to values", Location(path, 1))
+        raise InputError("the file is empty: expected a mapping of fact names to values", Location(path, 1),
+                         "error.empty_file")
     if not isinstance(document, dict):
         kind = "a list" if isinstance(document, list) else f"a single value ({type(document).__name__})"
         raise InputError(f"expected a mapping of fact names to values, found {kind}", Location(path, 1))
@@ -67,7 +68,8 @@ def parse_assignments(assignments: Iterable[str]) -> Dict[str, str]:
     for assignment in assignments:
         name, sep, value = assignment.partition("=")
         if not sep or not name.strip():
-            raise InputError(f"--fact expects name=value, got {assignment!r}")
+            raise InputError(f"--fact expects name=value, got {assignment!r}", code="error.fact_syntax",
+                             values={"got": repr(assignment)})
         values[name.strip()] = value.strip()
     return values
 
@@ -88,12 +90,12 @@ def validate_facts(raw: Dict[str, Any], kb: KnowledgeBase, source: str = "<facts
     problems: List[InputError] = []
     values: Dict[str, Any] = {}
 
-    def problem(key, message):
+    def problem(key, message, code=None, **values):
         if origins and key in origins:
             location = Location(origins[key], field=str(key))
         else:
             location = Location(source, *mark_of(raw, key), field=str(key))
-        problems.append(InputError(message, location))
+        problems.append(InputError(message, location, code, values))
 
     unknown = _unknown_list(raw, kb, problem)
     for key, value in raw.items():
@@ -101,12 +103,14 @@ def validate_facts(raw: Dict[str, Any], kb: KnowledgeBase, source: str = "<facts
             continue
         fact = kb.facts.get(key) if isinstance(key, str) else None
         if fact is None:
-            problem(key, f"unknown fact{suggest(key, kb.facts)} (see 'diagnose facts')")
+            close = suggest(key, kb.facts, bare=True)
+            problem(key, f"unknown fact{suggest(key, kb.facts)} (see 'diagnose facts')",
+                    "error.unknown_fact_close" if close else "error.unknown_fact", close=close)
             continue
         try:
             values[key] = coerce(fact, value, today)
         except ValueProblem as exc:
-            problem(key, str(exc))
+            problem(key, str(exc), f"interview.problem.{exc.code}", **exc.values)
     computed = []
     for fact in kb.facts.values():
         if fact.computed_from and fact.id not in values:
@@ -114,16 +118,20 @@ def validate_facts(raw: Dict[str, Any], kb: KnowledgeBase, source: str = "<facts
             if numerator in values and denominator in values:
                 if values[denominator] == 0:
                     if values[numerator]:
-                        problem(numerator, f"{values[numerator]} {numerator} out of 0 {denominator}")
+                        problem(numerator, f"{values[numerator]} {numerator} out of 0 {denominator}",
+                                "error.count_of_zero", count=values[numerator], numerator=numerator,
+                                denominator=denominator)
                     continue
                 if values[numerator] > values[denominator]:
-                    problem(numerator, f"{numerator} ({values[numerator]}) exceeds {denominator} ({values[denominator]})")
+                    problem(numerator, f"{numerator} ({values[numerator]}) exceeds {denominator} ({values[denominator]})",
+                            "error.count_exceeds", numerator=numerator, count=values[numerator],
+                            denominator=denominator, total=values[denominator])
                     continue
                 values[fact.id] = round(values[numerator] / values[denominator], 10)
                 computed.append(fact.id)
     if "platform" not in values and not any(p.location.field == "platform" for p in problems):
         problems.append(InputError("the platform is required (amazon, ebay, walmart or wish)",
-                                   Location(source, field="platform")))
+                                   Location(source, field="platform"), "error.platform_required"))
     if problems:
         raise FactsError(problems)
     return SellerFacts(dict(sorted(values.items())), tuple(sorted(computed)), unknown)

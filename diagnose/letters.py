@@ -93,7 +93,8 @@ def draft_letter(kb: KnowledgeBase, diagnosis: Diagnosis, lang: str = "en", mark
     chosen = [c for c in diagnosis.causes if c.certainty >= min_certainty]
     if not chosen:
         raise InputError(f"no root cause reached the letter's certainty cut-off ({_percent(min_certainty)}); "
-                         "give more facts (see 'diagnose run --explain') or lower --min-certainty")
+                         "give more facts (see 'diagnose run --explain') or lower --min-certainty",
+                         code="error.letter_cutoff", values={"cutoff": _percent(min_certainty)})
     renderer = _Renderer(kb, diagnosis, lang, markdown, today)
     causes = [renderer.cause(cause) for cause in chosen]
     shown = {sign.fact for cause in causes for sign in cause.signs}
@@ -123,16 +124,18 @@ def draft_message(kb: KnowledgeBase, diagnosis: Diagnosis, kind: str, lang: str 
     values, platform = diagnosis.facts, diagnosis.platform
     if platform not in MESSAGE_PLATFORMS[kind]:
         raise InputError(f"the {kind} message is for {', '.join(MESSAGE_PLATFORMS[kind])}, not {platform}",
-                         Location("--message"))
+                         Location("--message"), "error.message_platform",
+                         {"kind": kind, "platforms": ", ".join(MESSAGE_PLATFORMS[kind]), "platform": platform})
     if kind == "feedback-removal" and values.get("feedback_reason", "none") == "none":
         raise InputError("the feedback meets none of the removal criteria; answer it "
                          "publicly instead, and never offer the buyer anything for removing it",
-                         Location(source, field="feedback_reason"))
+                         Location(source, field="feedback_reason"), "error.feedback_not_removable")
     if kind == "follow-up" and "appeal_date" in values:
         due = _dt.date.fromisoformat(values["appeal_date"]) + _dt.timedelta(days=FOLLOW_UP_AFTER_DAYS)
         if today < due:
             raise InputError(f"the appeal went in on {values['appeal_date']}; wait for an answer until "
-                             f"{due.isoformat()} before following up", Location(source, field="appeal_date"))
+                             f"{due.isoformat()} before following up", Location(source, field="appeal_date"),
+                             "error.follow_up_early", {"appeal": values["appeal_date"], "due": due.isoformat()})
     renderer = _Renderer(kb, diagnosis, lang, markdown, today)
     text = renderer.render(f"messages/{kind}.{lang}.txt.j2", causes=[], families=[], documents=[], figures=[])
     to_buyer = kind == "atoz-withdrawal" or (kind == "feedback-removal"
@@ -249,12 +252,13 @@ def _refuse_closed_routes(values: Dict[str, Any], platform: str, today: _dt.date
     """Refuse a letter the platform would not accept at all."""
     if platform == "walmart" and values.get("account_terminated"):
         raise InputError("Walmart does not take appeals from terminated accounts; no letter was drafted",
-                         Location(source, field="account_terminated"))
+                         Location(source, field="account_terminated"), "error.walmart_terminated")
     if platform == "wish" and "infraction_date" in values:
         closed = _dt.date.fromisoformat(values["infraction_date"]) + _dt.timedelta(days=WISH_DISPUTE_DAYS)
         if today > closed:
             raise InputError(f"Wish takes disputes within {WISH_DISPUTE_DAYS} days of the infraction; "
-                             f"this one closed on {closed.isoformat()}", Location(source, field="infraction_date"))
+                             f"this one closed on {closed.isoformat()}", Location(source, field="infraction_date"),
+                             "error.wish_dispute_closed", {"days": WISH_DISPUTE_DAYS, "closed": closed.isoformat()})
 
 
 def _message_called_for(kind: str, values: Dict[str, Any], platform: str, today: _dt.date) -> bool:

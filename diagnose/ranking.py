@@ -240,6 +240,8 @@ def _next_steps(kb: KnowledgeBase, causes, symptoms) -> Tuple[Step, ...]:
 def _source_info(kb: KnowledgeBase, source_id: str) -> Dict[str, str]:
     source = kb.sources[source_id]
     info = {"title": source.title, "kind": source.kind}
+    if source.title_zh:
+        info["title_zh"] = source.title_zh
     if source.url:
         info["url"] = source.url
     if source.file:

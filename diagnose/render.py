@@ -11,30 +11,16 @@ from typing import Any, Dict, List
 from . import __version__
 from .knowledge import KnowledgeBase
 from .ranking import Diagnosis, Evidence, RankedCause
-from .vocabulary import format_value, say
+from .typography import bracket, colon, join, wrap
+from .vocabulary import Fact, format_value, say
 
-LABELS = {
-    "en": {"rank": "#", "cause": "Root cause", "certainty": "Certainty", "remedies": "First remedies",
-           "now": "Now", "prevent": "Prevent", "metric": "Metric", "value": "Value", "target": "Target",
-           "window": "Window", "status": "Status", "no_causes": "No root cause reached the reporting threshold.",
-           "symptoms": "Symptoms", "metrics": "Metrics against the platform's targets", "next": "Next steps",
-           "why": "Why", "rule": "rule", "computed": "computed", "sources": "Sources", "immediate": "Immediate actions",
-           "preventive": "Preventive measures", "diagnosis": "Diagnosis", "evidence": "Evidence to gather",
-           "missed": "missed", "at_risk": "at risk", "met": "met", "not_applicable": "not applicable (platform-fulfilled)",
-           "below": "below", "at_most": "at most", "at_least": "at least", "above": "above", "facts": "facts"},
-    "zh": {"rank": "#", "cause": "根本原因", "certainty": "可信度", "remedies": "首要措施",
-           "now": "立即", "prevent": "预防", "metric": "指标", "value": "数值", "target": "标准",
-           "window": "周期", "status": "状态", "no_causes": "没有原因达到报告门槛。",
-           "symptoms": "症状", "metrics": "指标与平台标准对比", "next": "下一步",
-           "why": "推理依据", "rule": "规则", "computed": "计算得出", "sources": "来源", "immediate": "立即措施",
-           "preventive": "预防措施", "diagnosis": "诊断", "evidence": "需准备的证据",
-           "missed": "未达标", "at_risk": "接近红线", "met": "达标", "not_applicable": "不适用（平台配送）",
-           "below": "低于", "at_most": "不高于", "at_least": "不低于", "above": "高于", "facts": "事实"},
-}
+MAX_CAUSE_COLUMNS, MAX_REMEDY_COLUMNS = 34, 60  # terminal columns of the table's text cells
 
 
-def labels(lang: str) -> Dict[str, str]:
-    return LABELS.get(lang, LABELS["en"])
+def labels(kb: KnowledgeBase, lang: str) -> Dict[str, str]:
+    """The output's labels and headers in ``lang``: the catalogue's ``label.*`` messages by name."""
+    return {message_id[len("label."):]: say(message.text, lang) for message_id, message in kb.messages.items()
+            if message_id.startswith("label.")}
 
 
 def percent(certainty: float) -> str:
@@ -44,6 +30,31 @@ def percent(certainty: float) -> str:
 def show_fact(kb: KnowledgeBase, name: str, value: Any, lang: str) -> str:
     fact = kb.facts.get(name)
     return format_value(fact, value, lang) if fact else str(value)
+
+
+def describe_range(kb: KnowledgeBase, fact: Fact, lang: str) -> str:
+    """What values a fact accepts, in words (``0%–100%（如 3.1% 或 0.031）``): the catalogue's ``range.*``."""
+    if fact.type == "choice":
+        choices = [value if lang == "en" else say(label, lang) for value, label in fact.choices]
+        return kb.message("range.choices", lang, choices=kb.message("range.separator", lang).join(choices))
+    if fact.type in ("rate", "bool", "date", "text"):
+        return kb.message(f"range.{fact.type}", lang)
+    low = "" if fact.minimum is None else format_value(fact, fact.minimum)
+    high = "" if fact.maximum is None else format_value(fact, fact.maximum)
+    if high:
+        return kb.message("range.between", lang, low=low, high=high)
+    return kb.message("range.from", lang, low=low) if low else kb.message("range.number", lang)
+
+
+def fact_name(kb: KnowledgeBase, name: str, lang: str) -> str:
+    """What the output calls a fact: its glossary term, else its id."""
+    term = kb.term_of(name)
+    return say(term, lang) if term else name
+
+
+def _glossary_words(kb: KnowledgeBase) -> List[str]:
+    """Chinese terms a wrapped line must not split."""
+    return [term.text["zh"] for term in kb.glossary.values()]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -72,8 +83,16 @@ def to_dict(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en") -> Dict[s
         },
         "next_steps": [{"id": s.id, "text": say(s.text, lang), "sources": list(s.sources)}
                        for s in diagnosis.next_steps],
-        "sources": diagnosis.sources,
+        "sources": {source_id: _source_in(info, lang) for source_id, info in diagnosis.sources.items()},
     }
+
+
+def _source_in(info: Dict[str, str], lang: str) -> Dict[str, str]:
+    """A source's record with its title in ``lang`` (a Chinese post keeps its Chinese title)."""
+    shown = {key: value for key, value in info.items() if key != "title_zh"}
+    if lang == "zh" and info.get("title_zh"):
+        shown["title"] = info["title_zh"]
+    return shown
 
 
 def _cause_dict(cause: RankedCause, lang: str) -> Dict[str, Any]:
@@ -109,27 +128,31 @@ def to_json(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en") -> str:
 def to_table(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", top: int = 5, explain: bool = False) -> str:
     from tabulate import tabulate
 
-    text = labels(lang)
+    text = labels(kb, lang)
+    keep = _glossary_words(kb)
     platform = say(kb.platforms[diagnosis.platform].name, lang)
-    out: List[str] = [f"{text['diagnosis']}: {platform} · knowledge {diagnosis.knowledge_version}"]
+    out: List[str] = [colon(text["diagnosis"], lang) + f"{platform} · " + text["knowledge"].format(
+        version=diagnosis.knowledge_version)]
     if diagnosis.symptoms:
-        out.append(f"{text['symptoms']}: " + "; ".join(
-            f"{say(s.title, lang)} ({percent(s.certainty)})" for s in diagnosis.symptoms))
+        out.append(colon(text["symptoms"], lang) + join(
+            (bracket(say(s.title, lang), percent(s.certainty), lang) for s in diagnosis.symptoms), lang))
+        out.append(text["symptoms_note"])
     out.append("")
     causes = diagnosis.top(top)
     if causes:
         rows = []
-        for cause in causes:  # the first remedy of each kind on its own row: a cell's text is rewrapped
-            first, *more = _first_remedies(cause, lang) or [""]
-            rows.append([cause.rank, say(cause.title, lang), percent(cause.certainty), first])
-            rows += [["", "", "", remedy] for remedy in more]
+        for cause in causes:  # the first remedy of each kind on its own row, each wrapped on its own
+            first, *more = _first_remedies(cause, lang, text) or [""]
+            rows.append([cause.rank, "\n".join(wrap(say(cause.title, lang), MAX_CAUSE_COLUMNS, keep)),
+                         percent(cause.certainty), "\n".join(wrap(first, MAX_REMEDY_COLUMNS, keep))])
+            rows += [["", "", "", "\n".join(wrap(remedy, MAX_REMEDY_COLUMNS, keep))] for remedy in more]
         out.append(tabulate(rows, headers=[text["rank"], text["cause"], text["certainty"], text["remedies"]],
-                            maxcolwidths=[None, 34, None, 60], colalign=("right", "left", "right", "left")))
+                            colalign=("right", "left", "right", "left")))
     else:
         out.append(text["no_causes"])
     if diagnosis.metrics:
-        out += ["", text["metrics"] + ":"]
-        rows = [[m.fact, show_fact(kb, m.fact, m.value, lang),
+        out += ["", colon(text["metrics"], lang).rstrip()]
+        rows = [[fact_name(kb, m.fact, lang), show_fact(kb, m.fact, m.value, lang),
                  f"{text[m.must_be]} {show_fact(kb, m.fact, m.target, lang)}", say(m.window, lang), text[m.status]]
                 for m in diagnosis.metrics]
         out.append(tabulate(rows, headers=[text["metric"], text["value"], text["target"], text["window"],
@@ -137,46 +160,47 @@ def to_table(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", top: int
     if explain and causes:
         out += ["", explanation(diagnosis, kb, lang, top)]
     if diagnosis.next_steps:
-        out += ["", text["next"] + ":"]
-        out += [f"- {say(step.text, lang)} ({step.id})" for step in diagnosis.next_steps]
+        out += ["", colon(text["next"], lang).rstrip()]
+        out += ["- " + bracket(say(step.text, lang), step.id, lang) for step in diagnosis.next_steps]
     return "\n".join(out) + "\n"
 
 
-def _first_remedies(cause: RankedCause, lang: str) -> List[str]:
+def _first_remedies(cause: RankedCause, lang: str, text: Dict[str, str]) -> List[str]:
     """"Now: …" and "Prevent: …": the cause's first immediate and first preventive remedy."""
-    text = labels(lang)
     parts = []
     for kind, label in (("immediate", text["now"]), ("preventive", text["prevent"])):
         first = next((r for r in cause.remedies if r.kind == kind), None)
         if first:
-            parts.append(f"{label}: {say(first.text, lang)}")
+            parts.append(colon(label, lang) + say(first.text, lang))
     return parts
 
 
 def explanation(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", top: int = 5) -> str:
     """The chain facts → symptoms → cause for each reported cause, with rule ids and sources."""
-    text = labels(lang)
+    text = labels(kb, lang)
     symptoms = {s.id: s for s in diagnosis.symptoms}
     computed = set(diagnosis.computed)
-    lines = [f"{text['why']}:"]
+    lines = [colon(text["why"], lang).rstrip()]
 
     def facts_line(evidence: Evidence) -> str:
         shown = []
         for name, value in evidence.facts:
-            mark = f" ({text['computed']})" if name in computed else ""
-            shown.append(f"{name} = {show_fact(kb, name, value, lang)}{mark}")
-        return ", ".join(shown)
+            item = _fact_shown(kb, name, value, lang)
+            shown.append(bracket(item, text["computed"], lang) if name in computed else item)
+        return join(shown, lang) if lang == "zh" else ", ".join(shown)
 
     def walk(evidence: Evidence, depth: int, seen: frozenset) -> None:
         pad = "   " * depth
-        lines.append(f"{pad}└ {text['rule']} {evidence.rule} ({percent(evidence.certainty)}): {say(evidence.rule_title, lang)}")
+        rule = bracket(f"{text['rule']} {evidence.rule}", percent(evidence.certainty), lang)
+        lines.append(f"{pad}└ " + colon(rule, lang) + say(evidence.rule_title, lang))
         if evidence.facts:
-            lines.append(f"{pad}   {text['facts']}: {facts_line(evidence)}")
+            lines.append(f"{pad}   " + colon(text["facts"], lang) + facts_line(evidence))
         for symptom_id in evidence.symptoms:
             symptom = symptoms.get(symptom_id)
             if symptom is None or symptom_id in seen:
                 continue
-            lines.append(f"{pad}   ⇐ {say(symptom.title, lang)} [{symptom_id}] ({percent(symptom.certainty)})")
+            shown = bracket(f"{say(symptom.title, lang)} [{symptom_id}]", percent(symptom.certainty), lang)
+            lines.append(f"{pad}   ⇐ {shown}")
             for inner in symptom.because:
                 walk(inner, depth + 2, seen | {symptom_id})
 
@@ -184,8 +208,20 @@ def explanation(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", top: 
         lines.append(f"{cause.rank}. {say(cause.title, lang)} [{cause.id}] — {percent(cause.certainty)}")
         for evidence in cause.because:
             walk(evidence, 1, frozenset())
-        lines.append(f"   {text['sources']}: " + ", ".join(_source_label(diagnosis, s) for s in cause.sources))
+        lines.append("   " + colon(text["sources"], lang) + ", ".join(_source_label(diagnosis, s)
+                                                                   for s in cause.sources))
     return "\n".join(lines)
+
+
+def _fact_shown(kb: KnowledgeBase, name: str, value: Any, lang: str) -> str:
+    """A fact and its value: ``name = value`` in English; in Chinese its glossary term and the
+    value (``配送前取消率：4.61%``), or its question and the answer (``在售商品是否经常断货？是``)."""
+    shown = show_fact(kb, name, value, lang)
+    fact = kb.facts.get(name)
+    if lang == "en" or fact is None:
+        return f"{name} = {shown}"
+    term = kb.term_of(name)
+    return colon(say(term, lang), lang) + shown if term else say(fact.question, lang) + shown
 
 
 def _source_label(diagnosis: Diagnosis, source_id: str) -> str:
@@ -199,12 +235,14 @@ def _source_label(diagnosis: Diagnosis, source_id: str) -> str:
 
 
 def to_markdown(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", top: int = 5, explain: bool = False) -> str:
-    text = labels(lang)
+    text = labels(kb, lang)
     platform = say(kb.platforms[diagnosis.platform].name, lang)
-    out = [f"# {text['diagnosis']}: {platform}", "", f"Knowledge version `{diagnosis.knowledge_version}`.", ""]
+    out = ["# " + colon(text["diagnosis"], lang) + platform, "",
+           text["knowledge_version"].format(version=diagnosis.knowledge_version), ""]
     if diagnosis.symptoms:
-        out += [f"**{text['symptoms']}:** " + "; ".join(
-            f"{say(s.title, lang)} ({percent(s.certainty)})" for s in diagnosis.symptoms), ""]
+        out += [f"**{colon(text['symptoms'], lang).rstrip()}** " + join(
+            (bracket(say(s.title, lang), percent(s.certainty), lang) for s in diagnosis.symptoms), lang),
+            "", text["symptoms_note"], ""]
     if not diagnosis.causes:
         out += [text["no_causes"], ""]
     for cause in diagnosis.top(top):
@@ -214,25 +252,27 @@ def to_markdown(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", top: 
             items = [r for r in cause.remedies if r.kind == kind]
             if items:
                 out += [f"**{text[kind]}**", ""]
-                out += [f"- {say(r.text, lang)} ({', '.join(r.sources)})" for r in items]
+                out += ["- " + bracket(say(r.text, lang), ", ".join(r.sources), lang) for r in items]
                 out.append("")
         if cause.evidence_needed:
             out += [f"**{text['evidence']}**", ""] + [f"- {say(e, lang)}" for e in cause.evidence_needed] + [""]
     if diagnosis.metrics:
         out += [f"## {text['metrics']}", "", f"| {text['metric']} | {text['value']} | {text['target']} | {text['window']} | {text['status']} |",
                 "|---|---|---|---|---|"]
-        out += [f"| {m.fact} | {show_fact(kb, m.fact, m.value, lang)} | {text[m.must_be]} {show_fact(kb, m.fact, m.target, lang)} "
+        out += [f"| {fact_name(kb, m.fact, lang)} | {show_fact(kb, m.fact, m.value, lang)} | {text[m.must_be]} {show_fact(kb, m.fact, m.target, lang)} "
                 f"| {say(m.window, lang)} | {text[m.status]} |" for m in diagnosis.metrics]
         out.append("")
     if explain and diagnosis.causes:
         out += [f"## {text['why']}", "", "```", explanation(diagnosis, kb, lang, top), "```", ""]
     if diagnosis.next_steps:
-        out += [f"## {text['next']}", ""] + [f"- {say(s.text, lang)} ({s.id})" for s in diagnosis.next_steps] + [""]
+        out += [f"## {text['next']}", ""]
+        out += ["- " + bracket(say(s.text, lang), s.id, lang) for s in diagnosis.next_steps] + [""]
     if diagnosis.sources:
         out += [f"## {text['sources']}", ""]
         for source_id, info in diagnosis.sources.items():
+            info = _source_in(info, lang)
             where = info.get("url") or info.get("file", "")
-            link = f"[{info['title']}]({where})" if where.startswith("http") else f"{info['title']} ({where})"
+            link = f"[{info['title']}]({where})" if where.startswith("http") else bracket(info["title"], where, lang)
             out.append(f"- `{source_id}`: {link}")
         out.append("")
     return "\n".join(out)

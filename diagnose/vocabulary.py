@@ -57,6 +57,11 @@ PROBLEMS = {  # why a value does not fit, in English; messages interview.problem
 }
 
 
+# problems that say what was expected ("expected a number, got 'abc'"): a refusal that also
+# lists the accepted values names the answer given instead, so the expectation is said once
+EXPECTING = frozenset(code for code, text in PROBLEMS.items() if text.startswith("expected") and "{got}" in text)
+
+
 class ValueProblem(ValueError):
     """A raw value does not fit its fact; the message says why and what would fit.
 
@@ -95,23 +100,6 @@ class Fact(msgspec.Struct, frozen=True):
                 return say(label, lang)
         return str(value)
 
-    def describe_range(self) -> str:
-        """A short human description of what values are accepted."""
-        if self.type == "rate":
-            return "0%–100% (e.g. 3.1% or 0.031)"
-        if self.type == "bool":
-            return "yes/no"
-        if self.type == "choice":
-            return ", ".join(self.choice_values)
-        if self.type == "date":
-            return "YYYY-MM-DD"
-        if self.type == "text":
-            return "text"
-        low = "" if self.minimum is None else _plain(self.minimum)
-        high = "" if self.maximum is None else _plain(self.maximum)
-        if low or high:
-            return f"{low}–{high}" if high else f"≥ {low}"
-        return "a number"
 
 
 def _plain(number: float) -> str:

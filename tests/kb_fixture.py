@@ -39,10 +39,14 @@ def make_kb(base: Path, files=None, edits=(), source: Path = MINIMAL) -> Path:
 
 @pytest.fixture(scope="session")
 def small_kb(tmp_path_factory) -> Path:
-    """The interview fixture knowledge base, with the shipped interview messages."""
-    interview = (ROOT / "knowledge" / "interview.yaml").read_text(encoding="utf-8")
-    return make_kb(tmp_path_factory.mktemp("interview"), files={"knowledge/interview.yaml": interview},
+    """The interview fixture knowledge base, with the shipped interview and output messages."""
+    return make_kb(tmp_path_factory.mktemp("interview"), files=shipped_messages("interview.yaml", "messages.yaml"),
                    source=INTERVIEW)
+
+
+def shipped_messages(*names: str) -> dict:
+    """``files`` for :func:`make_kb`: the shipped message catalogue files ``knowledge/<name>``."""
+    return {f"knowledge/{name}": (ROOT / "knowledge" / name).read_text(encoding="utf-8") for name in names}
 
 
 def invoke(*args):

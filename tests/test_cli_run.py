@@ -62,7 +62,7 @@ def test_chinese_output():
 
 def test_metric_windows_are_given_in_the_output_language():
     table = invoke("run", EXAMPLES / "cancel-rate-stockouts.yaml", "--lang", "zh").output
-    assert "cancel_rate  4.61%   低于 2.5%  7 天" in table
+    assert "配送前取消率  4.61%   低于 2.5%  7 天" in table
     data = json.loads(invoke("run", EXAMPLES / "odr-slow-replies.yaml", "--format", "json", "--lang", "zh").output)
     assert data["metrics"][0]["window"] == "60 天"
 
@@ -92,7 +92,7 @@ def test_chinese_table_columns_line_up_on_screen(example):
         return wcswidth(line[:line.index(text) + len(text)])
 
     table, _ = causes_table(invoke("run", EXAMPLES / example, "--lang", "zh").output, "首要措施")
-    assert screen_end(table[2], "%") == screen_end(table[0], "可信度")
+    assert screen_end(table[2], "%") == screen_end(table[0], "可能性")
 
 
 def test_explain_shows_the_chain():

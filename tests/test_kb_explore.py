@@ -1,12 +1,12 @@
 """`diagnose kb show` and `diagnose kb graph` on the minimal knowledge base."""
 import pytest
 
-from kb_fixture import invoke, make_kb
+from kb_fixture import invoke, make_kb, shipped_messages
 
 
 @pytest.fixture
 def root(tmp_path, monkeypatch):
-    kb = make_kb(tmp_path)
+    kb = make_kb(tmp_path, files=shipped_messages("messages.yaml"))  # 'accepted values' comes from it
     monkeypatch.chdir(kb)
     return kb
 

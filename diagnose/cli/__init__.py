@@ -39,7 +39,7 @@ class DiagnoseGroup(click.Group):
         try:
             return super().invoke(ctx)
         except DiagnoseError as exc:
-            report_error(exc)
+            report_error(exc, ctx.meta.get("diagnose.lang", "en"), ctx.meta.get("diagnose.kb"))
             ctx.exit(exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt,
                 BrokenPipeError):  # main() ends a closed pipe quietly (`diagnose batch … | head`)
@@ -52,17 +52,46 @@ class DiagnoseGroup(click.Group):
             ctx.exit(1)
 
 
-def report_error(exc: DiagnoseError) -> None:
-    """Print a DiagnoseError to stderr: one line per problem."""
+def report_error(exc: DiagnoseError, lang: str = "en", kb_root=None) -> None:
+    """Print a DiagnoseError to stderr: one line per problem, in ``lang`` where the message
+    catalogue has the error's words (a knowledge-base error is always told in English)."""
     if isinstance(exc, KnowledgeBaseError) and exc.findings:
         for finding in exc.findings[:MAX_FINDINGS_SHOWN]:
             click.echo(str(finding), err=True)
         hidden = len(exc.findings) - MAX_FINDINGS_SHOWN
         if hidden > 0:
             click.echo(f"... and {hidden} more", err=True)
-    prefix = "Error: internal error: " if isinstance(exc, InferenceError) else "Error: "
-    for line in str(exc).splitlines():
+    if isinstance(exc, InferenceError):
+        prefix, lines = "Error: internal error: ", str(exc).splitlines()
+    else:
+        prefix, lines = _in_language(exc, lang, kb_root)
+    for line in lines:
         click.echo(f"{prefix}{line}", err=True)
+
+
+def _in_language(exc: DiagnoseError, lang: str, kb_root):
+    """(prefix, lines) of an error in ``lang``: each problem's catalogue entry, else its English."""
+    english = ("Error: ", str(exc).splitlines())
+    if lang == "en" or isinstance(exc, KnowledgeBaseError):
+        return english
+    from ..knowledge import load_knowledge
+    from .. import facts
+
+    try:
+        kb = load_knowledge(kb_root)
+    except DiagnoseError:
+        return english
+
+    def told(error: DiagnoseError) -> str:
+        if error.code not in kb.messages:
+            return str(error)
+        return error.located(kb.message(error.code, lang, **error.values))
+
+    errors = exc.errors if isinstance(exc, facts.FactsError) else [exc]
+    lines = [told(error) for error in errors[:facts.MAX_PROBLEMS_SHOWN]]
+    if len(errors) > len(lines):
+        lines.append(kb.message("error.more", lang, count=len(errors) - len(lines)))
+    return kb.message("error.prefix", lang), lines
 
 
 @click.group(cls=DiagnoseGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -37,7 +37,8 @@ def interview(ctx, lang, save_path, resume_path, platform, kb_root):
         try:
             platform = coerce(kb.facts["platform"], platform)
         except ValueProblem as exc:
-            raise InputError(str(exc), Location("--platform", field="platform")) from None
+            raise InputError(str(exc), Location("--platform", field="platform"), f"interview.problem.{exc.code}",
+                             exc.values) from None
     history = []
     if resume_path:
         case = load_case(resume_path, kb)

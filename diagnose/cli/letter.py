@@ -33,7 +33,7 @@ def letter(facts_file, assignments, platform, store_name, message, min_certainty
     from ..letters import draft_letter, draft_message
 
     if not facts_file and not assignments:
-        raise InputError("give a facts file or at least one --fact NAME=VALUE")
+        raise InputError("give a facts file or at least one --fact NAME=VALUE", code="error.need_facts")
     diagnoser = get_diagnoser(kb_root)
     kb = diagnoser.kb
     source = facts_file or "--fact"

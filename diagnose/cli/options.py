@@ -3,11 +3,23 @@ from __future__ import annotations
 
 import click
 
+
+
+def _remember(key: str):
+    """A callback keeping an option's value in the context's meta, which error reports read."""
+    def remember(ctx, param, value):
+        ctx.meta[key] = value
+        return value
+    return remember
+
+
 kb_option = click.option(
     "--kb", "kb_root", type=click.Path(file_okay=False), envvar="DIAGNOSE_KB", default=None,
+    callback=_remember("diagnose.kb"),
     help="Knowledge-base folder holding knowledge/ and rules/ (default: the shipped one; env DIAGNOSE_KB).")
 lang_option = click.option(
-    "--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True, help="Language of the output.")
+    "--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True, callback=_remember("diagnose.lang"),
+    help="Language of the output (and of its error messages).")
 
 
 def output_format_option(*choices: str, default: str):

@@ -32,7 +32,7 @@ def run(facts_file, assignments, platform, output_format, lang, top, explain, so
     from ..render import to_json, to_markdown, to_table
 
     if not facts_file and not assignments:
-        raise InputError("give a facts file or at least one --fact NAME=VALUE")
+        raise InputError("give a facts file or at least one --fact NAME=VALUE", code="error.need_facts")
     diagnoser = get_diagnoser(kb_root)
     imported = None
     if source != "facts":

@@ -7,7 +7,7 @@ from ..errors import KnowledgeBaseError
 from ..facts import UNKNOWN_KEY
 from ..knowledge import Condition, KnowledgeBase, Rule
 from ..render import percent
-from ..vocabulary import Fact, ValueProblem, format_value, say
+from ..vocabulary import EXPECTING, Fact, ValueProblem, format_value, say
 from .graph import TOP
 from .session import Question, Session
 
@@ -94,7 +94,7 @@ class Dialog:
                 try:
                     self.session.answer(fact.id, raw)
                 except ValueProblem as exc:
-                    self.tell(self.msg("bad_answer", reason=self.reason(exc), accepted=self.accepted(fact)))
+                    self.tell(self.refusal(exc, fact))
                     continue
                 self.save()
                 return "answer"
@@ -103,6 +103,12 @@ class Dialog:
     def _choice_list(self, fact: Fact) -> str:
         return "\n".join(self.msg("choice", number=n, label=say(label, self.lang), value=value)
                          for n, (value, label) in enumerate(fact.choices, 1))
+
+    def refusal(self, problem: ValueProblem, fact: Fact) -> str:
+        """Why an answer is refused and what would fit, saying what is expected once."""
+        if problem.code in EXPECTING:
+            return self.msg("bad_answer.got", got=problem.values["got"], accepted=self.accepted(fact))
+        return self.msg("bad_answer", reason=self.reason(problem), accepted=self.accepted(fact))
 
     def reason(self, problem: ValueProblem) -> str:
         """Why an answer does not fit, in the interview's language (in English where the

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 from ..errors import printable
-from ..vocabulary import Fact, Text, ValueProblem, coerce
+from ..vocabulary import Fact, Text, ValueProblem, coerce, format_value
 from ..yamlsafe import Mapping, YamlError, load_yaml, mark_of
 from .files import KNOWLEDGE_FILE_LIMIT, display_path
 from .model import (NUMERIC_OPS, Cause, Condition, Finding, Guidance, KnowledgeBase, Message, Platform, Remedy, Rule,
@@ -98,7 +98,7 @@ class _Builder:
                 except re.error as exc:
                     self.add(term.where.path, term.where.at(f"avoid.{index}"), "error",
                              f"glossary term '{term.id}': avoid.{index} is not a regular expression ({exc})", "schema")
-        self.facts, self.sources, self.symptoms = facts, sources, symptoms
+        self.facts, self.sources, self.symptoms, self.glossary = facts, sources, symptoms, glossary
         self.remedies, self.causes = remedies, causes
         platforms = self._unique("platforms", self._platform)
         self.platforms = platforms
@@ -153,8 +153,9 @@ class _Builder:
             where=self.where(item, path))
 
     def _source(self, item: Mapping, path: str) -> Source:
-        return Source(item["id"], item["title"], item["kind"], item.get("url", ""), item.get("file", ""),
-                      item.get("author", ""), str(item.get("date", "")), self.where(item, path))
+        title = _text_or_plain(item["title"])
+        return Source(item["id"], title["en"], item["kind"], item.get("url", ""), item.get("file", ""),
+                      item.get("author", ""), str(item.get("date", "")), self.where(item, path), title.get("zh", ""))
 
     def _symptom(self, item: Mapping, path: str) -> Symptom:
         description = item.get("description")
@@ -217,8 +218,16 @@ class _Builder:
                       Condition("fact", threshold.metric, threshold.breach_operator, threshold.target)]
         if threshold.scope == "seller_fulfilled":
             conditions.append(Condition("fact", "fulfilment", "is", "platform", negated=True))
-        title = {"en": f"{platform.name['en']}: {threshold.metric} misses the target ({threshold.must_be.replace('_', ' ')} {threshold.target:g})",
-                 "zh": f"{platform.name['zh']}：{threshold.metric} 未达标（须{ {'below': '低于', 'at_most': '不高于', 'at_least': '不低于', 'above': '高于'}[threshold.must_be]} {threshold.target:g}）"}
+        term = next((t.text for t in self.glossary.values() if threshold.metric in t.facts), None)
+        fact = self.facts.get(threshold.metric)
+        names = {lang: term[lang] if term else threshold.metric for lang in ("en", "zh")}
+        targets = {lang: format_value(fact, threshold.target, lang) if fact else f"{threshold.target:g}"
+                   for lang in ("en", "zh")}
+        title = {"en": f"{platform.name['en']}: {names['en']} misses the target "
+                       f"({threshold.must_be.replace('_', ' ')} {targets['en']})",
+                 "zh": f"{platform.name['zh']}：{names['zh']}未达标（须"
+                       f"{ {'below': '低于', 'at_most': '不高于', 'at_least': '不低于', 'above': '高于'}[threshold.must_be]}"
+                       f" {targets['zh']}）"}
         return Rule(
             id=f"threshold.{threshold.id}", title=title, conditions=tuple(conditions), match="all",
             conclusion=("symptom", threshold.symptom), certainty=threshold.certainty,

@@ -13,6 +13,7 @@ from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Tuple
 
 import msgspec
 
+from ..errors import KnowledgeBaseError
 from ..vocabulary import Fact, Text
 
 NUMERIC_OPS = ("above", "at_least", "below", "at_most")
@@ -138,13 +139,14 @@ class Cause(msgspec.Struct, frozen=True):
 
 class Source(msgspec.Struct, frozen=True):
     id: str
-    title: str
+    title: str  # English
     kind: str
     url: str
     file: str
     author: str
     date: str
     where: Where
+    title_zh: str = ""  # a Chinese source's own title
 
 
 class Guidance(msgspec.Struct, frozen=True):
@@ -246,6 +248,9 @@ class KnowledgeBase(msgspec.Struct):
 
     def message(self, message_id: str, lang: str, **values) -> str:
         """Interface text ``message_id`` in ``lang`` with ``{name}`` placeholders filled in."""
+        if message_id not in self.messages:
+            raise KnowledgeBaseError(f"the knowledge base has no message '{message_id}' "
+                                     "(the shipped ones are in knowledge/messages.yaml and interview.yaml)")
         text = self.messages[message_id].text
         return (text.get(lang) or text["en"]).format(**values)
 
@@ -263,7 +268,9 @@ class KnowledgeBase(msgspec.Struct):
         return [rule for rule in self.rules.values() if rule.applies_to(platform) and rule.status != "deprecated"]
 
 
-def suggest(name: str, known) -> str:
-    """A "did you mean" tail for an unknown name, or an empty string."""
+def suggest(name: str, known, bare: bool = False) -> str:
+    """A "did you mean" tail for an unknown name (with ``bare``, only the close name), or ""."""
     close = difflib.get_close_matches(str(name), sorted(known), n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
+    if bare or not close:
+        return close[0] if close else ""
+    return f"; did you mean '{close[0]}'?"

@@ -1,0 +1,95 @@
+"""Punctuation and line breaking that follow the text they attach to: full-width after Chinese,
+half-width after Latin, and lines that never split a word or an ASCII token (``FBA``, ``24``),
+never start with closing punctuation and never leave a label alone at a line's end.
+
+Chinese text is broken only where the Unicode line-breaking algorithm (UAX #14, through the
+``uniseg`` library) allows a break and BudouX's phrase model (``budoux``) ends a phrase;
+ASCII-only text with :mod:`textwrap`, which does the same for it and costs nothing to import
+(the two libraries are imported only when Chinese text is wrapped).
+"""
+from __future__ import annotations
+
+import re
+import textwrap
+from typing import Iterable, List
+
+from wcwidth import wcswidth
+
+CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f\u201c\u201d]")
+_CJK_END = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f\u201c\u201d]\s*$")
+_PAUSE = re.compile(r"[，、。；：！？）”\s]$")  # a piece ending here is a good place for a line to end
+FILL = 0.6  # ...when the line is at least this full; below it, break between any two phrases
+_PHRASES = None  # BudouX's Simplified Chinese parser, loaded on first use
+_LABEL = re.compile(r"^[^\s:：，。；]{1,12}(?:：|: )")
+
+
+def chinese_end(text: str) -> bool:
+    """Whether ``text`` ends in a Chinese character or full-width punctuation."""
+    return bool(_CJK_END.search(text))
+
+
+def colon(text: str, lang: str = "en") -> str:
+    """``text`` followed by a colon: ``诊断：`` after Chinese or in Chinese output, else ``Diagnosis: ``."""
+    return f"{text}：" if lang == "zh" or chinese_end(text) else f"{text}: "
+
+
+def bracket(text: str, inner: str, lang: str = "en") -> str:
+    """``text`` with ``inner`` in brackets after it: ``症状（100%）`` after Chinese or in Chinese
+    output, else ``Symptom (100%)``."""
+    return f"{text}（{inner}）" if lang == "zh" or chinese_end(text) else f"{text} ({inner})"
+
+
+def join(items: Iterable[str], lang: str) -> str:
+    """Items of a list on one line: ``a；b`` in Chinese, ``a; b`` in English."""
+    return ("；" if lang == "zh" else "; ").join(items)
+
+
+def width(text: str) -> int:
+    """Columns ``text`` takes on a terminal (a Chinese character takes two)."""
+    shown = wcswidth(text)
+    return shown if shown >= 0 else len(text)
+
+
+def wrap(text: str, columns: int, keep: Iterable[str] = ()) -> List[str]:
+    """``text`` in lines of at most ``columns`` terminal columns, broken only where allowed and
+    never inside one of the words in ``keep`` (the glossary's terms, say).
+
+    A unit wider than a line (a long address) stands alone on its line, unbroken.
+    """
+    if not CJK.search(text):
+        return textwrap.wrap(text, columns, break_long_words=False, break_on_hyphens=False) or [""]
+    lines: List[str] = []
+    line: List[str] = []
+    for unit in _units(text, keep):
+        if line and width("".join(line + [unit]).rstrip()) > columns:
+            # break after the line's last punctuation or space if that fills most of it, else here
+            cut = next((i for i in range(len(line), 0, -1) if _PAUSE.search(line[i - 1])
+                        and width("".join(line[:i]).rstrip()) >= columns * FILL), len(line))
+            lines.append("".join(line[:cut]).rstrip())
+            line = [line[cut].lstrip()] + line[cut + 1:] if cut < len(line) else []
+        line.append(unit)
+    lines.append("".join(line).rstrip())
+    return lines
+
+
+def _units(text: str, keep: Iterable[str]) -> List[str]:
+    """The unbreakable pieces of ``text``: it breaks only where UAX #14 allows (not inside an
+    ASCII token, not before closing punctuation) and BudouX's phrase model finds a phrase's end
+    (not inside a word); a leading label (``立即：``) and the next piece make one."""
+    global _PHRASES
+    from uniseg.linebreak import line_break_boundaries  # ~100 ms to import both: only for Chinese text
+    if _PHRASES is None:
+        import budoux
+
+        _PHRASES = budoux.load_default_simplified_chinese_parser()
+    label = _LABEL.match(text)
+    start = len(label.group()) if label else 0
+    phrase_ends, at = set(), 0
+    for phrase in _PHRASES.parse(text):
+        at += len(phrase)
+        phrase_ends.add(at)
+    inside = {at for word in keep for match in re.finditer(re.escape(word), text)
+              for at in range(match.start() + 1, match.end())}
+    cuts = [b for b in line_break_boundaries(text)
+            if b in phrase_ends and start < b < len(text) and b not in inside]
+    return [text[a:b] for a, b in zip([0] + cuts, cuts + [len(text)])]
