@@ -11,7 +11,7 @@ from typing import Optional
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, g, redirect, render_template, request, session, url_for
-from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.exceptions import BadRequest, HTTPException, NotFound
 
 from ..api import get_diagnoser
 from ..errors import DiagnoseError
@@ -29,6 +29,10 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
+
+
+class FormRefused(BadRequest):
+    """A form post without this browser session's CSRF token, or sent from another site."""
 
 
 class Conflict(Exception):
@@ -99,10 +103,10 @@ def _guard():
     if request.method == "POST":
         origin = request.headers.get("Origin")
         if origin and origin != "null" and urlsplit(origin).netloc != request.host:
-            abort(400)
+            raise FormRefused()
         sent = request.form.get("csrf", "")
         if not sent or not hmac.compare_digest(sent.encode(), session.get("csrf", "").encode()):
-            abort(400)
+            raise FormRefused()
 
 
 def _host_name(host: str) -> str:
@@ -144,7 +148,7 @@ def lang_url(lang: str) -> str:
 # Error pages
 
 
-ERRORS = {400: "error.bad_request", 403: "error.token", 404: "error.not_found", 405: "error.bad_request",
+ERRORS = {400: "error.bad_form", 403: "error.token", 404: "error.not_found", 405: "error.not_found",
           413: "error.too_large", 421: "error.host"}
 
 
@@ -163,7 +167,7 @@ def _reload_url() -> str:
 
 
 def _http_error(exc: HTTPException):
-    name = ERRORS.get(exc.code or 500)
+    name = "error.expired" if isinstance(exc, FormRefused) else ERRORS.get(exc.code or 500)
     if name is None or getattr(g, "kb", None) is None:
         return page(exc.code or 500, exc.name)
     return page(exc.code, translate(name))

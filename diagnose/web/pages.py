@@ -105,7 +105,7 @@ def refusal(kb: KnowledgeBase, session: Session, lang: str, problem: ValueProble
     if problem.code == "platform_required":
         return text(kb, "platform_required", lang)
     dialog = Dialog(session, lang, _unused, _unused, _unused)
-    return text(kb, "bad_answer", lang, reason=dialog.reason(problem), accepted=dialog.accepted(kb.facts[fact_id]))
+    return kb.message("web.case.refused", lang, reason=dialog.reason(problem), accepted=dialog.accepted(kb.facts[fact_id]))
 
 
 def question_view(kb: KnowledgeBase, dialog: Dialog, question: Question, number: int, why: bool) -> Dict[str, Any]:
@@ -182,7 +182,8 @@ def tracking_view(kb: KnowledgeBase, case: Case, lang: str) -> Dict[str, Any]:
     """Status, deadlines and the history of diagnoses, newest first."""
     tracking: Tracking = case.tracking
     history = [{"at": entry.at.replace("T", " ")[:16], "knowledge": entry.knowledge,
-                "top": say(kb.causes[entry.top].title, lang) if entry.top in kb.causes else (entry.top or ""),
+                "top": say(kb.causes[entry.top].title, lang) if entry.top in kb.causes
+                else entry.top or kb.message("web.case.history_none", lang),
                 "certainty": percent(entry.certainty)} for entry in reversed(tracking.history)]
     for newer, older in zip(history, history[1:]):
         newer["changed_knowledge"] = newer["knowledge"] != older["knowledge"]

@@ -131,11 +131,12 @@ class Workspace:
 
 
 def _with_diagnosis(history: Tuple[Diagnosed, ...], session: Session) -> Tuple[Diagnosed, ...]:
-    """``history`` and, if it differs from the last entry, the session's diagnosis now."""
+    """``history`` and, if it differs from the last entry, the session's diagnosis now (from its
+    first root cause on)."""
     diagnosis = session.diagnosis
-    if diagnosis is None:
+    top = diagnosis.causes[0] if diagnosis and diagnosis.causes else None
+    if diagnosis is None or (top is None and not history):
         return history
-    top = diagnosis.causes[0] if diagnosis.causes else None
     entry = Diagnosed(_dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
                       diagnosis.knowledge_version, top.id if top else None, top.certainty if top else 0.0)
     last = history[-1] if history else None
