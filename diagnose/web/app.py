@@ -81,6 +81,9 @@ def settings() -> dict:
 def _guard():
     """Refuse requests without the token, for a foreign host name, or posting without the CSRF token."""
     config = settings()
+    g.diagnoser = get_diagnoser(config["kb_root"])
+    g.kb = g.diagnoser.kb
+    g.lang = session.get("lang", config["lang"])
     if config["token"]:
         given = request.args.get("token")
         if given is not None and hmac.compare_digest(given.encode(), config["token"].encode()):
@@ -94,12 +97,9 @@ def _guard():
             abort(403)
     elif not is_loopback(_host_name(request.host)):  # a page of another site reached through DNS rebinding
         abort(421)
-    g.diagnoser = get_diagnoser(config["kb_root"])
-    g.kb = g.diagnoser.kb
     chosen = request.args.get("lang")
     if chosen in LANGS:
-        session["lang"] = chosen
-    g.lang = session.get("lang", config["lang"])
+        session["lang"] = g.lang = chosen
     if request.method == "POST":
         origin = request.headers.get("Origin")
         if origin and origin != "null" and urlsplit(origin).netloc != request.host:
