@@ -22,7 +22,9 @@ def serve(workspace, host, port, open_browser, lang, kb_root):
     The browser and the command line share the case files: a case started with 'diagnose
     interview' opens here, and the reverse.
     """
+    import os
     import secrets
+    import socket
 
     from ..api import get_diagnoser
 
@@ -36,14 +38,14 @@ def serve(workspace, host, port, open_browser, lang, kb_root):
         raise click.ClickException(kb.message("web.serve.no_flask", lang)) from None
     token = None if is_loopback(host) else secrets.token_urlsafe(24)
     app = create_app(workspace, kb_root, lang, token)
-    try:
-        server = make_server(host, port, app, threaded=True)
-    except (OSError, SystemExit) as exc:  # werkzeug exits when the port is taken
-        reason = getattr(exc, "strerror", None) or "the address is in use or not available"
+    try:  # bound here, so that a taken port is one clear message (werkzeug would print its own and exit)
+        listener = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
+    except OSError as exc:
         raise click.ClickException(kb.message("web.serve.port_busy", lang, host=host, port=port,
-                                              reason=reason)) from None
+                                              reason=os.strerror(exc.errno) if exc.errno else exc)) from None
+    server = make_server(host, listener.getsockname()[1], app, threaded=True, fd=listener.fileno())
     shown_host = f"[{host}]" if ":" in host else host
-    url = f"http://{shown_host}:{server.server_port}/"
+    url = f"http://{shown_host}:{listener.getsockname()[1]}/"
     click.echo(kb.message("web.serve.listening", lang, workspace=workspace, url=url))
     if token:
         url = f"{url}?token={token}"
@@ -58,3 +60,4 @@ def serve(workspace, host, port, open_browser, lang, kb_root):
         pass
     finally:
         server.server_close()
+        listener.close()
