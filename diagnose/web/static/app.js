@@ -5,9 +5,7 @@ document.addEventListener("click", function (event) {
   if (!button) { return; }
   var text = document.getElementById(button.getAttribute("data-copy")).textContent;
   var done = function () { button.textContent = button.getAttribute("data-done"); };
-  if (navigator.clipboard && window.isSecureContext) {
-    navigator.clipboard.writeText(text).then(done);
-  } else {
+  var select = function () {  // where the clipboard API is missing or refused
     var area = document.createElement("textarea");
     area.value = text;
     document.body.appendChild(area);
@@ -15,5 +13,10 @@ document.addEventListener("click", function (event) {
     document.execCommand("copy");
     area.remove();
     done();
+  };
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(text).then(done, select);
+  } else {
+    select();
   }
 });
