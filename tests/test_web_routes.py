@@ -211,6 +211,15 @@ def test_status_deadlines_and_history(client, workspace):
     assert "follow up" not in client.text("/case/shop")
 
 
+def test_wish_dispute_window_is_a_deadline_until_the_appeal_goes_in(client, workspace):
+    write_case(workspace, "wish", "platform: wish\ninfraction_date: 2024-11-01\n")
+    assert "2025-01-30 Wish dispute window closes (90 days after the infraction)" in client.text("/case/wish")
+    assert '<span class="overdue">2025-01-30</span>' in client.get("/").get_data(as_text=True)
+    client.post("/case/wish/status", {"status": "appeal_sent", "appeal_sent_on": "2024-12-01"}, version="wish")
+    page = client.text("/case/wish")
+    assert "Wish dispute window" not in page and "2024-12-11 follow up if no answer" in page
+
+
 # ---------------------------------------------------------------------------------------------
 # The letter
 

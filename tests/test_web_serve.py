@@ -1,9 +1,11 @@
 """The `diagnose serve` command: a real server process, its token, and a clear error without Flask."""
 import http.client
+import os
 import re
 import socket
 import subprocess
 import sys
+import time
 
 import pytest
 from click.testing import CliRunner
@@ -12,10 +14,10 @@ from conftest import ROOT
 from diagnose.cli import cli
 
 
-def serve(*args, cwd=None):
-    """Start `diagnose serve` and return the process and the lines it printed on start."""
+def serve(*args, env=None):
+    """Start `diagnose serve` and return the process and the first line it printed."""
     process = subprocess.Popen([sys.executable, "-m", "diagnose", "serve", "--port", "0", *map(str, args)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     first = process.stdout.readline()
     return process, first
 
@@ -62,6 +64,20 @@ def test_serve_beyond_loopback_prints_a_token_and_requires_it(tmp_path):
         cookie = response.getheader("Set-Cookie").split(";", 1)[0]
         response, body = request(port, "/", {"Cookie": cookie})
         assert response.status == 200 and "卖家诊断工作台" in body
+    finally:
+        stop(process)
+
+
+def test_open_starts_the_browser_on_the_workspace(tmp_path):
+    opened = tmp_path / "opened.txt"
+    browser = f"{sys.executable} -c \"import sys; open(sys.argv[1], 'w').write(sys.argv[2])\" {opened} %s"
+    process, first = serve("--workspace", tmp_path, "--open", env=dict(os.environ, BROWSER=browser))
+    try:
+        url = re.search(r"http://\S+/", first).group(0)
+        deadline = time.monotonic() + 10
+        while not (opened.exists() and opened.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert opened.read_text() == url
     finally:
         stop(process)
 
