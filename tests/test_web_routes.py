@@ -307,8 +307,9 @@ def test_chinese_pages_from_the_knowledge_texts(client, workspace):
     page = client.text("/case/shop?lang=zh")
     assert "目前的根本原因" in page and "在售商品经常断货" in page
     assert "问题" in client.text("/case/shop") or "问诊已完成" in client.text("/case/shop")  # the choice is kept
-    letter = client.text("/case/shop/letter")
-    assert "尚不能发送" in letter and "这是中文审阅稿" in letter
+    body = client.get("/case/shop/letter").get_data(as_text=True)
+    assert "尚不能发送" in body and "这是中文审阅稿" in body
+    assert 'href="/case/shop/download/letter.txt?lang=en" id="download-en" download>下载发送用的英文版' in body
     assert "Cases" in client.text("/?lang=en")
 
 

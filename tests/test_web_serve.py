@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from conftest import ROOT
 from diagnose.cli import cli
+from kb_fixture import make_kb
 
 
 def serve(*args, env=None):
@@ -106,6 +107,13 @@ def test_without_the_web_extra_serve_names_the_install_command(tmp_path):
     assert done.stderr == ("Error: diagnose serve needs the web extra: pip install '.[web]' "
                            "(from the project folder; or pip install 'seller-diagnose[web]')\n")
     assert "Traceback" not in done.stderr
+
+
+def test_a_knowledge_base_without_web_messages_is_named(tmp_path):
+    kb = make_kb(tmp_path)
+    result = CliRunner().invoke(cli, ["serve", "--workspace", str(tmp_path), "--kb", str(kb)])
+    assert result.exit_code == 1
+    assert result.output == f"Error: the knowledge base at {kb} has no web messages (see knowledge/web.yaml)\n"
 
 
 @pytest.mark.parametrize("args", [["serve", "--help"], ["--help"]])

@@ -14,7 +14,7 @@ from flask import Flask, abort, g, redirect, render_template, request, session, 
 from werkzeug.exceptions import BadRequest, HTTPException, NotFound
 
 from ..api import get_diagnoser
-from ..errors import DiagnoseError
+from ..errors import DiagnoseError, KnowledgeBaseError
 from ..tracking import STATUSES
 from .store import NoSuchCase, Workspace
 
@@ -49,6 +49,8 @@ def create_app(workspace: str, kb_root: Optional[str] = None, lang: str = "en", 
     """
     from . import views
 
+    if "web.app" not in get_diagnoser(kb_root).kb.messages:
+        raise KnowledgeBaseError("the knowledge base has no web messages (see knowledge/web.yaml)")
     app = Flask(__name__)
     app.config.update(SECRET_KEY=secrets.token_bytes(32), SESSION_COOKIE_NAME=cookie,
                       SESSION_COOKIE_SAMESITE="Strict", SESSION_COOKIE_HTTPONLY=True,
