@@ -17,7 +17,7 @@ from ..interview import Session
 from ..tracking import STATUSES, Tracking, as_date
 from ..vocabulary import ValueProblem
 from . import pages
-from .app import LANGS, Conflict, page, settings, translate
+from .common import LANGS, Conflict, page, settings, translate
 from .store import NAME
 
 FORMATS = {"txt": ("text/plain", False), "md": ("text/markdown", True)}
