@@ -1,7 +1,7 @@
 """The pages and actions of the web workspace.
 
 Every action is a form POST carrying the CSRF token and the case's ``version``; it reloads the
-case file, refuses a stale version (:class:`~diagnose.web.app.Conflict`), applies the change
+case file, refuses a stale version (:class:`~diagnose.web.common.Conflict`), applies the change
 through the interview session, saves atomically and redirects to the page to show next.
 """
 from __future__ import annotations
@@ -58,7 +58,7 @@ def case_list():
     rows.sort(key=lambda row: (row["deadline"] is None, row["deadline"]["date"] if row["deadline"] else "",
                                row["name"]))
     platforms = [(p, pages.platform_name(g.kb, p, g.lang)) for p in g.kb.facts["platform"].choice_values]
-    return render_template("cases.html", rows=rows, query=query, platforms=platforms, statuses=STATUSES)
+    return render_template("cases.html", rows=rows, query=query, platforms=platforms)
 
 
 def new_case():
