@@ -64,7 +64,7 @@ def test_a_new_case_without_a_name_is_named_by_the_time(client, workspace):
 def test_a_case_name_in_use_is_refused(client, workspace):
     start(client, "maple")
     page = visible(client.post("/cases", {"name": "maple", "platform": "ebay"}, 400).get_data(as_text=True))
-    assert "a case named maple already exists" in page
+    assert "A case named maple already exists: open it from the list, or choose another name." in page
     assert saved(workspace, "maple")["platform"] == "amazon"
 
 

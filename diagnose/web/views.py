@@ -70,6 +70,8 @@ def new_case():
     platform = request.form.get("platform", "")
     with ws.lock:
         name = name or ws.new_name()
+        if name in ws.names():
+            return page(400, translate("error.exists", name=name))
         session = Session(g.diagnoser)
         if platform:
             try:
