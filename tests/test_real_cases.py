@@ -18,7 +18,7 @@ from diagnose.yamlsafe import load_yaml
 
 CASES = ROOT / "tests" / "cases" / "real"
 SCHEMA = json.loads((ROOT / "knowledge" / "schemas" / "real-case.schema.json").read_text(encoding="utf-8"))
-MIN_CASES = 16
+MIN_CASES = 40
 MIN_TOP3 = 0.9
 MIN_REMEDIES = 0.8
 
