@@ -13,6 +13,7 @@ import msgspec
 
 from .errors import InputError, KnowledgeBaseError, Location
 from .knowledge import Finding, KnowledgeBase, suggest
+from .rows import Row
 from .yamlsafe import Mapping, YamlError, load_yaml, mark_of
 
 IMPORTS = ("amazon-account-health",)
@@ -118,10 +119,8 @@ def read_report(path: str, kb: KnowledgeBase, name: str, marketplace: Optional[s
 
 
 def report_rows(path: str, kb: KnowledgeBase, name: str,
-                lines: Iterable[Tuple[int, Any, Optional[str]]]) -> Iterator:
+                lines: Iterable[Tuple[int, Any, Optional[str]]]) -> Iterator[Row]:
     """Batch rows from JSON Lines of reports: one row per marketplace, shop = marketplace id."""
-    from .batch import Row
-
     mapping = load_mapping(name, kb)
     for number, report, problem in lines:
         if problem is None:
