@@ -13,6 +13,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import signal
 import threading
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
@@ -20,7 +22,7 @@ import msgspec
 
 from .errors import DiagnoseError, InputError, Location
 from .facts import FactsError, validate_facts
-from .importers import report_rows
+from .importers import apply_verdicts, load_screening, report_rows
 from .knowledge import KnowledgeBase
 from .rows import Row, csv_rows, detect_format, json_lines, jsonl_rows
 
@@ -35,6 +37,7 @@ class Outcome(msgspec.Struct, frozen=True):
     exit_code: int = 0
     at_risk: bool = False
     missed: bool = False
+    notes: Tuple[str, ...] = ()
 
 
 class Summary(msgspec.Struct):
@@ -57,7 +60,7 @@ class Summary(msgspec.Struct):
 
     def __str__(self) -> str:
         return (f"{self.diagnosed} shop(s) diagnosed, {self.rejected} row(s) rejected, "
-                f"{self.at_risk} shop(s) at risk (a metric within its warning margin), "
+                f"{self.at_risk} shop(s) at risk (a metric within its warning margin, or the marketplace says so), "
                 f"{self.missed} missing a target")
 
 
@@ -65,10 +68,10 @@ class Summary(msgspec.Struct):
 # Reading
 
 
-def read_rows(path: str, kb: KnowledgeBase, source: str = "facts") -> Iterator[Row]:
+def read_rows(path: str, kb: KnowledgeBase, source: str = "facts", variant: Optional[str] = None) -> Iterator[Row]:
     """The shops in ``path``, one :class:`Row` at a time; a bad header raises InputError."""
     if source != "facts":  # a marketplace's report format, one report per line
-        return report_rows(path, kb, source, json_lines(path))
+        return report_rows(path, kb, source, json_lines(path, parse=False), variant)
     if detect_format(path) == "csv":
         return csv_rows(path, kb)
     return jsonl_rows(path)
@@ -85,29 +88,47 @@ class Screener:
         from .api import get_diagnoser
 
         self.diagnoser = get_diagnoser(kb_root)
+        self.screening = load_screening(self.diagnoser.kb)
         self.path, self.out_format, self.top, self.lang = path, out_format, top, lang
 
     def __call__(self, row: Row) -> Outcome:
         if row.problem is not None:
-            return Outcome(row.number, row.shop, None, (row.problem,), InputError.exit_code)
+            return Outcome(row.number, row.shop, None, (row.problem,), InputError.exit_code, notes=row.notes)
+        shop = f" (in {row.shop})" if row.report is not None else ""  # which shop of the report line
+        kb = self.diagnoser.kb
         try:
-            seller = validate_facts(row.facts, self.diagnoser.kb, self.path)
+            seller = validate_facts(row.facts, kb, self.path)
             diagnosis = self.diagnoser.run(seller)
+            if row.verdicts:
+                diagnosis = apply_verdicts(diagnosis, row.verdicts, kb, self.screening)
         except FactsError as exc:
-            return Outcome(row.number, row.shop, None, tuple(exc.problems), exc.exit_code)
+            return Outcome(row.number, row.shop, None, tuple(_on_row(e, row.number) + shop for e in exc.errors),
+                           exc.exit_code, notes=row.notes)
         except DiagnoseError as exc:
-            return Outcome(row.number, row.shop, None, (f"{Location(self.path, row.number)}: {exc}",), exc.exit_code)
+            return Outcome(row.number, row.shop, None, (f"{Location(self.path, row.number)}: {exc}{shop}",),
+                           exc.exit_code, notes=row.notes)
         except Exception as exc:  # a bug must not lose the rest of the batch: report this row
             return Outcome(row.number, row.shop, None, (
-                f"{Location(self.path, row.number)}: internal error ({type(exc).__name__}: {exc})",), 1)
-        record = shop_record(row, diagnosis, self.top, self.lang)
+                f"{Location(self.path, row.number)}: internal error ({type(exc).__name__}: {exc}){shop}",), 1,
+                notes=row.notes)
+        record = shop_record(row, diagnosis, self.top, self.lang, self.screening["at_risk_symptoms"])
         line = (json.dumps(record, ensure_ascii=False) if self.out_format == "jsonl"
-                else csv_line(record, self.top, self.diagnoser.kb))
-        return Outcome(row.number, row.shop, line, (), 0, bool(record["at_risk"]), bool(record["missed"]))
+                else csv_line(record, self.top, kb))
+        return Outcome(row.number, row.shop, line, (), 0, bool(record["at_risk"] or record["flags"]),
+                       bool(record["missed"]), row.notes)
 
 
-def shop_record(row: Row, diagnosis, top: int, lang: str) -> Dict[str, Any]:
-    """One shop's result: top causes with certainty and first remedies, missed and at-risk metrics."""
+def _on_row(error: InputError, number: int) -> str:
+    """The problem as one line naming the row, also when it is about the row as a whole (no platform)."""
+    where = error.location
+    if where is not None and where.line is None:
+        return str(InputError(error.message, Location(where.path, number, field=where.field)))
+    return str(error)
+
+
+def shop_record(row: Row, diagnosis, top: int, lang: str, flagging: Iterable[str] = ()) -> Dict[str, Any]:
+    """One shop's result: top causes with certainty and first remedies, missed and at-risk metrics,
+    and ``flags``: the symptoms among ``flagging`` (the marketplace's own alarms) it shows."""
     from .vocabulary import say
 
     causes = []
@@ -120,10 +141,14 @@ def shop_record(row: Row, diagnosis, top: int, lang: str) -> Dict[str, Any]:
     metrics = {"missed": [], "at_risk": []}
     for metric in diagnosis.metrics:
         if metric.status in metrics:
-            metrics[metric.status].append({"fact": metric.fact, "value": metric.value, "must_be": metric.must_be,
-                                           "target": metric.target, "margin": metric.margin})
+            entry = {"fact": metric.fact, "value": metric.value, "must_be": metric.must_be,
+                     "target": metric.target, "margin": metric.margin}
+            if metric.reported is not None:
+                entry.update(reported=metric.reported, note=say(metric.note, lang) or None)
+            metrics[metric.status].append(entry)
+    flags = sorted(s.id for s in diagnosis.symptoms if s.id in set(flagging))
     return {"row": row.number, "shop": row.shop, "platform": diagnosis.platform, "causes": causes,
-            "missed": metrics["missed"], "at_risk": metrics["at_risk"]}
+            "missed": metrics["missed"], "at_risk": metrics["at_risk"], "flags": flags}
 
 
 def csv_header(top: int) -> List[str]:
@@ -144,7 +169,7 @@ def csv_line(record: Dict[str, Any], top: int, kb: KnowledgeBase) -> str:
         else:
             cells += ["", "", ""]
     cells += ["; ".join(_metric_text(kb, m) for m in record["missed"]),
-              "; ".join(_metric_text(kb, m) for m in record["at_risk"])]
+              "; ".join([_metric_text(kb, m) for m in record["at_risk"]] + record["flags"])]
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="").writerow(cells)
     return buffer.getvalue()
@@ -163,7 +188,16 @@ _worker: Optional[Screener] = None  # each pool process's own Screener, built on
 
 
 def _start_worker(*arguments) -> None:
+    """Build this worker's Screener. Signals are the parent's to handle: the worker leaves the
+    terminal's process group, so Ctrl-C or a signal to the group reaches only the parent, which
+    stops the pool (SIGTERM to each worker) once it has written its summary. A worker killed
+    while it waits for rows would hold the pool's queue lock for ever and hang the parent."""
     global _worker
+    os.setpgid(0, 0)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
     _worker = Screener(*arguments)
 
 
