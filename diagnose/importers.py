@@ -184,7 +184,7 @@ def shops_from_report(report: Any, mapping: ImportMapping, source: str,
     if not isinstance(report, dict):
         raise InputError(f"not a {mapping.name} report: expected a JSON object", where)
     missing = [key for key in mapping.required if key not in report]
-    top_notes = [f"the report lacks {', '.join(missing)}, which the official schema requires"] if missing else []
+    top_notes = [f"the report lacks {', '.join(missing)}, which the report's format includes"] if missing else []
     if mapping.entries is None:
         entries: List[Tuple[str, Any]] = [("", report)]
     else:
@@ -240,24 +240,33 @@ def _read_shop(resolver: Resolver, mapping: ImportMapping, shop_id: str, notes: 
         if chosen is not None and channel.fact:
             facts[channel.fact] = chosen
     verdicts: Dict[str, Verdict] = {}
+    tried: Dict[str, set] = {}  # the missing paths each fact's entries met
     for field in mapping.fields:
+        if field.fact in facts:  # an earlier entry for the fact read it: later ones are fallbacks
+            continue
+        before = set(resolver.partial)
         value = _read_field(resolver, field, mapping.fact_types[field.fact], notes)
+        tried.setdefault(field.fact, set()).update(resolver.partial - before)
         if value is not None:
             facts[field.fact] = value
-            if field.verdict and mapping.verdict:
-                verdict = _verdict(resolver, field.verdict, mapping.verdict)
-                if verdict is not None:
-                    verdicts[field.fact] = verdict
+    for fact, missing in tried.items():
+        if fact in facts:  # read by a fallback: what the first entries missed does not matter
+            resolver.partial -= missing
+    for field in mapping.fields:
+        if field.verdict and mapping.verdict and field.fact in facts and field.fact not in verdicts:
+            verdict = _verdict(resolver, field.verdict, mapping.verdict)
+            if verdict is not None:
+                verdicts[field.fact] = verdict
     known = set(mapping.entry_required) | set(mapping.aliases) | set(mapping.ignored) | resolver.first_steps
-    if mapping.entries is not None:
-        present = {mapping.aliases.get(key, key) for key in resolver.entry}
-        lacking = [key for key in mapping.entry_required if key not in present]
-        if lacking:
-            notes.append(f"{label} lacks {', '.join(lacking)}: the official schema requires them; nothing was read "
-                         "from them")
-        unknown = sorted(key for key in resolver.entry if key not in known)
-        if unknown:
-            notes.append(f"{label}: not read: {', '.join(unknown)} (not fields this import knows)")
+    where = label or "the report"
+    present = {mapping.aliases.get(key, key) for key in resolver.entry}
+    lacking = [key for key in mapping.entry_required if key not in present]
+    if lacking:
+        notes.append(f"{where} lacks {', '.join(lacking)}, which the report's format includes; nothing was read "
+                     "from them")
+    unknown = sorted(key for key in resolver.entry if key not in known | set(mapping.required))
+    if unknown:
+        notes.append(f"{where}: not read: {', '.join(unknown)} (not fields this import knows)")
     if resolver.partial:
         notes.append(f"missing from the report, so not read: {', '.join(sorted(resolver.partial))}")
     if len(facts) == 1 + sum(1 for c in mapping.channels if c.fact in facts):

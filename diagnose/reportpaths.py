@@ -173,6 +173,8 @@ class Resolver:
                 shown = f"{shown}[{key}={wanted}]"
                 value = _select(value, key, wanted, shown, line)
                 if value is None:
+                    if start == "":
+                        self.partial.add(shown)
                     return None, shown, line
         if value is None and steps:
             raise ReportError(f"{shown}: expected a value, got null", line)

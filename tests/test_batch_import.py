@@ -160,7 +160,7 @@ def test_the_published_example_is_read_with_its_known_deviations_noted():
     assert diagnosis["facts"]["given"]["cancel_rate"] == 0.005  # spelled prefulfillmentCancelRate
     assert diagnosis["facts"]["given"]["account_status"] == "at_risk"
     assert notes == (f"Note: {EXAMPLE}: performanceMetrics[0] lacks restrictedProductPolicyViolations, "
-                     "suspectedIntellectualPropertyViolations: the official schema requires them; nothing was read "
+                     "suspectedIntellectualPropertyViolations, which the report's format includes; nothing was read "
                      "from them\n")
 
 
