@@ -61,6 +61,7 @@ class ImportMapping(msgspec.Struct, frozen=True):
     numbers_as_text: bool = False
     ignored: Tuple[str, ...] = ()
     fact_types: Dict[str, str] = {}
+    keyed_lists: Dict[str, str] = {}
 
 
 class Verdict(msgspec.Struct, frozen=True):
@@ -136,7 +137,8 @@ def load_mapping(name: str, kb: KnowledgeBase) -> ImportMapping:
         document.get("verdict"), bool(document.get("numbers_as_text", False)),
         tuple(item["field"] for item in document["ignored"]),
         {f.fact: kb.facts[f.fact].type for f in fields} | {c["fact"]: "choice" for c in document.get("channels", [])
-                                                          if c.get("fact")})
+                                                          if c.get("fact")},
+        dict(document.get("keyed_lists", {})))
 
 
 def _field(item: Dict[str, Any]) -> FieldMapping:
@@ -267,6 +269,16 @@ def _read_shop(resolver: Resolver, mapping: ImportMapping, shop_id: str, notes: 
     unknown = sorted(key for key in resolver.entry if key not in known | set(mapping.required))
     if unknown:
         notes.append(f"{where}: not read: {', '.join(unknown)} (not fields this import knows)")
+    unpicked = []
+    for name, key in mapping.keyed_lists.items():
+        items = resolver.entry.get(name)
+        for item in items if isinstance(items, list) else []:
+            value = item.get(key) if isinstance(item, dict) else None
+            if (value is not None and str(value) not in resolver.picked.get(name, set())
+                    and f"{name}[{key}={value}]" not in mapping.ignored):
+                unpicked.append(f"{name}[{key}={value}]")
+    if unpicked:
+        notes.append(f"{where}: not read: {', '.join(unpicked)} (not items this import knows)")
     if resolver.partial:
         notes.append(f"missing from the report, so not read: {', '.join(sorted(resolver.partial))}")
     if len(facts) == 1 + sum(1 for c in mapping.channels if c.fact in facts):

@@ -76,6 +76,7 @@ class Resolver:
         self.channels: Dict[str, Tuple[str, Any]] = {}
         self.first_steps: Set[str] = set()
         self.partial: Set[str] = set()  # paths whose section is present but that are missing inside it
+        self.picked: Dict[str, Set[str]] = {}  # list of the entry -> key values a path picked from it
         self.shop_id: Optional[str] = None
 
     # -- the typed reads ------------------------------------------------------------------------
@@ -170,6 +171,8 @@ class Resolver:
                 if not isinstance(value, list):
                     raise ReportError(f"{shown}: expected a list, got {describe(value)}", line)
                 wanted = self.shop_id if wanted == "$shop" else wanted
+                if start == "" and index == 0:
+                    self.picked.setdefault(name, set()).add(str(wanted))
                 shown = f"{shown}[{key}={wanted}]"
                 value = _select(value, key, wanted, shown, line)
                 if value is None:

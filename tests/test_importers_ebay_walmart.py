@@ -111,10 +111,19 @@ def test_a_malformed_ebay_profile_is_refused(write, change, message):
 
 def test_ebay_fields_read_or_knowingly_ignored():
     mapping = load_yaml(str(ROOT / "knowledge" / "imports" / "ebay-seller-standards.yaml"))
-    assert {item["field"] for item in mapping["ignored"] if item["why"].strip()} == {"defaultProgram",
-                                                                                     "evaluationReason"}
+    ignored = {item["field"] for item in mapping["ignored"] if item["why"].strip()}
+    assert ignored == {"defaultProgram", "evaluationReason", "metrics[metricKey=MIN_TXN_COUNT]",
+                       "metrics[metricKey=MIN_GMV]", "metrics[metricKey=MIN_DAYS_ON_SITE]"}
     profile = report("ebay-seller-standards")["standardsProfiles"][0]
-    assert set(profile) == set(mapping["entry_required"]) | {item["field"] for item in mapping["ignored"]}
+    assert set(profile) == set(mapping["entry_required"]) | {field for field in ignored if "[" not in field}
+
+
+def test_an_ebay_metric_nobody_reads_is_named(write):
+    document = report("ebay-seller-standards")
+    document["standardsProfiles"][0]["metrics"].append({"metricKey": "TRACKING_UPLOADED_ON_TIME", "value": 3})
+    _, notes = run_json(*EBAY, write(document))
+    assert notes.endswith("standardsProfiles[0]: not read: metrics[metricKey=TRACKING_UPLOADED_ON_TIME] (not items "
+                          "this import knows)\n")
 
 
 # --- Walmart ------------------------------------------------------------------------------
