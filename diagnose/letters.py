@@ -5,6 +5,11 @@ platform or message and language) and the ``letter`` sentences of causes and rem
 are small templates themselves. This module builds their context and renders them in a
 sandbox with strict undefined names. A fact the text needs but the case lacks becomes a
 visible placeholder (``[STORE NAME]``) and is reported with the question to ask.
+
+A letter states as done only the immediate remedies the case confirms (``actions_done``); a
+planned one reads as a commitment with its date (``actions_planned``); every other one stays
+a visible ``[CONFIRM: remedy]`` placeholder. A measure or document shared by several causes
+is written once. While any placeholder is left, the draft is not ready to send.
 """
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ import datetime as _dt
 import re
 import unicodedata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
 import msgspec
 
@@ -21,10 +26,10 @@ from .knowledge import LETTER_DIR, Finding, KnowledgeBase, Where, display_path, 
 from .vocabulary import Text, format_value, say
 
 if TYPE_CHECKING:  # the knowledge loader imports this module: keep its imports light
-    from .ranking import Diagnosis, RankedCause
+    from .ranking import Diagnosis, RankedCause, RemedyAdvice
 
 LANGS = ("en", "zh")
-MESSAGES = ("feedback-removal", "atoz-withdrawal", "follow-up")
+MESSAGES = ("feedback-removal", "atoz-withdrawal", "follow-up")  # atoz-withdrawal: the answer to an open A-to-z claim
 # Where each message makes sense: A-to-z claims and these feedback rules are Amazon's; eBay has no appeal.
 MESSAGE_PLATFORMS = {"feedback-removal": ("amazon",), "atoz-withdrawal": ("amazon",),
                      "follow-up": ("amazon", "walmart", "wish")}
@@ -58,6 +63,26 @@ class Draft(msgspec.Struct, frozen=True):
     missing: Tuple[Missing, ...]
     notes: Tuple[str, ...]
 
+    @property
+    def ready(self) -> bool:
+        """True when no placeholder is left: the draft can be sent as it is."""
+        return not self.missing
+
+
+class Line(msgspec.Struct, frozen=True):
+    """One action or measure as a letter states it.
+
+    ``status``: ``done`` (confirmed), ``planned`` (a commitment by ``date``), ``confirm``
+    (not confirmed: shown behind ``placeholder``) or ``measure`` (a preventive measure).
+    """
+
+    id: str
+    text: str
+    status: str
+    date: Optional[str] = None
+    placeholder: Optional[str] = None
+    plan: Optional[str] = None  # the remedy's advice text: what a planned action commits to
+
 
 class Metric(msgspec.Struct, frozen=True):
     """A metric of the seller's as a letter states it: value, counts, window and target."""
@@ -81,9 +106,11 @@ class LetterCause(msgspec.Struct, frozen=True):
     certainty: int
     finding: str
     signs: Tuple[Metric, ...]
-    actions: Tuple[str, ...]
-    preventions: Tuple[str, ...]
+    actions: Tuple[Line, ...]
+    preventions: Tuple[Line, ...]
     documents: Tuple[str, ...]
+    actions_also: Tuple[int, ...] = ()  # earlier root causes whose actions also answer this one
+    preventions_also: Tuple[int, ...] = ()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -92,10 +119,13 @@ class LetterCause(msgspec.Struct, frozen=True):
 
 def draft_letter(kb: KnowledgeBase, diagnosis: Diagnosis, lang: str = "en", markdown: bool = False,
                  min_certainty: float = MIN_LETTER_CERTAINTY, today: Optional[_dt.date] = None,
-                 source: str = "<facts>") -> Draft:
+                 source: str = "<facts>", done: Tuple[str, ...] = (),
+                 planned: Optional[Mapping[str, str]] = None) -> Draft:
     """The Plan-of-Action letter for the diagnosis: every cause at or above ``min_certainty``.
 
-    ``source`` names the facts' origin in error messages; ``today`` fixes the date for tests.
+    ``done`` lists the remedies the seller confirms are carried out, ``planned`` maps remedies
+    to the date they are promised for; ``source`` names the facts' origin in error messages;
+    ``today`` fixes the date for tests.
     """
     today = today or _dt.date.today()
     values, platform = diagnosis.facts, diagnosis.platform
@@ -104,8 +134,8 @@ def draft_letter(kb: KnowledgeBase, diagnosis: Diagnosis, lang: str = "en", mark
     if not chosen:
         raise InputError(f"no root cause reached the letter's certainty cut-off ({_percent(min_certainty)}); "
                          "give more facts (see 'diagnose run --explain') or lower --min-certainty")
-    renderer = _Renderer(kb, diagnosis, lang, markdown, today)
-    causes = [renderer.cause(cause) for cause in chosen]
+    renderer = _Renderer(kb, diagnosis, lang, markdown, today, done, planned or {})
+    causes = _said_once([renderer.cause(cause) for cause in chosen])
     shown = {sign.fact for cause in causes for sign in cause.signs}
     figures = [renderer.figure(name) for name, fact in kb.facts.items()
                if fact.type == "rate" and name in values and name not in shown]
@@ -122,8 +152,11 @@ def draft_letter(kb: KnowledgeBase, diagnosis: Diagnosis, lang: str = "en", mark
         notes.append(kb.message("letter.dispute_deadline", lang, date=renderer.context["dispute_deadline"]))
     notes += [kb.message("letter.suggest_message", lang, kind=kind)
               for kind in MESSAGES if _message_called_for(kind, values, platform, today)]
-    notes.append(kb.message("letter.review_version", lang))
-    return Draft(text, renderer.missing_list(text), tuple(notes))
+    notes += [kb.message("letter.plan_overdue", lang, action=remedy, date=date)
+              for remedy, date in sorted((planned or {}).items())
+              if remedy not in done and date < today.isoformat() and renderer.used(remedy)]
+    missing = renderer.missing_list(text)
+    return Draft(text, missing, tuple(notes) + _readiness(kb, missing, lang))
 
 
 def draft_message(kb: KnowledgeBase, diagnosis: Diagnosis, kind: str, lang: str = "en",
@@ -145,17 +178,52 @@ def draft_message(kb: KnowledgeBase, diagnosis: Diagnosis, kind: str, lang: str 
                              f"{due.isoformat()} before following up", Location(source, field="appeal_date"))
     renderer = _Renderer(kb, diagnosis, lang, markdown, today)
     text = renderer.render(f"messages/{kind}.{lang}.txt.j2", causes=[], families=[], documents=[], figures=[])
-    notes = [kb.message("letter.review_version", lang)]
-    return Draft(text, renderer.missing_list(text), tuple(notes))
+    missing = renderer.missing_list(text)
+    notes = (kb.message("letter.atoz_advice", lang),) if kind == "atoz-withdrawal" else ()
+    return Draft(text, missing, notes + _readiness(kb, missing, lang))
+
+
+def _readiness(kb: KnowledgeBase, missing: Tuple[Missing, ...], lang: str) -> Tuple[str, ...]:
+    """The closing note: not ready while placeholders are left (naming them), else ready."""
+    notes = []
+    if missing:
+        notes.append(kb.message("letter.not_ready", lang, count=len(missing),
+                                placeholders=", ".join(m.placeholder for m in missing)))
+    if lang != "en" or not missing:
+        notes.append(kb.message("letter.review_version", lang))
+    return tuple(notes)
+
+
+def _said_once(causes: List[LetterCause]) -> List[LetterCause]:
+    """Each action and measure under the first cause that has it; later causes point back to it."""
+    first: Dict[Tuple[str, str], int] = {}
+    result = []
+    for number, cause in enumerate(causes, 1):
+        parts: Dict[str, Any] = {"signs": tuple(m for m in cause.signs
+                                                if first.setdefault(("signs", m.fact), number) == number)}
+        for section in ("actions", "preventions"):
+            own, also = [], set()
+            for line in getattr(cause, section):
+                earlier = first.setdefault((section, line.id), number)
+                if earlier == number:
+                    own.append(line)
+                else:
+                    also.add(earlier)
+            parts[section], parts[f"{section}_also"] = tuple(own), tuple(sorted(also))
+        result.append(msgspec.structs.replace(cause, **parts))
+    return result
 
 
 class _Renderer:
     """Renders templates and letter sentences for one case, remembering the facts it lacked."""
 
-    def __init__(self, kb: KnowledgeBase, diagnosis: Diagnosis, lang: str, markdown: bool, today: _dt.date):
+    def __init__(self, kb: KnowledgeBase, diagnosis: Diagnosis, lang: str, markdown: bool, today: _dt.date,
+                 done: Tuple[str, ...] = (), planned: Optional[Mapping[str, str]] = None):
         self.kb, self.diagnosis, self.lang = kb, diagnosis, lang
+        self.done, self.planned = frozenset(done), dict(planned or {})
         self.env = environment(kb.root)
         self.missing: Dict[str, Missing] = {}
+        self.remedies_used: set = set()
         values = diagnosis.facts
         self.context = {
             "fact": self.fact, "has": lambda name: name in values, "lang": lang, "markdown": markdown,
@@ -178,8 +246,32 @@ class _Renderer:
         return placeholder
 
     def missing_list(self, text: str) -> Tuple[Missing, ...]:
-        """The missing facts in the order their placeholders first appear in ``text``."""
-        return tuple(sorted(self.missing.values(), key=lambda m: (text.find(m.placeholder), m.fact)))
+        """The missing facts and unconfirmed actions in the order their placeholders first appear
+        in ``text`` (placeholders the text no longer shows are left out)."""
+        shown = [m for m in self.missing.values() if m.placeholder in text]
+        return tuple(sorted(shown, key=lambda m: (text.find(m.placeholder), m.fact)))
+
+    def used(self, remedy: str) -> bool:
+        """Whether the letter drew on ``remedy``."""
+        return remedy in self.remedies_used
+
+    def action(self, remedy: RemedyAdvice) -> Line:
+        """An immediate remedy as done, planned with its date, or to be confirmed."""
+        self.remedies_used.add(remedy.id)
+        text = self.sentence(remedy.letter or remedy.text, self.kb.remedies[remedy.id].where)
+        if remedy.id in self.done:
+            return Line(remedy.id, text, "done")
+        if remedy.id in self.planned:
+            return Line(remedy.id, text, "planned", date=self.planned[remedy.id], plan=say(remedy.text, self.lang))
+        placeholder = f"[CONFIRM: {remedy.id}]"
+        self.missing.setdefault(placeholder, Missing("actions_done", placeholder, self.kb.message(
+            "letter.confirm_action", self.lang, action=say(remedy.text, self.lang), id=remedy.id)))
+        return Line(remedy.id, text, "confirm", placeholder=placeholder)
+
+    def measure(self, remedy: RemedyAdvice) -> Line:
+        """A preventive remedy as the letter states it."""
+        self.remedies_used.add(remedy.id)
+        return Line(remedy.id, self.sentence(remedy.letter or remedy.text, self.kb.remedies[remedy.id].where), "measure")
 
     def _dispute_deadline(self) -> Optional[str]:
         date = self.diagnosis.facts.get("infraction_date")
@@ -213,10 +305,10 @@ class _Renderer:
     def cause(self, cause: RankedCause) -> LetterCause:
         known = self.kb.causes[cause.id]
         finding = self.sentence(known.letter or cause.explanation, known.where)
-        remedies = {kind: tuple(self.sentence(r.letter or r.text, self.kb.remedies[r.id].where) for r in cause.remedies
-                                if r.kind == kind) for kind in ("immediate", "preventive")}
+        actions = tuple(self.action(r) for r in cause.remedies if r.kind == "immediate")
+        measures = tuple(self.measure(r) for r in cause.remedies if r.kind == "preventive")
         return LetterCause(cause.id, say(cause.title, self.lang), cause.family, round(cause.certainty * 100),
-                           finding, self._signs(cause), remedies["immediate"], remedies["preventive"],
+                           finding, self._signs(cause), actions, measures,
                            tuple(say(e, self.lang) for e in cause.evidence_needed))
 
     def _signs(self, cause: RankedCause) -> Tuple[Metric, ...]:
@@ -230,9 +322,10 @@ class _Renderer:
         """A rate fact of the seller's, with the counts it was computed from and the target if any."""
         fact, values = self.kb.facts[name], self.diagnosis.facts
         counts = fact.computed_from if name in self.diagnosis.computed else None
-        label = f"letter.metric.{name}"
+        labels = [f"letter.metric.{name}.{self.diagnosis.platform}", f"letter.metric.{name}"]  # the platform's own term first
+        label = next((label for label in labels if label in self.kb.messages), None)
         return Metric(
-            fact=name, label=self.kb.message(label, self.lang) if label in self.kb.messages else name.replace("_", " "),
+            fact=name, label=self.kb.message(label, self.lang) if label else name.replace("_", " "),
             value=format_value(fact, values[name], self.lang), window=say(window or fact.window, self.lang),
             numerator=values[counts[0]] if counts else None, denominator=values[counts[1]] if counts else None,
             must_be=must_be,
@@ -281,7 +374,7 @@ def _message_called_for(kind: str, values: Dict[str, Any], platform: str, today:
     if kind == "feedback-removal":
         return values.get("feedback_reason", "none") != "none"
     if kind == "atoz-withdrawal":
-        return "refund_date" in values
+        return "refund_date" in values or values.get("atoz_claim_rate", 0) > 0
     return "appeal_date" in values and (
         today - _dt.date.fromisoformat(values["appeal_date"])).days >= FOLLOW_UP_AFTER_DAYS
 

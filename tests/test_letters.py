@@ -24,6 +24,11 @@ def letter(diagnoser, facts, **options):
     return draft_letter(diagnoser.kb, diagnoser.run(facts), today=TODAY, **options)
 
 
+def immediate(diagnoser, facts):
+    """Every immediate remedy of the causes the letter answers."""
+    return tuple(r.id for c in diagnoser.run(facts).causes for r in c.remedies if r.kind == "immediate")
+
+
 def message(diagnoser, facts, kind, **options):
     return draft_message(diagnoser.kb, diagnoser.run(facts), kind, today=TODAY, **options)
 
@@ -75,8 +80,8 @@ def test_missing_facts_become_placeholders_listed_with_their_questions(diagnoser
 
 
 def test_given_facts_leave_no_placeholder(diagnoser):
-    draft = letter(diagnoser, dict(STOCKOUT, **FULL))
-    assert draft.missing == ()
+    draft = letter(diagnoser, dict(STOCKOUT, **FULL), done=immediate(diagnoser, STOCKOUT))
+    assert draft.missing == () and draft.ready
     assert not re.search(r"\[[A-Z ]+\]", draft.text)
     assert "Ningbo Brightway Housewares Co." in draft.text and "113-4417820-1193057" in draft.text
 
@@ -86,7 +91,7 @@ def test_the_chinese_version_is_marked_for_review_and_questions_are_in_chinese(d
     assert draft.text.startswith("【中文审阅稿，请勿发送】")
     assert "英文版" in draft.text.splitlines()[0]
     assert next(m for m in draft.missing if m.fact == "store_name").question == kb.facts["store_name"].question["zh"]
-    english = letter(diagnoser, STOCKOUT)
+    english = letter(diagnoser, dict(STOCKOUT, **FULL), done=immediate(diagnoser, STOCKOUT))
     assert "This is the text to send." in english.notes
 
 
@@ -108,15 +113,17 @@ def test_each_platform_addresses_its_own_route(diagnoser):
     walmart = letter(diagnoser, dict(facts, platform="walmart")).text
     assert "Business plan of action" in walmart and "no more than two months old" in walmart
     wish = letter(diagnoser, dict(facts, platform="wish", infraction_date="2026-09-01")).text
-    assert "Dispute of infraction [INFRACTION ID]" in wish
+    assert "Infraction [INFRACTION ID] of 2026-09-01: review request with evidence" in wish
     ebay = letter(diagnoser, dict(facts, platform="ebay")).text
+    assert "To: eBay Customer Service (appeal of the account suspension)" in ebay
+    ebay = letter(diagnoser, {"platform": "ebay", "late_shipment_rate": "9%", "handling_time_too_short": True}).text
     assert "Next eBay seller performance evaluation: 2026-11-20" in ebay
 
 
 @pytest.mark.parametrize("today,review", [(dt.date(2026, 10, 19), "2026-10-20"),
                                           (dt.date(2026, 12, 20), "2027-01-20")])
 def test_ebay_review_date_is_the_next_20th(diagnoser, today, review):
-    facts = {"platform": "ebay", "notice_reason": "listing_mismatch", "listing_details_wrong": True}
+    facts = {"platform": "ebay", "late_shipment_rate": "9%", "handling_time_too_short": True}
     text = draft_letter(diagnoser.kb, diagnoser.run(facts), today=today).text
     assert f"evaluation: {review}" in text
 
@@ -167,9 +174,13 @@ def test_feedback_meeting_no_criterion_gets_no_removal_request(diagnoser):
             message(diagnoser, facts, "feedback-removal")
 
 
-def test_atoz_withdrawal_is_amazon_only_and_asks_for_the_refund_date(diagnoser):
+def test_atoz_message_answers_the_claim_with_tracking_and_never_asks_for_a_withdrawal(diagnoser):
     draft = message(diagnoser, FEEDBACK, "atoz-withdrawal")
-    assert "[REFUND DATE]" in draft.text and "refund_date" in [m.fact for m in draft.missing]
+    assert "[TRACKING NUMBER]" in draft.text and "within 72 hours" in draft.text
+    assert "withdraw" not in draft.text.lower() and "[REFUND DATE]" not in draft.text
+    assert any("Buy Shipping, do not refund" in note and "30 days" in note for note in draft.notes)
+    refunded = message(diagnoser, dict(FEEDBACK, refund_date="2026-10-01"), "atoz-withdrawal").text
+    assert "in full on 2026-10-01" in refunded
     assert not INCENTIVES.search(draft.text)
     with pytest.raises(InputError, match="for amazon, not walmart"):
         message(diagnoser, dict(FEEDBACK, platform="walmart"), "atoz-withdrawal")
@@ -290,7 +301,7 @@ def test_a_template_extending_a_missing_one_is_reported(kb_copy):
 
 
 def test_optional_facts_tested_with_has_raise_no_question(diagnoser):
-    facts = {"platform": "ebay", "notice_reason": "listing_mismatch", "listing_details_wrong": True}
+    facts = {"platform": "ebay", "late_shipment_rate": "9%", "handling_time_too_short": True}
     draft = letter(diagnoser, facts)
     assert "seller_id" not in [m.fact for m in draft.missing] and "eBay user ID" not in draft.text
     assert "(eBay user ID ebay_shop)" in letter(diagnoser, dict(facts, seller_id="ebay_shop")).text
