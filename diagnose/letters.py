@@ -37,6 +37,7 @@ MIN_LETTER_CERTAINTY = 0.5
 FOLLOW_UP_AFTER_DAYS = 10  # G03: follow up after about ten days of silence
 WISH_DISPUTE_DAYS = 90  # domain reference §6: Wish takes infraction disputes within 90 days
 EBAY_REVIEW_DAY = 20  # eBay evaluates seller performance on the 20th of each month
+ODR_PARTS = ("negative_feedback_rate", "atoz_claim_rate", "chargeback_rate")  # Amazon's order defect rate
 INVOICE_MAX_AGE_DAYS = {"amazon": 365, "walmart": 61}  # Amazon: last 365 days; Walmart: two months
 # Words that would offer the buyer something for removing feedback (a violation in itself).
 INCENTIVE_WORDS = ("coupon", "discount", "voucher", "gift", "reward", "free", "bonus", "cashback",
@@ -148,6 +149,7 @@ def draft_letter(kb: KnowledgeBase, diagnosis: Diagnosis, lang: str = "en", mark
         notes.append(kb.message("letter.left_out", lang, cutoff=_percent(min_certainty), causes="; ".join(
             f"{say(c.title, lang)} ({_percent(c.certainty)})" for c in left_out)))
     notes += _invoice_notes(kb, values, platform, lang, today)
+    notes += _unanswered_parts(kb, diagnosis, chosen, lang)
     if renderer.context["dispute_deadline"]:
         notes.append(kb.message("letter.dispute_deadline", lang, date=renderer.context["dispute_deadline"]))
     notes += [kb.message("letter.suggest_message", lang, kind=kind)
@@ -377,6 +379,16 @@ def _message_called_for(kind: str, values: Dict[str, Any], platform: str, today:
         return "refund_date" in values or values.get("atoz_claim_rate", 0) > 0
     return "appeal_date" in values and (
         today - _dt.date.fromisoformat(values["appeal_date"])).days >= FOLLOW_UP_AFTER_DAYS
+
+
+def _unanswered_parts(kb: KnowledgeBase, diagnosis: Diagnosis, chosen, lang: str) -> List[str]:
+    """A note for each part of the order defect rate above zero that no chosen cause explains."""
+    if "order_defect_rate" not in diagnosis.facts or diagnosis.platform != "amazon":
+        return []
+    explained = set().union(*(_chain_facts(diagnosis, cause) for cause in chosen))
+    return [kb.message("letter.odr_part_unanswered", lang, part=kb.message(f"letter.metric.{part}", lang),
+                       value=format_value(kb.facts[part], diagnosis.facts[part], lang))
+            for part in ODR_PARTS if diagnosis.facts.get(part, 0) > 0 and part not in explained]
 
 
 def _invoice_notes(kb: KnowledgeBase, values: Dict[str, Any], platform: str, lang: str, today: _dt.date) -> List[str]:

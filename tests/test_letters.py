@@ -305,3 +305,15 @@ def test_optional_facts_tested_with_has_raise_no_question(diagnoser):
     draft = letter(diagnoser, facts)
     assert "seller_id" not in [m.fact for m in draft.missing] and "eBay user ID" not in draft.text
     assert "(eBay user ID ebay_shop)" in letter(diagnoser, dict(facts, seller_id="ebay_shop")).text
+
+
+def test_an_amazon_odr_letter_breaks_the_rate_into_its_parts_and_flags_unanswered_ones(diagnoser):
+    facts = {"platform": "amazon", "notice_reason": "order_defect_rate", "order_defect_rate": "1.6%",
+             "slow_replies": True}
+    draft = letter(diagnoser, facts)
+    assert "negative feedback [NEGATIVE FEEDBACK RATE], A-to-z Guarantee claims [ATOZ CLAIM RATE]" in draft.text
+    assert {"negative_feedback_rate", "atoz_claim_rate", "chargeback_rate"} <= {m.fact for m in draft.missing}
+    parts = letter(diagnoser, dict(facts, negative_feedback_rate="0.4%", atoz_claim_rate="0", chargeback_rate="0.2%"))
+    flagged = [note for note in parts.notes if "Amazon expects every part answered" in note]
+    assert len(flagged) == 2 and "chargebacks part of the order defect rate (0.2%)" in flagged[1]
+    assert not any("A-to-z claims part" in note for note in flagged)
