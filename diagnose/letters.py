@@ -22,6 +22,7 @@ import msgspec
 
 from .errors import InputError, KnowledgeBaseError, Location
 from .knowledge import LETTER_DIR, Finding, KnowledgeBase, Where, suggest
+from .deadlines import DueDate, due_date, due_dates
 from .knowledge.templates import MESSAGES, environment
 from .vocabulary import Text, format_value, say
 
@@ -32,11 +33,11 @@ if TYPE_CHECKING:  # type names only: ranking would bring the engine along
 MESSAGE_PLATFORMS = {"feedback-removal": ("amazon",), "atoz-withdrawal": ("amazon",),
                      "follow-up": ("amazon", "walmart", "wish")}
 MIN_LETTER_CERTAINTY = 0.5
-FOLLOW_UP_AFTER_DAYS = 10  # G03: follow up after about ten days of silence
-WISH_DISPUTE_DAYS = 90  # domain reference §6: Wish takes infraction disputes within 90 days
-EBAY_REVIEW_DAY = 20  # eBay evaluates seller performance on the 20th of each month
+# The platforms' dates are knowledge (knowledge/deadlines.yaml); the letters read these rules:
+FOLLOW_UP, WISH_DISPUTE, EBAY_EVALUATION = "follow_up", "wish_dispute", "ebay_evaluation"
+INVOICE_RULES = ("amazon_invoice", "walmart_invoice")  # how long the latest invoice counts
+EMPTY_SECTIONS = {"[ACTION TAKEN]": "letter.no_action", "[PREVENTIVE MEASURE]": "letter.no_measure"}
 ODR_PARTS = ("negative_feedback_rate", "atoz_claim_rate", "chargeback_rate")  # Amazon's order defect rate
-INVOICE_MAX_AGE_DAYS = {"amazon": 365, "walmart": 61}  # Amazon: last 365 days; Walmart: two months
 
 
 class Missing(msgspec.Struct, frozen=True):
@@ -53,6 +54,7 @@ class Draft(msgspec.Struct, frozen=True):
     text: str
     missing: Tuple[Missing, ...]
     notes: Tuple[str, ...]
+    checklist: Tuple[str, ...] = ()  # documents the case does not show the seller has: to obtain, never "attached"
 
     @property
     def ready(self) -> bool:
@@ -120,7 +122,7 @@ def draft_letter(kb: KnowledgeBase, diagnosis: Diagnosis, lang: str = "en", mark
     """
     today = today or _dt.date.today()
     values, platform = diagnosis.facts, diagnosis.platform
-    _refuse_closed_routes(values, platform, today, source)
+    _refuse_closed_routes(kb, values, platform, today, source)
     chosen = [c for c in diagnosis.causes if c.certainty >= min_certainty]
     if not chosen:
         raise InputError(f"no root cause reached the letter's certainty cut-off ({_percent(min_certainty)}); "
@@ -139,16 +141,18 @@ def draft_letter(kb: KnowledgeBase, diagnosis: Diagnosis, lang: str = "en", mark
         notes.append(kb.message("letter.left_out", lang, cutoff=_percent(min_certainty), causes="; ".join(
             f"{say(c.title, lang)} ({_percent(c.certainty)})" for c in left_out)))
     notes += _invoice_notes(kb, values, platform, lang, today)
+    notes += [deadline_note(kb, due, lang) for due in due_dates(kb, diagnosis, today)]
     notes += _unanswered_parts(kb, diagnosis, chosen, lang)
-    if renderer.context["dispute_deadline"]:
-        notes.append(kb.message("letter.dispute_deadline", lang, date=renderer.context["dispute_deadline"]))
     notes += [kb.message("letter.suggest_message", lang, kind=kind)
-              for kind in MESSAGES if _message_called_for(kind, values, platform, today)]
+              for kind in MESSAGES if _message_called_for(kb, kind, values, platform, today)]
     notes += [kb.message("letter.plan_overdue", lang, action=remedy, date=date)
               for remedy, date in sorted((planned or {}).items())
               if remedy not in done and date < today.isoformat() and renderer.used(remedy)]
+    for placeholder, message in EMPTY_SECTIONS.items():
+        if placeholder in text:  # a cause the case leaves with no action or measure to state
+            renderer.missing.setdefault(placeholder, Missing("actions_done", placeholder, kb.message(message, lang)))
     missing = renderer.missing_list(text)
-    return Draft(text, missing, tuple(notes) + _readiness(kb, missing, lang))
+    return Draft(text, missing, tuple(notes) + _readiness(kb, missing, lang), tuple(renderer.obtain))
 
 
 def draft_message(kb: KnowledgeBase, diagnosis: Diagnosis, kind: str, lang: str = "en",
@@ -164,7 +168,7 @@ def draft_message(kb: KnowledgeBase, diagnosis: Diagnosis, kind: str, lang: str 
                          "publicly instead, and never offer the buyer anything for removing it",
                          Location(source, field="feedback_reason"))
     if kind == "follow-up" and "appeal_date" in values:
-        due = _dt.date.fromisoformat(values["appeal_date"]) + _dt.timedelta(days=FOLLOW_UP_AFTER_DAYS)
+        due = due_date(kb.deadlines[FOLLOW_UP], values, today)
         if today < due:
             raise InputError(f"the appeal went in on {values['appeal_date']}; wait for an answer until "
                              f"{due.isoformat()} before following up", Location(source, field="appeal_date"))
@@ -173,6 +177,12 @@ def draft_message(kb: KnowledgeBase, diagnosis: Diagnosis, kind: str, lang: str 
     missing = renderer.missing_list(text)
     notes = (kb.message("letter.atoz_advice", lang),) if kind == "atoz-withdrawal" else ()
     return Draft(text, missing, notes + _readiness(kb, missing, lang))
+
+
+def deadline_note(kb: KnowledgeBase, due: DueDate, lang: str) -> str:
+    """One deadline for the consultant: its meaning, its date and the days left (or passed)."""
+    key = "letter.deadline_passed" if due.passed else "letter.deadline"
+    return kb.message(key, lang, label=say(due.label, lang), date=due.date, days=abs(due.days_left))
 
 
 def _readiness(kb: KnowledgeBase, missing: Tuple[Missing, ...], lang: str) -> Tuple[str, ...]:
@@ -216,13 +226,16 @@ class _Renderer:
         self.env = environment(kb.root)
         self.missing: Dict[str, Missing] = {}
         self.remedies_used: set = set()
+        self.obtain: Dict[str, None] = {}  # documents to obtain, in order, each once
         values = diagnosis.facts
         self.context = {
-            "fact": self.fact, "has": lambda name: name in values, "lang": lang, "markdown": markdown,
+            "fact": self.fact, "has": lambda name: name in values, "value": values.get,
+            "lang": lang, "markdown": markdown,
             "heading": (lambda text: f"## {text}") if markdown else _underlined,
             "platform": diagnosis.platform, "platform_name": say(kb.platforms[diagnosis.platform].name, lang),
             "today": today.isoformat(),
-            "review_date": _next_review(today).isoformat(), "dispute_deadline": self._dispute_deadline(),
+            "review_date": _rule_date(kb, EBAY_EVALUATION, values, today),
+            "dispute_deadline": _rule_date(kb, WISH_DISPUTE, values, today) if diagnosis.platform == "wish" else None,
             "fulfilment": values.get("fulfilment"), "feedback_reason": values.get("feedback_reason"),
         }
 
@@ -260,16 +273,27 @@ class _Renderer:
             "letter.confirm_action", self.lang, action=say(remedy.text, self.lang), id=remedy.id)))
         return Line(remedy.id, text, "confirm", placeholder=placeholder)
 
-    def measure(self, remedy: RemedyAdvice) -> Line:
-        """A preventive remedy as the letter states it."""
+    def measure(self, remedy: RemedyAdvice) -> Optional[Line]:
+        """A preventive remedy as the letter states it. One that needs facts the case does not
+        confirm is promised only when the seller confirmed or dated it; otherwise it is left out."""
+        fit = self.kb.remedies[remedy.id].fit
+        if fit.needs and not fit.confirmed(self.diagnosis.facts):
+            return self.action(remedy) if remedy.id in self.done or remedy.id in self.planned else None
         self.remedies_used.add(remedy.id)
         return Line(remedy.id, self.sentence(remedy.letter or remedy.text, self.kb.remedies[remedy.id].where), "measure")
 
-    def _dispute_deadline(self) -> Optional[str]:
-        date = self.diagnosis.facts.get("infraction_date")
-        if self.diagnosis.platform != "wish" or date is None:
-            return None
-        return (_dt.date.fromisoformat(date) + _dt.timedelta(days=WISH_DISPUTE_DAYS)).isoformat()
+    def documents(self, cause_id: str) -> Tuple[str, ...]:
+        """The cause's documents the case allows to attach; the others go to the list to obtain."""
+        known, values = self.kb.causes[cause_id], self.diagnosis.facts
+        attached = []
+        for index, text in enumerate(known.evidence):
+            fit = known.evidence_fits[index] if index < len(known.evidence_fits) else None
+            shown = say(text, self.lang)
+            if fit is not None and (fit.conflicts(values, self.diagnosis.platform) or not fit.confirmed(values)):
+                self.obtain.setdefault(shown, None)
+            else:
+                attached.append(shown)
+        return tuple(attached)
 
     def sentence(self, text: Text, where: Where) -> str:
         """A cause's or remedy's letter sentence, itself a small template."""
@@ -298,10 +322,9 @@ class _Renderer:
         known = self.kb.causes[cause.id]
         finding = self.sentence(known.letter or cause.explanation, known.where)
         actions = tuple(self.action(r) for r in cause.remedies if r.kind == "immediate")
-        measures = tuple(self.measure(r) for r in cause.remedies if r.kind == "preventive")
+        measures = tuple(line for line in (self.measure(r) for r in cause.remedies if r.kind == "preventive") if line)
         return LetterCause(cause.id, say(cause.title, self.lang), cause.family, round(cause.certainty * 100),
-                           finding, self._signs(cause), actions, measures,
-                           tuple(say(e, self.lang) for e in cause.evidence_needed))
+                           finding, self._signs(cause), actions, measures, self.documents(cause.id))
 
     def _signs(self, cause: RankedCause) -> Tuple[Metric, ...]:
         """The seller's missed or at-risk metrics that led to this cause, against their targets."""
@@ -338,27 +361,36 @@ def _chain_facts(diagnosis: Diagnosis, cause: RankedCause) -> set:
     return names
 
 
-def _refuse_closed_routes(values: Dict[str, Any], platform: str, today: _dt.date, source: str) -> None:
+def _rule_date(kb: KnowledgeBase, rule: str, values: Dict[str, Any], today: _dt.date) -> Optional[str]:
+    """The date the deadline rule ``rule`` gives for the case, if the knowledge has the rule and the case its start."""
+    if rule not in kb.deadlines:
+        return None
+    date = due_date(kb.deadlines[rule], values, today)
+    return date.isoformat() if date else None
+
+
+def _refuse_closed_routes(kb: KnowledgeBase, values: Dict[str, Any], platform: str, today: _dt.date,
+                          source: str) -> None:
     """Refuse a letter the platform would not accept at all."""
     if platform == "walmart" and values.get("account_terminated"):
         raise InputError("Walmart does not take appeals from terminated accounts; no letter was drafted",
                          Location(source, field="account_terminated"))
-    if platform == "wish" and "infraction_date" in values:
-        closed = _dt.date.fromisoformat(values["infraction_date"]) + _dt.timedelta(days=WISH_DISPUTE_DAYS)
-        if today > closed:
-            raise InputError(f"Wish takes disputes within {WISH_DISPUTE_DAYS} days of the infraction; "
-                             f"this one closed on {closed.isoformat()}", Location(source, field="infraction_date"))
+    closed = _rule_date(kb, WISH_DISPUTE, values, today) if platform == "wish" else None
+    if closed and today.isoformat() > closed:
+        rule = kb.deadlines[WISH_DISPUTE]
+        raise InputError(f"Wish takes disputes within {rule.days} days of the infraction; "
+                         f"this one closed on {closed}", Location(source, field="infraction_date"))
 
 
-def _message_called_for(kind: str, values: Dict[str, Any], platform: str, today: _dt.date) -> bool:
+def _message_called_for(kb: KnowledgeBase, kind: str, values: Dict[str, Any], platform: str, today: _dt.date) -> bool:
     if platform not in MESSAGE_PLATFORMS[kind]:
         return False
     if kind == "feedback-removal":
         return values.get("feedback_reason", "none") != "none"
     if kind == "atoz-withdrawal":
         return "refund_date" in values or values.get("atoz_claim_rate", 0) > 0
-    return "appeal_date" in values and (
-        today - _dt.date.fromisoformat(values["appeal_date"])).days >= FOLLOW_UP_AFTER_DAYS
+    due = _rule_date(kb, FOLLOW_UP, values, today)
+    return due is not None and today.isoformat() >= due
 
 
 def _unanswered_parts(kb: KnowledgeBase, diagnosis: Diagnosis, chosen, lang: str) -> List[str]:
@@ -372,22 +404,18 @@ def _unanswered_parts(kb: KnowledgeBase, diagnosis: Diagnosis, chosen, lang: str
 
 
 def _invoice_notes(kb: KnowledgeBase, values: Dict[str, Any], platform: str, lang: str, today: _dt.date) -> List[str]:
-    limit = INVOICE_MAX_AGE_DAYS.get(platform)
-    if limit is None or "invoice_date" not in values:
-        return []
-    days = (today - _dt.date.fromisoformat(values["invoice_date"])).days
-    if days <= limit:
-        return []
-    return [kb.message("letter.invoice_old", lang, date=values["invoice_date"], days=days,
-                       platform=say(kb.platforms[platform].name, lang), limit=limit)]
-
-
-def _next_review(today: _dt.date) -> _dt.date:
-    """eBay's next monthly evaluation day after ``today``."""
-    if today.day < EBAY_REVIEW_DAY:
-        return today.replace(day=EBAY_REVIEW_DAY)
-    year, month = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
-    return _dt.date(year, month, EBAY_REVIEW_DAY)
+    """A note when the latest invoice is older than the platform accepts (knowledge/deadlines.yaml)."""
+    notes = []
+    for rule in INVOICE_RULES:
+        deadline = kb.deadlines.get(rule)
+        if deadline is None or deadline.fit.conflicts(values, platform):
+            continue
+        until = _rule_date(kb, rule, values, today)
+        if until and until < today.isoformat():
+            days = (today - _dt.date.fromisoformat(values["invoice_date"])).days
+            notes.append(kb.message("letter.invoice_old", lang, date=values["invoice_date"], days=days,
+                                    platform=say(kb.platforms[platform].name, lang), until=until))
+    return notes
 
 
 def _underlined(text: str) -> str:

@@ -67,6 +67,10 @@ def letter(facts_file, assignments, platform, store_name, message, min_certainty
         width = min(max(len(m.placeholder) for m in draft.missing), PLACEHOLDER_WIDTH)
         for item in draft.missing:
             click.echo(f"  {item.placeholder:<{width}}  {item.fact}: {item.question}", err=True)
+    if draft.checklist:
+        click.echo(kb.message("letter.obtain", lang), err=True)
+        for document in draft.checklist:
+            click.echo(f"- [ ] {document}", err=True)
     for note in draft.notes:
         click.echo(note, err=True)
 

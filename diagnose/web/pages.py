@@ -11,9 +11,10 @@ from typing import Any, Dict, List, Optional, Tuple
 from ..casefile import Case
 from ..errors import InputError
 from ..facts import UNKNOWN_KEY
-from ..interview import TOP, Dialog, Question, Session, text
+from ..interview import Dialog, Question, Session, text
+from ..interview.graph import TOP
 from ..knowledge import KnowledgeBase
-from ..letters import (FOLLOW_UP_AFTER_DAYS, MESSAGE_PLATFORMS, MESSAGES, MIN_LETTER_CERTAINTY, WISH_DISPUTE_DAYS,
+from ..letters import (FOLLOW_UP, MESSAGE_PLATFORMS, MESSAGES, MIN_LETTER_CERTAINTY, WISH_DISPUTE,
                        Draft, draft_letter, draft_message)
 from ..ranking import Diagnosis, Evidence, RankedCause
 from ..render import labels, percent, show_fact
@@ -61,11 +62,13 @@ def deadlines(kb: KnowledgeBase, case: Case, lang: str) -> List[Dict[str, str]]:
         if remedy not in tracking.actions_done and remedy in kb.remedies:
             found.append((date, kb.message("web.deadline.action", lang, action=say(kb.remedies[remedy].text, lang))))
     if tracking.status == "appeal_sent" and tracking.appeal_sent_on:
-        due = _dt.date.fromisoformat(tracking.appeal_sent_on) + _dt.timedelta(days=FOLLOW_UP_AFTER_DAYS)
-        found.append((due.isoformat(), kb.message("web.deadline.follow_up", lang, days=FOLLOW_UP_AFTER_DAYS)))
+        days = kb.deadlines[FOLLOW_UP].days  # the platforms' dates are knowledge (knowledge/deadlines.yaml)
+        due = _dt.date.fromisoformat(tracking.appeal_sent_on) + _dt.timedelta(days=days)
+        found.append((due.isoformat(), kb.message("web.deadline.follow_up", lang, days=days)))
     if values.get("platform") == "wish" and "infraction_date" in values and tracking.status == "draft":
-        due = _dt.date.fromisoformat(values["infraction_date"]) + _dt.timedelta(days=WISH_DISPUTE_DAYS)
-        found.append((due.isoformat(), kb.message("web.deadline.wish_dispute", lang, days=WISH_DISPUTE_DAYS)))
+        days = kb.deadlines[WISH_DISPUTE].days
+        due = _dt.date.fromisoformat(values["infraction_date"]) + _dt.timedelta(days=days)
+        found.append((due.isoformat(), kb.message("web.deadline.wish_dispute", lang, days=days)))
     return [{"date": date, "what": what} for date, what in sorted(found)]
 
 

@@ -1,0 +1,145 @@
+"""Truthful letters (issue 13) and remedies that fit the case (issue 21): a letter states as done
+only confirmed actions, never promises what the case contradicts, lists as attached only the
+documents the case shows the seller has, and says each thing once; next steps fit the platform."""
+import datetime as dt
+import re
+
+import pytest
+
+from conftest import EXAMPLES, ROOT
+from diagnose.facts import load_facts, read_facts_file
+from diagnose.letters import MIN_LETTER_CERTAINTY, draft_letter
+from diagnose.tracking import read_tracking
+
+TODAY = dt.date(2026, 10, 20)
+CASE_FILES = sorted(EXAMPLES.glob("*.y*ml")) + sorted(EXAMPLES.glob("*.json")) \
+    + sorted((ROOT / "tests" / "golden" / "letters").glob("*.yaml"))
+LATE = {"platform": "amazon", "late_shipment_rate": "6%", "handling_time_too_short": True}
+
+
+def immediate(diagnosis):
+    return tuple(dict.fromkeys(r.id for c in diagnosis.causes if c.certainty >= MIN_LETTER_CERTAINTY
+                               for r in c.remedies if r.kind == "immediate"))
+
+
+def bullets(text):
+    return [line for line in text.splitlines() if line.lstrip().startswith("- ")]
+
+
+@pytest.mark.parametrize("path", CASE_FILES, ids=lambda p: p.name)
+def test_every_case_needs_confirmation_until_its_actions_are_done(diagnoser, path):
+    diagnosis = diagnoser.run(load_facts(str(path), (), diagnoser.kb))
+    if not any(c.certainty >= MIN_LETTER_CERTAINTY for c in diagnosis.causes):
+        pytest.skip("no cause reaches the letter's cut-off")
+    unconfirmed = draft_letter(diagnoser.kb, diagnosis, today=TODAY)
+    assert "[CONFIRM: " in unconfirmed.text and not unconfirmed.ready
+    assert unconfirmed.notes[-1].startswith("Not ready to send:")
+    assert "This is the text to send." not in unconfirmed.notes
+    confirmed = draft_letter(diagnoser.kb, diagnosis, today=TODAY, done=immediate(diagnosis))
+    assert "[CONFIRM" not in confirmed.text and "[ACTION TAKEN]" not in confirmed.text
+    for draft in (unconfirmed, confirmed):
+        lines = bullets(draft.text)
+        assert len(lines) == len(set(lines)), "a bullet appears twice"
+        assert not set(draft.checklist) & {line.lstrip()[2:] for line in lines}
+
+
+@pytest.mark.parametrize("path", CASE_FILES, ids=lambda p: p.name)
+def test_no_letter_promises_a_measure_or_lists_a_document_the_case_contradicts(diagnoser, path):
+    kb = diagnoser.kb
+    diagnosis = diagnoser.run(load_facts(str(path), (), kb))
+    if not any(c.certainty >= MIN_LETTER_CERTAINTY for c in diagnosis.causes):
+        pytest.skip("no cause reaches the letter's cut-off")
+    text = draft_letter(kb, diagnosis, today=TODAY, done=immediate(diagnosis)).text
+    for remedy in kb.remedies.values():
+        if remedy.fit.conflicts(diagnosis.facts, diagnosis.platform) and remedy.letter:
+            assert remedy.letter["en"][:40] not in text, remedy.id
+    for cause in kb.causes.values():
+        for document, fit in zip(cause.evidence, cause.evidence_fits):
+            if fit.conflicts(diagnosis.facts, diagnosis.platform):
+                assert f"- {document['en']}" not in text
+
+
+def test_the_counterfeit_example_neither_attaches_nor_claims_what_the_seller_lacks(diagnoser):
+    diagnosis = diagnoser.run(load_facts(str(EXAMPLES / "counterfeit-unauthorised-brand.yaml"), (), diagnoser.kb))
+    draft = draft_letter(diagnoser.kb, diagnosis, today=TODAY, done=immediate(diagnosis))
+    assert "authorisation or licence from the brand owner" not in draft.text
+    assert "within the last 365 days" not in draft.text
+    assert any("authorisation or licence from the brand owner" in item for item in draft.checklist)
+    assert any("within the last 365 days" in item for item in draft.checklist)
+    assert "settled in the buyer's favour" not in draft.text
+    assert draft.text.count("We buy only from the brand owner") == 1
+
+
+def test_planned_actions_read_as_commitments_with_their_date(diagnoser):
+    diagnosis = diagnoser.run(LATE)
+    draft = draft_letter(diagnoser.kb, diagnosis, today=TODAY, planned={"lengthen_handling_time": "2026-10-30"})
+    assert "We commit to completing this by 2026-10-30: Set the handling time" in draft.text
+    assert "[CONFIRM: lengthen_handling_time]" not in draft.text
+    late = draft_letter(diagnoser.kb, diagnosis, today=TODAY, planned={"lengthen_handling_time": "2026-10-01"})
+    assert any("planned for 2026-10-01, which has passed" in note for note in late.notes)
+
+
+def test_measures_that_need_unconfirmed_facts_are_not_promised(diagnoser):
+    forwarder = "moving to a more dependable carrier arrangement"
+    assert forwarder not in draft_letter(diagnoser.kb, diagnoser.run(LATE), today=TODAY).text
+    denied = diagnoser.run(dict(LATE, unreliable_carrier=False))
+    assert forwarder not in draft_letter(diagnoser.kb, denied, today=TODAY).text
+    assert "stable_forwarder" not in {r.id for c in denied.causes for r in c.remedies}
+    confirmed = diagnoser.run(dict(LATE, unreliable_carrier=True))
+    assert forwarder in draft_letter(diagnoser.kb, confirmed, today=TODAY).text
+
+
+@pytest.mark.parametrize("facts,remedy", [
+    ({"platform": "ebay", "late_shipment_rate": "9%", "handling_time_too_short": True,
+      "unreliable_carrier": True}, "move_to_fba"),
+    ({"platform": "ebay", "late_shipment_rate": "9%", "unreliable_carrier": True}, "use_fba_or_overseas_warehouse"),
+    ({"platform": "amazon", "notice_reason": "counterfeit", "sourcing": "authorised_distributor",
+      "brand_authorised": False}, "remove_unauthorised_brand_listings"),
+    ({"platform": "amazon", "notice_reason": "counterfeit", "brand_authorised": False,
+      "has_supplier_invoices": False}, "appeal_with_compliance_evidence"),
+])
+def test_remedies_the_case_contradicts_are_never_advised(diagnoser, facts, remedy):
+    assert diagnoser.kb.remedies[remedy].fit.conflicts(facts, facts["platform"])
+    diagnosis = diagnoser.run(facts)
+    assert remedy not in {r.id for c in diagnosis.causes for r in c.remedies}
+
+
+@pytest.mark.parametrize("platform", ["ebay", "walmart", "wish"])
+def test_amazon_next_steps_stay_on_amazon(diagnoser, platform):
+    steps = {s.id for s in diagnoser.run({"platform": platform, "notice_reason": "listing_mismatch",
+                                          "listing_details_wrong": True}).next_steps}
+    assert "G02" not in steps and "G05" not in steps
+    assert ("G03" in steps) == (platform != "ebay") and ("G06" in steps) == (platform == "ebay")
+    amazon = {s.id for s in diagnoser.run(dict(LATE)).next_steps}
+    assert {"G01", "G02", "G03", "G04"} <= amazon and "G06" not in amazon
+
+
+def test_a_healthy_shop_gets_no_plan_of_action_advice(diagnoser):
+    healthy = diagnoser.run({"platform": "amazon", "order_defect_rate": "0.4%", "late_shipment_rate": "1%"})
+    assert not healthy.causes and not {s.id for s in healthy.next_steps} & {"G01", "G02", "G03", "G04"}
+    missed = diagnoser.run({"platform": "amazon", "order_defect_rate": "1.4%"})
+    assert "G01" in {s.id for s in missed.next_steps}
+
+
+def test_the_cli_reads_confirmed_actions_from_the_case_file_and_lists_documents_to_obtain(tmp_path):
+    from click.testing import CliRunner
+
+    from diagnose.cli import cli
+
+    case = tmp_path / "case.yaml"
+    case.write_text((EXAMPLES / "counterfeit-unauthorised-brand.yaml").read_text(encoding="utf-8")
+                    + "actions_done: [remove_unauthorised_brand_listings]\n", encoding="utf-8")
+    try:
+        runner = CliRunner(mix_stderr=False)
+    except TypeError:
+        runner = CliRunner()
+    result = runner.invoke(cli, ["letter", str(case), "--today", "2026-10-20"])
+    assert result.exit_code == 0, result.stderr
+    assert "- We removed every listing of the brand" in result.stdout
+    assert "[CONFIRM: audit_all_listings]" in result.stdout
+    assert "- [ ] A letter of authorisation or licence from the brand owner" in result.stderr
+    tracking = read_tracking(read_facts_file(str(case)), {"remove_unauthorised_brand_listings"}, str(case))[0]
+    assert tracking.actions_done == ("remove_unauthorised_brand_listings",)
+    bad = runner.invoke(cli, ["letter", str(case), "--today", "2026-02-30"])
+    assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.stderr
+    assert re.search(r"Not ready to send: \d+ left to fill in or confirm", result.stderr)
