@@ -179,6 +179,31 @@ def draft_message(kb: KnowledgeBase, diagnosis: Diagnosis, kind: str, lang: str 
     return Draft(text, missing, notes + _readiness(kb, missing, lang))
 
 
+def audit(kb: KnowledgeBase, diagnosis: Diagnosis, draft: Draft) -> List[Tuple[Where, str]]:
+    """What an English letter says that the case contradicts: a remedy's sentence or a document
+    whose declared facts the case rules out, and any bullet written twice. Each problem comes
+    with where the offending item is defined (for ``diagnose kb validate``)."""
+    values, platform = diagnosis.facts, diagnosis.platform
+    problems = []
+    renderer = _Renderer(kb, diagnosis, "en", False, _dt.date.today())
+    for remedy in kb.remedies.values():
+        conflicts = remedy.fit.conflicts(values, platform)
+        if conflicts and remedy.letter and renderer.sentence(remedy.letter, remedy.where) in draft.text:
+            problems.append((remedy.where, f"the letter states remedy '{remedy.id}' although the case contradicts it "
+                                           f"({'; '.join(conflicts)})"))
+    lines = [line.strip() for line in draft.text.splitlines()]
+    for cause in kb.causes.values():
+        for index, (document, fit) in enumerate(zip(cause.evidence, cause.evidence_fits)):
+            if f"- {document['en']}" in lines and (fit.conflicts(values, platform) or not fit.confirmed(values)):
+                problems.append((cause.where, f"the letter lists cause '{cause.id}' evidence {index + 1} as attached "
+                                              "although the case does not show the seller has it"))
+    bullets = [line for line in lines if line.startswith("- ")]
+    template = Where(str(LETTER_DIR / f"{platform}.en.txt.j2"), 1, 1)
+    for bullet in sorted({b for b in bullets if bullets.count(b) > 1}):
+        problems.append((template, f"the letter says twice: {bullet[2:62]}…"))
+    return problems
+
+
 def deadline_note(kb: KnowledgeBase, due: DueDate, lang: str) -> str:
     """One deadline for the consultant: its meaning, its date and the days left (or passed)."""
     key = "letter.deadline_passed" if due.passed else "letter.deadline"

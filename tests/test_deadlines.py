@@ -139,3 +139,4 @@ def test_a_deadline_must_count_from_a_date_fact_or_a_day_of_the_month(kb_copy):
                for m in messages), messages
     assert any("deadline 'ebay_evaluation' needs either since (a date fact) or day_of_month" in m for m in messages)
     assert all(m.startswith("deadlines.yaml:") for m in messages)
+

@@ -2,11 +2,15 @@
 only confirmed actions, never promises what the case contradicts, lists as attached only the
 documents the case shows the seller has, and says each thing once; next steps fit the platform."""
 import datetime as dt
+import json
 import re
+import shutil
 
 import pytest
+from click.testing import CliRunner
 
 from conftest import EXAMPLES, ROOT
+from diagnose.cli import cli
 from diagnose.facts import load_facts, read_facts_file
 from diagnose.letters import MIN_LETTER_CERTAINTY, draft_letter
 from diagnose.tracking import read_tracking
@@ -122,10 +126,6 @@ def test_a_healthy_shop_gets_no_plan_of_action_advice(diagnoser):
 
 
 def test_the_cli_reads_confirmed_actions_from_the_case_file_and_lists_documents_to_obtain(tmp_path):
-    from click.testing import CliRunner
-
-    from diagnose.cli import cli
-
     case = tmp_path / "case.yaml"
     case.write_text((EXAMPLES / "counterfeit-unauthorised-brand.yaml").read_text(encoding="utf-8")
                     + "actions_done: [remove_unauthorised_brand_listings]\n", encoding="utf-8")
@@ -143,3 +143,67 @@ def test_the_cli_reads_confirmed_actions_from_the_case_file_and_lists_documents_
     bad = runner.invoke(cli, ["letter", str(case), "--today", "2026-02-30"])
     assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.stderr
     assert re.search(r"Not ready to send: \d+ left to fill in or confirm", result.stderr)
+
+
+# --- diagnose kb validate renders every scenario's letter -----------------------------------------
+
+
+@pytest.fixture
+def kb_copy(tmp_path):
+    for part in ("knowledge", "rules"):
+        shutil.copytree(ROOT / part, tmp_path / part)
+    return tmp_path
+
+
+def write_scenario(root, facts):
+    folder = root / "tests" / "scenarios"
+    folder.mkdir(parents=True)
+    (folder / "brand.yaml").write_text(json.dumps({"title": "t", "facts": facts,
+                                                   "expect": {"top3": ["unauthorised_brand"]}}), encoding="utf-8")
+
+
+def validate(root):
+    try:
+        runner = CliRunner(mix_stderr=False)
+    except TypeError:
+        runner = CliRunner()
+    return runner.invoke(cli, ["kb", "validate", "--kb", str(root)])
+
+
+BRAND = {"platform": "amazon", "notice_reason": "counterfeit", "sourcing": "wholesaler", "brand_authorised": False,
+         "has_supplier_invoices": True, "invoices_within_365_days": False}
+
+
+def test_validate_renders_each_scenarios_letter_and_reports_what_its_facts_contradict(kb_copy):
+    write_scenario(kb_copy, BRAND)
+    assert validate(kb_copy).exit_code == 0
+    template = kb_copy / "knowledge" / "letters" / "amazon.en.txt.j2"
+    text = template.read_text(encoding="utf-8")
+    template.write_text(text.replace("{% block platform_documents %}\n", "{% block platform_documents %}\n"
+                                     "- A letter of authorisation or licence from the brand owner for the products concerned\n"
+                                     "- A letter of authorisation or licence from the brand owner for the products concerned\n"),
+                        encoding="utf-8")
+    result = validate(kb_copy)
+    assert result.exit_code == 1
+    assert "knowledge/policy/causes.yaml:" in result.stdout
+    assert "scenario brand: the letter lists cause 'unauthorised_brand' evidence 1 as attached although the case " \
+           "does not show the seller has it (letter-contradiction)" in result.stdout
+    assert "knowledge/letters/amazon.en.txt.j2:1:1: [error] scenario brand: the letter says twice: A letter of " \
+           "authorisation" in result.stdout
+
+
+def test_validate_reports_a_remedy_sentence_the_scenario_contradicts(kb_copy):
+    folder = kb_copy / "tests" / "scenarios"
+    folder.mkdir(parents=True)
+    facts = {"platform": "amazon", "late_shipment_rate": "6%", "handling_time_too_short": True,
+             "unreliable_carrier": False}
+    (folder / "late.yaml").write_text(json.dumps({"facts": facts, "expect": {"top3": ["handling_time_too_short"]}}),
+                                      encoding="utf-8")
+    template = kb_copy / "knowledge" / "letters" / "amazon.en.txt.j2"
+    template.write_text(template.read_text(encoding="utf-8").replace(
+        "{% block closing %}\n", "{% block closing %}\nOur best-selling products are moving to a more dependable "
+        "carrier arrangement, or to the marketplace's own fulfilment service where it is offered.\n"), encoding="utf-8")
+    result = validate(kb_copy)
+    assert result.exit_code == 1
+    assert "knowledge/remedies.yaml:" in result.stdout and "scenario late: the letter states remedy " \
+        "'stable_forwarder' although the case contradicts it (needs unreliable_carrier is true)" in result.stdout
