@@ -262,6 +262,7 @@ class _Renderer:
             "review_date": _rule_date(kb, EBAY_EVALUATION, values, today),
             "dispute_deadline": _rule_date(kb, WISH_DISPUTE, values, today) if diagnosis.platform == "wish" else None,
             "fulfilment": values.get("fulfilment"), "feedback_reason": values.get("feedback_reason"),
+            "passed": tuple(due.id for due in due_dates(kb, diagnosis, today) if due.passed),  # deadlines gone by
         }
 
     def fact(self, name: str, label: Optional[str] = None) -> str:

@@ -111,7 +111,7 @@ def test_amazon_letters_avoid_emotive_language(diagnoser):
 def test_each_platform_addresses_its_own_route(diagnoser):
     facts = {"notice_reason": "listing_mismatch", "listing_details_wrong": True}
     assert "To: Amazon Seller Performance" in letter(diagnoser, dict(facts, platform="amazon")).text
-    walmart = letter(diagnoser, dict(facts, platform="walmart")).text
+    walmart = letter(diagnoser, dict(facts, platform="walmart", invoice_date="2026-10-01")).text
     assert "Business plan of action" in walmart and "no more than two months old" in walmart
     wish = letter(diagnoser, dict(facts, platform="wish", infraction_date="2026-09-01")).text
     assert "Infraction [INFRACTION ID] of 2026-09-01: review request with evidence" in wish
@@ -150,8 +150,10 @@ def test_walmart_flags_invoices_older_than_two_months(diagnoser):
     recent = letter(diagnoser, dict(facts, invoice_date="2026-09-01")).notes
     assert not any("days old" in n for n in recent)
     assert any(n.startswith("2026-11-01 (12 days left): The latest supplier invoice can be attached") for n in recent)
-    old = letter(diagnoser, dict(facts, invoice_date="2026-07-01")).notes
-    assert any("111 days old" in note and "accepted it only until 2026-09-01" in note for note in old)
+    assert "no more than two months old (latest: 2026-09-01)" in letter(diagnoser, dict(facts, invoice_date="2026-09-01")).text
+    old = letter(diagnoser, dict(facts, invoice_date="2026-07-01"))
+    assert any("111 days old" in note and "accepted it only until 2026-09-01" in note for note in old.notes)
+    assert "two months old" not in old.text  # an expired invoice is never listed as attached
 
 
 FEEDBACK = {"platform": "amazon", "order_defect_rate": "1.2%", "slow_replies": True, "order_ids": "112-1"}

@@ -21,7 +21,7 @@ INCENTIVE_WORDS = ("coupon", "discount", "voucher", "gift", "reward", "free", "b
 # Every name a template or a letter sentence may use.
 CONTEXT_NAMES = frozenset({
     "fact", "has", "value", "heading", "lang", "markdown", "platform", "platform_name", "causes",
-    "families", "documents", "figures", "today", "review_date", "dispute_deadline", "fulfilment", "feedback_reason",
+    "families", "documents", "figures", "today", "passed", "review_date", "dispute_deadline", "fulfilment", "feedback_reason",
 })
 
 
