@@ -207,3 +207,59 @@ def test_validate_reports_a_remedy_sentence_the_scenario_contradicts(kb_copy):
     assert result.exit_code == 1
     assert "knowledge/remedies.yaml:" in result.stdout and "scenario late: the letter states remedy " \
         "'stable_forwarder' although the case contradicts it (needs unreliable_carrier is true)" in result.stdout
+
+
+# --- the advice corrections of issue 13, each with its source ------------------------------------
+
+
+@pytest.mark.parametrize("item,present,absent,sources", [
+    ("refund_and_ask_withdrawal", ["within 72 hours", "before a claim is filed", "within 30 days"],
+     ["withdraw"], ["amazon-atoz-buy-shipping", "amazon-atoz-open-refund"]),
+    ("enable_shipping_automation", ["Standard Shipping orders only"], [], ["amazon-otdr-2024"]),
+    ("separate_account_resources", ["Tell the platform plainly", "reads as hiding the link"], [],
+     ["amazon-related-accounts-notice"]),
+    ("G02", ["17 days or two unsuccessful appeals"], ["One seller was given"], ["amazon-appeal-limits"]),
+    ("G03", ["View appeal", "Do not send the same plan again"], ["resubmit"], ["amazon-appeal-limits"]),
+    ("G06", ["monthly evaluation on the 20th", "removed on request", "appealed with the evidence"], [],
+     ["ebay-defect-removal"]),
+])
+def test_corrected_advice_says_the_right_thing_and_cites_its_source(kb, item, present, absent, sources):
+    known = kb.remedies.get(item) or kb.guidance[item]
+    for text in present:
+        assert text in known.text["en"]
+    for text in absent:
+        assert text not in known.text["en"]
+    assert set(sources) <= set(known.sources)
+    assert all(kb.sources[s].url for s in sources)
+
+
+@pytest.mark.parametrize("cause,facts", [
+    ("malicious_feedback", {"platform": "amazon", "order_defect_rate": "1.5%", "feedback_burst": True}),
+    ("removable_feedback", {"platform": "amazon", "order_defect_rate": "1.5%", "feedback_removable": True,
+                            "feedback_reason": "product_review"}),
+])
+def test_a_plan_of_action_never_argues_against_buyers(diagnoser, cause, facts):
+    diagnosis = diagnoser.run(facts)
+    assert cause in [c.id for c in diagnosis.causes], [c.id for c in diagnosis.causes]
+    text = draft_letter(diagnoser.kb, diagnosis, today=TODAY, min_certainty=0.2).text.lower()
+    for argument in ("do not reflect", "does not measure", "competitor", "malicious", "such feedback"):
+        assert argument not in text
+    assert "separate" in text  # the removal request goes apart from the plan
+
+
+def test_the_follow_up_asks_for_status_and_never_resends(diagnoser):
+    facts = {"platform": "amazon", "order_defect_rate": "1.2%", "slow_replies": True,
+             "appeal_date": "2026-10-01", "suspension_date": "2026-09-20"}
+    from diagnose.letters import draft_message
+
+    text = draft_message(diagnoser.kb, diagnoser.run(facts), "follow-up", today=TODAY).text
+    assert "View appeal" in text and "again" not in text and "resubmit" not in text.lower()
+
+
+def test_platform_words_wish_review_and_walmart_cancellation_rate(diagnoser):
+    wish = {"platform": "wish", "notice_reason": "listing_mismatch", "listing_details_wrong": True,
+            "infraction_date": "2026-09-01"}
+    assert "We dispute" not in draft_letter(diagnoser.kb, diagnoser.run(wish), today=TODAY).text
+    walmart = {"platform": "walmart", "cancel_rate": "3%", "out_of_stock_often": True}
+    text = draft_letter(diagnoser.kb, diagnoser.run(walmart), today=TODAY).text
+    assert "Cancellation rate: 3%" in text and "pre-fulfilment" not in text.lower()
