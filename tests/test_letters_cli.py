@@ -80,4 +80,5 @@ def test_bad_input_gives_one_clear_message_and_exit_2(args, expected):
 def test_an_unwritable_output_file_is_an_input_error(tmp_path):
     result = invoke(EXAMPLES / "cancel-rate-stockouts.yaml", "-o", tmp_path / "no-such-dir" / "letter.txt")
     assert result.exit_code == 2
-    assert "cannot write the draft" in result.stderr
+    assert result.stderr.startswith("Error: ") and "letter.txt: cannot write the file: No such file or directory" \
+        in result.stderr and len(result.stderr.splitlines()) == 1

@@ -28,8 +28,9 @@ def letter(facts_file, assignments, platform, store_name, message, min_certainty
     listed on stderr with the question to ask.
     """
     from ..api import get_diagnoser
-    from ..errors import InputError, Location
+    from ..errors import InputError
     from ..facts import load_facts
+    from ..fileio import atomic_write
     from ..letters import draft_letter, draft_message
 
     if not facts_file and not assignments:
@@ -44,12 +45,8 @@ def letter(facts_file, assignments, platform, store_name, message, min_certainty
         draft = draft_message(kb, diagnosis, message, lang, markdown, source=source)
     else:
         draft = draft_letter(kb, diagnosis, lang, markdown, min_certainty, source=source)
-    if output:
-        try:
-            with open(output, "w", encoding="utf-8") as handle:
-                handle.write(draft.text)
-        except OSError as exc:
-            raise InputError(f"cannot write the draft: {exc.strerror}", Location(output)) from None
+    if output:  # replaced atomically: a full disk leaves the earlier draft as it was
+        atomic_write(output, draft.text)
     else:
         click.echo(draft.text, nl=False)
     if draft.missing:
