@@ -37,6 +37,10 @@ INVOICE_MAX_AGE_DAYS = {"amazon": 365, "walmart": 61}  # Amazon: last 365 days; 
 INCENTIVE_WORDS = ("coupon", "discount", "voucher", "gift", "reward", "free", "bonus", "cashback",
                    "in exchange", "in return")
 # Every name a template or a letter sentence may use.
+# What Markdown or HTML could read as markup in the seller's words: these characters anywhere, and
+# a block marker (heading, list, quote) at the start; CommonMark takes each escaped by a backslash
+_MARKDOWN_INLINE = re.compile(r"[\\`*_\[\]<>&~|]")
+_MARKDOWN_BLOCK = re.compile(r"^(?:[0-9]+(?=[.)])|(?=[#+\-=>]))")
 CONTEXT_NAMES = frozenset({
     "fact", "has", "heading", "lang", "markdown", "platform", "platform_name", "causes",
     "families", "documents", "figures", "today", "review_date", "dispute_deadline", "fulfilment", "feedback_reason",
@@ -172,7 +176,10 @@ class _Renderer:
         if fact is None:
             raise KnowledgeBaseError(f"a letter asks for the unknown fact '{name}'{suggest(name, self.kb.facts)}")
         if name in self.diagnosis.facts:
-            return format_value(fact, self.diagnosis.facts[name], self.lang)
+            shown = format_value(fact, self.diagnosis.facts[name], self.lang)
+            if self.context["markdown"] and fact.type == "text":  # the seller's words, never markup
+                return _markdown_text(shown)
+            return shown
         placeholder = f"[{(label or name).replace('_', ' ').upper()}]"
         self.missing.setdefault(name, Missing(name, placeholder, say(fact.question, self.lang)))
         return placeholder
@@ -303,6 +310,13 @@ def _next_review(today: _dt.date) -> _dt.date:
         return today.replace(day=EBAY_REVIEW_DAY)
     year, month = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
     return _dt.date(year, month, EBAY_REVIEW_DAY)
+
+
+def _markdown_text(text: str) -> str:
+    """``text`` with every character Markdown or HTML could take for markup escaped."""
+    text = _MARKDOWN_INLINE.sub(r"\\\g<0>", text)
+    block = _MARKDOWN_BLOCK.match(text)  # "# ", "- ", "> ", "1. ": a heading, list or quote
+    return f"{text[:block.end()]}\\{text[block.end():]}" if block else text
 
 
 def _underlined(text: str) -> str:

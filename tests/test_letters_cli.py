@@ -47,6 +47,16 @@ def test_store_option_markdown_and_output_file(tmp_path):
     assert "store_name" not in result.stderr
 
 
+def test_markup_in_a_store_name_is_escaped_in_markdown_only():
+    store = "<b>Shop</b> *x* [a](http://e) & co"
+    markdown = invoke(EXAMPLES / "listing-mismatch.yaml", "--store", store, "--format", "markdown")
+    assert markdown.exit_code == 0, markdown.stderr
+    assert "From: \\<b\\>Shop\\</b\\> \\*x\\* \\[a\\](http://e) \\& co" in markdown.stdout
+    assert "<b>" not in markdown.stdout and "[a](" not in markdown.stdout
+    plain = invoke(EXAMPLES / "listing-mismatch.yaml", "--store", store)
+    assert f"From: {store}" in plain.stdout
+
+
 def test_chinese_review_copy_says_which_text_is_sent():
     result = invoke(EXAMPLES / "odr-slow-replies.yaml", "--lang", "zh")
     assert result.exit_code == 0
