@@ -23,12 +23,12 @@ from typing import Dict, FrozenSet, List, Tuple
 import msgspec
 
 from .knowledge import Condition, KnowledgeBase, Rule
+from .operators import TABLE
 
 SYMPTOM_PREFIX = "s."
 ABSENCE_PREFIX = "n:"
 SINK_RULE = "__sink__"
 WARM_UP = "__warm_up__"  # a rule and a fact: see Engine._warm_up
-_COMPARE = {"is_not": "$neq", "above": "$gt", "at_least": "$gte", "below": "$lt", "at_most": "$lte"}
 
 
 class CompiledPlatform(msgspec.Struct, frozen=True):
@@ -63,7 +63,7 @@ def _value_tests(condition: Condition) -> List[dict]:
         return [{"v": engine_value(condition.value)}]
     if condition.op == "in":
         return [{"$or": [{"v": engine_value(value)} for value in condition.value]}]
-    return [{_COMPARE[condition.op]: {"v": engine_value(condition.value)}}]
+    return [{TABLE[condition.op].engine: {"v": engine_value(condition.value)}}]
 
 
 def _fact_pattern(name: str, tests: List[dict]) -> dict:
