@@ -191,3 +191,13 @@ def test_run_imports_only_what_a_diagnosis_needs():
     unneeded = {"diagnose.cli.batch", "diagnose.cli.interview", "diagnose.cli.kb", "diagnose.cli.letter",
                 "diagnose.letters", "diagnose.interview", "diagnose.batch", "diagnose.lint", "jinja2", "jsonschema"}
     assert loaded & unneeded == set()
+
+
+def test_a_missing_platform_lists_the_knowledge_s_own_platforms(tmp_path):
+    from kb_fixture import make_kb
+
+    root = make_kb(tmp_path)  # the minimal knowledge base defines amazon and ebay only
+    (tmp_path / "facts.yaml").write_text("cancel_rate: 3%\n")
+    result = CliRunner().invoke(cli, ["run", "--kb", str(root), str(tmp_path / "facts.yaml")])
+    assert result.exit_code == 2
+    assert result.output.endswith("platform: the platform is required (amazon or ebay)\n")
