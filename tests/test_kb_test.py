@@ -1,6 +1,6 @@
 """`diagnose kb test`: rule examples and scenarios, failures with expected and actual causes."""
 
-from kb_fixture import invoke, kb_dir  # noqa: F401 (kb_dir is a fixture)
+from kb_fixture import invoke
 
 RULES = "rules/rules.yaml"
 SILENT = "silent: [{platform: amazon, cancel_rate: 1%, out_of_stock_often: yes}]"
