@@ -1,7 +1,7 @@
 """Shared test setup: paths, a private home and knowledge cache for the whole run, and the fixtures.
 
-The fixtures of :mod:`kb_fixture` load as a plugin (``pytest_plugins``): tests use them by name
-and import only its helpers (``make_kb``, ``invoke``).
+The fixtures of :mod:`kb_fixture` and :mod:`web_client` load as plugins (``pytest_plugins``): tests
+use them by name and import only their helpers (``make_kb``, ``invoke``, ``visible``...).
 """
 import os
 import shutil
@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 SCENARIOS = ROOT / "tests" / "scenarios"
 
-pytest_plugins = ["kb_fixture"]
+pytest_plugins = ["kb_fixture", "web_client"]
 
 _RUN_DIR = Path(tempfile.mkdtemp(prefix="diagnose-tests-"))
 RUN_HOME = _RUN_DIR / "home"  # HOME during the run: nothing may be written there
@@ -32,9 +32,15 @@ def pytest_unconfigure(config):
     shutil.rmtree(_RUN_DIR, ignore_errors=True)
 
 
+OTHER_PROGRAMS = (".cache/", ".config/", ".local/", ".pki/")  # other programs' folders (the browser tests' Chromium)
+
+
 def written_under_home() -> list:
-    """Everything written under the run's home directory so far, relative to it."""
-    return sorted(str(path.relative_to(RUN_HOME)) for path in RUN_HOME.rglob("*"))
+    """The files written under the run's home directory so far, relative to it: anywhere but in another
+    program's cache or configuration folder, and anything at all under ``.cache/seller-diagnose``."""
+    written = (path.relative_to(RUN_HOME).as_posix() for path in RUN_HOME.rglob("*") if not path.is_dir())
+    return sorted(path for path in written
+                  if path.startswith(".cache/seller-diagnose/") or not path.startswith(OTHER_PROGRAMS))
 
 
 @pytest.fixture(scope="session", autouse=True)
