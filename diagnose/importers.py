@@ -15,7 +15,7 @@ import msgspec
 
 from .errors import InputError, KnowledgeBaseError, Location
 from .knowledge import Finding, KnowledgeBase, schema_validator, suggest
-from .reportpaths import ReportError, Resolver, parse_path
+from .reportpaths import ReportError, Resolver, describe, parse_path
 from .rows import Row, parse_json
 from .yamlsafe import Mapping, YamlError, load_yaml, mark_of, read_text
 
@@ -34,6 +34,7 @@ class FieldMapping(msgspec.Struct, frozen=True):
     choices: Optional[Dict[str, str]] = None  # report value -> choice (from + map), or choice -> path (largest)
     where: Optional[Dict[str, str]] = None
     verdict: Optional[str] = None
+    scale: str = "fraction"  # or "percent": 89 means 89%
 
 
 class Channel(msgspec.Struct, frozen=True):
@@ -152,7 +153,7 @@ def _field(item: Dict[str, Any]) -> FieldMapping:
                             where=dict(item["count_items"]["where"]))
     return FieldMapping(item["fact"], "from", tuple(item["from"]), item.get("pick", "first"),
                         dict(item["map"]) if "map" in item else None, verdict=item.get("verdict"),
-                        where={"scale": item["scale"]} if "scale" in item else None)
+                        scale=item.get("scale", "fraction"))
 
 
 def _paths_of(item: Dict[str, Any]) -> List[str]:
@@ -197,6 +198,8 @@ def shops_from_report(report: Any, mapping: ImportMapping, source: str,
         entries = [(f"{mapping.entries}[{index}]", entry) for index, entry in enumerate(listed)]
     select = mapping.select
     wanted = None
+    if select is None and variant is not None:
+        raise InputError(f"--cycle does not apply to a {mapping.name} report")
     if select is not None:
         wanted = (variant or select["default"]).upper()
         if wanted not in select["allowed"]:
@@ -205,7 +208,7 @@ def shops_from_report(report: Any, mapping: ImportMapping, source: str,
     seen: Dict[str, str] = {}
     for label, entry in entries:
         if not isinstance(entry, dict):
-            raise InputError(f"{label}: expected an object, got {_kind(entry)}", where)
+            raise InputError(f"{label}: expected an object, got {describe(entry)}", where)
         resolver = Resolver(report, entry, label, mapping.aliases, mapping.numbers_as_text, source)
         if wanted is not None and resolver.text(select["path"]) != wanted:
             continue
@@ -259,8 +262,17 @@ def _read_shop(resolver: Resolver, mapping: ImportMapping, shop_id: str, notes: 
             verdict = _verdict(resolver, field.verdict, mapping.verdict)
             if verdict is not None:
                 verdicts[field.fact] = verdict
+    notes += _unread(resolver, mapping)
+    if len(facts) == 1 + sum(1 for c in mapping.channels if c.fact in facts):
+        raise ReportError(f"{label or 'the report'} ({shop_id}): nothing in it could be read as a fact", facts.line)
+    return ReportShop(shop_id, facts, verdicts, notes)
+
+
+def _unread(resolver: Resolver, mapping: ImportMapping) -> List[str]:
+    """Notes on what the entry holds, or should hold, that nothing read."""
+    notes = []
     known = set(mapping.entry_required) | set(mapping.aliases) | set(mapping.ignored) | resolver.first_steps
-    where = label or "the report"
+    where = resolver.label or "the report"
     present = {mapping.aliases.get(key, key) for key in resolver.entry}
     lacking = [key for key in mapping.entry_required if key not in present]
     if lacking:
@@ -281,9 +293,7 @@ def _read_shop(resolver: Resolver, mapping: ImportMapping, shop_id: str, notes: 
         notes.append(f"{where}: not read: {', '.join(unpicked)} (not items this import knows)")
     if resolver.partial:
         notes.append(f"missing from the report, so not read: {', '.join(sorted(resolver.partial))}")
-    if len(facts) == 1 + sum(1 for c in mapping.channels if c.fact in facts):
-        raise ReportError(f"{label or 'the report'} ({shop_id}): nothing in it could be read as a fact", facts.line)
-    return ReportShop(shop_id, facts, verdicts, notes)
+    return notes
 
 
 def _read_field(resolver: Resolver, field: FieldMapping, fact_type: str, notes: List[str]) -> Any:
@@ -318,7 +328,7 @@ def _read_field(resolver: Resolver, field: FieldMapping, fact_type: str, notes: 
                          f"({', '.join(field.choices)}); not used")
             return None
         return field.choices[found[0]]
-    scale = 0.01 if (field.where or {}).get("scale") == "percent" else 1
+    scale = 0.01 if field.scale == "percent" else 1
     found = []
     for path in field.paths:
         value = resolver.count(path) if fact_type == "count" else resolver.number(path)
@@ -345,16 +355,8 @@ def _verdict(resolver: Resolver, path: str, spec: Dict[str, Any]) -> Optional[Ve
         ends = [resolver.text(f"{path}.{end}") for end in spec["window"]]
         if all(ends):
             window = " – ".join(end[:10] for end in ends)
-    elif "window_days" in spec:
-        days = resolver.count(f"{path}.{spec['window_days']}")
-        window = f"{days} days" if days is not None else None
     outcome = "missed" if status in spec["missed"] else "met" if status in spec["met"] else None
     return Verdict(status, outcome, None if target is None else round(target * scale, 10), window)
-
-
-def _kind(value: Any) -> str:
-    return {list: "a list", dict: "an object", str: "text", type(None): "null", bool: "true or false"}.get(
-        type(value), f"the number {value!r:.20}")
 
 
 def read_report(path: str, kb: KnowledgeBase, name: str, marketplace: Optional[str] = None,
