@@ -142,6 +142,23 @@ def load_mapping(name: str, kb: KnowledgeBase) -> ImportMapping:
         dict(document.get("keyed_lists", {})))
 
 
+def check_imports(kb: KnowledgeBase) -> List[Finding]:
+    """The problems of every import mapping (and screening.yaml) the knowledge base holds, for
+    ``diagnose kb validate``; a knowledge base without them has nothing to check."""
+    findings: List[Finding] = []
+    folder = Path(kb.root) / "knowledge" / "imports"
+    checks = [(name, lambda name=name: load_mapping(name, kb)) for name in IMPORTS]
+    for name, check in checks + [(SCREENING, lambda: load_screening(kb))]:
+        path = folder / f"{name}.yaml"
+        if not path.is_file():
+            continue
+        try:
+            check()
+        except KnowledgeBaseError as exc:
+            findings += exc.findings or [Finding(str(path), None, None, "error", exc.message, "import-mapping")]
+    return findings
+
+
 def _field(item: Dict[str, Any]) -> FieldMapping:
     if "rate" in item:
         return FieldMapping(item["fact"], "rate", (item["rate"]["count"], item["rate"]["total"]))
@@ -419,12 +436,16 @@ def load_screening(kb: KnowledgeBase) -> Dict[str, Any]:
         document = load_yaml(str(path))
     except YamlError as exc:
         raise KnowledgeBaseError(f"cannot read {path}: {exc}") from None
+    def refuse(message, mark=(None, None)):
+        raise KnowledgeBaseError(f"{path}: {message}", findings=[Finding(str(path), *mark, "error", message,
+                                                                           "import-mapping")])
+
     if not (isinstance(document, dict) and isinstance(document.get("at_risk_symptoms"), list)
             and isinstance(document.get("notes"), dict) and isinstance(document.get("status_words"), dict)):
-        raise KnowledgeBaseError(f"{path}: expected 'at_risk_symptoms', 'status_words' and 'notes'")
+        refuse("expected 'at_risk_symptoms', 'status_words' and 'notes'")
     unknown = [s for s in document["at_risk_symptoms"] if s not in kb.symptoms]
     if unknown:
-        raise KnowledgeBaseError(f"{path}: unknown symptom(s) {', '.join(map(str, unknown))}")
+        refuse(f"unknown symptom(s) {', '.join(map(str, unknown))}", mark_of(document, "at_risk_symptoms"))
     return document
 
 

@@ -68,7 +68,9 @@ def validate(output_format, kb_root):
     knowledge, rules = knowledge_files(root)
     loaded, findings = check_knowledge(root, knowledge, rules)
     if loaded is not None:
-        findings = findings + check_examples(loaded)
+        from ..importers import check_imports
+
+        findings = findings + check_examples(loaded) + check_imports(loaded)
     findings = _sorted(set(findings))
     _report(findings, output_format, bool(findings), len(knowledge) + len(rules))
 
