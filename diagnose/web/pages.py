@@ -11,7 +11,8 @@ from typing import Any, Dict, List, Optional, Tuple
 from ..casefile import Case
 from ..errors import InputError
 from ..facts import UNKNOWN_KEY
-from ..interview import TOP, Dialog, Question, Session, text
+from ..interview import Dialog, Question, Session, text
+from ..interview.graph import TOP
 from ..knowledge import KnowledgeBase
 from ..letters import (FOLLOW_UP_AFTER_DAYS, MESSAGE_PLATFORMS, MESSAGES, MIN_LETTER_CERTAINTY, WISH_DISPUTE_DAYS,
                        Draft, draft_letter, draft_message)
