@@ -102,7 +102,7 @@ def check_scenario_letters(diagnoser: Diagnoser, paths: List[Path]) -> List[Find
     for path in paths:
         try:
             document = load_yaml(str(path))
-            if _scenario_shape(document):
+            if _scenario_shape(str(path), document):
                 continue  # reported by 'diagnose kb test'
             diagnosis = diagnoser.run(document["facts"], str(path))
             done = tuple(r.id for c in diagnosis.causes for r in c.remedies if r.kind == "immediate")
