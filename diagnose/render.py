@@ -5,10 +5,12 @@ deterministic: the same diagnosis gives byte-identical text.
 """
 from __future__ import annotations
 
+import datetime as _dt
 import json
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from . import __version__
+from .deadlines import DueDate, due_dates
 from .knowledge import KnowledgeBase
 from .ranking import Diagnosis, Evidence, RankedCause
 from .typography import bracket, colon, join, wrap
@@ -61,10 +63,17 @@ def _glossary_words(kb: KnowledgeBase) -> List[str]:
 # JSON
 
 
-def to_dict(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en") -> Dict[str, Any]:
-    """The stable, documented JSON structure (see README: "JSON output")."""
+def when(due: DueDate, kb: KnowledgeBase, lang: str) -> str:
+    """How far off a deadline is: days left, or days since it passed."""
+    return labels(kb, lang)["passed" if due.passed else "left"].format(days=abs(due.days_left))
+
+
+def to_dict(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en",
+            today: Optional[_dt.date] = None) -> Dict[str, Any]:
+    """The stable, documented JSON structure (see README: "JSON output"); with ``today``, also
+    the case's deadlines counted against that date."""
     computed = set(diagnosis.computed)
-    return {
+    data = {
         "tool_version": __version__,
         "knowledge_version": diagnosis.knowledge_version,
         "language": lang,
@@ -75,7 +84,7 @@ def to_dict(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en") -> Dict[s
                       "because": [_evidence_dict(e, lang) for e in s.because]} for s in diagnosis.symptoms],
         "metrics": [{"fact": m.fact, "value": m.value, "threshold": m.threshold, "must_be": m.must_be,
                      "target": m.target, "window": say(m.window, lang), "status": m.status, "margin": m.margin,
-                     "sources": list(m.sources)} for m in diagnosis.metrics],
+                     "sources": list(m.sources), **_reported(m, lang)} for m in diagnosis.metrics],
         "facts": {
             "given": {k: v for k, v in diagnosis.facts.items() if k not in computed},
             "computed": {k: v for k, v in diagnosis.facts.items() if k in computed},
@@ -85,6 +94,12 @@ def to_dict(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en") -> Dict[s
                        for s in diagnosis.next_steps],
         "sources": {source_id: _source_in(info, lang) for source_id, info in diagnosis.sources.items()},
     }
+    if today is not None:
+        data["today"] = today.isoformat()
+        data["deadlines"] = [{"id": d.id, "date": d.date, "days_left": d.days_left, "passed": d.passed,
+                              "text": say(d.label, lang), "sources": list(d.sources)}
+                             for d in due_dates(kb, diagnosis, today)]
+    return data
 
 
 def _source_in(info: Dict[str, str], lang: str) -> Dict[str, str]:
@@ -117,15 +132,16 @@ def _evidence_dict(evidence: Evidence, lang: str) -> Dict[str, Any]:
             "facts": dict(evidence.facts), "symptoms": list(evidence.symptoms)}
 
 
-def to_json(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en") -> str:
-    return json.dumps(to_dict(diagnosis, kb, lang), ensure_ascii=False, indent=2) + "\n"
+def to_json(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", today: Optional[_dt.date] = None) -> str:
+    return json.dumps(to_dict(diagnosis, kb, lang, today), ensure_ascii=False, indent=2) + "\n"
 
 
 # ---------------------------------------------------------------------------------------------
 # Table
 
 
-def to_table(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", top: int = 5, explain: bool = False) -> str:
+def to_table(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", top: int = 5, explain: bool = False,
+             today: Optional[_dt.date] = None) -> str:
     from tabulate import tabulate
 
     text = labels(kb, lang)
@@ -153,10 +169,15 @@ def to_table(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", top: int
     if diagnosis.metrics:
         out += ["", colon(text["metrics"], lang).rstrip()]
         rows = [[fact_name(kb, m.fact, lang), show_fact(kb, m.fact, m.value, lang),
-                 f"{text[m.must_be]} {show_fact(kb, m.fact, m.target, lang)}", say(m.window, lang), text[m.status]]
-                for m in diagnosis.metrics]
+                 f"{kb.operator_words(m.must_be, lang)} {show_fact(kb, m.fact, m.target, lang)}", say(m.window, lang),
+                 _status_text(m, text, lang, kb)] for m in diagnosis.metrics]
         out.append(tabulate(rows, headers=[text["metric"], text["value"], text["target"], text["window"],
                                            text["status"]]))
+    due = due_dates(kb, diagnosis, today) if today else ()
+    if due:
+        out += ["", colon(text["deadlines"], lang).rstrip()]
+        out.append(tabulate([[d.date, when(d, kb, lang), "\n".join(wrap(say(d.label, lang), 70, keep))] for d in due],
+                            headers=[text["date"], "", text["deadline"]]))
     if explain and causes:
         out += ["", explanation(diagnosis, kb, lang, top)]
     if diagnosis.next_steps:
@@ -234,7 +255,8 @@ def _source_label(diagnosis: Diagnosis, source_id: str) -> str:
 # Markdown
 
 
-def to_markdown(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", top: int = 5, explain: bool = False) -> str:
+def to_markdown(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", top: int = 5, explain: bool = False,
+                today: Optional[_dt.date] = None) -> str:
     text = labels(kb, lang)
     platform = say(kb.platforms[diagnosis.platform].name, lang)
     out = ["# " + colon(text["diagnosis"], lang) + platform, "",
@@ -259,9 +281,14 @@ def to_markdown(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", top: 
     if diagnosis.metrics:
         out += [f"## {text['metrics']}", "", f"| {text['metric']} | {text['value']} | {text['target']} | {text['window']} | {text['status']} |",
                 "|---|---|---|---|---|"]
-        out += [f"| {fact_name(kb, m.fact, lang)} | {show_fact(kb, m.fact, m.value, lang)} | {text[m.must_be]} {show_fact(kb, m.fact, m.target, lang)} "
-                f"| {say(m.window, lang)} | {text[m.status]} |" for m in diagnosis.metrics]
+        out += [f"| {fact_name(kb, m.fact, lang)} | {show_fact(kb, m.fact, m.value, lang)} "
+                f"| {kb.operator_words(m.must_be, lang)} {show_fact(kb, m.fact, m.target, lang)} "
+                f"| {say(m.window, lang)} | {_status_text(m, text, lang, kb)} |" for m in diagnosis.metrics]
         out.append("")
+    due = due_dates(kb, diagnosis, today) if today else ()
+    if due:
+        out += [f"## {text['deadlines']}", "", f"| {text['date']} | | {text['deadline']} |", "|---|---|---|"]
+        out += [f"| {d.date} | {when(d, kb, lang)} | {say(d.label, lang)} |" for d in due] + [""]
     if explain and diagnosis.causes:
         out += [f"## {text['why']}", "", "```", explanation(diagnosis, kb, lang, top), "```", ""]
     if diagnosis.next_steps:
@@ -276,3 +303,21 @@ def to_markdown(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", top: 
             out.append(f"- `{source_id}`: {link}")
         out.append("")
     return "\n".join(out)
+
+
+def _reported(metric, lang: str) -> Dict[str, Any]:
+    """The marketplace's own verdict on a metric, for JSON, when its report gave one."""
+    if metric.reported is None:
+        return {}
+    return {"reported": dict(metric.reported), "note": say(metric.note, lang) or None}
+
+
+def _status_text(metric, text: Dict[str, str], lang: str, kb) -> str:
+    """Our status word, with the marketplace's own verdict beside it (and why it wins, if they differ)."""
+    if metric.note:
+        return bracket(text[metric.status], say(metric.note, lang), lang)
+    if metric.reported:
+        target = metric.reported.get("target")
+        shown = f", {show_fact(kb, metric.fact, target, lang)}" if target is not None else ""
+        return bracket(text[metric.status], colon(text["report"], lang) + f"{metric.reported['status']}{shown}", lang)
+    return text[metric.status]

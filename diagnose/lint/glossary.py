@@ -12,7 +12,7 @@ from .texts import _texts
 # replaced by a space, so the words on either side stay apart and columns stay where they were.
 _NOT_PROSE = re.compile(r"\{%.*?%\}|\{\{.*?\}\}|\{#.*?#\}|\{[A-Za-z_][A-Za-z0-9_.]*\}|`[^`\n]*`"
                         r"|(?<![A-Za-z0-9])--[a-z][a-z-]*(?:\s+(?:[a-z]+|\{[a-z_]+\}))?|https?://\S+"
-                        r"|diagnose\s+[a-z]+", re.S)
+                        r"|diagnose\s+[a-z]+|\[[A-Z][A-Z0-9 _-]*\]", re.S)  # [STORE NAME]: a placeholder
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:['-][A-Za-z0-9]+)*")
 _ALTERNATE = re.compile(r"（[^（）]*）$")  # a term's bracketed tail: 订单缺陷率（ODR） may be said 订单缺陷率
 
@@ -33,17 +33,19 @@ def _blank_terms(text: str, terms: List[str]) -> str:
     return text
 
 
+def other_names(kb: KnowledgeBase, text: str) -> List[Tuple[int, str]]:
+    """(offset, problem) for each place ``text`` names a glossary concept by one of its other names."""
+    names = sorted({n for term in kb.glossary.values() for n in (term.text["zh"], _ALTERNATE.sub("", term.text["zh"]))},
+                   key=len, reverse=True)
+    bare = _blank_terms(text, names)
+    return [(match.start(), f"says '{match.group()}' for {_describe(term)}")
+            for term in kb.glossary.values() for pattern in term.avoid for match in re.finditer(pattern, bare)]
+
+
 def problems(kb: KnowledgeBase, text: str, allowed: Set[str]) -> List[Tuple[int, str]]:
     """(offset, problem) for each other name of a glossary concept and each English word in ``text``."""
     text = prose(text)
-    names = sorted({n for term in kb.glossary.values() for n in (term.text["zh"], _ALTERNATE.sub("", term.text["zh"]))},
-                   key=len, reverse=True)
-    found: List[Tuple[int, str]] = []
-    bare = _blank_terms(text, names)
-    for term in kb.glossary.values():
-        for pattern in term.avoid:
-            for match in re.finditer(pattern, bare):
-                found.append((match.start(), f"says '{match.group()}' for {_describe(term)}"))
+    found = other_names(kb, text)
     for match in _WORD.finditer(text):
         if match.group() not in allowed:
             found.append((match.start(), f"has the English word '{match.group()}' (not a glossary term)"))
