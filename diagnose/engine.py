@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+import warnings
 from typing import Any, Dict, List, Optional, Tuple
 
 import msgspec
@@ -49,6 +50,11 @@ def _durable():
     """durable-rules' Host class without timer threads, and its C extension."""
     import durable_rules_engine
     from durable import engine as durable_engine
+
+    # durable-rules (unmaintained since 2020) calls datetime.utcfromtimestamp, deprecated since
+    # Python 3.12: its warning is no concern of our users.
+    warnings.filterwarnings("ignore", message=r"datetime\.datetime\.utcfromtimestamp",
+                            category=DeprecationWarning, module=r"durable\.")
 
     class QuietHost(durable_engine.Host):
         """A Host that starts no timer threads: we use no timers, and the dispatcher threads
