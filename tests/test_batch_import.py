@@ -45,7 +45,7 @@ def write(tmp_path):
 
 FIVE = {  # report: (top causes, symptoms, metrics not met)
     "amazon-healthy": ([], [], {}),
-    "amazon-odr-atoz": ([], ["atoz_claims_high", "buyer_complaints_high", "odr_high"],
+    "amazon-odr-atoz": (["unresolved_buyer_claims"], ["atoz_claims_high", "buyer_complaints_high", "odr_high"],
                         {"order_defect_rate": "missed", "atoz_claim_rate": "missed"}),
     "amazon-late-shipment": ([], ["late_shipment_high"], {"late_shipment_rate": "missed"}),
     "amazon-ip-authenticity-at-risk": (["unverifiable_supply_chain"],

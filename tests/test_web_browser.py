@@ -99,7 +99,7 @@ def run_interview(browser, shot=None):
     """Answer from ANSWERS (the rest: not known) until the interview is complete; ask why once.
     Returns the facts asked."""
     asked = []
-    for _ in range(60):
+    for _ in range(100):
         if present(browser, "#settled"):
             return asked
         fact = find(browser, "#answer-form input[name=fact]").get_attribute("value")

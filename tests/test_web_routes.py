@@ -19,7 +19,7 @@ def start(client, name="shop", platform="amazon"):
     return name
 
 
-def interview(client, name, answers, limit=60):
+def interview(client, name, answers, limit=100):
     """Answer every question from ``answers`` (skipping the others) until the interview is complete."""
     asked = []
     for _ in range(limit):
