@@ -1,0 +1,50 @@
+"""The guided interview: ask only what can still change the diagnosis, one question at a time.
+
+Strategy
+--------
+After every answer the engine re-runs on all answers so far (a diagnosis takes about a
+millisecond; there is no truth maintenance, so "back" simply replays the shorter history).
+Next to the engine's ranking, the interview keeps for every cause an interval
+``[low, high]``: the certainty it will have whatever the open questions' answers turn out to
+be (``low``), and the most it could still reach (``high``). Both come from the platform's rules
+seen as a graph fact → rule → symptom → rule → cause:
+
+* a condition on an answered fact holds or fails; on a fact that is unknown (skipped) a
+  positive condition fails and a negated one holds, as in the engine; on an open fact it is
+  undecided;
+* a rule is *certain* when every condition holds, *possible* while none fails, *ruled out*
+  otherwise; a symptom or cause is present when a rule concluding it is;
+* ``high`` combines (MYCIN, as in :mod:`diagnose.ranking`) every certain rule and every
+  possible rule with a positive certainty, at the strongest premise; ``low`` combines the
+  certain rules and every possible rule with a negative certainty, at the weakest premise.
+  Answers only narrow the interval.
+
+**Candidate causes** are those some rule could still conclude (``high > 0``). A cause is
+**contested** when its interval lets it enter, leave or move within the top 3: a top cause
+whose ``low`` is under the reporting threshold, two top causes whose intervals let the lower
+overtake the higher, or a cause outside the top 3 whose ``high`` could overtake the third
+(or, with fewer than three reported, reach the reporting threshold).
+
+A question's **value** is, for each contested cause its fact can reach through the rules,
+how far the answer could lower ``high`` plus how far it could raise ``low``, trying every
+answer that makes a difference to the rules (each choice, yes and no, a value on and on
+either side of every threshold a rule tests, and "unknown"); the sum is weighted by the
+fact's ``priority`` (``× (1 + priority/100)``), so the platform's notice and the metrics come
+before situational questions of equal value. The platform is always asked first. The
+question with the highest value is asked; ties go to the vocabulary's order. (For speed, a
+fact's effect on a cause is kept until an answer reaches that cause; facts are tried in order of
+an upper bound of their value, stopping when no bound can beat the best found; each hypothetical
+answer is evaluated on top of the "unknown" one, re-evaluating only the rules whose conditions it
+meets; and after an answer, the intervals it cannot reach are carried over.) When a rate
+computed from counts is skipped, its counts are asked instead (denominator first). The
+interview **stops** when no cause is contested or no open question has any value: then no
+answer can change the top 3.
+"""
+from __future__ import annotations
+
+from .dialog import Dialog, text
+from .graph import Bounds, Interval, Reach, RuleGraph, contested_causes, rule_graph
+from .session import Question, Session
+
+__all__ = ["Bounds", "Dialog", "Interval", "Question", "Reach", "RuleGraph", "Session", "contested_causes",
+           "rule_graph", "text"]

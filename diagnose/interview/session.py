@@ -1,0 +1,226 @@
+"""The interview's state: the answers in order, the diagnosis and intervals they give, and the next question."""
+from __future__ import annotations
+
+from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Tuple
+
+import msgspec
+
+from ..api import Diagnoser
+from ..facts import UNKNOWN_KEY, FactsError, validate_facts
+from ..knowledge import Rule
+from ..ranking import Diagnosis
+from ..vocabulary import Fact, ValueProblem, coerce
+from .graph import Bounds, Interval, Node, Reach, contested_causes, rule_graph
+
+Answer = Tuple[str, Any]  # (fact id, typed value); the value None means "unknown"
+_MISSING = object()
+
+
+class Question(msgspec.Struct, frozen=True):
+    """The next question: the fact asked, and the fact whose rules it serves (they differ for counts)."""
+
+    fact: Fact
+    tests: str
+    value: float
+
+
+class Session:
+    """An interview's state: the answers in order, and everything derived from them.
+
+    The state is a pure function of the history, so undoing an answer replays the rest.
+    """
+
+    def __init__(self, diagnoser: Diagnoser, history: Iterable[Answer] = ()):
+        self.diagnoser = diagnoser
+        self.kb = diagnoser.kb
+        self.history: List[Answer] = list(history)
+        self._changes: Dict[Tuple[str, Node], float] = {}  # (fact, cause) → change, see value_of
+        self._seen: Optional[tuple] = None
+        self._derive()
+
+    # -- answering ---------------------------------------------------------------------------
+    def answer(self, fact_id: str, raw: Any) -> Any:
+        """Record an answer; raise :class:`ValueProblem` (nothing recorded) if it does not fit."""
+        fact = self.kb.facts[fact_id]
+        if fact.type == "choice" and isinstance(raw, str) and raw.strip().isdigit():
+            number = int(raw.strip())
+            if 1 <= number <= len(fact.choices):
+                raw = fact.choices[number - 1][0]
+        value = coerce(fact, raw)
+        self._record((fact_id, value))
+        return value
+
+    def skip(self, fact_id: str) -> None:
+        """Record that the seller does not know ``fact_id`` (not allowed for the platform)."""
+        if fact_id == "platform":
+            raise ValueProblem("platform_required", platforms=", ".join(sorted(self.kb.platforms)))
+        self._record((fact_id, None))
+
+    def back(self) -> Optional[Answer]:
+        """Undo the last answer (replaying the others); return it, or None if there was none."""
+        if not self.history:
+            return None
+        last = self.history.pop()
+        self._derive()
+        return last
+
+    def _record(self, answer: Answer) -> None:
+        self.history.append(answer)
+        try:
+            self._derive()
+        except FactsError as exc:
+            self.history.pop()
+            self._derive()
+            raise ValueProblem("inconsistent", detail="; ".join(p.split(": ", 1)[-1] for p in exc.problems)) from None
+
+    def _derive(self) -> None:
+        self.values = {fact: value for fact, value in self.history if value is not None}
+        self.skipped = [fact for fact, value in self.history if value is None]
+        self.platform = self.values.get("platform")
+        self.diagnosis: Optional[Diagnosis] = None
+        self.known: Dict[str, Any] = dict(self.values)
+        if self.platform is not None:
+            seller = validate_facts(self.case(), self.kb, "answers")
+            self.known = seller.values
+            self.diagnosis = self.diagnoser.run(seller)
+            self.graph = rule_graph(self.kb, self.platform)
+            self.closed = frozenset(f for f in self.kb.facts if self._closed(f))
+            previous, self.bounds = getattr(self, "bounds", None), Bounds(self.graph, self.known, self.closed)
+            self._forget_changes(previous)
+
+    def _forget_changes(self, previous: Optional[Bounds]) -> None:
+        """Drop the cached changes the last answer (or undo) can have altered: those of the facts
+        whose value or status moved, and those of every cause downstream of such a fact; keep the
+        previous intervals of every node no such fact reaches."""
+        seen, self._seen = self._seen, (self.platform, self.known, self.closed)
+        if seen is None or seen[0] != self.platform:
+            self._changes = {}
+            return
+        _, known, closed = seen
+        moved = {f for f in set(known) | set(self.known) if known.get(f, _MISSING) != self.known.get(f, _MISSING)}
+        moved |= closed ^ self.closed
+        reaches = [self.graph.reach(f) for f in moved]
+        stale = Reach(frozenset().union(*(r.nodes for r in reaches)), frozenset().union(*(r.rules for r in reaches)))
+        self.bounds.carry(previous, stale)
+        self._changes = {key: change for key, change in self._changes.items()
+                         if key[0] not in moved and key[1] not in stale.nodes}
+
+    def _closed(self, fact_id: str) -> bool:
+        """A fact that can never get a value: skipped, and (for a computed rate) its counts too."""
+        if fact_id in self.known or fact_id not in self.skipped:
+            return False
+        parts = self.kb.facts[fact_id].computed_from
+        return not parts or any(p in self.skipped for p in parts) or all(p in self.known for p in parts)
+
+    def case(self) -> Dict[str, Any]:
+        """The answers as a facts mapping (answer order) with the reserved ``unknown`` list."""
+        case: Dict[str, Any] = dict(self.values)
+        unknown = [f for f in dict.fromkeys(self.skipped) if f not in self.known]
+        if unknown:
+            case[UNKNOWN_KEY] = unknown
+        return case
+
+    # -- choosing ----------------------------------------------------------------------------
+    def contested(self) -> FrozenSet[str]:
+        ranked = [c.id for c in self.diagnosis.causes]
+        return contested_causes(self.kb, self.graph, self.bounds, ranked)
+
+    def next_question(self) -> Optional[Question]:
+        """The open question whose answer can change the top 3 the most, or None when none can."""
+        if self.platform is None:
+            return Question(self.kb.facts["platform"], "platform", float("inf"))
+        contested = self.contested()
+        if not contested:
+            return None
+        # Branch and bound: facts are tried from the highest upper bound of their value down,
+        # and the search stops once no remaining bound can beat the best value found.
+        open_facts = [(self.bound_of(f, contested), index, f) for index, f in enumerate(self.graph.facts)
+                      if f not in self.known and f not in self.closed]
+        best: Optional[Question] = None
+        best_index = 0
+        for bound, index, fact_id in sorted(open_facts, key=lambda item: (-item[0], item[1])):
+            if bound <= 0 or (best is not None and bound < best.value):
+                break
+            value = self.value_of(fact_id, contested)
+            if value > 0 and (best is None or (value, -index) > (best.value, -best_index)):
+                best, best_index = Question(self._asked_for(fact_id), fact_id, value), index
+        return best
+
+    def _asked_for(self, fact_id: str) -> Fact:
+        """The fact itself, or for a skipped computed rate its next count (denominator first)."""
+        fact = self.kb.facts[fact_id]
+        if fact_id in self.skipped and fact.computed_from:
+            numerator, denominator = fact.computed_from
+            return self.kb.facts[denominator if denominator not in self.values else numerator]
+        return fact
+
+    def _reach(self, fact_id: str, contested: FrozenSet[str]) -> List[Node]:
+        downstream = self.graph.downstream(fact_id)
+        return [("cause", c) for c in sorted(contested) if ("cause", c) in downstream]
+
+    def _weight(self, fact_id: str) -> float:
+        return 1 + self.kb.facts[fact_id].priority / 100
+
+    def bound_of(self, fact_id: str, contested: FrozenSet[str]) -> float:
+        """An upper bound of :meth:`value_of`, cheap to compute: an answer only narrows an interval,
+        and only by what the rules it affects contribute."""
+        leverage = self.graph.leverage(fact_id)
+        total = 0.0
+        for node in self._reach(fact_id, contested):
+            interval = self.bounds.node(node)
+            total += 2 * min(interval.high - interval.low, leverage[node])
+        return round(total * self._weight(fact_id), 6)
+
+    def value_of(self, fact_id: str, contested: FrozenSet[str]) -> float:
+        """How far answering ``fact_id`` could narrow the contested causes' intervals, by priority."""
+        reach = self._reach(fact_id, contested)
+        missing = [node for node in reach if (fact_id, node) not in self._changes]
+        if missing:  # a cause's change stays valid until an answer reaches it (see _forget_changes)
+            unknown = self.hypothesis(fact_id, None)
+            outcomes = [unknown] + [self.hypothesis(fact_id, value, unknown)
+                                    for value in self.graph.outcomes(self.kb.facts[fact_id]) if value is not None]
+            for node in missing:
+                now = self.bounds.node(node)
+                after = [outcome.node(node) for outcome in outcomes]
+                self._changes[(fact_id, node)] = \
+                    (now.high - min(a.high for a in after)) + (max(a.low for a in after) - now.low)
+        total = sum(self._changes[(fact_id, node)] for node in reach)
+        return round(total * self._weight(fact_id), 6)
+
+    def hypothesis(self, fact_id: str, value: Any, unknown: Optional[Bounds] = None) -> Bounds:
+        """The intervals if ``fact_id`` were answered ``value`` (None: unknown). An answer is evaluated
+        on top of the "unknown" hypothesis (pass it as ``unknown`` to share it), so that only the rules
+        whose conditions the answer meets are re-evaluated."""
+        if unknown is None:
+            unknown = Bounds(self.graph, self.known, self.closed | {fact_id}, self.bounds, self.graph.reach(fact_id))
+        if value is None:
+            return unknown
+        return Bounds(self.graph, dict(self.known, **{fact_id: value}), self.closed, unknown,
+                      self.graph.answer_reach(fact_id, value))
+
+    # -- explaining --------------------------------------------------------------------------
+    def reasons(self, fact_id: str) -> List[Tuple[str, Interval, List[Rule]]]:
+        """For ``why``: each candidate cause the fact can affect, its interval, and the rules on the way."""
+        downstream = self.graph.downstream(fact_id)
+        found = []
+        for cause in self.graph.causes:
+            node = ("cause", cause)
+            interval = self.bounds.node(node)
+            if node not in downstream or interval.high <= 0:
+                continue
+            rules = [rule for rule in self.graph.concluding[node] if self.depends(rule, fact_id)]
+            found.append((cause, interval, rules))
+        return found
+
+    def depends(self, rule: Rule, fact_id: str) -> bool:
+        """Whether a rule tests ``fact_id`` directly or through a symptom downstream of it."""
+        downstream = self.graph.downstream(fact_id)
+        return any((c.kind == "fact" and c.name == fact_id) or
+                   (c.kind == "symptom" and ("symptom", c.name) in downstream) for c in rule.conditions)
+
+    def current(self, cause_id: str) -> float:
+        for cause in self.diagnosis.causes:
+            if cause.id == cause_id:
+                return cause.certainty
+        return dict(self.diagnosis.ruled_out).get(cause_id, 0.0)
+
