@@ -2,9 +2,9 @@
 
 A case file is a plain facts file (see :mod:`diagnose.facts`): fact id → value, in the order the
 answers were given, plus the reserved ``unknown:`` list and the tracked actions, status and
-history of :mod:`diagnose.tracking`. ``diagnose run CASE.yaml`` reads it as is.
-:func:`save_case` replaces the file atomically (see :func:`diagnose.fileio.atomic_write`), so a
-crash, a full disk or ``kill -9`` leaves either the old or the new file, never a mixture.
+history of :mod:`diagnose.tracking`. ``diagnose run CASE.yaml`` reads it as is. :func:`save_case`
+replaces the file atomically (see :func:`diagnose.fileio.atomic_write`), so a crash, a full disk
+or ``kill -9`` leaves either the old or the new file, never a mixture.
 """
 from __future__ import annotations
 

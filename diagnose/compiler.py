@@ -22,12 +22,12 @@ from typing import Dict, FrozenSet, List, Tuple
 import msgspec
 
 from .knowledge import Condition, KnowledgeBase, Rule
+from .operators import TABLE
 
 SYMPTOM_PREFIX = "s."
 ABSENCE_PREFIX = "n:"
 SINK_RULE = "__sink__"
 WARM_UP = "__warm_up__"  # a rule and a fact: see Engine._warm_up
-_COMPARE = {"is_not": "$neq", "above": "$gt", "at_least": "$gte", "below": "$lt", "at_most": "$lte"}
 
 
 class CompiledPlatform(msgspec.Struct, frozen=True):
@@ -53,7 +53,7 @@ def _value_tests(condition: Condition) -> List[dict]:
         return [{"v": condition.value}]
     if condition.op == "in":
         return [{"$or": [{"v": value} for value in condition.value]}]
-    return [{_COMPARE[condition.op]: {"v": condition.value}}]
+    return [{TABLE[condition.op].engine: {"v": condition.value}}]
 
 
 def _fact_pattern(name: str, tests: List[dict]) -> dict:

@@ -105,6 +105,7 @@ def test_combined_certainty_and_tie_break(diagnoser):
     assert ranked == [("chronic_stockout", 0.94), ("handling_time_too_short", 0.8)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("facts", [["platform=amazon", "cancel_rate=1%"], ["platform=wish"]])
 def test_a_session_where_no_rule_fires_ends_cleanly_in_a_fresh_process(facts, tmp_path):
     # durable-rules crashes in delete_state when no action ran in a fresh process's session

@@ -11,6 +11,8 @@ from conftest import EXAMPLES, ROOT
 from diagnose.cli import cli
 from diagnose.knowledge import check_knowledge, knowledge_files, template_files
 
+pytestmark = pytest.mark.slow  # see pyproject.toml: `pytest -m "not slow"` leaves these out
+
 TIME_BOUND = 3.0  # seconds: a cache miss parses and checks every file of the knowledge base
 
 RULE = """\

@@ -13,7 +13,6 @@ from click.testing import CliRunner
 
 from diagnose.api import get_diagnoser
 from diagnose.cli import cli
-from kb_fixture import small_kb  # noqa: F401 (a fixture)
 
 # Answers for a seller whose cancellations come from stock-outs; each question is answered from
 # this table (a missing fact is skipped), so the script does not depend on the question order.
@@ -61,6 +60,7 @@ class Oracle:
         return next(f.id for f in self.kb.facts.values() if f.question["en"] == text)
 
 
+@pytest.mark.slow
 def test_full_interview_ends_with_the_run_output(kb, tmp_path):
     oracle = Oracle(kb, tmp_path, STOCKOUT)
     result = oracle.run()
