@@ -38,6 +38,10 @@ FOLLOW_UP, WISH_DISPUTE, EBAY_EVALUATION = "follow_up", "wish_dispute", "ebay_ev
 INVOICE_RULES = ("amazon_invoice", "walmart_invoice")  # how long the latest invoice counts
 EMPTY_SECTIONS = {"[ACTION TAKEN]": "letter.no_action", "[PREVENTIVE MEASURE]": "letter.no_measure"}
 ODR_PARTS = ("negative_feedback_rate", "atoz_claim_rate", "chargeback_rate")  # Amazon's order defect rate
+# What Markdown or HTML could read as markup in the seller's words: these characters anywhere, and
+# a block marker (heading, list, quote) at the start; CommonMark takes each escaped by a backslash
+_MARKDOWN_INLINE = re.compile(r"[\\`*_\[\]<>&~|]")
+_MARKDOWN_BLOCK = re.compile(r"^(?:[0-9]+(?=[.)])|(?=[#+\-=>]))")
 
 
 class Missing(msgspec.Struct, frozen=True):
@@ -271,7 +275,10 @@ class _Renderer:
         if fact is None:
             raise KnowledgeBaseError(f"a letter asks for the unknown fact '{name}'{suggest(name, self.kb.facts)}")
         if name in self.diagnosis.facts:
-            return format_value(fact, self.diagnosis.facts[name], self.lang)
+            shown = format_value(fact, self.diagnosis.facts[name], self.lang)
+            if self.context["markdown"] and fact.type == "text":  # the seller's words, never markup
+                return _markdown_text(shown)
+            return shown
         placeholder = f"[{(label or name).replace('_', ' ').upper()}]"
         self.missing.setdefault(name, Missing(name, placeholder, say(fact.question, self.lang)))
         return placeholder
@@ -442,6 +449,13 @@ def _invoice_notes(kb: KnowledgeBase, values: Dict[str, Any], platform: str, lan
             notes.append(kb.message("letter.invoice_old", lang, date=values["invoice_date"], days=days,
                                     platform=say(kb.platforms[platform].name, lang), until=until))
     return notes
+
+
+def _markdown_text(text: str) -> str:
+    """``text`` with every character Markdown or HTML could take for markup escaped."""
+    text = _MARKDOWN_INLINE.sub(r"\\\g<0>", text)
+    block = _MARKDOWN_BLOCK.match(text)  # "# ", "- ", "> ", "1. ": a heading, list or quote
+    return f"{text[:block.end()]}\\{text[block.end():]}" if block else text
 
 
 def _underlined(text: str) -> str:

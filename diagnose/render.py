@@ -23,9 +23,8 @@ LABELS = {
            "why": "Why", "rule": "rule", "computed": "computed", "sources": "Sources", "immediate": "Immediate actions",
            "preventive": "Preventive measures", "diagnosis": "Diagnosis", "evidence": "Evidence to gather",
            "missed": "missed", "at_risk": "at risk", "met": "met", "not_applicable": "not applicable (platform-fulfilled)",
-           "below": "below", "at_most": "at most", "at_least": "at least", "above": "above", "facts": "facts",
-           "deadlines": "Deadlines", "date": "Date", "left": "{days} days left", "passed": "passed {days} days ago",
-           "deadline": "What it means"},
+           "facts": "facts", "deadlines": "Deadlines", "date": "Date", "left": "{days} days left",
+           "passed": "passed {days} days ago", "deadline": "What it means"},
     "zh": {"rank": "#", "cause": "根本原因", "certainty": "可信度", "remedies": "首要措施",
            "now": "立即", "prevent": "预防", "metric": "指标", "value": "数值", "target": "标准",
            "window": "周期", "status": "状态", "report": "报告", "no_causes": "没有原因达到报告门槛。",
@@ -33,8 +32,7 @@ LABELS = {
            "why": "推理依据", "rule": "规则", "computed": "计算得出", "sources": "来源", "immediate": "立即措施",
            "preventive": "预防措施", "diagnosis": "诊断", "evidence": "需准备的证据",
            "missed": "未达标", "at_risk": "接近红线", "met": "达标", "not_applicable": "不适用（平台配送）",
-           "below": "低于", "at_most": "不高于", "at_least": "不低于", "above": "高于", "facts": "事实",
-           "deadlines": "期限", "date": "日期", "left": "还剩 {days} 天", "passed": "已过 {days} 天",
+           "facts": "事实", "deadlines": "期限", "date": "日期", "left": "还剩 {days} 天", "passed": "已过 {days} 天",
            "deadline": "含义"},
 }
 
@@ -150,7 +148,7 @@ def to_table(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", top: int
     if diagnosis.metrics:
         out += ["", text["metrics"] + ":"]
         rows = [[m.fact, show_fact(kb, m.fact, m.value, lang),
-                 f"{text[m.must_be]} {show_fact(kb, m.fact, m.target, lang)}", say(m.window, lang),
+                 f"{kb.operator_words(m.must_be, lang)} {show_fact(kb, m.fact, m.target, lang)}", say(m.window, lang),
                  _status_text(m, text, lang, kb)]
                 for m in diagnosis.metrics]
         out.append(tabulate(rows, headers=[text["metric"], text["value"], text["target"], text["window"],
@@ -248,7 +246,7 @@ def to_markdown(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", top: 
     if diagnosis.metrics:
         out += [f"## {text['metrics']}", "", f"| {text['metric']} | {text['value']} | {text['target']} | {text['window']} | {text['status']} |",
                 "|---|---|---|---|---|"]
-        out += [f"| {m.fact} | {show_fact(kb, m.fact, m.value, lang)} | {text[m.must_be]} {show_fact(kb, m.fact, m.target, lang)} "
+        out += [f"| {m.fact} | {show_fact(kb, m.fact, m.value, lang)} | {kb.operator_words(m.must_be, lang)} {show_fact(kb, m.fact, m.target, lang)} "
                 f"| {say(m.window, lang)} | {_status_text(m, text, lang, kb)} |" for m in diagnosis.metrics]
         out.append("")
     if explain and diagnosis.causes:

@@ -290,6 +290,7 @@ def test_loading_a_knowledge_base_with_a_broken_template_fails(kb_copy):
     assert any(f.check == "letter-template" for f in info.value.findings)
 
 
+@pytest.mark.slow
 def test_editing_a_template_changes_the_knowledge_version(kb_copy):
     before = load_knowledge(kb_copy).version
     path = kb_copy / "knowledge" / "letters" / "ebay.en.txt.j2"

@@ -50,6 +50,16 @@ def test_store_option_markdown_and_output_file(tmp_path):
     assert "store_name" not in result.stderr
 
 
+def test_markup_in_a_store_name_is_escaped_in_markdown_only():
+    store = "<b>Shop</b> *x* [a](http://e) & co"
+    markdown = invoke(EXAMPLES / "listing-mismatch.yaml", "--store", store, "--format", "markdown")
+    assert markdown.exit_code == 0, markdown.stderr
+    assert "From: \\<b\\>Shop\\</b\\> \\*x\\* \\[a\\](http://e) \\& co" in markdown.stdout
+    assert "<b>" not in markdown.stdout and "[a](" not in markdown.stdout
+    plain = invoke(EXAMPLES / "listing-mismatch.yaml", "--store", store)
+    assert f"From: {store}" in plain.stdout
+
+
 def test_chinese_review_copy_says_which_text_is_sent():
     result = invoke(EXAMPLES / "odr-slow-replies.yaml", "--lang", "zh")
     assert result.exit_code == 0
@@ -83,4 +93,5 @@ def test_bad_input_gives_one_clear_message_and_exit_2(args, expected):
 def test_an_unwritable_output_file_is_an_input_error(tmp_path):
     result = invoke(EXAMPLES / "cancel-rate-stockouts.yaml", "-o", tmp_path / "no-such-dir" / "letter.txt")
     assert result.exit_code == 2
-    assert "cannot write the draft" in result.stderr
+    assert result.stderr.startswith("Error: ") and "letter.txt: cannot write the file: No such file or directory" \
+        in result.stderr and len(result.stderr.splitlines()) == 1

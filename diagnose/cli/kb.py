@@ -71,7 +71,9 @@ def validate(output_format, kb_root):
     knowledge, rules = knowledge_files(root)
     loaded, findings = check_knowledge(root, knowledge, rules)
     if loaded is not None:
-        findings = findings + check_examples(loaded)
+        from ..importers import check_imports
+
+        findings = findings + check_examples(loaded) + check_imports(loaded)
         scenarios = scenario_files(root / "tests" / "scenarios")
         if scenarios and not any(f.level == "error" for f in findings):
             findings = findings + check_scenario_letters(Diagnoser(loaded), scenarios)

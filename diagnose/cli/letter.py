@@ -34,8 +34,9 @@ def letter(facts_file, assignments, platform, store_name, message, min_certainty
     says the draft is not ready to send.
     """
     from ..api import get_diagnoser
-    from ..errors import InputError, Location
+    from ..errors import InputError
     from ..facts import load_facts, read_facts_file
+    from ..fileio import atomic_write
     from ..letters import draft_letter, draft_message
     from ..tracking import read_tracking
 
@@ -54,12 +55,8 @@ def letter(facts_file, assignments, platform, store_name, message, min_certainty
         draft = draft_letter(kb, diagnosis, lang, markdown, min_certainty, today=today, source=source,
                              done=tracking.actions_done if tracking else (),
                              planned=tracking.actions_planned if tracking else None)
-    if output:
-        try:
-            with open(output, "w", encoding="utf-8") as handle:
-                handle.write(draft.text)
-        except OSError as exc:
-            raise InputError(f"cannot write the draft: {exc.strerror}", Location(output)) from None
+    if output:  # replaced atomically: a full disk leaves the earlier draft as it was
+        atomic_write(output, draft.text)
     else:
         click.echo(draft.text, nl=False)
     if draft.missing:

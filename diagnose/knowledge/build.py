@@ -5,10 +5,11 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 from ..errors import printable
+from ..operators import NUMERIC_OPS, TABLE, condition_key, holds
 from ..vocabulary import Fact, Text, ValueProblem, coerce
 from ..yamlsafe import Mapping, YamlError, load_yaml, mark_of
 from .files import KNOWLEDGE_FILE_LIMIT, display_path
-from .model import (NUMERIC_OPS, Cause, Condition, Deadline, Finding, Fit, Guidance, KnowledgeBase, Message, Platform,
+from .model import (Cause, Condition, Deadline, Finding, Fit, Guidance, KnowledgeBase, Message, Platform,
                     Remedy, Rule, Source, Symptom, Threshold, Where, suggest)
 from .schema import _non_finite, schema_finding, schema_validator
 
@@ -87,7 +88,7 @@ class _Builder:
         messages = self._unique("messages", lambda item, path: Message(item["id"], dict(item["text"]),
                                                                      self.where(item, path)))
         self.facts, self.sources, self.symptoms = facts, sources, symptoms
-        self.remedies, self.causes = remedies, causes
+        self.remedies, self.causes, self.messages = remedies, causes, messages
         deadlines = self._unique("deadlines", self._deadline)
         platforms = self._unique("platforms", self._platform)
         self.platforms = platforms
@@ -235,8 +236,9 @@ class _Builder:
                       Condition("fact", threshold.metric, threshold.breach_operator, threshold.target)]
         if threshold.scope == "seller_fulfilled":
             conditions.append(Condition("fact", "fulfilment", "is", "platform", negated=True))
-        title = {"en": f"{platform.name['en']}: {threshold.metric} misses the target ({threshold.must_be.replace('_', ' ')} {threshold.target:g})",
-                 "zh": f"{platform.name['zh']}：{threshold.metric} 未达标（须{ {'below': '低于', 'at_most': '不高于', 'at_least': '不低于', 'above': '高于'}[threshold.must_be]} {threshold.target:g}）"}
+        words = {lang: TABLE[threshold.must_be].words(self.messages, lang) for lang in ("en", "zh")}
+        title = {"en": f"{platform.name['en']}: {threshold.metric} misses the target ({words['en']} {threshold.target:g})",
+                 "zh": f"{platform.name['zh']}：{threshold.metric} 未达标（须{words['zh']} {threshold.target:g}）"}
         return Rule(
             id=f"threshold.{threshold.id}", title=title, conditions=tuple(conditions), match="all",
             conclusion=("symptom", threshold.symptom), certainty=threshold.certainty,
@@ -246,7 +248,7 @@ class _Builder:
 
     def _rule(self, item: Mapping, path: str) -> Optional[Rule]:
         match = "all" if "when" in item else "any"
-        raw_conditions = item["when" if match == "all" else "when_any"]
+        raw_conditions = item[condition_key(match)]
         conditions = []
         for index, raw in enumerate(raw_conditions):
             mark = mark_of(raw_conditions, index)
@@ -256,7 +258,7 @@ class _Builder:
         if len(conditions) != len(raw_conditions):
             return None
         if not any(not c.negated for c in conditions):
-            self.add(path, item.mark_of("when" if match == "all" else "when_any"), "error",
+            self.add(path, item.mark_of(condition_key(match)), "error",
                      f"rule '{item['id']}' needs at least one condition that is not negated", "no-positive-condition")
             return None
         kind, target = next(iter(item["then"].items()))
@@ -357,7 +359,7 @@ class _Builder:
             kind, target = rule.conclusion
             self._ref(rule.where, f"then.{kind}", owner, kind, target, symptoms if kind == "symptom" else causes,
                       f"unknown-{kind}")
-            conditions_key = "when" if rule.match == "all" else "when_any"
+            conditions_key = condition_key(rule.match)
             for index, condition in enumerate(rule.conditions):
                 if condition.kind == "symptom":
                     key = f"{conditions_key}.{index}.{'not.' if condition.negated else ''}symptom"
@@ -416,8 +418,8 @@ def _threshold_examples(platform: str, threshold: Threshold, fact: Optional[Fact
     """Boundary cases for a threshold rule: on the target line (or just past it) and just inside."""
     step = 0.001 if fact is not None and fact.type == "rate" else 1
     target = threshold.target
-    breach = {"below": target, "at_most": target + step, "at_least": target - step, "above": target}[threshold.must_be]
-    inside = {"below": target - step, "at_most": target, "at_least": target, "above": target + step}[threshold.must_be]
+    breach = next(v for v in (target, target + step, target - step) if not holds(threshold.must_be, v, target))
+    inside = next(v for v in (target, target - step, target + step) if holds(threshold.must_be, v, target))
     base = {"platform": platform}
     if threshold.scope == "seller_fulfilled":
         base["fulfilment"] = "seller"

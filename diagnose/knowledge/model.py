@@ -7,21 +7,13 @@ from __future__ import annotations
 
 import difflib
 import json
-import operator
 import sys
 from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Tuple
 
 import msgspec
 
+from ..operators import TABLE, holds
 from ..vocabulary import Fact, Text
-
-NUMERIC_OPS = ("above", "at_least", "below", "at_most")
-_COMPARE = {
-    "is": operator.eq, "is_not": operator.ne, "above": operator.gt, "at_least": operator.ge,
-    "below": operator.lt, "at_most": operator.le, "in": lambda value, choices: value in choices,
-    "known": lambda value, _: True,
-}
-OPERATORS = ("is", "is_not", "in", "known") + NUMERIC_OPS
 
 
 class Finding(msgspec.Struct, frozen=True):
@@ -97,13 +89,12 @@ class Threshold(msgspec.Struct, frozen=True):
 
     def is_met(self, value: float) -> bool:
         """True when ``value`` meets the platform's target."""
-        return {"below": value < self.target, "at_most": value <= self.target,
-                "at_least": value >= self.target, "above": value > self.target}[self.must_be]
+        return holds(self.must_be, value, self.target)
 
     @property
     def breach_operator(self) -> str:
         """The rule operator that is true exactly when the target is missed."""
-        return {"below": "at_least", "at_most": "above", "at_least": "below", "above": "at_most"}[self.must_be]
+        return TABLE[self.must_be].opposite
 
 
 class Platform(msgspec.Struct, frozen=True):
@@ -199,7 +190,7 @@ class Condition(msgspec.Struct, frozen=True):
             return self.name in symptoms
         if self.name not in facts:
             return False
-        return _COMPARE[self.op](facts[self.name], self.value)
+        return holds(self.op, facts[self.name], self.value)
 
     def positive(self) -> "Condition":
         """This condition without its ``not``."""
@@ -280,6 +271,10 @@ class KnowledgeBase(msgspec.Struct):
         """Interface text ``message_id`` in ``lang`` with ``{name}`` placeholders filled in."""
         text = self.messages[message_id].text
         return (text.get(lang) or text["en"]).format(**values)
+
+    def operator_words(self, op: str, lang: str) -> str:
+        """How the operator ``op`` (``at_most``) reads in ``lang``."""
+        return TABLE[op].words(self.messages, lang)
 
     def thresholds(self, platform: str) -> Tuple[Threshold, ...]:
         return self.platforms[platform].thresholds if platform in self.platforms else ()

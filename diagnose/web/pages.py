@@ -92,7 +92,7 @@ def case_view(kb: KnowledgeBase, case: Case, session: Session, lang: str, why: b
     if diagnosis is not None:
         view["causes"] = [cause_view(kb, diagnosis, cause, session, lang) for cause in diagnosis.top(CAUSES_SHOWN)]
         view["metrics"] = [{"fact": m.fact, "value": show_fact(kb, m.fact, m.value, lang),
-                            "target": f"{labels(lang)[m.must_be]} {show_fact(kb, m.fact, m.target, lang)}",
+                            "target": f"{kb.operator_words(m.must_be, lang)} {show_fact(kb, m.fact, m.target, lang)}",
                             "window": say(m.window, lang), "status": m.status, "status_text": labels(lang)[m.status]}
                            for m in diagnosis.metrics]
         view["symptoms"] = [f"{say(s.title, lang)} ({percent(s.certainty)})" for s in diagnosis.symptoms]
