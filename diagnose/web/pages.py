@@ -223,7 +223,8 @@ def letter_view(kb: KnowledgeBase, diagnosis: Optional[Diagnosis], case: Case, l
     view["missing"] = [{"fact": m.fact, "placeholder": m.placeholder, "question": m.question,
                         "type": kb.facts[m.fact].type, "choices": choices(kb.facts[m.fact], lang)}
                        for m in draft.missing if m.fact in kb.facts]  # actions to confirm are listed apart
-    view["notes"] = list(draft.notes)
+    obtain = [kb.message("letter.obtain", lang)] + [f"☐ {document}" for document in draft.checklist]
+    view["notes"] = (obtain if draft.checklist else []) + list(draft.notes)  # documents never shown as attached
     view["text"] = draft.text
     view["ready"] = not draft.missing and not view["left"] and not CONFIRM.search(draft.text)
     return view
