@@ -127,6 +127,8 @@ def test_a_bad_answer_is_refused_as_in_the_terminal(client, workspace):
     fact = client.question("shop")
     page = visible(client.answer("shop", fact, "certainly not", status=422).get_data(as_text=True))
     assert "That answer does not fit: expected yes or no, got 'certainly not'. Expected yes or no (y / n)." in page
+    body = client.answer("shop", fact, "maybe", status=422).get_data(as_text=True)
+    assert 'href="/case/shop?lang=zh" hreflang="zh"' in body  # the language switch leads back to the case
     assert saved(workspace, "shop") == before
 
 
