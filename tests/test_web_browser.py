@@ -95,22 +95,25 @@ def new_case(browser, base, name, lang):
     assert browser.current_url.endswith(f"/case/{name}")
 
 
-def run_interview(browser, shot=None):
-    """Answer from ANSWERS (the rest: not known) until the interview is complete; ask why once.
-    Returns the facts asked."""
-    asked = []
-    for _ in range(100):
-        if present(browser, "#settled"):
+def run_interview(browser, shot=None, after=3):
+    """Answer from ANSWERS (the rest: not known), asking why once, until the stock-out cause leads and
+    ``after`` more questions are answered (or the interview is complete). Returns the facts asked."""
+    asked, left = [], None
+    for _ in range(150):
+        if present(browser, "#settled") or left == 0:
             return asked
         fact = find(browser, "#answer-form input[name=fact]").get_attribute("value")
         asked.append(fact)
         if fact == "out_of_stock_often":
             click_and_wait(browser, find(browser, "#why-link"))
             assert "out_of_stock_often" in find(browser, "#why pre").text
-        if shot and present(browser, "#cause-chronic_stockout"):
-            browser.execute_script("window.scrollTo(0, 0)")
-            browser.save_screenshot(str(shot))
-            shot = None
+        if left is None and present(browser, "#cause-chronic_stockout"):
+            left = after
+            if shot:
+                browser.execute_script("window.scrollTo(0, 0)")
+                browser.save_screenshot(str(shot))
+        if left is not None:
+            left -= 1
         if fact not in ANSWERS:
             click_and_wait(browser, find(browser, "#skip"))
         elif present(browser, f"#answer-form button[value='{ANSWERS[fact]}']"):
@@ -118,13 +121,14 @@ def run_interview(browser, shot=None):
         else:
             find(browser, "#answer-value").send_keys(ANSWERS[fact])
             click_and_wait(browser, find(browser, "#answer-button"))
-    raise AssertionError(f"the interview did not end: {asked}")
+    raise AssertionError(f"the stock-out cause never led: {asked}")
 
 
 def complete_letter(browser, downloads, name, lang, shot=None):
     """Fill every placeholder, confirm every action, and download the letter as text (``shot``: a
     screenshot of the draft as it first comes, placeholders highlighted)."""
-    click_and_wait(browser, find(browser, "#to-letter"))
+    click_and_wait(browser, find(browser, "#to-letter") if present(browser, "#to-letter")
+                   else find(browser, "#letter-link"))
     assert "not-ready" in find(browser, "#verdict").get_attribute("class")
     assert find(browser, "#draft-text mark").text == "[STORE NAME]"
     if shot:

@@ -19,7 +19,7 @@ def start(client, name="shop", platform="amazon"):
     return name
 
 
-def interview(client, name, answers, limit=100):
+def interview(client, name, answers, limit=150):
     """Answer every question from ``answers`` (skipping the others) until the interview is complete."""
     asked = []
     for _ in range(limit):
@@ -120,14 +120,18 @@ def test_an_answer_is_saved_and_the_next_question_asked(client, workspace):
 
 
 def test_a_bad_answer_is_refused_as_in_the_terminal(client, workspace):
-    start(client)
-    client.answer("shop", "notice_reason", "cancel_rate")
-    client.answer("shop", "fulfilment", "seller")
+    write_case(workspace, "shop", "platform: amazon\nnotice_reason: cancel_rate\nfulfilment: seller\n")
     before = saved(workspace, "shop")
     fact = client.question("shop")
     page = visible(client.answer("shop", fact, "certainly not", status=422).get_data(as_text=True))
+    assert "That answer does not fit:" in page and "'certainly not'" in page
+    assert saved(workspace, "shop") == before
+    page = visible(client.post("/case/shop/edit", {"fact": "out_of_stock_often", "value": "certainly not"}, 422,
+                               version="shop").get_data(as_text=True))
     assert "That answer does not fit: expected yes or no, got 'certainly not'. Expected yes or no (y / n)." in page
     assert saved(workspace, "shop") == before
+    body = client.answer("shop", fact, "maybe", status=422).get_data(as_text=True)
+    assert 'href="/case/shop?lang=zh" hreflang="zh"' in body  # the language switch leads back to the case
 
 
 def test_contradicting_counts_are_flagged(client, workspace):

@@ -52,7 +52,7 @@ def case_list():
     ws, today = workspace(), _dt.date.today()
     query = request.args.get("q", "").strip()
     with ws.lock:
-        rows = [pages.case_row(g.kb, name, *ws.row(name, g.diagnoser), g.lang, today) for name in ws.names()]
+        rows = [pages.case_row(g.kb, *found, g.lang, today) for found in ws.rows(g.diagnoser)]
     if query:
         rows = [row for row in rows if query.lower() in row["search"]]
     rows.sort(key=lambda row: (row["deadline"] is None, row["deadline"]["date"] if row["deadline"] else "",
