@@ -15,7 +15,7 @@ from .options import facts_input_options, kb_option, lang_option, output_format_
 @click.option("--top", type=click.IntRange(1, 50), default=5, show_default=True, help="How many causes to show.")
 @click.option("--explain", is_flag=True, help="Show the chain facts → symptoms → cause with rule ids and sources.")
 @click.option("--from", "source", type=click.Choice(["facts", *IMPORTS]), default="facts", show_default=True,
-              help="What FACTS_FILE is: seller facts, or a marketplace's own report (Amazon account health).")
+              help="What FACTS_FILE is: seller facts, or a marketplace's own report (Amazon, eBay, Walmart).")
 @click.option("--marketplace", default=None, help="With --from: which marketplace of the report to diagnose.")
 @click.option("--cycle", default=None,
               help="With --from ebay-seller-standards: CURRENT (the last evaluation, the default) or PROJECTED.")
