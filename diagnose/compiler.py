@@ -18,7 +18,7 @@ another rule derives).
 from __future__ import annotations
 
 import math
-from typing import Dict, FrozenSet, List, Tuple
+from typing import Any, Dict, FrozenSet, List, Tuple
 
 import msgspec
 
@@ -42,7 +42,7 @@ class CompiledPlatform(msgspec.Struct, frozen=True):
     absences: Dict[str, Condition]  # marker id -> the fact condition whose absence it stands for
 
 
-def engine_value(value):
+def engine_value(value: Any) -> Any:
     """``value`` as durable-rules' C core reads it right: its JSON parser takes ``5e-05`` (an
     exponent without a fraction, as Python writes floats below 1e-4) for the integer 5, and then
     crashes. The float one step up is written ``5.000000000000001e-05``, which it reads right."""

@@ -12,7 +12,6 @@ since the C core's state after a failure is not to be trusted.
 """
 from __future__ import annotations
 
-import itertools
 import json
 import threading
 import warnings
@@ -20,7 +19,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import msgspec
 
-from .compiler import (ABSENCE_PREFIX, SINK_RULE, SYMPTOM_PREFIX, WARM_UP, CompiledPlatform, compile_platform,
+from .compiler import (ABSENCE_PREFIX, SYMPTOM_PREFIX, WARM_UP, CompiledPlatform, compile_platform,
                        engine_value, symptom_key)
 from .errors import InferenceError
 from .knowledge import KnowledgeBase
@@ -78,9 +77,8 @@ class Engine:
         self.compiled: Dict[str, CompiledPlatform] = {}  # by platform, compiled when first used
         self._registered: set = set()  # rulesets registered on the current Host
         self._host, self._c = _durable()
-        self._sessions: Dict[str, _Session] = {}
+        self._session: Optional[_Session] = None  # the one running session (sessions run one at a time)
         self._lock = threading.Lock()
-        self._ids = itertools.count(1)
 
     def _fail(self, message: str, rule_id: Optional[str] = None) -> InferenceError:
         """The error for a failed session; the next session gets a fresh Host."""
@@ -149,7 +147,7 @@ class Engine:
 
     def _fire(self, sid: str, rule_id: str, matched: Any, handle: int) -> None:
         """Record one firing; assert the symptom it concludes if some rule tests it."""
-        session = self._sessions[sid]
+        session = self._session
         facts, symptoms = [], []
         for alias in sorted(matched if isinstance(matched, dict) else ()):
             fact = matched[alias]
@@ -173,7 +171,7 @@ class Engine:
             if compiled is None:
                 raise InferenceError(f"no ruleset for platform '{platform}'")
             session = _Session(compiled, facts)
-            self._sessions[LIVE_SID] = session
+            self._session = session
             batch = [{"sid": LIVE_SID, "id": name, "v": engine_value(self._checked(name, value))}
                      for name, value in sorted(facts.items()) if name in compiled.tested_facts]
             batch += [{"sid": LIVE_SID, "id": key, "v": True}
@@ -189,7 +187,7 @@ class Engine:
                 if batch:
                     self._clear_session(compiled, batch, session)
             finally:
-                self._sessions.pop(LIVE_SID, None)
+                self._session = None
             if session.failure is not None:
                 rule_id, exc = session.failure
                 raise self._fail(f"rule '{rule_id}' failed inside the engine: {_describe(exc)}", rule_id)

@@ -50,7 +50,7 @@ def show_fact(kb: KnowledgeBase, name: str, value: Any, lang: str) -> str:
 # JSON
 
 
-def to_dict(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en") -> Dict[str, Any]:
+def to_dict(diagnosis: Diagnosis, lang: str = "en") -> Dict[str, Any]:
     """The stable, documented JSON structure (see README: "JSON output")."""
     computed = set(diagnosis.computed)
     return {
@@ -99,7 +99,8 @@ def _evidence_dict(evidence: Evidence, lang: str) -> Dict[str, Any]:
 
 
 def to_json(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en") -> str:
-    return json.dumps(to_dict(diagnosis, kb, lang), ensure_ascii=False, indent=2) + "\n"
+    """:func:`to_dict` as indented JSON; takes ``kb`` as every renderer does (``--format`` picks one)."""
+    return json.dumps(to_dict(diagnosis, lang), ensure_ascii=False, indent=2) + "\n"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -219,9 +219,8 @@ class _Builder:
         match = "all" if "when" in item else "any"
         raw_conditions = item[condition_key(match)]
         conditions = []
-        for index, raw in enumerate(raw_conditions):
-            mark = mark_of(raw_conditions, index)
-            condition = self._condition(raw, item["id"], path, mark)
+        for raw in raw_conditions:
+            condition = self._condition(raw, item["id"], path)
             if condition is not None:
                 conditions.append(condition)
         if len(conditions) != len(raw_conditions):
@@ -239,7 +238,7 @@ class _Builder:
             sources=tuple(item["sources"]), guidance=tuple(item.get("guidance", ())),
             status=item.get("status", "stable"), examples=examples, where=self.where(item, path))
 
-    def _condition(self, raw: Mapping, rule_id: str, path: str, mark) -> Optional[Condition]:
+    def _condition(self, raw: Mapping, rule_id: str, path: str) -> Optional[Condition]:
         negated = "not" in raw
         if negated:
             raw = raw["not"]
