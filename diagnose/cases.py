@@ -93,6 +93,28 @@ def run_rule_examples(diagnoser: Diagnoser, rule_ids: Optional[List[str]] = None
                                      "now fires: move it to 'fires'" if fired else "known gap", where)
 
 
+def check_scenario_letters(diagnoser: Diagnoser, paths: List[Path]) -> List[Finding]:
+    """Render the English letter of every scenario (all immediate actions confirmed) and report
+    each sentence or document the scenario's facts contradict, and each bullet said twice."""
+    from .letters import audit, draft_letter
+
+    findings = []
+    for path in paths:
+        try:
+            document = load_yaml(str(path))
+            if _scenario_shape(str(path), document):
+                continue  # reported by 'diagnose kb test'
+            diagnosis = diagnoser.run(document["facts"], str(path))
+            done = tuple(r.id for c in diagnosis.causes for r in c.remedies if r.kind == "immediate")
+            draft = draft_letter(diagnoser.kb, diagnosis, done=done, source=str(path))
+        except DiagnoseError:
+            continue  # no letter for this case (refused, or below the cut-off): nothing to check
+        for where, message in audit(diagnoser.kb, diagnosis, draft):
+            findings.append(Finding(where.path, where.line, where.column, "error",
+                                    f"scenario {path.stem}: {message}", "letter-contradiction"))
+    return findings
+
+
 def scenario_files(folder: Path) -> List[Path]:
     return sorted(folder.glob("*.yaml")) if folder.is_dir() else []
 

@@ -5,10 +5,12 @@ deterministic: the same diagnosis gives byte-identical text.
 """
 from __future__ import annotations
 
+import datetime as _dt
 import json
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from . import __version__
+from .deadlines import DueDate, due_dates
 from .knowledge import KnowledgeBase
 from .ranking import Diagnosis, Evidence, RankedCause
 from .vocabulary import format_value, say
@@ -21,7 +23,8 @@ LABELS = {
            "why": "Why", "rule": "rule", "computed": "computed", "sources": "Sources", "immediate": "Immediate actions",
            "preventive": "Preventive measures", "diagnosis": "Diagnosis", "evidence": "Evidence to gather",
            "missed": "missed", "at_risk": "at risk", "met": "met", "not_applicable": "not applicable (platform-fulfilled)",
-           "facts": "facts"},
+           "facts": "facts", "deadlines": "Deadlines", "date": "Date", "left": "{days} days left",
+           "passed": "passed {days} days ago", "deadline": "What it means"},
     "zh": {"rank": "#", "cause": "根本原因", "certainty": "可信度", "remedies": "首要措施",
            "now": "立即", "prevent": "预防", "metric": "指标", "value": "数值", "target": "标准",
            "window": "周期", "status": "状态", "report": "报告", "no_causes": "没有原因达到报告门槛。",
@@ -29,7 +32,8 @@ LABELS = {
            "why": "推理依据", "rule": "规则", "computed": "计算得出", "sources": "来源", "immediate": "立即措施",
            "preventive": "预防措施", "diagnosis": "诊断", "evidence": "需准备的证据",
            "missed": "未达标", "at_risk": "接近红线", "met": "达标", "not_applicable": "不适用（平台配送）",
-           "facts": "事实"},
+           "facts": "事实", "deadlines": "期限", "date": "日期", "left": "还剩 {days} 天", "passed": "已过 {days} 天",
+           "deadline": "含义"},
 }
 
 
@@ -50,10 +54,17 @@ def show_fact(kb: KnowledgeBase, name: str, value: Any, lang: str) -> str:
 # JSON
 
 
-def to_dict(diagnosis: Diagnosis, lang: str = "en") -> Dict[str, Any]:
-    """The stable, documented JSON structure (see README: "JSON output")."""
+def when(due: DueDate, lang: str) -> str:
+    """How far off a deadline is: days left, or days since it passed."""
+    return labels(lang)["passed" if due.passed else "left"].format(days=abs(due.days_left))
+
+
+def to_dict(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en",
+            today: Optional[_dt.date] = None) -> Dict[str, Any]:
+    """The stable, documented JSON structure (see README: "JSON output"); with ``today``, also
+    the case's deadlines counted against that date."""
     computed = set(diagnosis.computed)
-    return {
+    data = {
         "tool_version": __version__,
         "knowledge_version": diagnosis.knowledge_version,
         "language": lang,
@@ -74,6 +85,12 @@ def to_dict(diagnosis: Diagnosis, lang: str = "en") -> Dict[str, Any]:
                        for s in diagnosis.next_steps],
         "sources": diagnosis.sources,
     }
+    if today is not None:
+        data["today"] = today.isoformat()
+        data["deadlines"] = [{"id": d.id, "date": d.date, "days_left": d.days_left, "passed": d.passed,
+                              "text": say(d.label, lang), "sources": list(d.sources)}
+                             for d in due_dates(kb, diagnosis, today)]
+    return data
 
 
 def _cause_dict(cause: RankedCause, lang: str) -> Dict[str, Any]:
@@ -98,16 +115,16 @@ def _evidence_dict(evidence: Evidence, lang: str) -> Dict[str, Any]:
             "facts": dict(evidence.facts), "symptoms": list(evidence.symptoms)}
 
 
-def to_json(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en") -> str:
-    """:func:`to_dict` as indented JSON; takes ``kb`` as every renderer does (``--format`` picks one)."""
-    return json.dumps(to_dict(diagnosis, lang), ensure_ascii=False, indent=2) + "\n"
+def to_json(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", today: Optional[_dt.date] = None) -> str:
+    return json.dumps(to_dict(diagnosis, kb, lang, today), ensure_ascii=False, indent=2) + "\n"
 
 
 # ---------------------------------------------------------------------------------------------
 # Table
 
 
-def to_table(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", top: int = 5, explain: bool = False) -> str:
+def to_table(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", top: int = 5, explain: bool = False,
+             today: Optional[_dt.date] = None) -> str:
     from tabulate import tabulate
 
     text = labels(lang)
@@ -138,6 +155,11 @@ def to_table(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", top: int
                                            text["status"]]))
     if explain and causes:
         out += ["", explanation(diagnosis, kb, lang, top)]
+    due = due_dates(kb, diagnosis, today) if today else ()
+    if due:
+        out += ["", text["deadlines"] + ":"]
+        out.append(tabulate([[d.date, when(d, lang), say(d.label, lang)] for d in due],
+                            headers=[text["date"], "", text["deadline"]], maxcolwidths=[None, None, 70]))
     if diagnosis.next_steps:
         out += ["", text["next"] + ":"]
         out += [f"- {say(step.text, lang)} ({step.id})" for step in diagnosis.next_steps]
@@ -200,7 +222,8 @@ def _source_label(diagnosis: Diagnosis, source_id: str) -> str:
 # Markdown
 
 
-def to_markdown(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", top: int = 5, explain: bool = False) -> str:
+def to_markdown(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", top: int = 5, explain: bool = False,
+                today: Optional[_dt.date] = None) -> str:
     text = labels(lang)
     platform = say(kb.platforms[diagnosis.platform].name, lang)
     out = [f"# {text['diagnosis']}: {platform}", "", f"Knowledge version `{diagnosis.knowledge_version}`.", ""]
@@ -228,6 +251,10 @@ def to_markdown(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", top: 
         out.append("")
     if explain and diagnosis.causes:
         out += [f"## {text['why']}", "", "```", explanation(diagnosis, kb, lang, top), "```", ""]
+    due = due_dates(kb, diagnosis, today) if today else ()
+    if due:
+        out += [f"## {text['deadlines']}", "", f"| {text['date']} | | {text['deadline']} |", "|---|---|---|"]
+        out += [f"| {d.date} | {when(d, lang)} | {say(d.label, lang)} |" for d in due] + [""]
     if diagnosis.next_steps:
         out += [f"## {text['next']}", ""] + [f"- {say(s.text, lang)} ({s.id})" for s in diagnosis.next_steps] + [""]
     if diagnosis.sources:

@@ -148,7 +148,7 @@ def test_the_kept_session_is_empty_between_diagnoses(diagnoser):
 
     engine = diagnoser.engine
     engine.infer("amazon", {"platform": "amazon", "cancel_rate": 0.04, "out_of_stock_often": True})
-    handle = engine._host.get_ruleset(engine.compiled["amazon"].name)._handle
+    handle = engine._handles[engine.compiled["amazon"].name]
     left = [fact for fact in json.loads(engine._c.get_facts(handle, LIVE_SID)) if "$s" not in fact]
     assert left == []
 

@@ -358,7 +358,9 @@ def test_save_case_replaces_the_file_whole_or_not_at_all(tmp_path, monkeypatch, 
         raise OSError("disk full")
 
     monkeypatch.setattr("os.fsync", broken_fsync)
-    with pytest.raises(OSError):
+    from diagnose.fileio import FileProblem
+
+    with pytest.raises(FileProblem, match="c.yaml: cannot write the file: disk full"):
         save_case(str(path), {"platform": "ebay"})
     assert load_case(str(path), kb).values["platform"] == "amazon"
     assert [p.name for p in tmp_path.iterdir()] == ["c.yaml"]

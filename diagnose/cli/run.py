@@ -4,13 +4,14 @@ from __future__ import annotations
 import click
 
 from ..importers import IMPORTS
-from .options import facts_input_options, kb_option, lang_option, output_format_option
+from .options import facts_input_options, kb_option, lang_option, output_format_option, today_option
 
 
 @click.command()
 @facts_input_options
 @output_format_option("table", "json", "markdown", default="table")
 @lang_option
+@today_option
 @click.option("--top", type=click.IntRange(1, 50), default=5, show_default=True, help="How many causes to show.")
 @click.option("--explain", is_flag=True, help="Show the chain facts → symptoms → cause with rule ids and sources.")
 @click.option("--from", "source", type=click.Choice(["facts", *IMPORTS]), default="facts", show_default=True,
@@ -19,7 +20,8 @@ from .options import facts_input_options, kb_option, lang_option, output_format_
 @click.option("--cycle", default=None,
               help="With --from ebay-seller-standards: CURRENT (the last evaluation, the default) or PROJECTED.")
 @kb_option
-def run(facts_file, assignments, platform, output_format, lang, top, explain, source, marketplace, cycle, kb_root):
+def run(facts_file, assignments, platform, output_format, lang, today, top, explain, source, marketplace, cycle,
+        kb_root):
     """Diagnose a seller: ranked root causes with remedies.
 
     FACTS_FILE is a YAML or JSON mapping of fact names to values (see examples/), or with
@@ -54,8 +56,8 @@ def run(facts_file, assignments, platform, output_format, lang, top, explain, so
 
         diagnosis = apply_verdicts(diagnosis, shop.verdicts, kb, load_screening(kb))
     if output_format == "json":
-        click.echo(to_json(replace(diagnosis, causes=diagnosis.causes[:top]), kb, lang), nl=False)
+        click.echo(to_json(replace(diagnosis, causes=diagnosis.causes[:top]), kb, lang, today), nl=False)
     elif output_format == "markdown":
-        click.echo(to_markdown(diagnosis, kb, lang, top, explain), nl=False)
+        click.echo(to_markdown(diagnosis, kb, lang, top, explain, today), nl=False)
     else:
-        click.echo(to_table(diagnosis, kb, lang, top, explain), nl=False)
+        click.echo(to_table(diagnosis, kb, lang, top, explain, today), nl=False)

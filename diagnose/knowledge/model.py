@@ -112,6 +112,7 @@ class Remedy(msgspec.Struct, frozen=True):
     letter: Optional[Text]
     sources: Tuple[str, ...]
     where: Where
+    fit: "Fit" = msgspec.field(default_factory=lambda: Fit())  # the cases it suits
 
 
 class Cause(msgspec.Struct, frozen=True):
@@ -125,6 +126,7 @@ class Cause(msgspec.Struct, frozen=True):
     sources: Tuple[str, ...]
     where: Where
     letter: Optional[Text] = None  # the root cause as a Plan-of-Action sentence
+    evidence_fits: Tuple["Fit", ...] = ()  # one per evidence document: when the seller has it
 
 
 class Source(msgspec.Struct, frozen=True):
@@ -145,6 +147,24 @@ class Guidance(msgspec.Struct, frozen=True):
     symptoms: Tuple[str, ...]
     sources: Tuple[str, ...]
     where: Where
+    fit: "Fit" = msgspec.field(default_factory=lambda: Fit())
+    situations: Tuple[str, ...] = ()  # "problem" (a cause or a missed metric) or "healthy"; empty: always
+
+
+class Deadline(msgspec.Struct, frozen=True):
+    """A date a platform's rules derive from a case: ``days`` or ``months`` after the date fact
+    ``since``, or the next ``day_of_month`` after today."""
+
+    id: str
+    label: Text
+    since: Optional[str]
+    days: int
+    months: int
+    day_of_month: Optional[int]
+    situations: Tuple[str, ...]
+    sources: Tuple[str, ...]
+    where: Where
+    fit: "Fit" = msgspec.field(default_factory=lambda: Fit())
 
 
 class Message(msgspec.Struct, frozen=True):
@@ -187,6 +207,29 @@ class Condition(msgspec.Struct, frozen=True):
         return f"not ({text})" if self.negated else text
 
 
+class Fit(msgspec.Struct, frozen=True):
+    """When an item suits a case: the platforms it is for (empty: all), the facts it needs (each
+    must hold) and the facts it excludes (none may hold)."""
+
+    platforms: Tuple[str, ...] = ()
+    needs: Tuple[Condition, ...] = ()
+    excludes: Tuple[Condition, ...] = ()
+
+    def conflicts(self, facts: Dict[str, Any], platform: Optional[str]) -> List[str]:
+        """What in the case contradicts the item: the wrong platform, a needed fact known to be
+        otherwise, an excluded fact that holds. Facts the case does not give contradict nothing."""
+        found = []
+        if self.platforms and platform is not None and platform not in self.platforms:
+            found.append(f"platform is {platform}, not {' or '.join(self.platforms)}")
+        found += [f"needs {c.describe()}" for c in self.needs if c.name in facts and not c.matches(facts)]
+        found += [f"excludes {c.describe()}" for c in self.excludes if c.matches(facts)]
+        return found
+
+    def confirmed(self, facts: Dict[str, Any]) -> bool:
+        """True when every needed fact is given and holds."""
+        return all(c.matches(facts) for c in self.needs)
+
+
 class Rule(msgspec.Struct, frozen=True):
     id: str
     title: Text
@@ -220,6 +263,7 @@ class KnowledgeBase(msgspec.Struct):
     guidance: Dict[str, Guidance]
     rules: Dict[str, Rule]
     messages: Dict[str, Message] = msgspec.field(default_factory=dict)
+    deadlines: Dict[str, Deadline] = msgspec.field(default_factory=dict)
     files: Tuple[str, ...] = ()
     warnings: List[Finding] = msgspec.field(default_factory=list)
 
