@@ -7,7 +7,6 @@ import os
 import tempfile
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from selenium import webdriver

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Iterator, List, Optional, Tuple
 
 from .files import LETTER_DIR, display_path, template_files
 from .model import Finding, KnowledgeBase, suggest
+
+if TYPE_CHECKING:  # Jinja2 is imported when a letter is first needed
+    from jinja2.sandbox import SandboxedEnvironment
 
 LANGS = ("en", "zh")
 MESSAGES = ("feedback-removal", "atoz-withdrawal", "follow-up")
@@ -25,7 +28,7 @@ CONTEXT_NAMES = frozenset({
 })
 
 
-def environment(root: str):
+def environment(root: str) -> SandboxedEnvironment:
     """The sandboxed Jinja2 environment for the letter templates under ``root``."""
     import jinja2
     from jinja2.sandbox import SandboxedEnvironment
@@ -79,7 +82,7 @@ def check_letters(root: Path, kb: Optional[KnowledgeBase]) -> List[Finding]:
 
 def _check_source(env, source: str, path: str, offset: int, facts) -> List[Finding]:
     import jinja2
-    from jinja2 import meta, nodes
+    from jinja2 import meta
 
     try:
         tree = env.parse(source)
