@@ -32,22 +32,25 @@ def test_sigkill_mid_interview_then_resume(tmp_path, small_kb):
     child.expect_exact("Q2. What does the notice name?")
     child.expect_exact("> ")
     child.sendline("1")
-    child.expect_exact("Q3. Are listed items often out of stock?")
+    child.expect_exact("Q3. What is the cancellation rate?")
+    child.expect_exact("> ")
+    child.sendline("4%")
+    child.expect_exact("Q4. Are listed items often out of stock?")
     child.expect_exact("> ")
     child.sendline("yes")
-    child.expect_exact("Q4. Who ships the orders?")
+    child.expect_exact("Q5. Anything else")
     child.expect_exact("> ")
     os.kill(child.pid, signal.SIGKILL)
     child.expect(pexpect.EOF)
     child.close()
     assert child.signalstatus == signal.SIGKILL
-    assert yaml.safe_load(case.read_text()) == {"platform": "amazon", "notice_reason": "cancel_rate",
-                                                "out_of_stock_often": True}
+    saved = {"platform": "amazon", "notice_reason": "cancel_rate", "cancel_rate": 0.04, "out_of_stock_often": True}
+    assert yaml.safe_load(case.read_text()) == saved
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")], "no temporary file is left behind"
 
     child = spawn("--resume", case, "--kb", small_kb, cwd=tmp_path)
-    child.expect_exact(f"Continuing {case}: 3 answer(s) already given.")
-    child.expect_exact("Q4. Who ships the orders?")
+    child.expect_exact(f"Continuing {case}: 4 answer(s) already given.")
+    child.expect_exact("Q5. Anything else")
     child.expect_exact("> ")
     child.sendline("status")
     child.expect_exact("1. Listed items are often out of stock [chronic_stockout]: 80%")
@@ -59,8 +62,7 @@ def test_sigkill_mid_interview_then_resume(tmp_path, small_kb):
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
-    assert yaml.safe_load(case.read_text()) == {"platform": "amazon", "notice_reason": "cancel_rate",
-                                                "out_of_stock_often": True}
+    assert yaml.safe_load(case.read_text()) == saved
 
 
 @pytest.mark.skipif(DIAGNOSE is None, reason="the diagnose script is not installed")

@@ -1,18 +1,18 @@
 """The interview's dialog: every word shown comes from the knowledge base (knowledge/interview.yaml, facts)."""
 from __future__ import annotations
 
-from typing import Callable, List
+from typing import Callable, List, Optional, Sequence
 
 from ..errors import KnowledgeBaseError
 from ..facts import UNKNOWN_KEY
 from ..knowledge import Condition, KnowledgeBase, Rule
 from ..render import percent
-from ..vocabulary import Fact, ValueProblem, format_value, say
+from ..vocabulary import Fact, ValueProblem, coerce, fold, format_value, say
 from .graph import TOP
-from .session import Question, Session
+from .session import ANYTHING_ELSE, Question, Session
 
 
-COMMANDS = ("why", "help", "skip", "back", "status", "done")
+COMMANDS = ("why", "help", "skip", "back", "status", "done", "none")
 
 
 def text(kb: KnowledgeBase, name: str, lang: str, **values) -> str:
@@ -37,7 +37,7 @@ class Dialog:
                       for word in self._words(command, language)}
 
     def _words(self, command: str, language: str) -> List[str]:
-        return [w.strip().lower() for w in text(self.kb, f"word.{command}", language).split("|")]
+        return [fold(w) for w in text(self.kb, f"word.{command}", language).split("|")]
 
     def msg(self, message_id: str, **values) -> str:
         return text(self.kb, message_id, self.lang, **values)
@@ -57,6 +57,8 @@ class Dialog:
                 return "done"
 
     def _ask(self, question: Question) -> str:
+        if question.kind == ANYTHING_ELSE:
+            return self._anything_else(question)
         fact = question.fact
         self.tell("")
         self.tell(self.msg("question", number=len(self.session.history) + 1, text=say(fact.question, self.lang)))
@@ -64,7 +66,7 @@ class Dialog:
             self.tell(self._choice_list(fact))
         while True:
             raw = self.ask(self.msg("prompt"))
-            command = self.words.get(raw.strip().lower())
+            command = self.words.get(fold(raw))
             if command == "why":
                 self.tell(self.why(question))
             elif command == "help":
@@ -76,13 +78,8 @@ class Dialog:
                     return "done"
                 self.tell(self.msg("platform_required"))
             elif command == "back":
-                undone = self.session.back()
-                if undone is None:
-                    self.tell(self.msg("nothing_to_undo"))
-                    continue
-                self.save()
-                self.tell(self.msg("undone", text=say(self.kb.facts[undone[0]].question, self.lang)))
-                return "back"
+                if self._back():
+                    return "back"
             elif command == "skip":
                 if fact.id == "platform":
                     self.tell(self.msg("platform_required"))
@@ -99,10 +96,69 @@ class Dialog:
                 self.save()
                 return "answer"
 
+    def _back(self) -> bool:
+        """Undo the last answer and say which; False when there is none."""
+        undone = self.session.back()
+        if undone is None:
+            self.tell(self.msg("nothing_to_undo"))
+            return False
+        self.save()
+        asked = self.msg("anything_else") if undone[0] == ANYTHING_ELSE else \
+            say(self.kb.facts[undone[0]].question, self.lang)
+        self.tell(self.msg("undone", text=asked))
+        return True
+
+    def _anything_else(self, question: Question) -> str:
+        """The closing yes/no on the practices left aside; after a yes, the checklist of them."""
+        self.tell("")
+        self.tell(self.msg("question", number=len(self.session.history) + 1, text=self.msg("anything_else")))
+        yes_no = self.kb.facts[question.deferred[0]]  # every practice on the list is a yes/no fact
+        while True:
+            raw = self.ask(self.msg("prompt"))
+            command = self.words.get(fold(raw))
+            if command in ("why", "help"):
+                self.tell(self.msg("why.anything_else"))
+            elif command == "status":
+                self.tell(self.status())
+            elif command == "done":
+                return "done"
+            elif command == "back":
+                if self._back():
+                    return "back"
+            else:
+                try:
+                    yes = command not in ("skip", "none") and coerce(yes_no, raw)
+                except ValueProblem as exc:
+                    self.tell(self.msg("bad_answer", reason=self.reason(exc), accepted=self.accepted(yes_no)))
+                    continue
+                chosen = self._checklist(question.deferred) if yes else []
+                if chosen is None:
+                    continue
+                self.session.answer_anything_else(chosen, question.deferred)
+                self.save()
+                return "answer"
+
+    def _checklist(self, deferred: Sequence[str]) -> Optional[List[str]]:
+        """The practices that apply, picked by number; None when the consultant goes back."""
+        self.tell(self.msg("checklist"))
+        self.tell("\n".join(self.msg("checklist_item", number=n, text=say(self.kb.facts[f].question, self.lang))
+                             for n, f in enumerate(deferred, 1)))
+        while True:
+            raw = self.ask(self.msg("prompt"))
+            command = self.words.get(fold(raw))
+            if command == "back":
+                return None
+            if command in ("skip", "none"):
+                return []
+            numbers = [part for part in fold(raw).replace("，", ",").replace(" ", ",").split(",") if part]
+            if numbers and all(n.isdigit() and 1 <= int(n) <= len(deferred) for n in numbers):
+                return [deferred[int(n) - 1] for n in numbers]
+            self.tell(self.msg("checklist_bad", count=len(deferred)))
+
     # -- texts -------------------------------------------------------------------------------
     def _choice_list(self, fact: Fact) -> str:
         return "\n".join(self.msg("choice", number=n, label=say(label, self.lang), value=value)
-                         for n, (value, label) in enumerate(fact.choices, 1))
+                         for n, (value, label) in enumerate(self.session.choices(fact), 1))
 
     def reason(self, problem: ValueProblem) -> str:
         """Why an answer does not fit, in the interview's language (in English where the
