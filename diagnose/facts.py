@@ -2,7 +2,8 @@
 them against the vocabulary before the engine sees anything.
 
 A facts file is a YAML or JSON mapping of fact id → value. The reserved key ``unknown`` lists
-facts the seller was asked about and could not answer.
+facts the seller was asked about and could not answer; a case file may also carry the reserved
+keys of :mod:`diagnose.tracking` (actions, status, history), which are checked and set aside.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import msgspec
 
 from .errors import InputError, Location
 from .knowledge import KnowledgeBase, suggest
+from .tracking import CASE_KEYS, read_tracking
 from .vocabulary import ValueProblem, coerce
 from .yamlsafe import Mapping, YamlError, load_yaml, mark_of
 
@@ -96,8 +98,10 @@ def validate_facts(raw: Dict[str, Any], kb: KnowledgeBase, source: str = "<facts
         problems.append(InputError(message, location))
 
     unknown = _unknown_list(raw, kb, problem)
+    if any(key in raw for key in CASE_KEYS):
+        problems.extend(read_tracking(raw, kb.remedies, source)[1])
     for key, value in raw.items():
-        if key == UNKNOWN_KEY:
+        if key == UNKNOWN_KEY or key in CASE_KEYS:
             continue
         fact = kb.facts.get(key) if isinstance(key, str) else None
         if fact is None:

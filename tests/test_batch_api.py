@@ -63,7 +63,7 @@ def test_repeated_calls_reuse_the_loaded_knowledge_until_a_file_changes(tmp_path
         shutil.copytree(ROOT / folder, tmp_path / folder)
     hashed = []
     digest = knowledge._digest
-    monkeypatch.setattr(knowledge, "_digest", lambda paths: hashed.append(1) or digest(paths))
+    monkeypatch.setattr(knowledge, "_digest", lambda root, paths: hashed.append(1) or digest(root, paths))
     for _ in range(3):
         assert diagnose(SHOPS[0], tmp_path).causes[0].id == "chronic_stockout"
     assert len(hashed) == 1

@@ -189,5 +189,6 @@ def test_run_imports_only_what_a_diagnosis_needs():
     loaded = set(done.stderr.split())
     assert "diagnose.cli.run" in loaded and "diagnose.engine" in loaded
     unneeded = {"diagnose.cli.batch", "diagnose.cli.interview", "diagnose.cli.kb", "diagnose.cli.letter",
-                "diagnose.letters", "diagnose.interview", "diagnose.batch", "diagnose.lint", "jinja2", "jsonschema"}
+                "diagnose.letters", "diagnose.interview", "diagnose.batch", "diagnose.lint", "jinja2", "jsonschema",
+                "diagnose.cli.serve", "diagnose.web", "flask", "werkzeug"}
     assert loaded & unneeded == set()

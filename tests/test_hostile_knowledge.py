@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from conftest import EXAMPLES, ROOT
 import diagnose.yamlsafe
 from diagnose.cli import cli
-from diagnose.knowledge import check_knowledge, knowledge_files
+from diagnose.knowledge import check_knowledge, knowledge_files, template_files
 
 TIME_BOUND = 3.0  # seconds: a cache miss parses and checks every file of the knowledge base
 
@@ -173,11 +173,12 @@ class _Planted:
 def test_a_planted_cache_file_runs_no_code(kb_copy, tmp_path, monkeypatch):
     import pickle
 
-    from diagnose.knowledge import _cache_path, _digest, load_knowledge
+    from diagnose.knowledge import load_knowledge
+    from diagnose.knowledge.cache import _cache_path, _digest
 
     monkeypatch.setenv("DIAGNOSE_CACHE_DIR", str(tmp_path / "cache"))
     knowledge, rules = knowledge_files(kb_copy)
-    path = _cache_path(_digest(knowledge + rules))
+    path = _cache_path(_digest(kb_copy, knowledge + rules + template_files(kb_copy)), kb_copy)
     path.parent.mkdir(parents=True)
     marker = tmp_path / "pwned"
     path.write_bytes(pickle.dumps(_Planted(marker)))
@@ -187,7 +188,8 @@ def test_a_planted_cache_file_runs_no_code(kb_copy, tmp_path, monkeypatch):
 
 
 def test_the_cache_keeps_only_the_most_recently_used_knowledge(tmp_path, monkeypatch):
-    from diagnose.knowledge import CACHE_KEEP, _LOADED, load_knowledge
+    from diagnose.knowledge import CACHE_KEEP, load_knowledge
+    from diagnose.knowledge.cache import _LOADED
 
     cache = tmp_path / "cache"
     monkeypatch.setenv("DIAGNOSE_CACHE_DIR", str(cache))
@@ -213,3 +215,27 @@ def test_the_cache_keeps_only_the_most_recently_used_knowledge(tmp_path, monkeyp
     kept = [path.name for path in cache.glob("kb-*.pickle")]
     assert len(kept) == CACHE_KEEP
     assert any(name.startswith(f"kb-{first.version}") for name in kept)
+
+
+def test_a_cache_from_before_the_knowledge_package_is_rebuilt(tmp_path, monkeypatch):
+    """A cache naming the records by their former module (diagnose.knowledge) is refused, not an error."""
+    import pickle
+
+    from diagnose.knowledge import load_knowledge
+    from diagnose.knowledge.cache import _LOADED, _digest, _read_cache
+
+    monkeypatch.setenv("DIAGNOSE_CACHE_DIR", str(tmp_path / "cache"))
+    root = tmp_path / "kb"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "kb_minimal", root)
+    kb = load_knowledge(root)
+    path = next((tmp_path / "cache").glob("kb-*.pickle"))
+    knowledge, rules = knowledge_files(root)
+    digest = _digest(root, knowledge + rules + template_files(root))
+    assert _read_cache(digest, root) is not None
+    old = pickle.dumps(kb, protocol=0).replace(b"cdiagnose.knowledge.model\n", b"cdiagnose.knowledge\n")
+    assert b"diagnose.knowledge.model" not in old and pickle.loads(old) == kb  # the names still resolve
+    path.write_bytes(old)
+    assert _read_cache(digest, root) is None
+    _LOADED.clear()
+    assert load_knowledge(root) == kb
+    assert b"diagnose.knowledge.model" in path.read_bytes() and _read_cache(digest, root) == kb

@@ -19,6 +19,7 @@ MAX_FINDINGS_SHOWN = 20
 
 COMMANDS = {  # name -> module of diagnose.cli defining it; imported only when the command runs
     "run": "run", "facts": "facts_cmd", "kb": "kb", "batch": "batch", "interview": "interview", "letter": "letter",
+    "serve": "serve",
 }
 
 

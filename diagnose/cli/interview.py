@@ -24,10 +24,13 @@ def interview(ctx, lang, save_path, resume_path, platform, kb_root):
     At every prompt: why, help, skip, back, status, done. Every answer is saved at once to
     the case file, a plain facts file for `diagnose run`.
     """
+    import msgspec
+
     from ..api import get_diagnoser
     from ..casefile import load_case, save_case
     from ..errors import InputError, Location
     from ..interview import Dialog, Session, text
+    from ..tracking import Tracking
     from ..vocabulary import ValueProblem, coerce
     from .run import run
 
@@ -38,14 +41,16 @@ def interview(ctx, lang, save_path, resume_path, platform, kb_root):
             platform = coerce(kb.facts["platform"], platform)
         except ValueProblem as exc:
             raise InputError(str(exc), Location("--platform", field="platform")) from None
-    history = []
+    history, tracking = [], None
     if resume_path:
         case = load_case(resume_path, kb)
         saved = case.values.get("platform")
         if platform and saved and saved != platform:
             raise InputError(text(kb, "platform_conflict", lang, saved=saved, given=platform),
                              Location(resume_path, field="platform"))
-        history = list(case.values.items()) + [(fact, None) for fact in case.unknown]
+        history = case.history()
+        if case.tracking != Tracking():  # a tracked case (e.g. the web workspace's): keep it, count this save
+            tracking = case.tracking
     save_path = save_path or resume_path or _default_path()
     if not os.path.isdir(os.path.dirname(os.path.abspath(save_path))):
         raise InputError(text(kb, "no_folder", lang, path=save_path))
@@ -57,7 +62,10 @@ def interview(ctx, lang, save_path, resume_path, platform, kb_root):
     header = text(kb, "case_header", lang)
 
     def save():
-        save_case(save_path, session.case(), header)
+        nonlocal tracking
+        if tracking is not None:
+            tracking = msgspec.structs.replace(tracking, version=tracking.version + 1)
+        save_case(save_path, session.case(), header, tracking)
 
     if resume_path:
         click.echo(text(kb, "resumed", lang, path=resume_path, answers=len(history), save=save_path))

@@ -4,7 +4,7 @@ without a full Plan of Action.
 from __future__ import annotations
 
 from ..knowledge import CORE_FACTS
-from ..letters import letter_facts
+from ..knowledge.templates import letter_facts
 from .base import KB_HEAD, RULES_HEAD, Check
 
 

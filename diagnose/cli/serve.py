@@ -1,0 +1,63 @@
+"""``diagnose serve``: the consultant's workspace in the browser (needs the ``web`` extra)."""
+from __future__ import annotations
+
+import click
+
+from .options import kb_option, lang_option
+
+
+@click.command()
+@click.option("--workspace", type=click.Path(file_okay=False, exists=True), default=".", show_default=True,
+              help="Folder of case files (what 'diagnose interview --save' writes).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; any other than this machine's needs the printed token.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
+              help="Port to listen on (0: any free port).")
+@click.option("--open", "open_browser", is_flag=True, help="Open the workspace in the default browser.")
+@lang_option
+@kb_option
+def serve(workspace, host, port, open_browser, lang, kb_root):
+    """Serve a workspace of cases in the browser: the interview, letter review and tracking.
+
+    The browser and the command line share the case files: a case started with 'diagnose
+    interview' opens here, and the reverse.
+    """
+    import os
+    import secrets
+    import socket
+
+    from ..api import get_diagnoser
+
+    kb = get_diagnoser(kb_root).kb
+    try:
+        from werkzeug.serving import make_server
+
+        from ..web import create_app
+        from ..web.app import is_loopback
+    except ImportError:
+        raise click.ClickException(kb.message("web.serve.no_flask", lang)) from None
+    token = None if is_loopback(host) else secrets.token_urlsafe(24)
+    app = create_app(workspace, kb_root, lang, token)
+    try:  # bound here, so that a taken port is one clear message (werkzeug would print its own and exit)
+        listener = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
+    except OSError as exc:
+        raise click.ClickException(kb.message("web.serve.port_busy", lang, host=host, port=port,
+                                              reason=os.strerror(exc.errno) if exc.errno else exc)) from None
+    server = make_server(host, listener.getsockname()[1], app, threaded=True, fd=listener.fileno())
+    shown_host = f"[{host}]" if ":" in host else host
+    url = f"http://{shown_host}:{listener.getsockname()[1]}/"
+    click.echo(kb.message("web.serve.listening", lang, workspace=workspace, url=url))
+    if token:
+        url = f"{url}?token={token}"
+        click.echo(kb.message("web.serve.token", lang, url=url))
+    if open_browser:
+        import webbrowser
+
+        webbrowser.open(url)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        listener.close()

@@ -1,0 +1,128 @@
+"""The knowledge caches: on disk, keyed by the files' content, and in this process, by their stat."""
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import msgspec
+
+from .. import __version__
+from .files import KNOWLEDGE_FILE_LIMIT
+from .model import KnowledgeBase
+
+CACHE_KEEP = 8  # knowledge caches kept on disk (the most recently used)
+
+
+class _Loaded(msgspec.Struct, frozen=True):
+    kb: KnowledgeBase
+    watched: List[Path]  # its files and every folder (a file added or removed changes a folder)
+    signature: tuple
+
+
+_LOADED: Dict[str, _Loaded] = {}  # this process's loads, by knowledge-base folder
+
+
+def _stat_signature(paths: List[Path]) -> tuple:
+    """What changes when any of ``paths`` is written, replaced, added to or removed."""
+    signature = []
+    for path in paths:
+        try:
+            status = os.stat(path)
+        except OSError:
+            signature.append(None)
+        else:
+            signature.append((status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns))
+    return tuple(signature)
+
+
+def _digest(root: Path, paths: List[Path]) -> str:
+    """The knowledge version: each file's path relative to ``root`` and its content, so the same
+    files give the same version wherever they lie (a wheel, a checkout, a copy)."""
+    hasher = hashlib.sha256(__version__.encode())
+    for relative, path in sorted((_relative(root, path), path) for path in paths):
+        hasher.update(b"\0" + relative.encode("utf-8", "surrogateescape") + b"\0")
+        try:
+            if not path.is_file():  # a pipe or device would block or never end: read_text reports it
+                raise OSError
+            with open(path, "rb") as handle:  # bounded: an oversized file is reported, never cached
+                hasher.update(str(os.fstat(handle.fileno()).st_size).encode())  # a change past the bound shows
+                hasher.update(b"\0" + handle.read(KNOWLEDGE_FILE_LIMIT + 1))
+        except OSError:
+            hasher.update(b"<unreadable>")
+    return hasher.hexdigest()
+
+
+def _relative(root: Path, path: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _cache_path(digest: str, root: Path) -> Path:
+    """The cache file of a knowledge version loaded from ``root`` (the loaded knowledge names its folder)."""
+    base = os.environ.get("DIAGNOSE_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "seller-diagnose")
+    folder = hashlib.sha256(os.path.abspath(root).encode("utf-8", "surrogateescape")).hexdigest()
+    return Path(base) / f"kb-{digest[:32]}-{folder[:16]}.pickle"
+
+
+def _read_cache(digest: str, root: Path) -> Optional[KnowledgeBase]:
+    if os.environ.get("DIAGNOSE_NO_CACHE"):
+        return None
+    path = _cache_path(digest, root)
+    try:
+        with open(path, "rb") as handle:
+            kb = _CacheUnpickler(handle).load()
+    except Exception:  # a missing, stale or damaged cache is simply rebuilt
+        return None
+    if not (isinstance(kb, KnowledgeBase) and kb.version == digest[:12] and kb.root == str(root)):
+        return None
+    try:
+        os.utime(path)  # recently used: pruning keeps it
+    except OSError:
+        pass
+    return kb
+
+
+class _CacheUnpickler(pickle.Unpickler):
+    """Unpickles knowledge-base classes and nothing else: a planted cache file cannot run code."""
+
+    _FUNCTIONS = {("diagnose.yamlsafe", "_rebuild_mapping"), ("diagnose.yamlsafe", "_rebuild_sequence"),
+                  ("datetime", "date"), ("datetime", "datetime")}
+
+    def find_class(self, module, name):
+        if (module, name) in self._FUNCTIONS:
+            return super().find_class(module, name)
+        if module in ("diagnose.knowledge.model", "diagnose.vocabulary") and name.isidentifier():
+            found = super().find_class(module, name)
+            if isinstance(found, type) and issubclass(found, msgspec.Struct):
+                return found
+        raise pickle.UnpicklingError(f"{module}.{name} is not part of a knowledge base")
+
+
+def _write_cache(digest: str, kb: KnowledgeBase) -> None:
+    if os.environ.get("DIAGNOSE_NO_CACHE"):
+        return
+    path = _cache_path(digest, Path(kb.root))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".kb-", suffix=".tmp")
+        with os.fdopen(fd, "wb") as handle:
+            pickle.dump(kb, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+        _prune_cache(path.parent)
+    except OSError:
+        pass  # a read-only home only costs speed
+
+
+def _prune_cache(folder: Path) -> None:
+    """Keep the CACHE_KEEP most recently used knowledge caches in ``folder``: every edit of a
+    knowledge base makes a new one, and nothing else would ever remove the old."""
+    by_use = sorted(((entry.stat().st_mtime_ns, entry) for entry in folder.glob("kb-*.pickle")), reverse=True)
+    for _, stale in by_use[CACHE_KEEP:]:
+        stale.unlink(missing_ok=True)

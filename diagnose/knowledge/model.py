@@ -1,0 +1,250 @@
+"""The knowledge base's records: what the loader builds and the engine, ranking and renderers read.
+
+The classes are pickled into the knowledge cache by module path; :mod:`.cache` lets exactly this
+module (and :mod:`diagnose.vocabulary`) through when it reads a cache back.
+"""
+from __future__ import annotations
+
+import difflib
+import json
+import operator
+import sys
+from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Tuple
+
+import msgspec
+
+from ..vocabulary import Fact, Text
+
+NUMERIC_OPS = ("above", "at_least", "below", "at_most")
+_COMPARE = {
+    "is": operator.eq, "is_not": operator.ne, "above": operator.gt, "at_least": operator.ge,
+    "below": operator.lt, "at_most": operator.le, "in": lambda value, choices: value in choices,
+    "known": lambda value, _: True,
+}
+OPERATORS = ("is", "is_not", "in", "known") + NUMERIC_OPS
+
+
+class Finding(msgspec.Struct, frozen=True):
+    """One problem in the knowledge base, printed as ``path:line:col: [level] message (check)``."""
+
+    path: str
+    line: Optional[int]
+    column: Optional[int]
+    level: str
+    message: str
+    check: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line or 1}:{self.column or 1}: [{self.level}] {self.message} ({self.check})"
+
+    def as_dict(self) -> dict:
+        return {"path": self.path, "line": self.line or 1, "column": self.column or 1,
+                "level": self.level, "message": self.message, "check": self.check}
+
+
+class Where(msgspec.Struct, frozen=True):
+    """Where an object was defined, for messages and ``kb show``, with the marks of its fields."""
+
+    path: str
+    line: Optional[int]
+    column: Optional[int]
+    # The marks of the item's fields, kept flat: thousands of them make up half the cached
+    # knowledge, and one tuple per item unpickles five times faster than two per field.
+    field_names: Tuple[str, ...] = ()  # "sources.1", "when.0.symptom", ... (interned: shared by all items)
+    field_marks: Tuple[int, ...] = ()  # line, column of the first field, then of the second...
+
+    @classmethod
+    def of(cls, path: str, line: Optional[int], column: Optional[int],
+           marks: Iterable[Tuple[str, Tuple[int, int]]]) -> "Where":
+        """A Where from ``(dotted field, (line, column))`` pairs."""
+        pairs = list(marks)
+        return cls(path, line, column, tuple(sys.intern(name) for name, _ in pairs),
+                   tuple(number for _, mark in pairs for number in mark))
+
+    def at(self, key: str) -> Tuple[Optional[int], Optional[int]]:
+        """(line, column) of a dotted field such as ``sources.1`` or ``when.0.symptom``; the
+        nearest enclosing field that has a mark, or the item itself."""
+        while key:
+            if key in self.field_names:
+                index = 2 * self.field_names.index(key)
+                return self.field_marks[index], self.field_marks[index + 1]
+            key = key.rpartition(".")[0]
+        return (self.line, self.column)
+
+
+class Symptom(msgspec.Struct, frozen=True):
+    id: str
+    title: Text
+    description: Optional[Text]
+    where: Where
+
+
+class Threshold(msgspec.Struct, frozen=True):
+    id: str
+    platform: str
+    metric: str
+    symptom: str
+    must_be: str
+    target: float
+    warn_within: Optional[float]
+    window: Text
+    scope: str
+    effective: str
+    certainty: float
+    sources: Tuple[str, ...]
+    note: Optional[Text]
+    where: Where
+
+    def is_met(self, value: float) -> bool:
+        """True when ``value`` meets the platform's target."""
+        return {"below": value < self.target, "at_most": value <= self.target,
+                "at_least": value >= self.target, "above": value > self.target}[self.must_be]
+
+    @property
+    def breach_operator(self) -> str:
+        """The rule operator that is true exactly when the target is missed."""
+        return {"below": "at_least", "at_most": "above", "at_least": "below", "above": "at_most"}[self.must_be]
+
+
+class Platform(msgspec.Struct, frozen=True):
+    id: str
+    name: Text
+    appeal: Optional[Text]
+    thresholds: Tuple[Threshold, ...]
+    where: Where
+
+
+class Remedy(msgspec.Struct, frozen=True):
+    id: str
+    kind: str
+    text: Text
+    letter: Optional[Text]
+    sources: Tuple[str, ...]
+    where: Where
+
+
+class Cause(msgspec.Struct, frozen=True):
+    id: str
+    family: str
+    title: Text
+    explanation: Text
+    remedies: Tuple[str, ...]
+    evidence: Tuple[Text, ...]
+    guidance: Tuple[str, ...]
+    sources: Tuple[str, ...]
+    where: Where
+    letter: Optional[Text] = None  # the root cause as a Plan-of-Action sentence
+
+
+class Source(msgspec.Struct, frozen=True):
+    id: str
+    title: str
+    kind: str
+    url: str
+    file: str
+    author: str
+    date: str
+    where: Where
+
+
+class Guidance(msgspec.Struct, frozen=True):
+    id: str
+    text: Text
+    families: Tuple[str, ...]
+    symptoms: Tuple[str, ...]
+    sources: Tuple[str, ...]
+    where: Where
+
+
+class Message(msgspec.Struct, frozen=True):
+    """Interface text (prompts, headings) kept in the knowledge base, in both languages."""
+
+    id: str
+    text: Text
+    where: Where
+
+
+class Condition(msgspec.Struct, frozen=True):
+    """``fact <op> value``, or the presence of a symptom; ``negated`` for ``not:``."""
+
+    kind: str  # "fact" | "symptom"
+    name: str
+    op: str = "present"
+    value: Any = None
+    negated: bool = False
+
+    def matches(self, facts: Dict[str, Any], symptoms: FrozenSet[str] = frozenset()) -> bool:
+        """Whether the positive form of this condition holds for ``facts`` and ``symptoms``."""
+        if self.kind == "symptom":
+            return self.name in symptoms
+        if self.name not in facts:
+            return False
+        return _COMPARE[self.op](facts[self.name], self.value)
+
+    def positive(self) -> "Condition":
+        """This condition without its ``not``."""
+        return Condition(self.kind, self.name, self.op, self.value)
+
+    def describe(self) -> str:
+        if self.kind == "symptom":
+            text = f"symptom {self.name}"
+        elif self.op == "known":
+            text = f"{self.name} is known"
+        else:
+            shown = list(self.value) if isinstance(self.value, tuple) else self.value
+            text = f"{self.name} {self.op.replace('_', ' ')} {json.dumps(shown, ensure_ascii=False)}"
+        return f"not ({text})" if self.negated else text
+
+
+class Rule(msgspec.Struct, frozen=True):
+    id: str
+    title: Text
+    conditions: Tuple[Condition, ...]
+    match: str  # "all" | "any"
+    conclusion: Tuple[str, str]  # ("symptom" | "cause", id)
+    certainty: float
+    platforms: Tuple[str, ...]
+    sources: Tuple[str, ...]
+    guidance: Tuple[str, ...]
+    status: str
+    examples: Dict[str, Tuple[Any, ...]]
+    where: Where
+    generated_from: Optional[str] = None  # threshold id for rules made from platforms.yaml
+
+    def applies_to(self, platform: str) -> bool:
+        return not self.platforms or platform in self.platforms
+
+
+class KnowledgeBase(msgspec.Struct):
+    """Everything the engine and the renderers know, checked and cross-referenced."""
+
+    root: str
+    version: str
+    facts: Dict[str, Fact]
+    symptoms: Dict[str, Symptom]
+    platforms: Dict[str, Platform]
+    causes: Dict[str, Cause]
+    remedies: Dict[str, Remedy]
+    sources: Dict[str, Source]
+    guidance: Dict[str, Guidance]
+    rules: Dict[str, Rule]
+    messages: Dict[str, Message] = msgspec.field(default_factory=dict)
+    files: Tuple[str, ...] = ()
+    warnings: List[Finding] = msgspec.field(default_factory=list)
+
+    def message(self, message_id: str, lang: str, **values) -> str:
+        """Interface text ``message_id`` in ``lang`` with ``{name}`` placeholders filled in."""
+        text = self.messages[message_id].text
+        return (text.get(lang) or text["en"]).format(**values)
+
+    def thresholds(self, platform: str) -> Tuple[Threshold, ...]:
+        return self.platforms[platform].thresholds if platform in self.platforms else ()
+
+    def rules_for(self, platform: str) -> List[Rule]:
+        return [rule for rule in self.rules.values() if rule.applies_to(platform) and rule.status != "deprecated"]
+
+
+def suggest(name: str, known) -> str:
+    """A "did you mean" tail for an unknown name, or an empty string."""
+    close = difflib.get_close_matches(str(name), sorted(known), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""

@@ -1,0 +1,188 @@
+"""The Flask application: one workspace folder, its guards (token, host, CSRF) and its language.
+
+Every page's words come from the knowledge base (``web.*`` messages in knowledge/web.yaml, and
+the facts', causes' and remedies' own texts), in English or Chinese, switched with ``?lang=``.
+"""
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Optional
+from urllib.parse import urlsplit
+
+from flask import Flask, abort, g, redirect, render_template, request, session, url_for
+from werkzeug.exceptions import BadRequest, HTTPException, NotFound
+
+from ..api import get_diagnoser
+from ..errors import DiagnoseError
+from ..tracking import STATUSES
+from .store import NoSuchCase, Workspace
+
+LANGS = ("en", "zh")
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+MAX_FORM_BYTES = 64 * 1024  # a form holds a few answers; anything larger is refused
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+                               "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+class FormRefused(BadRequest):
+    """A form post without this browser session's CSRF token, or sent from another site."""
+
+
+class Conflict(Exception):
+    """A form was made from an older version of the case than the one on disk."""
+
+
+def create_app(workspace: str, kb_root: Optional[str] = None, lang: str = "en", token: Optional[str] = None,
+               cookie: str = "diagnose") -> Flask:
+    """The web workspace over the case files in ``workspace``.
+
+    ``token``: required on every request (as ``?token=`` once, then a cookie) when the server
+    listens beyond this machine; without it only requests addressed to a loopback host name are
+    served. ``cookie`` names the cookies (several workspaces can run side by side).
+    """
+    from . import views
+
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY=secrets.token_bytes(32), SESSION_COOKIE_NAME=cookie,
+                      SESSION_COOKIE_SAMESITE="Strict", SESSION_COOKIE_HTTPONLY=True,
+                      MAX_CONTENT_LENGTH=MAX_FORM_BYTES, MAX_FORM_MEMORY_SIZE=MAX_FORM_BYTES)
+    app.extensions["diagnose"] = {"workspace": Workspace(workspace), "kb_root": kb_root,
+                                  "lang": lang if lang in LANGS else "en", "token": token,
+                                  "token_cookie": f"{cookie}_token"}
+    app.before_request(_guard)
+    app.after_request(_headers)
+    app.jinja_env.globals.update(t=translate, csrf_token=csrf_token, lang_url=lang_url, LANGS=LANGS, STATUSES=STATUSES)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(DiagnoseError, _diagnose_error)
+    app.register_error_handler(Conflict, _conflict)
+    app.register_error_handler(NoSuchCase, lambda exc: _http_error(NotFound()))
+    views.register(app)
+    return app
+
+
+def settings() -> dict:
+    """This application's workspace, knowledge folder, token and default language."""
+    from flask import current_app
+
+    return current_app.extensions["diagnose"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Guards
+
+
+def _guard():
+    """Refuse requests without the token, for a foreign host name, or posting without the CSRF token."""
+    config = settings()
+    g.diagnoser = get_diagnoser(config["kb_root"])
+    g.kb = g.diagnoser.kb
+    g.lang = session.get("lang", config["lang"])
+    if config["token"]:
+        given = request.args.get("token")
+        if given is not None and hmac.compare_digest(given.encode(), config["token"].encode()):
+            args = {k: v for k, v in request.args.items() if k != "token"}
+            response = redirect(url_for(request.endpoint, **(request.view_args or {}), **args)
+                                if request.endpoint else "/")
+            response.set_cookie(config["token_cookie"], given, httponly=True, samesite="Strict")
+            return response
+        cookie = request.cookies.get(config["token_cookie"], "")
+        if not hmac.compare_digest(cookie.encode(), config["token"].encode()):
+            abort(403)
+    elif not is_loopback(_host_name(request.host)):  # a page of another site reached through DNS rebinding
+        abort(421)
+    chosen = request.args.get("lang")
+    if chosen in LANGS:
+        session["lang"] = g.lang = chosen
+    if request.method == "POST":
+        origin = request.headers.get("Origin")
+        if origin and origin != "null" and urlsplit(origin).netloc != request.host:
+            raise FormRefused()
+        sent = request.form.get("csrf", "")
+        if not sent or not hmac.compare_digest(sent.encode(), session.get("csrf", "").encode()):
+            raise FormRefused()
+
+
+def _host_name(host: str) -> str:
+    if host.startswith("["):
+        return host[1:].split("]", 1)[0]
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+def _headers(response):
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+def csrf_token() -> str:
+    """The form token of this browser session (made on first use)."""
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    return session["csrf"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Words
+
+
+def translate(message_id: str, /, **values) -> str:
+    """The interface text ``web.<message_id>`` in the page's language."""
+    return g.kb.message(f"web.{message_id}", g.lang, **values)
+
+
+def lang_url(lang: str) -> str:
+    """This page in another language."""
+    args = dict(request.args.items(), lang=lang)
+    args.pop("token", None)
+    return url_for(request.endpoint or "cases", **(request.view_args or {}), **args)
+
+
+# ---------------------------------------------------------------------------------------------
+# Error pages
+
+
+ERRORS = {400: "error.bad_form", 403: "error.token", 404: "error.not_found", 405: "error.not_found",
+          413: "error.too_large", 421: "error.host"}
+
+
+def page(status: int, message: str, detail: str = ""):
+    if getattr(g, "kb", None) is None:  # the knowledge base itself failed: no words to use but these
+        return f"{status}: {detail or message}\n", status, {"Content-Type": "text/plain; charset=utf-8"}
+    return render_template("error.html", status=status, message=message, detail=detail, reload=_reload_url()), status
+
+
+def _reload_url() -> str:
+    """Where "reload" leads: this page, or for an action the page its form was on."""
+    name = (request.view_args or {}).get("name")
+    if request.method == "GET" or not name:
+        return request.full_path if request.method == "GET" else url_for("cases")
+    return url_for("letter" if request.endpoint == "actions" else "case", name=name)
+
+
+def _http_error(exc: HTTPException):
+    name = "error.expired" if isinstance(exc, FormRefused) else ERRORS.get(exc.code or 500)
+    if name is None or getattr(g, "kb", None) is None:
+        return page(exc.code or 500, exc.name)
+    return page(exc.code, translate(name))
+
+
+def _diagnose_error(exc: DiagnoseError):
+    if getattr(g, "kb", None) is None:
+        return page(500, "", str(exc))
+    return page(400 if exc.exit_code == 2 else 500, translate("error.case"), str(exc))
+
+
+def _conflict(exc: Conflict):
+    return page(409, translate("error.conflict"), str(exc))
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (as given to --host) listens on this machine only."""
+    return host in LOOPBACK or host.startswith("127.")

@@ -1,0 +1,248 @@
+"""What each page shows, built from the library's objects: plain values for the templates.
+
+Nothing here writes; nothing here formats HTML (the templates escape every value).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from typing import Any, Dict, List, Optional, Tuple
+
+from ..casefile import Case
+from ..errors import InputError
+from ..facts import UNKNOWN_KEY
+from ..interview import TOP, Dialog, Question, Session, text
+from ..knowledge import KnowledgeBase
+from ..letters import (FOLLOW_UP_AFTER_DAYS, MESSAGE_PLATFORMS, MESSAGES, MIN_LETTER_CERTAINTY, WISH_DISPUTE_DAYS,
+                       Draft, draft_letter, draft_message)
+from ..ranking import Diagnosis, Evidence, RankedCause
+from ..render import labels, percent, show_fact
+from ..tracking import Tracking
+from ..vocabulary import Fact, ValueProblem, format_value, say
+
+CAUSES_SHOWN = 5
+CONFIRM = re.compile(r"\[CONFIRM:[^\]\n]*\]")  # an action the letter asks the seller to confirm
+
+
+def platform_name(kb: KnowledgeBase, platform: Optional[str], lang: str) -> str:
+    return say(kb.platforms[platform].name, lang) if platform in kb.platforms else ""
+
+
+# ---------------------------------------------------------------------------------------------
+# The case list
+
+
+def case_row(kb: KnowledgeBase, name: str, case: Optional[Case], diagnosis: Optional[Diagnosis], problem: str,
+             lang: str, today: _dt.date) -> Dict[str, Any]:
+    """One line of the case list."""
+    if case is None:
+        return {"name": name, "problem": problem, "deadline": None, "search": name.lower()}
+    values = case.values
+    top = diagnosis.causes[0] if diagnosis and diagnosis.causes else None
+    upcoming = deadlines(kb, case, lang)
+    row = {
+        "name": name, "problem": "", "shop": str(values.get("store_name", "")),
+        "platform": platform_name(kb, values.get("platform"), lang),
+        "notice": show_fact(kb, "notice_reason", values["notice_reason"], lang) if "notice_reason" in values else "",
+        "top": say(top.title, lang) if top else "", "certainty": percent(top.certainty) if top else "",
+        "status": case.tracking.status, "deadline": upcoming[0] if upcoming else None,
+    }
+    row["overdue"] = bool(row["deadline"] and row["deadline"]["date"] < today.isoformat())
+    row["search"] = " ".join(str(row[k]) for k in ("name", "shop", "platform", "notice", "top")).lower()
+    return row
+
+
+def deadlines(kb: KnowledgeBase, case: Case, lang: str) -> List[Dict[str, str]]:
+    """The dates that apply to a case, earliest first: actions promised and not yet done, the
+    follow-up after an appeal, and Wish's dispute window."""
+    tracking, values = case.tracking, case.values
+    found = []
+    for remedy, date in tracking.actions_planned.items():
+        if remedy not in tracking.actions_done and remedy in kb.remedies:
+            found.append((date, kb.message("web.deadline.action", lang, action=say(kb.remedies[remedy].text, lang))))
+    if tracking.status == "appeal_sent" and tracking.appeal_sent_on:
+        due = _dt.date.fromisoformat(tracking.appeal_sent_on) + _dt.timedelta(days=FOLLOW_UP_AFTER_DAYS)
+        found.append((due.isoformat(), kb.message("web.deadline.follow_up", lang, days=FOLLOW_UP_AFTER_DAYS)))
+    if values.get("platform") == "wish" and "infraction_date" in values and tracking.status == "draft":
+        due = _dt.date.fromisoformat(values["infraction_date"]) + _dt.timedelta(days=WISH_DISPUTE_DAYS)
+        found.append((due.isoformat(), kb.message("web.deadline.wish_dispute", lang, days=WISH_DISPUTE_DAYS)))
+    return [{"date": date, "what": what} for date, what in sorted(found)]
+
+
+# ---------------------------------------------------------------------------------------------
+# A case
+
+
+def case_view(kb: KnowledgeBase, case: Case, session: Session, lang: str, why: bool) -> Dict[str, Any]:
+    """Everything the case page shows: the next question, the answers, the causes, the tracking."""
+    dialog = Dialog(session, lang, _unused, _unused, _unused)
+    question = session.next_question()
+    diagnosis = session.diagnosis
+    view = {
+        "question": question_view(kb, dialog, question, len(session.history) + 1, why) if question else None,
+        "answers": [answer_view(kb, fact_id, value, lang) for fact_id, value in session.history],
+        "causes": [], "metrics": [], "symptoms": [],
+        "platform": platform_name(kb, session.platform, lang), "shop": str(session.values.get("store_name", "")),
+        "labels": labels(lang), "tracking": tracking_view(kb, case, lang),
+        "unknown": len(session.case().get(UNKNOWN_KEY, ())),
+    }
+    if diagnosis is not None:
+        view["causes"] = [cause_view(kb, diagnosis, cause, session, lang) for cause in diagnosis.top(CAUSES_SHOWN)]
+        view["metrics"] = [{"fact": m.fact, "value": show_fact(kb, m.fact, m.value, lang),
+                            "target": f"{labels(lang)[m.must_be]} {show_fact(kb, m.fact, m.target, lang)}",
+                            "window": say(m.window, lang), "status": m.status, "status_text": labels(lang)[m.status]}
+                           for m in diagnosis.metrics]
+        view["symptoms"] = [f"{say(s.title, lang)} ({percent(s.certainty)})" for s in diagnosis.symptoms]
+    return view
+
+
+def _unused(*_args) -> None:
+    """The dialog's terminal callbacks: the web only borrows its texts."""
+
+
+def refusal(kb: KnowledgeBase, session: Session, lang: str, problem: ValueProblem, fact_id: str) -> str:
+    """Why an answer was refused, worded as the terminal interview words it."""
+    if problem.code == "platform_required":
+        return text(kb, "platform_required", lang)
+    dialog = Dialog(session, lang, _unused, _unused, _unused)
+    return kb.message("web.case.refused", lang, reason=dialog.reason(problem), accepted=dialog.accepted(kb.facts[fact_id]))
+
+
+def question_view(kb: KnowledgeBase, dialog: Dialog, question: Question, number: int, why: bool) -> Dict[str, Any]:
+    """The next question: its text, how to answer it, and (when asked for) why it is asked."""
+    fact, lang = question.fact, dialog.lang
+    help_lines = [say(fact.help, lang), text(kb, "help.accepted", lang, accepted=dialog.accepted(fact))]
+    if fact.unit and fact.type != "rate":
+        help_lines.append(text(kb, "help.unit", lang, unit=fact.unit))
+    if fact.window:
+        help_lines.append(text(kb, "help.window", lang, window=say(fact.window, lang)))
+    if fact.example is not None:
+        help_lines.append(text(kb, "help.example", lang, example=fact.example))
+    return {"fact": fact.id, "number": number, "text": say(fact.question, lang), "type": fact.type,
+            "choices": choices(fact, lang), "help": [line for line in help_lines if line],
+            "why": dialog.why(question) if why else None, "skippable": fact.id != "platform"}
+
+
+def choices(fact: Fact, lang: str) -> List[Tuple[str, str]]:
+    """(value, label) of each answer offered as a button or option; none for typed answers."""
+    if fact.type == "choice":
+        return [(value, say(label, lang)) for value, label in fact.choices]
+    if fact.type == "bool":
+        return [("yes", format_value(fact, True, lang)), ("no", format_value(fact, False, lang))]
+    return []
+
+
+def answer_view(kb: KnowledgeBase, fact_id: str, value: Any, lang: str) -> Dict[str, Any]:
+    """A given answer, shown and editable in place."""
+    fact = kb.facts[fact_id]
+    return {"fact": fact_id, "question": say(fact.question, lang), "type": fact.type,
+            "shown": None if value is None else format_value(fact, value, lang),
+            "input": "" if value is None else input_value(fact, value), "choices": choices(fact, lang),
+            "locked": fact_id == "platform"}
+
+
+def input_value(fact: Fact, value: Any) -> str:
+    """A typed value written back as an answer the interview accepts."""
+    if fact.type == "bool":
+        return "yes" if value else "no"
+    return format_value(fact, value, "en")
+
+
+def cause_view(kb: KnowledgeBase, diagnosis: Diagnosis, cause: RankedCause, session: Session,
+               lang: str) -> Dict[str, Any]:
+    """A ranked cause: certainty, the range it can still end in, remedies and the chain that concluded it."""
+    interval = session.bounds.node(("cause", cause.id))
+    return {"id": cause.id, "rank": cause.rank, "title": say(cause.title, lang), "certainty": percent(cause.certainty),
+            "width": max(0, min(100, round(cause.certainty * 100))), "low": percent(interval.low),
+            "high": percent(interval.high), "top": cause.rank <= TOP, "explanation": say(cause.explanation, lang),
+            "remedies": {kind: [say(r.text, lang) for r in cause.remedies if r.kind == kind]
+                         for kind in ("immediate", "preventive")},
+            "tree": [evidence_view(kb, diagnosis, e, lang, frozenset()) for e in cause.because]}
+
+
+def evidence_view(kb: KnowledgeBase, diagnosis: Diagnosis, evidence: Evidence, lang: str,
+                  seen: frozenset) -> Dict[str, Any]:
+    """One rule of an explanation: the facts it read and the symptoms it used, each with its own rules."""
+    symptoms = {s.id: s for s in diagnosis.symptoms}
+    computed = set(diagnosis.computed)
+    inner = []
+    for symptom_id in evidence.symptoms:
+        symptom = symptoms.get(symptom_id)
+        if symptom is None or symptom_id in seen:
+            continue
+        inner.append({"id": symptom_id, "title": say(symptom.title, lang), "certainty": percent(symptom.certainty),
+                      "because": [evidence_view(kb, diagnosis, e, lang, seen | {symptom_id}) for e in symptom.because]})
+    return {"rule": evidence.rule, "title": say(evidence.rule_title, lang), "certainty": percent(evidence.certainty),
+            "facts": [{"name": name, "value": show_fact(kb, name, value, lang), "computed": name in computed}
+                      for name, value in evidence.facts],
+            "symptoms": inner}
+
+
+def tracking_view(kb: KnowledgeBase, case: Case, lang: str) -> Dict[str, Any]:
+    """Status, deadlines and the history of diagnoses, newest first."""
+    tracking: Tracking = case.tracking
+    history = [{"at": entry.at.replace("T", " ")[:16], "knowledge": entry.knowledge,
+                "top": say(kb.causes[entry.top].title, lang) if entry.top in kb.causes
+                else entry.top or kb.message("web.case.history_none", lang),
+                "certainty": percent(entry.certainty)} for entry in reversed(tracking.history)]
+    for newer, older in zip(history, history[1:]):
+        newer["changed_knowledge"] = newer["knowledge"] != older["knowledge"]
+    return {"status": tracking.status, "appeal_sent_on": tracking.appeal_sent_on or "", "version": tracking.version,
+            "deadlines": deadlines(kb, case, lang), "history": history}
+
+
+# ---------------------------------------------------------------------------------------------
+# The letter
+
+
+def letter_view(kb: KnowledgeBase, diagnosis: Optional[Diagnosis], case: Case, lang: str, message: Optional[str],
+                source: str) -> Dict[str, Any]:
+    """The draft (letter or message) in highlighted pieces, what is left to confirm, and whether it is ready."""
+    view: Dict[str, Any] = {"message": message, "problem": "", "pieces": [], "missing": [], "notes": [],
+                            "actions": [], "left": 0, "ready": False, "messages": []}
+    if diagnosis is None:
+        view["problem"] = kb.message("web.letter.no_platform", lang)
+        return view
+    view["messages"] = [kind for kind in MESSAGES if diagnosis.platform in MESSAGE_PLATFORMS[kind]]
+    try:
+        draft = make_draft(kb, diagnosis, lang, message, False, source)
+    except InputError as exc:
+        view["problem"] = exc.message
+        return view
+    if message is None:
+        done = set(case.tracking.actions_done)
+        view["actions"] = [{"id": r.id, "kind": r.kind, "text": say(r.text, lang), "cause": say(cause.title, lang),
+                            "done": r.id in done, "planned": case.tracking.actions_planned.get(r.id, "")}
+                           for cause in diagnosis.causes if cause.certainty >= MIN_LETTER_CERTAINTY
+                           for r in cause.remedies]
+    view["left"] = sum(not action["done"] for action in view["actions"])
+    view["pieces"] = pieces(draft)
+    view["missing"] = [{"fact": m.fact, "placeholder": m.placeholder, "question": m.question,
+                        "type": kb.facts[m.fact].type, "choices": choices(kb.facts[m.fact], lang)}
+                       for m in draft.missing]
+    view["notes"] = list(draft.notes)
+    view["text"] = draft.text
+    view["ready"] = not draft.missing and not view["left"] and not CONFIRM.search(draft.text)
+    return view
+
+
+def make_draft(kb: KnowledgeBase, diagnosis: Diagnosis, lang: str, message: Optional[str], markdown: bool,
+               source: str) -> Draft:
+    """The letter, or the buyer or follow-up message ``message``, as ``diagnose letter`` drafts it."""
+    if message is None:
+        return draft_letter(kb, diagnosis, lang, markdown, source=source)
+    return draft_message(kb, diagnosis, message, lang, markdown, source=source)
+
+
+def pieces(draft: Draft) -> List[Tuple[str, bool]]:
+    """The draft's text cut into (text, is placeholder) pieces, for highlighting."""
+    marks = [re.escape(m.placeholder) for m in draft.missing] + [CONFIRM.pattern]
+    found, start = [], 0
+    for match in re.finditer("|".join(marks), draft.text):
+        if match.start() > start:
+            found.append((draft.text[start:match.start()], False))
+        found.append((match.group(0), True))
+        start = match.end()
+    if start < len(draft.text):
+        found.append((draft.text[start:], False))
+    return found

@@ -1,0 +1,47 @@
+"""The knowledge version names the content: the same files give the same version anywhere."""
+import shutil
+
+from click.testing import CliRunner
+
+from conftest import ROOT
+from diagnose.cli import cli
+from diagnose.knowledge import load_knowledge
+
+
+def copy_knowledge(target):
+    for folder in ("knowledge", "rules"):
+        shutil.copytree(ROOT / folder, target / folder)
+    return target
+
+
+def test_the_same_files_give_the_same_version_wherever_they_lie(tmp_path, monkeypatch):
+    shipped = load_knowledge(ROOT)
+    wheel_layout = copy_knowledge(tmp_path / "site-packages" / "diagnose" / "_kb")  # as a wheel installs it
+    copy = copy_knowledge(tmp_path / "elsewhere")
+    assert load_knowledge(wheel_layout).version == shipped.version
+    assert load_knowledge(copy).version == shipped.version
+    monkeypatch.chdir(tmp_path)
+    assert load_knowledge("elsewhere").version == shipped.version  # a relative --kb too
+
+    result = CliRunner().invoke(cli, ["run", "--kb", str(copy), "--fact", "platform=amazon", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert f'"knowledge_version": "{shipped.version}"' in result.output
+
+
+def test_a_changed_file_or_name_changes_the_version(tmp_path):
+    copy = copy_knowledge(tmp_path / "kb")
+    before = load_knowledge(copy).version
+    causes = copy / "knowledge" / "causes.yaml"
+    causes.write_text(causes.read_text(encoding="utf-8") + "\n# a comment\n", encoding="utf-8")
+    edited = load_knowledge(copy).version
+    assert edited != before
+    causes.rename(copy / "knowledge" / "causes-renamed.yaml")
+    assert load_knowledge(copy).version not in (before, edited)
+
+
+def test_two_copies_share_the_version_but_not_the_cache_entry(tmp_path):
+    """The loaded knowledge names its own folder: a copy never gets the other copy's cache entry."""
+    first = load_knowledge(copy_knowledge(tmp_path / "a"))
+    second = load_knowledge(copy_knowledge(tmp_path / "b"))
+    assert first.version == second.version
+    assert (first.root, second.root) == (str(tmp_path / "a"), str(tmp_path / "b"))
