@@ -88,12 +88,12 @@ def test_full_interview_ends_with_the_run_output(kb, tmp_path):
 
 
 def test_why_on_the_shipped_knowledge_names_real_rules(kb, tmp_path):
-    result = invoke(["--save", tmp_path / "c.yaml"], ["why", "amazon", "cancel_rate", "why"])
+    result = invoke(["--save", tmp_path / "c.yaml"], ["why", "amazon", "cancel_rate", "skip", "skip", "why", "why"])
     assert "Every rule and every target depends on the marketplace" in result.output
-    why = result.output.split("Why ask about", 1)[1]
-    rules = re.findall(r"rule (\S+) \(\d+%\)", why)
+    why = result.output.split("WHY: ", 1)[1]
+    rules = re.findall(r"^rule (\S+) \(\d+%\)", why, flags=re.M)
     assert rules and all(rule in kb.rules for rule in rules)
-    causes = re.findall(r"^- .* \[(\S+)\]: now \d+%, could end between", why, flags=re.M)
+    causes = re.findall(r"^WHY \(the goal\): .* \[(\S+)\] may still", why, flags=re.M)
     assert causes and all(cause in kb.causes for cause in causes)
 
 
@@ -107,21 +107,64 @@ def small_invoke(small_kb, args, lines):
     return invoke(["--kb", small_kb, *args], lines)
 
 
-def test_why_shows_the_rules_and_what_is_known(small_kb, tmp_path):
-    result = small_invoke(small_kb, ["--save", tmp_path / "c.yaml"], ["why", "amazon", "1", "4%", "why"])
-    assert questions(result.output) == ["Which marketplace?", "What does the notice name?", RATE, OUT_OF_STOCK]
+def test_why_shows_the_rule_then_climbs_one_level_each_time(small_kb, tmp_path):
+    result = small_invoke(small_kb, ["--save", tmp_path / "c.yaml"], ["why", "amazon", "1", "why", "4%", "why", "why",
+                                                                      "why", "done"])
+    assert questions(result.output)[:4] == ["Which marketplace?", "What does the notice name?", RATE, OUT_OF_STOCK]
     assert "Every rule and every target depends on the marketplace" in result.output
-    why = result.output.split("Why ask about", 1)[1].split("\n> ", 1)[0]
-    assert why == """ out_of_stock_often: the answer can change these candidate causes, through these rules.
-- Listed items are often out of stock [chronic_stockout]: now 0%, could end between 0% and 80%
-  (its place in the top three is still open)
-    rule cancel.stockout (80%): Cancellations come from stock-outs
-      ✓ symptom: Cancellation rate over the target [cancel_rate_high]
-      ? out_of_stock_often is yes
-    rule late.stockout (60%): Late shipments come from stock-outs
-      ? symptom: Late shipment rate over the target [late_shipment_high]
-      ? out_of_stock_often is yes
-✓ holds  ✗ does not hold  ? not known yet"""
+    figure, rule, goal, end = re.findall(r"^((?:WHY|That is the interview).*?)\n> ", result.output, flags=re.M | re.S)
+    assert figure.startswith('WHY: the notice names this metric, so "What is the cancellation rate?" is asked')
+    assert rule == """WHY: "Are listed items often out of stock?" decides a condition of this rule:
+rule cancel.stockout (80%): Cancellations come from stock-outs
+  ✓ symptom: Cancellation rate over the target [cancel_rate_high]
+  ? out_of_stock_often is yes
+If every condition holds, it concludes cause: Listed items are often out of stock [chronic_stockout] with certainty 80%.
+(✓ holds  ✗ does not hold  ? not known yet; type why again to go one step up)"""
+    assert goal == """WHY (the goal): Listed items are often out of stock [chronic_stockout] may still enter or move in the top three: \
+now 0%, could end between 0% and 80%.
+The top three now: none yet."""
+    assert end.startswith("That is the interview's goal: the top three causes")
+
+
+def test_why_never_runs_past_15_lines(kb):
+    """At every question of every scenario's oracle interview, why and each level above it."""
+    from diagnose.api import get_diagnoser
+    from diagnose.cases import scenario_files
+    from diagnose.interview import Explainer, Session
+    from diagnose.yamlsafe import load_yaml
+    from conftest import SCENARIOS
+
+    diagnoser = get_diagnoser()
+    longest = 0
+    for path in scenario_files(SCENARIOS):
+        facts = dict(load_yaml(str(path))["facts"])
+        session = Session(diagnoser)
+        while (question := session.next_question()) is not None:
+            for lang in ("en", "zh"):
+                for level in range(4):
+                    longest = max(longest, len(Explainer(session, lang).why(question, level).splitlines()))
+            if question.kind == "anything_else":
+                session.answer_anything_else([], question.deferred)
+            elif question.fact.id in facts:
+                session.answer(question.fact.id, facts[question.fact.id])
+            else:
+                session.skip(question.fact.id)
+    assert 3 <= longest <= 15
+
+
+def test_how_explains_a_cause_at_any_prompt_and_in_run(kb, tmp_path):
+    path = tmp_path / "c.yaml"
+    result = invoke(["--save", path], ["amazon", "cancel_rate", "4%", "yes", "how", "how 2", "how chronic_stockout",
+                                       "how nonsense", "done"])
+    out = result.output
+    heading = "HOW: Listed items are often out of stock [chronic_stockout] is cause 1 with certainty"
+    assert out.count(heading) == 2
+    assert "- rule cancel.chronic_stockout (85%)" in out and "because out_of_stock_often = yes" in out
+    assert "There is no cause nonsense; type how with a cause id or its rank" in out
+    run = CliRunner().invoke(cli, ["run", str(path), "--explain", "chronic_stockout"])
+    assert run.exit_code == 0 and run.output.startswith(heading) and len(run.output.splitlines()) <= 15
+    bad = CliRunner().invoke(cli, ["run", str(path), "--explain", "nonsense"])
+    assert bad.exit_code == 2 and "--explain: unknown cause 'nonsense'" in bad.output
 
 
 def test_help_shows_help_text_units_and_accepted_values(small_kb, tmp_path):
@@ -341,7 +384,6 @@ def test_why_on_a_count_names_the_rate_it_stands_for(small):
     said, _ = dialog(small, history, ["why"])
     assert "Q6. How many orders in 7 days?" in said
     assert "(cancel_rate was not known, so it is worked out from counts; orders_7d is one of them.)" in said
-    assert "rule threshold.amazon.cancel_rate (100%)" in said
 
 
 def test_a_knowledge_base_without_interview_messages_is_a_clear_error(diagnoser):

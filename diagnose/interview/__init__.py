@@ -49,9 +49,10 @@ interview **stops** when none of these is left.
 """
 from __future__ import annotations
 
-from .dialog import Dialog, text
-from .graph import Bounds, Focus, Interval, Reach, RuleGraph, contested_causes, rule_graph
-from .session import Question, Session
+from .dialog import Dialog
+from .explain import Explainer, how, text
+from .graph import TOP, Bounds, Focus, Interval, Reach, RuleGraph, contested_causes, rule_graph
+from .session import ANYTHING_ELSE, Question, Session
 
-__all__ = ["Bounds", "Dialog", "Focus", "Interval", "Question", "Reach", "RuleGraph", "Session", "contested_causes",
-           "rule_graph", "text"]
+__all__ = ["ANYTHING_ELSE", "Bounds", "Dialog", "Explainer", "Focus", "Interval", "Question", "Reach", "RuleGraph", "Session",
+           "TOP", "contested_causes", "how", "rule_graph", "text"]

@@ -1,29 +1,19 @@
 """The interview's dialog: every word shown comes from the knowledge base (knowledge/interview.yaml, facts)."""
 from __future__ import annotations
 
-from typing import Callable, List, Optional, Sequence
+from typing import Callable, List, Optional, Sequence, Tuple
 
-from ..errors import KnowledgeBaseError
+from ..consistency import CaseWarning, case_warnings, warning_text
 from ..facts import UNKNOWN_KEY
-from ..knowledge import Condition, KnowledgeBase, Rule
+from ..knowledge import Condition
 from ..render import percent
 from ..vocabulary import Fact, ValueProblem, coerce, fold, format_value, say
 from .graph import TOP
+from .explain import Explainer, how, text
 from .session import ANYTHING_ELSE, Question, Session
 
 
-COMMANDS = ("why", "help", "skip", "back", "status", "done", "none")
-
-
-def text(kb: KnowledgeBase, name: str, lang: str, **values) -> str:
-    """Interface text ``interview.<name>`` in ``lang``; a clear error when the knowledge base lacks it."""
-    message_id = f"interview.{name}"
-    if message_id not in kb.messages:
-        raise KnowledgeBaseError(f"the knowledge base has no message '{message_id}' (see knowledge/interview.yaml)")
-    return kb.message(message_id, lang, **values)
-
-
-MARKS = {True: "✓", False: "✗", None: "?"}
+COMMANDS = ("why", "how", "help", "skip", "back", "status", "done", "none")
 
 
 class Dialog:
@@ -64,11 +54,15 @@ class Dialog:
         self.tell(self.msg("question", number=len(self.session.history) + 1, text=say(fact.question, self.lang)))
         if fact.type == "choice":
             self.tell(self._choice_list(fact))
+        level = 0
         while True:
             raw = self.ask(self.msg("prompt"))
-            command = self.words.get(fold(raw))
+            command, argument = self.command(raw)
             if command == "why":
-                self.tell(self.why(question))
+                self.tell(self.why(question, level))
+                level += 1
+            elif command == "how":
+                self.tell(self.how(argument))
             elif command == "help":
                 self.tell(self.help(fact))
             elif command == "status":
@@ -88,12 +82,17 @@ class Dialog:
                 self.save()
                 return "skip"
             else:
+                before = self.warnings()
                 try:
                     self.session.answer(fact.id, raw)
                 except ValueProblem as exc:
                     self.tell(self.msg("bad_answer", reason=self.reason(exc), accepted=self.accepted(fact)))
                     continue
                 self.save()
+                for warning in self.warnings():
+                    if warning not in before:
+                        self.tell(self.kb.message("warning.correct", self.lang,
+                                                  text=warning_text(self.kb, warning, self.lang)))
                 return "answer"
 
     def _back(self) -> bool:
@@ -115,9 +114,11 @@ class Dialog:
         yes_no = self.kb.facts[question.deferred[0]]  # every practice on the list is a yes/no fact
         while True:
             raw = self.ask(self.msg("prompt"))
-            command = self.words.get(fold(raw))
+            command, argument = self.command(raw)
             if command in ("why", "help"):
                 self.tell(self.msg("why.anything_else"))
+            elif command == "how":
+                self.tell(self.how(argument))
             elif command == "status":
                 self.tell(self.status())
             elif command == "done":
@@ -207,53 +208,41 @@ class Dialog:
                                   high=percent(interval.high)))
         return "\n".join(lines)
 
-    def why(self, question: Question) -> str:
-        session = self.session
-        if session.platform is None:
-            return self.msg("why.platform")
-        reasons = session.reasons(question.tests)
-        lines = [self.msg("why.heading", fact=question.tests)]
-        if question.fact.id != question.tests:
-            lines.append(self.msg("why.count", fact=question.fact.id, rate=question.tests))
-        if not reasons:
-            lines.append(self.msg("why.none"))
-        contested = session.contested()
-        for cause, interval, rules in reasons:
-            lines.append(self.msg("why.cause", title=say(self.kb.causes[cause].title, self.lang), id=cause,
-                                  certainty=percent(session.current(cause)), low=percent(interval.low),
-                                  high=percent(interval.high)))
-            if cause in contested:
-                lines.append(self.msg("why.contested"))
-            for rule in rules:
-                self._rule_lines(rule, question.tests, lines, 2, set())
-        lines.append(self.msg("why.legend"))
-        return "\n".join(lines)
+    def warnings(self) -> Tuple[CaseWarning, ...]:
+        """The contradictions in the answers so far (see :mod:`diagnose.consistency`)."""
+        if self.session.diagnosis is None:
+            return ()
+        return tuple(w for w in case_warnings(self.kb, self.session.diagnosis, self.lang)
+                     if f"warning.{w.code}" in self.kb.messages)
 
-    def _rule_lines(self, rule: Rule, fact_id: str, lines: List[str], depth: int, seen: set) -> None:
-        bounds, pad = self.session.bounds, "  " * depth
-        lines.append(pad + self.msg("why.rule", id=rule.id, certainty=percent(rule.certainty),
-                                    title=say(rule.title, self.lang)))
-        for condition in rule.conditions:
-            lines.append(pad + "  " + MARKS[bounds.truth(condition)] + " " + self.condition(condition))
-            node = ("symptom", condition.name)
-            if condition.kind == "symptom" and node not in seen and node in self.session.graph.downstream(fact_id):
-                for inner in self.session.graph.concluding.get(node, ()):
-                    if self.session.depends(inner, fact_id):
-                        self._rule_lines(inner, fact_id, lines, depth + 2, seen | {node})
+    def command(self, raw: str) -> Tuple[Optional[str], str]:
+        """The command typed (None for an answer) and what follows it (``how CAUSE``)."""
+        typed = fold(raw)
+        if typed in self.words:
+            return self.words[typed], ""
+        first, _, rest = typed.partition(" ")
+        if self.words.get(first) == "how":
+            return "how", rest.strip()
+        return None, ""
+
+    def why(self, question: Question, level: int = 0) -> str:
+        """WHY at ``question``: the rule it decides; each ``level`` up, one step towards the goal."""
+        return Explainer(self.session, self.lang).why(question, level)
+
+    def how(self, argument: str) -> str:
+        """HOW a cause was concluded: ``argument`` is its id or rank (the first cause by default)."""
+        session = self.session
+        if session.diagnosis is None:
+            return self.msg("why.platform")
+        causes = session.diagnosis.causes
+        if argument.isdigit() and 1 <= int(argument) <= len(causes):
+            argument = causes[int(argument) - 1].id
+        elif not argument:
+            argument = causes[0].id if causes else ""
+        if not argument:
+            return self.msg("how.nothing")
+        return how(self.kb, session.diagnosis, argument, self.lang)
 
     def condition(self, condition: Condition) -> str:
         """A rule condition in words, with the answer already given for its fact."""
-        if condition.kind == "symptom":
-            text = self.msg("cond.symptom", title=say(self.kb.symptoms[condition.name].title, self.lang),
-                            id=condition.name)
-        else:
-            fact = self.kb.facts[condition.name]
-            shown = condition.value if isinstance(condition.value, tuple) else (condition.value,)
-            value = ", ".join(format_value(fact, v, self.lang) for v in shown if v is not None)
-            text = self.msg(f"cond.{condition.op}", fact=fact.id, value=value)
-            if fact.id in self.session.known:
-                text += " " + self.msg("cond.answer", value=format_value(fact, self.session.known[fact.id], self.lang))
-            elif fact.id in self.session.closed:
-                text += " " + self.msg("cond.unknown")
-        return self.msg("cond.not", condition=text) if condition.negated else text
-
+        return Explainer(self.session, self.lang).condition(condition)

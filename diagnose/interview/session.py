@@ -111,8 +111,12 @@ class Session:
             else:
                 answers.append((fact, value))
         self.asked_anything_else = any(fact == ANYTHING_ELSE for fact, _ in self.history)
-        self.values = {fact: value for fact, value in answers if value is not None}
-        self.skipped = [fact for fact, value in answers if value is None]
+        latest: Dict[str, Any] = {}  # the last answer to each fact wins (a later edit overrides a checklist)
+        for fact, value in answers:
+            latest.pop(fact, None)
+            latest[fact] = value
+        self.values = {fact: value for fact, value in latest.items() if value is not None}
+        self.skipped = [fact for fact, value in latest.items() if value is None]
         self.platform = self.values.get("platform")
         self.diagnosis: Optional[Diagnosis] = None
         self.known: Dict[str, Any] = dict(self.values)
@@ -180,6 +184,21 @@ class Session:
         others are not known to hold (unknown). Asked once."""
         deferred = tuple(fact for fact in deferred if fact not in self.known)
         self._record((ANYTHING_ELSE, (tuple(f for f in chosen if f in deferred), deferred)))
+
+    def deciding(self, count: int = 3) -> Tuple[List[Tuple[str, float, float]], List[Question]]:
+        """When no cause is reported: the candidates (id, certainty now, the most it could reach),
+        strongest first, and the ``count`` questions of most value between them, the interview's
+        own choice (in focus, else among every rule)."""
+        for bounds in (self.bounds, Bounds(self.graph, self.known, self.closed)):
+            contested = self.contested(bounds if bounds is not self.bounds else None)
+            questions = sorted((Question(self._asked_for(f), f, value) for _, f in self._open_facts()
+                                if (value := self.value_of(f, contested, bounds, {} if bounds is not self.bounds
+                                                           else None)) > 0), key=lambda q: -q.value)
+            if questions:
+                break
+        candidates = sorted(((c, self.current(c), bounds.node(("cause", c)).high) for c in contested),
+                            key=lambda item: (-item[2], item[0]))
+        return candidates, list({q.fact.id: q for q in questions}.values())[:count]
 
     def _figure(self) -> Optional[Question]:
         """The metric of a symptom the notice established, while none of its figures is given:
