@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Any, Dict, Optional, Union
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Union
+
+import msgspec
 
 from .engine import Engine
 from .facts import SellerFacts, validate_facts
-from .knowledge import KnowledgeBase, load_knowledge
+from .knowledge import KnowledgeBase, default_root, load_knowledge
 from .ranking import Diagnosis, rank
+from .watch import FolderWatch, watch
 
 
 class Diagnoser:
@@ -39,22 +43,53 @@ class Diagnoser:
         return {firing.rule for firing in self.engine.infer(seller.platform, seller.values)}
 
 
-_diagnosers: Dict[str, Diagnoser] = {}
+class _Current(msgspec.Struct):
+    diagnoser: Diagnoser
+    watch: Optional[FolderWatch]  # None where inotify is not available: the files are checked instead
+
+
+_current: Dict[str, _Current] = {}  # by knowledge-base folder (absolute; "" for the shipped one)
 _lock = threading.Lock()
 
 
 def get_diagnoser(kb_root: Optional[Union[str, os.PathLike]] = None) -> Diagnoser:
     """The cached :class:`Diagnoser` for a knowledge-base folder (default: the shipped one).
 
-    The cache is keyed by the folder and the knowledge version, so an edited working copy
-    is picked up at once.
+    An edited, added or removed knowledge file is seen at the next call. While nothing changed,
+    the check costs one non-blocking read of the folders' change queue (inotify, on Linux), or
+    else a ``stat`` of each file.
     """
-    kb = load_knowledge(kb_root)
-    key = f"{kb.root}|{kb.version}"
+    key = os.path.abspath(kb_root) if kb_root is not None else ""
     with _lock:
-        if key not in _diagnosers:
-            _diagnosers[key] = Diagnoser(kb)
-        return _diagnosers[key]
+        current = _current.get(key)
+        if current is not None and current.watch is not None and current.watch.unchanged():
+            return current.diagnoser
+    root = Path(key) if key else default_root()
+    folder_watch = watch(_folders(root))  # started before loading: a change made meanwhile shows next time
+    try:
+        kb = load_knowledge(kb_root)
+    except BaseException:
+        if folder_watch is not None:
+            folder_watch.close()
+        raise
+    with _lock:
+        previous = _current.get(key)
+        if previous is not None and previous.diagnoser.kb.version == kb.version and previous.diagnoser.kb.root == kb.root:
+            diagnoser = previous.diagnoser  # touched, not changed: keep its engine
+        else:
+            diagnoser = Diagnoser(kb)
+        if previous is not None and previous.watch is not None:
+            previous.watch.close()
+        _current[key] = _Current(diagnoser, folder_watch)
+        return diagnoser
+
+
+def _folders(root: Path) -> List[str]:
+    """The knowledge root and every folder of its knowledge and rules."""
+    folders = [str(root)]
+    for top in (root / "knowledge", root / "rules"):
+        folders.extend(folder for folder, _, _ in os.walk(top))
+    return folders
 
 
 def diagnose(facts: Dict[str, Any], kb_root: Optional[Union[str, os.PathLike]] = None) -> Diagnosis:

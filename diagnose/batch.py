@@ -1,9 +1,8 @@
 """Screen many shops: stream rows in, diagnose each, stream one result per shop out.
 
-Input is CSV (a header row of fact names, an optional ``shop`` column, one shop per row, an
-empty cell meaning "not given") or JSON Lines (one object per line, an optional ``"shop"``
-key), or JSON Lines of Amazon account-health reports (see :mod:`diagnose.importers`). Rows
-are read lazily and results written as they come, so memory does not grow with the input.
+Input is CSV or JSON Lines of seller facts (see :mod:`diagnose.rows`), or JSON Lines of the
+marketplaces' own reports (see :mod:`diagnose.importers`). Rows are read lazily and results
+written as they come, so memory does not grow with the input.
 
 A row that cannot be diagnosed becomes a rejection naming the file, row and field; the rest of
 the batch goes on. With several workers, rows go to a process pool in chunks; results come
@@ -14,30 +13,18 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
+import os
+import signal
 import threading
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 import msgspec
 
 from .errors import DiagnoseError, InputError, Location
-from .facts import UNKNOWN_KEY, FactsError, validate_facts
-from .knowledge import KnowledgeBase, suggest
-from .yamlsafe import Mapping
-
-SHOP_KEY = "shop"
-MAX_LINE = 1_000_000
-NOT_UTF8 = "\ufffd"  # what undecodable bytes become
-NOT_UTF8_MESSAGE = "not valid UTF-8 text"
-
-
-class Row(msgspec.Struct, frozen=True):
-    """One shop to diagnose: its row (line) number, id, raw facts, or why it could not be read."""
-
-    number: int
-    shop: Optional[str]
-    facts: Optional[Mapping]
-    problem: Optional[str] = None
+from .facts import FactsError, validate_facts
+from .importers import apply_verdicts, load_screening, report_rows
+from .knowledge import KnowledgeBase
+from .rows import Row, csv_rows, detect_format, json_lines, jsonl_rows
 
 
 class Outcome(msgspec.Struct, frozen=True):
@@ -50,6 +37,7 @@ class Outcome(msgspec.Struct, frozen=True):
     exit_code: int = 0
     at_risk: bool = False
     missed: bool = False
+    notes: Tuple[str, ...] = ()
 
 
 class Summary(msgspec.Struct):
@@ -72,7 +60,7 @@ class Summary(msgspec.Struct):
 
     def __str__(self) -> str:
         return (f"{self.diagnosed} shop(s) diagnosed, {self.rejected} row(s) rejected, "
-                f"{self.at_risk} shop(s) at risk (a metric within its warning margin), "
+                f"{self.at_risk} shop(s) at risk (a metric within its warning margin, or the marketplace says so), "
                 f"{self.missed} missing a target")
 
 
@@ -80,139 +68,13 @@ class Summary(msgspec.Struct):
 # Reading
 
 
-def detect_format(path: str) -> str:
-    """``csv`` for a .csv file, else ``jsonl``."""
-    return "csv" if path.lower().endswith(".csv") else "jsonl"
-
-
-def read_rows(path: str, kb: KnowledgeBase, source: str = "facts") -> Iterator[Row]:
+def read_rows(path: str, kb: KnowledgeBase, source: str = "facts", variant: Optional[str] = None) -> Iterator[Row]:
     """The shops in ``path``, one :class:`Row` at a time; a bad header raises InputError."""
     if source != "facts":  # a marketplace's report format, one report per line
-        from .importers import report_rows
-
-        return report_rows(path, kb, source, _json_lines(path))
+        return report_rows(path, kb, source, json_lines(path, parse=False), variant)
     if detect_format(path) == "csv":
-        return _csv_rows(path, kb)
-    return _jsonl_rows(path)
-
-
-def _open(path: str):
-    """The file as text; bytes that are not UTF-8 become U+FFFD, which rejects their row."""
-    try:
-        return open(path, encoding="utf-8-sig", errors="replace", newline="")
-    except OSError as exc:
-        raise InputError(f"cannot read the file: {exc.strerror}", Location(path)) from None
-
-
-def _csv_rows(path: str, kb: KnowledgeBase) -> Iterator[Row]:
-    handle = _open(path)
-    reader = csv.reader(handle)
-    try:
-        names = _header(path, reader, kb)
-    except InputError:
-        handle.close()
-        raise
-
-    def rows() -> Iterator[Row]:
-        with handle:
-            number = reader.line_num
-            while True:
-                try:
-                    cells = next(reader)
-                except StopIteration:
-                    return
-                except csv.Error as exc:
-                    yield Row(reader.line_num, None, None, str(InputError(f"unreadable row: {exc}",
-                                                                             Location(path, reader.line_num))))
-                    number = reader.line_num
-                    continue
-                start, number = number + 1, reader.line_num
-                if not any(cell.strip() for cell in cells):
-                    continue
-                yield _csv_row(path, start, names, cells)
-
-    return rows()
-
-
-def _header(path: str, reader, kb: KnowledgeBase) -> List[str]:
-    """The column names; raise InputError for a header that is missing, unreadable or names no fact."""
-    try:
-        names = [name.strip() for name in next(reader)]
-    except StopIteration:
-        raise InputError("the file is empty: expected a header row of fact names", Location(path, 1)) from None
-    except csv.Error as exc:
-        raise InputError(f"unreadable CSV header: {exc}", Location(path, 1)) from None
-    if NOT_UTF8 in "".join(names):
-        raise InputError(NOT_UTF8_MESSAGE, Location(path, 1))
-    seen = set()
-    for column, name in enumerate(names, 1):
-        where = Location(path, 1, column, field=name or f"column {column}")
-        if name in seen:
-            raise InputError("the column appears twice", where)
-        seen.add(name)
-        if name not in kb.facts and name not in (SHOP_KEY, UNKNOWN_KEY):
-            raise InputError(f"not a fact{suggest(name, kb.facts)} (see 'diagnose facts')", where)
-    return names
-
-
-def _csv_row(path: str, number: int, names: List[str], cells: List[str]) -> Row:
-    if len(cells) > len(names):
-        return Row(number, None, None, str(InputError(
-            f"{len(cells)} cells but the header names {len(names)} columns", Location(path, number))))
-    if any(NOT_UTF8 in cell for cell in cells):
-        return Row(number, None, None, str(InputError(NOT_UTF8_MESSAGE, Location(path, number))))
-    facts = Mapping()
-    facts.line, facts.column = number, 1
-    shop = None
-    for column, (name, cell) in enumerate(zip(names, cells), 1):
-        cell = cell.strip()
-        if not cell:
-            continue
-        if name == SHOP_KEY:
-            shop = cell
-        elif name == UNKNOWN_KEY:
-            facts[name] = [part.strip() for part in re.split(r"[;,]", cell) if part.strip()]
-            facts.key_marks[name] = (number, column)
-        else:
-            facts[name] = cell
-            facts.key_marks[name] = (number, column)
-    return Row(number, shop, facts)
-
-
-def _json_lines(path: str) -> Iterator[Tuple[int, Any, Optional[str]]]:
-    """(line number, parsed value, problem) for each non-blank line of a JSON Lines file."""
-    handle = _open(path)
-
-    def lines():
-        with handle:
-            for number, text in enumerate(handle, 1):
-                if not text.strip():
-                    continue
-                if len(text) > MAX_LINE:
-                    yield number, None, f"the line is longer than {MAX_LINE:,} characters"
-                    continue
-                if NOT_UTF8 in text:
-                    yield number, None, NOT_UTF8_MESSAGE
-                    continue
-                try:
-                    yield number, json.loads(text), None
-                except ValueError as exc:
-                    yield number, None, f"not valid JSON: {getattr(exc, 'msg', exc)}"
-
-    return lines()
-
-
-def _jsonl_rows(path: str) -> Iterator[Row]:
-    for number, value, problem in _json_lines(path):
-        if problem is None and not isinstance(value, dict):
-            problem = "expected a JSON object of fact names to values"
-        if problem is not None:
-            yield Row(number, None, None, str(InputError(problem, Location(path, number))))
-            continue
-        facts = Mapping(value)
-        facts.line = number
-        shop = facts.pop(SHOP_KEY, None)
-        yield Row(number, None if shop is None else str(shop), facts)
+        return csv_rows(path, kb)
+    return jsonl_rows(path)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -226,29 +88,47 @@ class Screener:
         from .api import get_diagnoser
 
         self.diagnoser = get_diagnoser(kb_root)
+        self.screening = load_screening(self.diagnoser.kb)
         self.path, self.out_format, self.top, self.lang = path, out_format, top, lang
 
     def __call__(self, row: Row) -> Outcome:
         if row.problem is not None:
-            return Outcome(row.number, row.shop, None, (row.problem,), InputError.exit_code)
+            return Outcome(row.number, row.shop, None, (row.problem,), InputError.exit_code, notes=row.notes)
+        shop = f" (in {row.shop})" if row.report is not None else ""  # which shop of the report line
+        kb = self.diagnoser.kb
         try:
-            seller = validate_facts(row.facts, self.diagnoser.kb, self.path)
+            seller = validate_facts(row.facts, kb, self.path)
             diagnosis = self.diagnoser.run(seller)
+            if row.verdicts:
+                diagnosis = apply_verdicts(diagnosis, row.verdicts, kb, self.screening)
         except FactsError as exc:
-            return Outcome(row.number, row.shop, None, tuple(exc.problems), exc.exit_code)
+            return Outcome(row.number, row.shop, None, tuple(_on_row(e, row.number) + shop for e in exc.errors),
+                           exc.exit_code, notes=row.notes)
         except DiagnoseError as exc:
-            return Outcome(row.number, row.shop, None, (f"{Location(self.path, row.number)}: {exc}",), exc.exit_code)
+            return Outcome(row.number, row.shop, None, (f"{Location(self.path, row.number)}: {exc}{shop}",),
+                           exc.exit_code, notes=row.notes)
         except Exception as exc:  # a bug must not lose the rest of the batch: report this row
             return Outcome(row.number, row.shop, None, (
-                f"{Location(self.path, row.number)}: internal error ({type(exc).__name__}: {exc})",), 1)
-        record = shop_record(row, diagnosis, self.top, self.lang)
+                f"{Location(self.path, row.number)}: internal error ({type(exc).__name__}: {exc}){shop}",), 1,
+                notes=row.notes)
+        record = shop_record(row, diagnosis, self.top, self.lang, self.screening["at_risk_symptoms"])
         line = (json.dumps(record, ensure_ascii=False) if self.out_format == "jsonl"
-                else csv_line(record, self.top, self.diagnoser.kb))
-        return Outcome(row.number, row.shop, line, (), 0, bool(record["at_risk"]), bool(record["missed"]))
+                else csv_line(record, self.top, kb))
+        return Outcome(row.number, row.shop, line, (), 0, bool(record["at_risk"] or record["flags"]),
+                       bool(record["missed"]), row.notes)
 
 
-def shop_record(row: Row, diagnosis, top: int, lang: str) -> Dict[str, Any]:
-    """One shop's result: top causes with certainty and first remedies, missed and at-risk metrics."""
+def _on_row(error: InputError, number: int) -> str:
+    """The problem as one line naming the row, also when it is about the row as a whole (no platform)."""
+    where = error.location
+    if where is not None and where.line is None:
+        return str(InputError(error.message, Location(where.path, number, field=where.field)))
+    return str(error)
+
+
+def shop_record(row: Row, diagnosis, top: int, lang: str, flagging: Iterable[str] = ()) -> Dict[str, Any]:
+    """One shop's result: top causes with certainty and first remedies, missed and at-risk metrics,
+    and ``flags``: the symptoms among ``flagging`` (the marketplace's own alarms) it shows."""
     from .vocabulary import say
 
     causes = []
@@ -261,10 +141,14 @@ def shop_record(row: Row, diagnosis, top: int, lang: str) -> Dict[str, Any]:
     metrics = {"missed": [], "at_risk": []}
     for metric in diagnosis.metrics:
         if metric.status in metrics:
-            metrics[metric.status].append({"fact": metric.fact, "value": metric.value, "must_be": metric.must_be,
-                                           "target": metric.target, "margin": metric.margin})
+            entry = {"fact": metric.fact, "value": metric.value, "must_be": metric.must_be,
+                     "target": metric.target, "margin": metric.margin}
+            if metric.reported is not None:
+                entry.update(reported=metric.reported, note=say(metric.note, lang) or None)
+            metrics[metric.status].append(entry)
+    flags = sorted(s.id for s in diagnosis.symptoms if s.id in set(flagging))
     return {"row": row.number, "shop": row.shop, "platform": diagnosis.platform, "causes": causes,
-            "missed": metrics["missed"], "at_risk": metrics["at_risk"]}
+            "missed": metrics["missed"], "at_risk": metrics["at_risk"], "flags": flags}
 
 
 def csv_header(top: int) -> List[str]:
@@ -285,7 +169,7 @@ def csv_line(record: Dict[str, Any], top: int, kb: KnowledgeBase) -> str:
         else:
             cells += ["", "", ""]
     cells += ["; ".join(_metric_text(kb, m) for m in record["missed"]),
-              "; ".join(_metric_text(kb, m) for m in record["at_risk"])]
+              "; ".join([_metric_text(kb, m) for m in record["at_risk"]] + record["flags"])]
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="").writerow(cells)
     return buffer.getvalue()
@@ -304,7 +188,16 @@ _worker: Optional[Screener] = None  # each pool process's own Screener, built on
 
 
 def _start_worker(*arguments) -> None:
+    """Build this worker's Screener. Signals are the parent's to handle: the worker leaves the
+    terminal's process group, so Ctrl-C or a signal to the group reaches only the parent, which
+    stops the pool (SIGTERM to each worker) once it has written its summary. A worker killed
+    while it waits for rows would hold the pool's queue lock for ever and hang the parent."""
     global _worker
+    os.setpgid(0, 0)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
     _worker = Screener(*arguments)
 
 

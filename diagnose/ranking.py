@@ -85,6 +85,8 @@ class MetricStatus(msgspec.Struct, frozen=True):
     status: str  # "missed" | "at_risk" | "met" | "not_applicable"
     margin: float
     sources: Tuple[str, ...]
+    reported: Optional[Dict[str, Any]] = None  # the marketplace's own status, target and window
+    note: Optional[Text] = None  # why the status is the marketplace's, not our threshold's
 
 
 class Step(msgspec.Struct, frozen=True):

@@ -17,7 +17,7 @@ from .vocabulary import format_value, say
 LABELS = {
     "en": {"rank": "#", "cause": "Root cause", "certainty": "Certainty", "remedies": "First remedies",
            "now": "Now", "prevent": "Prevent", "metric": "Metric", "value": "Value", "target": "Target",
-           "window": "Window", "status": "Status", "no_causes": "No root cause reached the reporting threshold.",
+           "window": "Window", "status": "Status", "report": "report", "no_causes": "No root cause reached the reporting threshold.",
            "symptoms": "Symptoms", "metrics": "Metrics against the platform's targets", "next": "Next steps",
            "why": "Why", "rule": "rule", "computed": "computed", "sources": "Sources", "immediate": "Immediate actions",
            "preventive": "Preventive measures", "diagnosis": "Diagnosis", "evidence": "Evidence to gather",
@@ -25,7 +25,7 @@ LABELS = {
            "below": "below", "at_most": "at most", "at_least": "at least", "above": "above", "facts": "facts"},
     "zh": {"rank": "#", "cause": "根本原因", "certainty": "可信度", "remedies": "首要措施",
            "now": "立即", "prevent": "预防", "metric": "指标", "value": "数值", "target": "标准",
-           "window": "周期", "status": "状态", "no_causes": "没有原因达到报告门槛。",
+           "window": "周期", "status": "状态", "report": "报告", "no_causes": "没有原因达到报告门槛。",
            "symptoms": "症状", "metrics": "指标与平台标准对比", "next": "下一步",
            "why": "推理依据", "rule": "规则", "computed": "计算得出", "sources": "来源", "immediate": "立即措施",
            "preventive": "预防措施", "diagnosis": "诊断", "evidence": "需准备的证据",
@@ -66,7 +66,7 @@ def to_dict(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en",
                       "because": [_evidence_dict(e, lang) for e in s.because]} for s in diagnosis.symptoms],
         "metrics": [{"fact": m.fact, "value": m.value, "threshold": m.threshold, "must_be": m.must_be,
                      "target": m.target, "window": say(m.window, lang), "status": m.status, "margin": m.margin,
-                     "sources": list(m.sources)} for m in diagnosis.metrics],
+                     "sources": list(m.sources), **_reported(m, lang)} for m in diagnosis.metrics],
         "facts": {
             "given": {k: v for k, v in diagnosis.facts.items() if k not in computed},
             "computed": {k: v for k, v in diagnosis.facts.items() if k in computed},
@@ -162,7 +162,8 @@ def to_table(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", top: int
     if diagnosis.metrics:
         out += ["", text["metrics"] + ":"]
         rows = [[m.fact, show_fact(kb, m.fact, m.value, lang),
-                 f"{text[m.must_be]} {show_fact(kb, m.fact, m.target, lang)}", say(m.window, lang), text[m.status]]
+                 f"{text[m.must_be]} {show_fact(kb, m.fact, m.target, lang)}", say(m.window, lang),
+                 _status_text(m, text, lang, kb)]
                 for m in diagnosis.metrics]
         out.append(tabulate(rows, headers=[text["metric"], text["value"], text["target"], text["window"],
                                            text["status"]]))
@@ -258,7 +259,7 @@ def to_markdown(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", top: 
         out += [f"## {text['metrics']}", "", f"| {text['metric']} | {text['value']} | {text['target']} | {text['window']} | {text['status']} |",
                 "|---|---|---|---|---|"]
         out += [f"| {m.fact} | {show_fact(kb, m.fact, m.value, lang)} | {text[m.must_be]} {show_fact(kb, m.fact, m.target, lang)} "
-                f"| {say(m.window, lang)} | {text[m.status]} |" for m in diagnosis.metrics]
+                f"| {say(m.window, lang)} | {_status_text(m, text, lang, kb)} |" for m in diagnosis.metrics]
         out.append("")
     if explain and diagnosis.causes:
         out += [f"## {text['why']}", "", "```", explanation(diagnosis, kb, lang, top), "```", ""]
@@ -272,3 +273,21 @@ def to_markdown(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", top: 
             out.append(f"- `{source_id}`: {link}")
         out.append("")
     return "\n".join(out)
+
+
+def _reported(metric, lang: str) -> Dict[str, Any]:
+    """The marketplace's own verdict on a metric, for JSON, when its report gave one."""
+    if metric.reported is None:
+        return {}
+    return {"reported": dict(metric.reported), "note": say(metric.note, lang) or None}
+
+
+def _status_text(metric, text: Dict[str, str], lang: str, kb) -> str:
+    """Our status word, with the marketplace's own verdict beside it (and why it wins, if they differ)."""
+    if metric.note:
+        return f"{text[metric.status]} ({say(metric.note, lang)})"
+    if metric.reported:
+        target = metric.reported.get("target")
+        shown = f", {show_fact(kb, metric.fact, target, lang)}" if target is not None else ""
+        return f"{text[metric.status]} ({text['report']}: {metric.reported['status']}{shown})"
+    return text[metric.status]

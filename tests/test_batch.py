@@ -53,7 +53,7 @@ def test_bad_rows_are_reported_with_row_and_field_and_skipped(tmp_path):
                         f"Rejected: {source}:7:5: order_defect_rate: expected a number, got 'x'"]
     assert result.stderr.splitlines()[-1] == (
         "Summary: 3 shop(s) diagnosed, 2 row(s) rejected, 1 shop(s) at risk (a metric within its "
-        "warning margin), 2 missing a target")
+        "warning margin, or the marketplace says so), 2 missing a target")
     assert result.exit_code == 2
 
 
@@ -70,7 +70,7 @@ def test_jsonl_input_and_its_bad_lines(tmp_path):
     rejected = [line for line in result.stderr.splitlines() if line.startswith("Rejected:")]
     assert rejected[0].startswith(f"Rejected: {source}:3: not valid JSON")
     assert rejected[1] == f"Rejected: {source}:4: expected a JSON object of fact names to values"
-    assert rejected[2] == (f"Rejected: {source}:5: cancel_rat: unknown fact; did you mean 'cancel_rate'? "
+    assert rejected[2] == (f"Rejected: {source}:5:33: cancel_rat: unknown fact; did you mean 'cancel_rate'? "
                            "(see 'diagnose facts')")
     assert result.exit_code == 2
 

@@ -51,22 +51,30 @@ def test_dask_local_scheduler():
     assert [summary(result) for result in results] == expected
 
 
-def test_repeated_calls_reuse_the_loaded_knowledge_until_a_file_changes(tmp_path, monkeypatch):
+@pytest.mark.parametrize("watching", [True, False], ids=["inotify", "stat"])
+def test_repeated_calls_reuse_the_loaded_knowledge_until_a_file_changes(tmp_path, monkeypatch, watching):
     """diagnose() in a loop hashes the knowledge files once, yet sees an edit, a new file and a
-    removed one at the next call."""
+    removed one at the next call: told by the kernel (inotify) or, without it, by a stat of each file."""
     import shutil
 
+    import diagnose.api as api
     import diagnose.knowledge as knowledge
     from diagnose.api import get_diagnoser
 
+    if watching and api.watch([str(tmp_path)]) is None:
+        pytest.skip("inotify is not available here")
+    if not watching:
+        monkeypatch.setattr(api, "watch", lambda folders: None)
     for folder in ("knowledge", "rules"):
         shutil.copytree(ROOT / folder, tmp_path / folder)
-    hashed = []
-    digest = knowledge._digest
+    hashed, loads = [], []
+    digest, load = knowledge._digest, api.load_knowledge
     monkeypatch.setattr(knowledge, "_digest", lambda root, paths: hashed.append(1) or digest(root, paths))
+    monkeypatch.setattr(api, "load_knowledge", lambda root: loads.append(1) or load(root))
     for _ in range(3):
         assert diagnose(SHOPS[0], tmp_path).causes[0].id == "chronic_stockout"
     assert len(hashed) == 1
+    assert len(loads) == (1 if watching else 3)  # watched: no file is even looked at while nothing changed
 
     causes = tmp_path / "knowledge" / "causes.yaml"
     text = causes.read_text(encoding="utf-8")
@@ -80,3 +88,15 @@ def test_repeated_calls_reuse_the_loaded_knowledge_until_a_file_changes(tmp_path
     extra.unlink()
     assert "s-extra" not in get_diagnoser(tmp_path).kb.sources
     assert len(hashed) == 4
+
+
+def test_a_forked_child_watches_on_its_own(tmp_path, monkeypatch):
+    """A child process shares its parent's change queue: it must not trust (or drain) it."""
+    import diagnose.watch as watch_module
+
+    folder_watch = watch_module.watch([str(tmp_path)])
+    if folder_watch is None:
+        pytest.skip("inotify is not available here")
+    assert folder_watch.unchanged()
+    monkeypatch.setattr(watch_module.os, "getpid", lambda: -1)
+    assert not folder_watch.unchanged()

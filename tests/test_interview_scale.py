@@ -10,6 +10,7 @@ import yaml
 from conftest import ROOT
 from diagnose.errors import InputError
 from diagnose.interview import Session
+from diagnose.interview.session import MARGIN
 
 FACTS, SYMPTOMS, CAUSES, RULES = 30, 15, 25, 100
 NOTICES = ["order_defect_rate", "late_shipment", "cancel_rate", "refund_rate", "listing_mismatch", "other"]
@@ -85,8 +86,9 @@ def test_sound_on_a_generated_knowledge_base(generated):
             for cause in session.graph.causes:
                 interval = session.bounds.node(("cause", cause))
                 assert interval.low <= session.current(cause) <= interval.high, (cause, interval)
-        top = [c.id for c in session.diagnosis.causes[:3]]
-        for fact in session.graph.facts:  # a yes/no practice left unasked changes nothing
+        top = [c.id for c in session.diagnosis.causes[:1]]
+        contested = session.contested()
+        for fact in session.graph.facts:  # a practice left unasked that matters is under the margin
             if fact in session.known or fact in session.closed or kb.facts[fact].type != "bool":
                 continue
             for value in session.graph.outcomes(kb.facts[fact]):
@@ -94,4 +96,5 @@ def test_sound_on_a_generated_knowledge_base(generated):
                     changed = generated.run(dict(session.values, **{fact: value}))
                 except InputError:
                     continue
-                assert [c.id for c in changed.causes[:3]] == top, (fact, value)
+                if [c.id for c in changed.causes[:1]] != top:
+                    assert session.value_of(fact, contested) < MARGIN and not session._pointed(fact, session.bounds)

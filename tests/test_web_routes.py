@@ -64,7 +64,7 @@ def test_a_new_case_without_a_name_is_named_by_the_time(client, workspace):
 def test_a_case_name_in_use_is_refused(client, workspace):
     start(client, "maple")
     page = visible(client.post("/cases", {"name": "maple", "platform": "ebay"}, 400).get_data(as_text=True))
-    assert "a case named maple already exists" in page
+    assert "A case named maple already exists: open it from the list, or choose another name." in page
     assert saved(workspace, "maple")["platform"] == "amazon"
 
 
@@ -211,6 +211,15 @@ def test_status_deadlines_and_history(client, workspace):
     assert "follow up" not in client.text("/case/shop")
 
 
+def test_wish_dispute_window_is_a_deadline_until_the_appeal_goes_in(client, workspace):
+    write_case(workspace, "wish", "platform: wish\ninfraction_date: 2024-11-01\n")
+    assert "2025-01-30 Wish dispute window closes (90 days after the infraction)" in client.text("/case/wish")
+    assert '<span class="overdue">2025-01-30</span>' in client.get("/").get_data(as_text=True)
+    client.post("/case/wish/status", {"status": "appeal_sent", "appeal_sent_on": "2024-12-01"}, version="wish")
+    page = client.text("/case/wish")
+    assert "Wish dispute window" not in page and "2024-12-11 follow up if no answer" in page
+
+
 # ---------------------------------------------------------------------------------------------
 # The letter
 
@@ -298,8 +307,9 @@ def test_chinese_pages_from_the_knowledge_texts(client, workspace):
     page = client.text("/case/shop?lang=zh")
     assert "目前的根本原因" in page and "在售商品经常断货" in page
     assert "问题" in client.text("/case/shop") or "问诊已完成" in client.text("/case/shop")  # the choice is kept
-    letter = client.text("/case/shop/letter")
-    assert "尚不能发送" in letter and "这是中文审阅稿" in letter
+    body = client.get("/case/shop/letter").get_data(as_text=True)
+    assert "尚不能发送" in body and "这是中文审阅稿" in body
+    assert 'href="/case/shop/download/letter.txt?lang=en" id="download-en" download>下载发送用的英文版' in body
     assert "Cases" in client.text("/?lang=en")
 
 

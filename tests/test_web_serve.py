@@ -1,21 +1,24 @@
 """The `diagnose serve` command: a real server process, its token, and a clear error without Flask."""
 import http.client
+import os
 import re
 import socket
 import subprocess
 import sys
+import time
 
 import pytest
 from click.testing import CliRunner
 
 from conftest import ROOT
 from diagnose.cli import cli
+from kb_fixture import make_kb
 
 
-def serve(*args, cwd=None):
-    """Start `diagnose serve` and return the process and the lines it printed on start."""
+def serve(*args, env=None):
+    """Start `diagnose serve` and return the process and the first line it printed."""
     process = subprocess.Popen([sys.executable, "-m", "diagnose", "serve", "--port", "0", *map(str, args)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     first = process.stdout.readline()
     return process, first
 
@@ -66,6 +69,20 @@ def test_serve_beyond_loopback_prints_a_token_and_requires_it(tmp_path):
         stop(process)
 
 
+def test_open_starts_the_browser_on_the_workspace(tmp_path):
+    opened = tmp_path / "opened.txt"
+    browser = f"{sys.executable} -c \"import sys; open(sys.argv[1], 'w').write(sys.argv[2])\" {opened} %s"
+    process, first = serve("--workspace", tmp_path, "--open", env=dict(os.environ, BROWSER=browser))
+    try:
+        url = re.search(r"http://\S+/", first).group(0)
+        deadline = time.monotonic() + 10
+        while not (opened.exists() and opened.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert opened.read_text() == url
+    finally:
+        stop(process)
+
+
 def test_a_taken_port_is_one_clear_error(tmp_path):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -90,6 +107,13 @@ def test_without_the_web_extra_serve_names_the_install_command(tmp_path):
     assert done.stderr == ("Error: diagnose serve needs the web extra: pip install '.[web]' "
                            "(from the project folder; or pip install 'seller-diagnose[web]')\n")
     assert "Traceback" not in done.stderr
+
+
+def test_a_knowledge_base_without_web_messages_is_named(tmp_path):
+    kb = make_kb(tmp_path)
+    result = CliRunner().invoke(cli, ["serve", "--workspace", str(tmp_path), "--kb", str(kb)])
+    assert result.exit_code == 1
+    assert result.output == f"Error: the knowledge base at {kb} has no web messages (see knowledge/web.yaml)\n"
 
 
 @pytest.mark.parametrize("args", [["serve", "--help"], ["--help"]])

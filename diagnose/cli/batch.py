@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
 import sys
 
 import click
@@ -20,10 +22,12 @@ from .options import kb_option, lang_option, output_format_option
 @click.option("--top", type=click.IntRange(1, 20), default=3, show_default=True, help="Causes per shop.")
 @click.option("--from", "source", type=click.Choice(["facts", *IMPORTS]), default="facts",
               show_default=True,
-              help="What each input row is: seller facts, or an Amazon account-health report (JSON Lines).")
+              help="What each input row is: seller facts, or a marketplace's own report, one per line (JSON Lines).")
+@click.option("--cycle", default=None,
+              help="With --from ebay-seller-standards: CURRENT (the last evaluation, the default) or PROJECTED.")
 @lang_option
 @kb_option
-def batch(input_file, output_format, output, workers, top, source, lang, kb_root):
+def batch(input_file, output_format, output, workers, top, source, cycle, lang, kb_root):
     """Diagnose many shops: one result per shop, in input order.
 
     INPUT_FILE is CSV (a header row of fact names, an optional 'shop' column, one shop per row,
@@ -36,26 +40,78 @@ def batch(input_file, output_format, output, workers, top, source, lang, kb_root
     from ..knowledge import load_knowledge
 
     kb = load_knowledge(kb_root)
-    rows = read_rows(input_file, kb, source)
+    rows = read_rows(input_file, kb, source, cycle)
     summary = Summary()
     try:
         out = click.open_file(output, "w", encoding="utf-8")
     except OSError as exc:
         raise InputError(f"cannot write the results: {exc.strerror}", Location(output)) from None
-    with out:
-        if output_format == "csv":
-            out.write(",".join(csv_header(top)) + "\n")
-        outcomes = contextlib.closing(screen(rows, kb_root, input_file, output_format, top, lang, workers))
-        with outcomes, _progress(input_file, outcomes.thing) as shown:
-            for outcome in shown:
-                summary.add(outcome)
-                if outcome.line is not None:
-                    out.write(outcome.line + "\n")
-                for problem in outcome.problems:
-                    click.echo(f"Rejected: {problem}", err=True)
+    failure = None
+    try:
+        with _signals_stop_the_batch(), out:
+            if output_format == "csv":
+                out.write(",".join(csv_header(top)) + "\n")
+            outcomes = contextlib.closing(screen(rows, kb_root, input_file, output_format, top, lang, workers))
+            with outcomes, _progress(input_file, outcomes.thing) as shown:
+                for outcome in shown:
+                    summary.add(outcome)
+                    if outcome.line is not None:
+                        out.write(outcome.line + "\n")
+                    for note in outcome.notes:
+                        click.echo(f"Note: {note}", err=True)
+                    for problem in outcome.problems:
+                        click.echo(f"Rejected: {problem}", err=True)
+            out.flush()
+    except OSError as exc:  # a full disk, a closed device, a folder made read-only meanwhile
+        _discard_unwritten(output)
+        failure = (f"Error: cannot write the results to {'standard output' if output == '-' else output}: "
+                   f"{exc.strerror or exc}; the shops after the last line written were not saved", 1)
+    except Stopped as exc:
+        failure = (f"Stopped by {exc.name}: the results written so far are complete lines", 128 + exc.signum)
+    if failure is not None:
+        click.echo(failure[0], err=True)
     click.echo(f"Summary: {summary}", err=True)
-    if summary.exit_code:
-        click.get_current_context().exit(summary.exit_code)
+    code = failure[1] if failure is not None else summary.exit_code
+    if code:
+        click.get_current_context().exit(code)
+
+
+class Stopped(BaseException):
+    """The batch was asked to stop (Ctrl-C, SIGTERM, SIGHUP); ``name`` is the signal's."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum, self.name = signum, signal.Signals(signum).name
+
+
+@contextlib.contextmanager
+def _signals_stop_the_batch():
+    """Ctrl-C, SIGTERM and SIGHUP end the batch with its summary, once: a second signal while
+    the workers are being stopped is ignored rather than interrupting the cleanup."""
+    wanted = [signal.SIGINT, signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+
+    def stop(signum, _frame):
+        for other in wanted:
+            signal.signal(other, signal.SIG_IGN)
+        raise Stopped(signum)
+
+    previous = {signum: signal.signal(signum, stop) for signum in wanted}
+    try:
+        yield
+    except KeyboardInterrupt:  # raised before the handler was in place, or by the library itself
+        raise Stopped(signal.SIGINT) from None
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _discard_unwritten(output: str) -> None:
+    """After a failed write to standard output, point it at /dev/null: the unwritten buffer
+    would otherwise fail again, noisily, when the interpreter exits."""
+    if output == "-":
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def _progress(path: str, outcomes):

@@ -18,13 +18,16 @@ from .options import facts_input_options, kb_option, lang_option, output_format_
 @click.option("--from", "source", type=click.Choice(["facts", *IMPORTS]), default="facts", show_default=True,
               help="What FACTS_FILE is: seller facts, or a marketplace's own report (Amazon account health).")
 @click.option("--marketplace", default=None, help="With --from: which marketplace of the report to diagnose.")
+@click.option("--cycle", default=None,
+              help="With --from ebay-seller-standards: CURRENT (the last evaluation, the default) or PROJECTED.")
 @kb_option
-def run(facts_file, assignments, platform, output_format, lang, top, explain, source, marketplace, kb_root):
+def run(facts_file, assignments, platform, output_format, lang, top, explain, source, marketplace, cycle, kb_root):
     """Diagnose a seller: ranked root causes with remedies.
 
     FACTS_FILE is a YAML or JSON mapping of fact names to values (see examples/), or with
-    --from amazon-account-health, Amazon's account-health report (JSON, from the Selling
-    Partner API); --fact adds what the report cannot say.
+    --from, a marketplace's own report (JSON): amazon-account-health (Selling Partner API),
+    ebay-seller-standards (Sell Analytics API) or walmart-performance (Insights API summaries);
+    --fact adds what the report cannot say.
     """
     from msgspec.structs import replace
 
@@ -37,16 +40,22 @@ def run(facts_file, assignments, platform, output_format, lang, top, explain, so
     if not facts_file and not assignments:
         raise InputError("give a facts file or at least one --fact NAME=VALUE")
     diagnoser = get_diagnoser(kb_root)
-    imported = None
+    shop = None
     if source != "facts":
         if not facts_file:
             raise InputError(f"--from {source} needs the report file")
         from ..importers import read_report
 
-        imported = read_report(facts_file, diagnoser.kb, source, marketplace)
-    seller = load_facts(facts_file, assignments, diagnoser.kb, {"platform": platform}, imported)
+        shop = read_report(facts_file, diagnoser.kb, source, marketplace, cycle)
+        for note in shop.notes:
+            click.echo(f"Note: {facts_file}: {note}", err=True)
+    seller = load_facts(facts_file, assignments, diagnoser.kb, {"platform": platform}, shop and shop.facts)
     diagnosis = diagnoser.run(seller)
     kb = diagnoser.kb
+    if shop is not None and shop.verdicts:
+        from ..importers import apply_verdicts, load_screening
+
+        diagnosis = apply_verdicts(diagnosis, shop.verdicts, kb, load_screening(kb))
     if explain not in (None, "*"):
         from ..interview import how
 

@@ -27,8 +27,11 @@ def serve(workspace, host, port, open_browser, lang, kb_root):
     import socket
 
     from ..api import get_diagnoser
+    from ..errors import KnowledgeBaseError
 
     kb = get_diagnoser(kb_root).kb
+    if "web.serve.no_flask" not in kb.messages:
+        raise KnowledgeBaseError(f"the knowledge base at {kb.root} has no web messages (see knowledge/web.yaml)")
     try:
         from werkzeug.serving import make_server
 
@@ -37,15 +40,16 @@ def serve(workspace, host, port, open_browser, lang, kb_root):
     except ImportError:
         raise click.ClickException(kb.message("web.serve.no_flask", lang)) from None
     token = None if is_loopback(host) else secrets.token_urlsafe(24)
-    app = create_app(workspace, kb_root, lang, token)
     try:  # bound here, so that a taken port is one clear message (werkzeug would print its own and exit)
         listener = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
     except OSError as exc:
         raise click.ClickException(kb.message("web.serve.port_busy", lang, host=host, port=port,
                                               reason=os.strerror(exc.errno) if exc.errno else exc)) from None
-    server = make_server(host, listener.getsockname()[1], app, threaded=True, fd=listener.fileno())
+    port = listener.getsockname()[1]
+    app = create_app(workspace, kb_root, lang, token, cookie=f"diagnose_{port}")  # one cookie per server
+    server = make_server(host, port, app, threaded=True, fd=listener.fileno())
     shown_host = f"[{host}]" if ":" in host else host
-    url = f"http://{shown_host}:{listener.getsockname()[1]}/"
+    url = f"http://{shown_host}:{port}/"
     click.echo(kb.message("web.serve.listening", lang, workspace=workspace, url=url))
     if token:
         url = f"{url}?token={token}"

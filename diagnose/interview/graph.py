@@ -63,6 +63,8 @@ class RuleGraph:
                          and not self.parts[rule.id][1] for c in self.parts[rule.id][0]}
         self.framing = frozenset(rule.id for rule in self.rules if not self.parts[rule.id][1]
                                  and all(c.name in framing_facts for c in self.parts[rule.id][0]))
+        self.framing_facts = frozenset(c.name for rule in self.rules if rule.id in self.framing
+                                       for c in self.parts[rule.id][0])
         self.facts = [name for name in kb.facts if name in self.testing_fact]
         self._reach: Dict[Any, Reach] = {}
         self._outcomes: Dict[str, List[Any]] = {}

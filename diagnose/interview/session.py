@@ -1,7 +1,7 @@
 """The interview's state: the answers in order, the diagnosis and intervals they give, and the next question."""
 from __future__ import annotations
 
-from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Tuple
+from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 import msgspec
 
@@ -10,7 +10,7 @@ from ..facts import UNKNOWN_KEY, FactsError, validate_facts
 from ..knowledge import Rule
 from ..ranking import Diagnosis
 from ..vocabulary import Fact, ValueProblem, coerce
-from .graph import TOP, Bounds, Focus, Interval, Node, Reach, contested_causes, rule_graph
+from .graph import RULED_OUT, TOP, Bounds, Focus, Interval, Node, Reach, contested_causes, rule_graph
 
 Answer = Tuple[str, Any]  # (fact id, typed value); the value None means "unknown"
 _MISSING = object()
@@ -19,7 +19,7 @@ _MISSING = object()
 # A question is worth asking on its own when its answer can move the contested causes' certainty
 # intervals by at least this much in all (weighted by priority, see value_of); below it, the
 # practice waits for the closing "anything else?" checklist.
-MARGIN = 1.0
+MARGIN = 2.0
 ANYTHING_ELSE = "anything_else"  # the closing yes/no question's key in the history (not a fact)
 
 
@@ -180,10 +180,12 @@ class Session:
         return self._figure() or self._best(self.contested(), self.bounds, self._changes) or self._anything_else()
 
     def answer_anything_else(self, chosen: Iterable[str], deferred: Iterable[str]) -> None:
-        """Answer the closing question: the practices ``chosen`` among ``deferred`` hold (yes), the
-        others are not known to hold (unknown). Asked once."""
+        """Answer the closing question: the practices ``chosen`` among ``deferred`` hold (yes); the
+        others become unknown, except those a rule tests together with a chosen one. Asked once."""
         deferred = tuple(fact for fact in deferred if fact not in self.known)
-        self._record((ANYTHING_ELSE, (tuple(f for f in chosen if f in deferred), deferred)))
+        chosen = tuple(f for f in chosen if f in deferred)
+        self._record((ANYTHING_ELSE, (chosen, chosen + tuple(f for f in deferred
+                                                              if f not in chosen and not self._with_ticked(f, chosen)))))
 
     def deciding(self, count: int = 3) -> Tuple[List[Tuple[str, float, float]], List[Question]]:
         """When no cause is reported: the candidates (id, certainty now, the most it could reach),
@@ -221,25 +223,52 @@ class Session:
             return None
         # Branch and bound: facts are tried from the highest upper bound of their value down,
         # and the search stops once no remaining bound can beat the best value found.
-        open_facts = [(self.bound_of(f, contested, bounds), index, f) for index, f in self._open_facts()]
+        # while the case shows no symptom, only what reads one off the notice or a metric is asked
+        framing = bounds.focus is not None and bounds.focus.framing
+        open_facts = [(self.bound_of(f, contested, bounds), index, f) for index, f in self._open_facts()
+                      if not framing or f in self.graph.framing_facts]
         best: Optional[Question] = None
         best_index = 0
         for bound, index, fact_id in sorted(open_facts, key=lambda item: (-item[0], item[1])):
-            if bound < MARGIN or (best is not None and bound < best.value):
+            if bound <= 0 or (best is not None and bound < best.value):
                 break
+            if bound < MARGIN and not self._pointed(fact_id, bounds):
+                continue
             value = self.value_of(fact_id, contested, bounds, changes)
-            if value >= MARGIN and (best is None or (value, -index) > (best.value, -best_index)):
+            if (value >= MARGIN or value > 0 and self._pointed(fact_id, bounds)) and (best is None or (value, -index) > (best.value, -best_index)):
                 best, best_index = Question(self._asked_for(fact_id), fact_id, value), index
         return best
 
+    def _tickable(self, fact_id: str) -> bool:
+        """A yes/no practice a rule asks to be true, so that a tick can say so."""
+        return self.kb.facts[fact_id].type == "bool" and any(
+            c.name == fact_id and c.op == "is" and c.value is True and not c.negated
+            for rule in self.graph.testing_fact.get(fact_id, ()) for c in self.graph.parts[rule.id][0])
+
+    def _with_ticked(self, fact_id: str, chosen: Sequence[str]) -> bool:
+        """Whether a rule tests the fact together with a ticked practice (then the fact stays open,
+        as "vacation mode used" does once a long absence is ticked: it is asked next)."""
+        return any(c.name in chosen and not c.negated for rule in self.graph.testing_fact.get(fact_id, ())
+                   for c in self.graph.parts[rule.id][0])
+
+    def _pointed(self, fact_id: str, bounds: Bounds) -> bool:
+        """Whether an answer already points to the fact: a live rule testing it has a positive
+        condition on another fact that holds, such as the notice (asked then whatever its value)."""
+        for rule in self.graph.testing_fact.get(fact_id, ()):
+            if bounds._rule(rule)[0] == RULED_OUT:
+                continue
+            if any(c.name != fact_id and not c.negated and bounds.fact_truth(c) for c in self.graph.parts[rule.id][0]):
+                return True
+        return False
+
     def _anything_else(self) -> Optional[Question]:
-        """The closing yes/no, when a practice (a yes/no fact) left out of focus could still change
-        the top 3; its ``deferred`` facts are the checklist shown after a yes."""
+        """The closing yes/no, when a practice (a yes/no fact a rule asks to be true) left out of focus
+        could still change the top 3; its ``deferred`` facts are the checklist shown after a yes."""
         if self.asked_anything_else:
             return None
         full = Bounds(self.graph, self.known, self.closed)
         contested = self.contested(full)
-        deferred = tuple(f for _, f in self._open_facts() if contested and self.kb.facts[f].type == "bool"
+        deferred = tuple(f for _, f in self._open_facts() if contested and self._tickable(f)
                          and self.value_of(f, contested, full, {}) > 0)
         return Question(None, ANYTHING_ELSE, 0.0, ANYTHING_ELSE, deferred) if deferred else None
 

@@ -1,6 +1,7 @@
 """Where the knowledge base lives: its folder, its YAML files and letter templates, and paths as shown."""
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 from typing import List, Tuple
@@ -12,6 +13,7 @@ LETTER_DIR = Path("knowledge") / "letters"  # Jinja letter templates: part of th
 LINT_FILE = "lint.yaml"  # knowledge/lint.yaml holds the linter's suppressions, not knowledge
 
 
+@functools.lru_cache(maxsize=None)  # where this package lies does not change while it runs
 def default_root() -> Path:
     """The knowledge shipped in the wheel, or the checkout this package runs from."""
     package = Path(__file__).resolve().parent.parent  # diagnose/

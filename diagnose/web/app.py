@@ -10,15 +10,16 @@ import secrets
 from typing import Optional
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, g, redirect, render_template, request, session, url_for
+from flask import Flask, abort, g, redirect, request, session, url_for
 from werkzeug.exceptions import BadRequest, HTTPException, NotFound
 
 from ..api import get_diagnoser
-from ..errors import DiagnoseError
+from ..errors import DiagnoseError, KnowledgeBaseError
 from ..tracking import STATUSES
+from . import views
+from .common import LANGS, Conflict, csrf_token, lang_url, page, settings, translate
 from .store import NoSuchCase, Workspace
 
-LANGS = ("en", "zh")
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 MAX_FORM_BYTES = 64 * 1024  # a form holds a few answers; anything larger is refused
 SECURITY_HEADERS = {
@@ -35,10 +36,6 @@ class FormRefused(BadRequest):
     """A form post without this browser session's CSRF token, or sent from another site."""
 
 
-class Conflict(Exception):
-    """A form was made from an older version of the case than the one on disk."""
-
-
 def create_app(workspace: str, kb_root: Optional[str] = None, lang: str = "en", token: Optional[str] = None,
                cookie: str = "diagnose") -> Flask:
     """The web workspace over the case files in ``workspace``.
@@ -47,8 +44,8 @@ def create_app(workspace: str, kb_root: Optional[str] = None, lang: str = "en", 
     listens beyond this machine; without it only requests addressed to a loopback host name are
     served. ``cookie`` names the cookies (several workspaces can run side by side).
     """
-    from . import views
-
+    if "web.app" not in get_diagnoser(kb_root).kb.messages:
+        raise KnowledgeBaseError("the knowledge base has no web messages (see knowledge/web.yaml)")
     app = Flask(__name__)
     app.config.update(SECRET_KEY=secrets.token_bytes(32), SESSION_COOKIE_NAME=cookie,
                       SESSION_COOKIE_SAMESITE="Strict", SESSION_COOKIE_HTTPONLY=True,
@@ -65,13 +62,6 @@ def create_app(workspace: str, kb_root: Optional[str] = None, lang: str = "en", 
     app.register_error_handler(NoSuchCase, lambda exc: _http_error(NotFound()))
     views.register(app)
     return app
-
-
-def settings() -> dict:
-    """This application's workspace, knowledge folder, token and default language."""
-    from flask import current_app
-
-    return current_app.extensions["diagnose"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -121,49 +111,12 @@ def _headers(response):
     return response
 
 
-def csrf_token() -> str:
-    """The form token of this browser session (made on first use)."""
-    if "csrf" not in session:
-        session["csrf"] = secrets.token_urlsafe(32)
-    return session["csrf"]
-
-
-# ---------------------------------------------------------------------------------------------
-# Words
-
-
-def translate(message_id: str, /, **values) -> str:
-    """The interface text ``web.<message_id>`` in the page's language."""
-    return g.kb.message(f"web.{message_id}", g.lang, **values)
-
-
-def lang_url(lang: str) -> str:
-    """This page in another language."""
-    args = dict(request.args.items(), lang=lang)
-    args.pop("token", None)
-    return url_for(request.endpoint or "cases", **(request.view_args or {}), **args)
-
-
 # ---------------------------------------------------------------------------------------------
 # Error pages
 
 
 ERRORS = {400: "error.bad_form", 403: "error.token", 404: "error.not_found", 405: "error.not_found",
           413: "error.too_large", 421: "error.host"}
-
-
-def page(status: int, message: str, detail: str = ""):
-    if getattr(g, "kb", None) is None:  # the knowledge base itself failed: no words to use but these
-        return f"{status}: {detail or message}\n", status, {"Content-Type": "text/plain; charset=utf-8"}
-    return render_template("error.html", status=status, message=message, detail=detail, reload=_reload_url()), status
-
-
-def _reload_url() -> str:
-    """Where "reload" leads: this page, or for an action the page its form was on."""
-    name = (request.view_args or {}).get("name")
-    if request.method == "GET" or not name:
-        return request.full_path if request.method == "GET" else url_for("cases")
-    return url_for("letter" if request.endpoint == "actions" else "case", name=name)
 
 
 def _http_error(exc: HTTPException):

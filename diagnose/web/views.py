@@ -1,7 +1,7 @@
 """The pages and actions of the web workspace.
 
 Every action is a form POST carrying the CSRF token and the case's ``version``; it reloads the
-case file, refuses a stale version (:class:`~diagnose.web.app.Conflict`), applies the change
+case file, refuses a stale version (:class:`~diagnose.web.common.Conflict`), applies the change
 through the interview session, saves atomically and redirects to the page to show next.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from ..interview import Session
 from ..tracking import STATUSES, Tracking, as_date
 from ..vocabulary import ValueProblem
 from . import pages
-from .app import LANGS, Conflict, page, settings, translate
+from .common import LANGS, Conflict, page, settings, translate
 from .store import NAME
 
 FORMATS = {"txt": ("text/plain", False), "md": ("text/markdown", True)}
@@ -58,7 +58,7 @@ def case_list():
     rows.sort(key=lambda row: (row["deadline"] is None, row["deadline"]["date"] if row["deadline"] else "",
                                row["name"]))
     platforms = [(p, pages.platform_name(g.kb, p, g.lang)) for p in g.kb.facts["platform"].choice_values]
-    return render_template("cases.html", rows=rows, query=query, platforms=platforms, statuses=STATUSES)
+    return render_template("cases.html", rows=rows, query=query, platforms=platforms)
 
 
 def new_case():
@@ -70,6 +70,8 @@ def new_case():
     platform = request.form.get("platform", "")
     with ws.lock:
         name = name or ws.new_name()
+        if name in ws.names():
+            return page(400, translate("error.exists", name=name))
         session = Session(g.diagnoser)
         if platform:
             try:

@@ -1,0 +1,240 @@
+"""Batch input rows: CSV (a header row of fact names, an optional ``shop`` column, one shop per
+row, an empty cell meaning "not given") and JSON Lines (one object per line, an optional
+``"shop"`` key), read lazily one :class:`Row` at a time.
+
+A row that cannot be read becomes a :class:`Row` with a ``problem`` naming the file and line;
+only a bad header stops the reading.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import stat
+from typing import Any, Dict, Iterator, List, Optional, Tuple
+
+import msgspec
+
+from .errors import InputError, Location
+from .facts import UNKNOWN_KEY
+from .knowledge import KnowledgeBase, suggest
+from .yamlsafe import MAX_DEPTH, Mapping, YamlError, parse_yaml
+
+SHOP_KEY = "shop"
+MAX_LINE = 1_000_000
+MAX_SHOP = 200
+NOT_UTF8 = "\ufffd"  # what undecodable bytes become
+NOT_UTF8_MESSAGE = "not valid UTF-8 text"
+
+
+class Row(msgspec.Struct, frozen=True):
+    """One shop to diagnose: its row (line) number, id, raw facts, or why it could not be read.
+
+    A row read from a marketplace's report also carries the report's own verdicts on its
+    metrics (see :mod:`diagnose.importers`) and notes on what the report held that was not used.
+    """
+
+    number: int
+    shop: Optional[str]
+    facts: Optional[Mapping]
+    problem: Optional[str] = None
+    verdicts: Optional[Dict[str, Any]] = None
+    notes: Tuple[str, ...] = ()
+    report: Optional[str] = None  # the kind of report the row was read from, if any
+
+
+def detect_format(path: str) -> str:
+    """``csv`` for a .csv file, else ``jsonl``."""
+    return "csv" if path.lower().endswith(".csv") else "jsonl"
+
+
+def _open(path: str):
+    """The file as text; bytes that are not UTF-8 become U+FFFD, which rejects their row.
+
+    Only a regular file is opened: a device (``/dev/zero``), a pipe or a socket would hang the
+    batch or feed it without end.
+    """
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise InputError("not a regular file (a device, pipe or socket): give a CSV or JSON Lines file",
+                             Location(path))
+        handle = open(path, encoding="utf-8-sig", errors="replace", newline="")
+    except OSError as exc:
+        raise InputError(f"cannot read the file: {exc.strerror}", Location(path)) from None
+    if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):  # replaced between the check and the open
+        handle.close()
+        raise InputError("not a regular file (a device, pipe or socket)", Location(path))
+    return handle
+
+
+def _lines(handle) -> Iterator[Tuple[int, str, bool]]:
+    """(line number, text, too long) for each line; a line over MAX_LINE characters is skipped
+    in bounded chunks, never held whole in memory."""
+    number = 0
+    while True:
+        text = handle.readline(MAX_LINE + 1)
+        if not text:
+            return
+        number += 1
+        if len(text) > MAX_LINE and not text.endswith("\n"):
+            while text and not text.endswith("\n"):
+                text = handle.readline(MAX_LINE)
+            yield number, "", True
+            continue
+        yield number, text, False
+
+
+def _too_long(path: str, number: int) -> Row:
+    return Row(number, None, None, str(InputError(f"the line is longer than {MAX_LINE:,} characters",
+                                                  Location(path, number))))
+
+
+def csv_rows(path: str, kb: KnowledgeBase) -> Iterator[Row]:
+    """The shops of a CSV file. Each row is one line: a quote left open is that row's problem,
+    so it cannot swallow the rows after it."""
+    handle = _open(path)
+    lines = _lines(handle)
+    try:
+        names = _header(path, lines, kb)
+    except InputError:
+        handle.close()
+        raise
+
+    def rows() -> Iterator[Row]:
+        with handle:
+            for number, text, too_long in lines:
+                if too_long:
+                    yield _too_long(path, number)
+                    continue
+                if not text.strip():
+                    continue
+                try:
+                    cells = next(csv.reader([text], strict=True))
+                except csv.Error as exc:
+                    problem = ("a quoted cell is not closed on its line" if "end of data" in str(exc)
+                               else f"unreadable row: {exc}")
+                    yield Row(number, None, None, str(InputError(problem, Location(path, number))))
+                    continue
+                if any(cell.strip() for cell in cells):  # a row of empty cells is a blank line
+                    yield _csv_row(path, number, names, cells)
+
+    return rows()
+
+
+def _header(path: str, lines: Iterator[Tuple[int, str, bool]], kb: KnowledgeBase) -> List[str]:
+    """The column names, from the first line that is not blank; raise InputError for a header
+    that is missing, unreadable or names no fact."""
+    for number, text, too_long in lines:
+        if too_long:
+            raise InputError(f"the header line is longer than {MAX_LINE:,} characters", Location(path, number))
+        if text.strip():
+            break
+    else:
+        raise InputError("the file is empty: expected a header row of fact names", Location(path, 1))
+    try:
+        names = [name.strip() for name in next(csv.reader([text], strict=True))]
+    except csv.Error as exc:
+        raise InputError(f"unreadable CSV header: {exc}", Location(path, number)) from None
+    if NOT_UTF8 in "".join(names):
+        raise InputError(NOT_UTF8_MESSAGE, Location(path, number))
+    seen = set()
+    for column, name in enumerate(names, 1):
+        where = Location(path, number, column, field=name or f"column {column}")
+        if name in seen:
+            raise InputError("the column appears twice", where)
+        seen.add(name)
+        if name not in kb.facts and name not in (SHOP_KEY, UNKNOWN_KEY):
+            raise InputError(f"not a fact{suggest(name, kb.facts)} (see 'diagnose facts')", where)
+    return names
+
+
+def _csv_row(path: str, number: int, names: List[str], cells: List[str]) -> Row:
+    if len(cells) > len(names):
+        return Row(number, None, None, str(InputError(
+            f"{len(cells)} cells but the header names {len(names)} columns", Location(path, number))))
+    if any(NOT_UTF8 in cell for cell in cells):
+        return Row(number, None, None, str(InputError(NOT_UTF8_MESSAGE, Location(path, number))))
+    facts = Mapping()
+    facts.line, facts.column = number, 1
+    shop = None
+    for column, (name, cell) in enumerate(zip(names, cells), 1):
+        cell = cell.strip()
+        if not cell:
+            continue
+        if name == SHOP_KEY:
+            shop = cell
+        elif name == UNKNOWN_KEY:
+            facts[name] = [part.strip() for part in re.split(r"[;,]", cell) if part.strip()]
+            facts.key_marks[name] = (number, column)
+        else:
+            facts[name] = cell
+            facts.key_marks[name] = (number, column)
+    return Row(number, shop, facts)
+
+
+def json_lines(path: str, parse: bool = True) -> Iterator[Tuple[int, Any, Optional[str]]]:
+    """(line number, parsed value, problem) for each non-blank line of a JSON Lines file; with
+    ``parse`` false, the line's text in place of the value."""
+    handle = _open(path)
+
+    def lines():
+        with handle:
+            for number, text, too_long in _lines(handle):
+                if too_long:
+                    yield number, None, f"the line is longer than {MAX_LINE:,} characters"
+                    continue
+                if not text.strip():
+                    continue
+                if NOT_UTF8 in text:
+                    yield number, None, NOT_UTF8_MESSAGE
+                    continue
+                if not parse:
+                    yield number, text, None
+                    continue
+                try:
+                    yield number, parse_json(text, path, number), None
+                except InputError as exc:
+                    yield number, None, exc.message
+
+    return lines()
+
+
+def parse_json(text: str, source: str, line: Optional[int] = None) -> Any:
+    """One JSON document through the loader every facts file goes through (repeated keys, deep
+    nesting and characters a file cannot hold are refused), keeping line marks."""
+    try:
+        json.loads(text)
+    except ValueError as exc:
+        where = Location(source, line if line is not None else getattr(exc, "lineno", None),
+                         None if line is not None else getattr(exc, "colno", None))
+        raise InputError(f"not valid JSON: {getattr(exc, 'msg', exc)}", where) from None
+    except RecursionError:
+        raise InputError(f"not valid JSON: nested more than {MAX_DEPTH} levels deep", Location(source, line)) from None
+    try:
+        return parse_yaml(text, source)  # JSON is YAML: the same loader as for facts files
+    except YamlError as exc:
+        message = "not valid JSON: " + exc.message.replace("invalid YAML: ", "")
+        field = exc.location.field if exc.location else None
+        where = exc.location if line is None else Location(source, line, field=field)
+        if field is not None and line is not None:  # a one-line document: name the key in the message
+            message = f"{field}: {message}"
+        raise InputError(message, where if line is None else Location(source, line)) from None
+
+
+def jsonl_rows(path: str) -> Iterator[Row]:
+    for number, value, problem in json_lines(path):
+        if problem is None and not isinstance(value, dict):
+            problem = "expected a JSON object of fact names to values"
+        if problem is not None:
+            yield Row(number, None, None, str(InputError(problem, Location(path, number))))
+            continue
+        facts = value
+        facts.line = number  # one line each: a key's place is its column on this line
+        facts.key_marks = {key: (number, column) for key, (_, column) in value.key_marks.items()}
+        shop = facts.pop(SHOP_KEY, None)
+        if shop is not None and (isinstance(shop, (bool, dict, list)) or len(str(shop)) > MAX_SHOP):
+            yield Row(number, None, None, str(InputError(f"expected a short text naming the shop (at most {MAX_SHOP} "
+                                                         "characters)", Location(path, number, field=SHOP_KEY))))
+            continue
+        yield Row(number, None if shop is None else str(shop), facts)
