@@ -5,6 +5,7 @@ come in a known order, so they assert exact prompts: after the platform and the 
 rate), the interview asks for the rate the notice names, then whether items are often out of stock,
 then "anything else?". A few tests run on the shipped knowledge and check properties only.
 """
+import json
 import re
 
 import pytest
@@ -17,7 +18,8 @@ from kb_fixture import small_kb  # noqa: F401 (a fixture)
 
 # Answers for a seller whose cancellations come from stock-outs; each question is answered from
 # this table (a missing fact is skipped), so the script does not depend on the question order.
-STOCKOUT = {"platform": "amazon", "notice_reason": "3", "out_of_stock_often": "yes", "fulfilment": "seller"}
+STOCKOUT = {"platform": "amazon", "notice_reason": "3", "out_of_stock_often": "yes", "fulfilment": "seller",
+            "actions": "1"}
 
 OUT_OF_STOCK = "Are listed items often out of stock?"
 RATE = "What is the cancellation rate?"
@@ -61,6 +63,8 @@ class Oracle:
     def _fact(self, text):
         if text == self.kb.message("interview.anything_else", "en"):
             return "anything_else"
+        if text == self.kb.message("interview.actions", "en"):
+            return "actions"
         return next(f.id for f in self.kb.facts.values() if f.question["en"] == text)
 
 
@@ -73,6 +77,11 @@ def test_full_interview_ends_with_the_run_output(kb, tmp_path):
     assert saved["platform"] == "amazon" and saved["notice_reason"] == "cancel_rate"
     assert saved["out_of_stock_often"] is True
     assert saved["unknown"], "skipped questions go to the unknown list"
+    assert questions(result.output)[-1] == kb.message("interview.actions", "en")
+    offered = re.findall(r"^  1\. (.*)$", result.output.split(kb.message("interview.actions", "en"))[1], flags=re.M)[0]
+    diagnosis = json.loads(CliRunner().invoke(cli, ["run", str(oracle.path), "--format", "json"]).stdout)
+    immediate = [r["id"] for c in diagnosis["causes"][:3] for r in c["remedies"] if r["text"] == offered]
+    assert saved["actions_done"] == immediate[:1] and immediate
     run = CliRunner().invoke(cli, ["run", str(oracle.path)])
     assert run.exit_code == 0
     body = result.output.split("No remaining question can change the top three causes. The diagnosis:\n", 1)[1]

@@ -20,9 +20,10 @@ class Dialog:
     """Runs an interview through ``ask(prompt) -> str`` and ``tell(text)``; ``save()`` after each answer."""
 
     def __init__(self, session: Session, lang: str, ask: Callable[[str], str], tell: Callable[[str], None],
-                 save: Callable[[], None]):
+                 save: Callable[[], None], record_actions: Optional[Callable[[List[str]], None]] = None):
         self.session, self.kb, self.lang = session, session.kb, lang
         self.ask, self.tell, self.save = ask, tell, save
+        self.record_actions = record_actions
         self.words = {word: command for command in COMMANDS for language in ("en", "zh")
                       for word in self._words(command, language)}
 
@@ -38,6 +39,8 @@ class Dialog:
         while True:
             question = self.session.next_question()
             if question is None:
+                if self.record_actions is not None and not self._actions():
+                    continue  # back from the actions question: the last answer is undone
                 self.tell("")
                 self.tell(self.msg("settled"))
                 return "settled"
@@ -139,11 +142,30 @@ class Dialog:
                 self.save()
                 return "answer"
 
-    def _checklist(self, deferred: Sequence[str]) -> Optional[List[str]]:
-        """The practices that apply, picked by number; None when the consultant goes back."""
-        self.tell(self.msg("checklist"))
-        self.tell("\n".join(self.msg("checklist_item", number=n, text=say(self.kb.facts[f].question, self.lang))
-                             for n, f in enumerate(deferred, 1)))
+    def _actions(self) -> bool:
+        """Once the diagnosis is settled: which immediate remedies of the top causes the seller has
+        already carried out (one question; none allowed), handed to ``record_actions``. False when
+        the consultant goes back instead."""
+        remedies = {r.id: r.text for cause in self.session.diagnosis.top(TOP) for r in cause.remedies
+                    if r.kind == "immediate"} if self.session.diagnosis else {}
+        if not remedies:
+            return True
+        self.tell("")
+        self.tell(self.msg("question", number=len(self.session.history) + 1, text=self.msg("actions")))
+        chosen = self._checklist(list(remedies), [say(text, self.lang) for text in remedies.values()])
+        if chosen is None:
+            self._back()
+            return False
+        self.record_actions(chosen)
+        return True
+
+    def _checklist(self, deferred: Sequence[str], labels: Optional[Sequence[str]] = None) -> Optional[List[str]]:
+        """The items that apply, picked by number (``labels`` shown, the practices' questions by
+        default); None when the consultant goes back."""
+        if labels is None:
+            self.tell(self.msg("checklist"))
+            labels = [say(self.kb.facts[f].question, self.lang) for f in deferred]
+        self.tell("\n".join(self.msg("checklist_item", number=n, text=label) for n, label in enumerate(labels, 1)))
         while True:
             raw = self.ask(self.msg("prompt"))
             command = self.words.get(fold(raw))
