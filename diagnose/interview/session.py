@@ -202,6 +202,19 @@ class Session:
                             key=lambda item: (-item[2], item[0]))
         return candidates, list({q.fact.id: q for q in questions}.values())[:count]
 
+    def relevant_facts(self) -> List[str]:
+        """The facts that matter now, in the vocabulary's order of priority: those the answers
+        already given, the rules still in focus, or the figures behind a symptom shown test, and
+        the counts behind such a rate (``diagnose facts --platform P --notice N``)."""
+        graph, bounds = self.graph, self.bounds
+        names = set(self.values)
+        for rule in graph.rules:
+            framing_figure = rule.id in graph.framing and rule.conclusion[1] in self.focus.symptoms
+            if framing_figure or bounds._rule(rule)[0] != RULED_OUT:
+                names.update(c.name for c in graph.parts[rule.id][0])
+        names.update(part for name in list(names) for part in (self.kb.facts[name].computed_from or ()))
+        return sorted(names, key=lambda f: (-self.kb.facts[f].priority, list(self.kb.facts).index(f)))
+
     def _figure(self) -> Optional[Question]:
         """The metric of a symptom the notice established, while none of its figures is given:
         the letter needs the number, and a number that meets the target contradicts the notice."""
