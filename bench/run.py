@@ -4,7 +4,8 @@ Prints, in one run:
   * cold ``diagnose run`` on an example, next to ``python -c "import durable.engine, yaml"``;
   * warm latency of one diagnosis (validation, engine, ranking), engine next to the reference;
   * batch throughput in shops per second per core, the engine next to the reference evaluator;
-  * peak memory of ``diagnose batch`` at 1,000 and 100,000 shops.
+  * peak memory of ``diagnose batch`` at 1,000 and 100,000 shops (its own, not the harness's);
+  * how load, ruleset build, a diagnosis and memory grow with 2, 5 and 10 times the rules.
 
 It is a plain harness, not a test: figures vary from machine to machine. ``--quick`` runs
 smaller batches (10,000 instead of 100,000 shops for memory).
@@ -52,14 +53,26 @@ def write_shops(path: Path, count: int, seed: int = 1) -> Path:
     return path
 
 
+# Runs a command and prints its wall seconds, CPU seconds and peak RSS. A child's peak RSS counts
+# the pages of the process that forked it, so the benchmark (tens of MB once the knowledge is
+# loaded) starts each measured command through this small launcher instead.
+LAUNCHER = """
+import os, subprocess, sys, time
+start = time.perf_counter()
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+_, status, usage = os.wait4(child.pid, 0)
+print(os.waitstatus_to_exitcode(status), time.perf_counter() - start, usage.ru_utime + usage.ru_stime,
+      usage.ru_maxrss / 1024)
+"""
+
+
 def timed(command) -> tuple:
-    """(wall seconds, CPU seconds, peak RSS in MB) of one run of ``command``."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(process.pid, 0)
-    if os.waitstatus_to_exitcode(status) not in (0, 2):
+    """(wall seconds, CPU seconds, peak RSS in MB) of one run of ``command``: its own figures."""
+    printed = subprocess.run([sys.executable, "-S", "-c", LAUNCHER, *command], check=True,
+                             capture_output=True, text=True).stdout.split()
+    if int(printed[0]) not in (0, 2):
         raise SystemExit(f"failed: {' '.join(command)}")
-    return time.perf_counter() - start, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+    return float(printed[1]), float(printed[2]), float(printed[3])
 
 
 def cold(commands, rounds: int) -> list:
@@ -153,11 +166,61 @@ def main() -> None:
                   f"   (20,000 shops, process start included; target >= 1,000)")
 
         # 4. memory -------------------------------------------------------------------------------
-        print("\npeak memory of diagnose batch (--workers 1, output to /dev/null)")
+        print("\npeak memory of diagnose batch itself (--workers 1, output to /dev/null)")
         for count in (1_000, big):
             path = write_shops(Path(tmp) / f"shops-{count}.csv", count, seed=count)
             seconds, _, megabytes = timed(diagnose_cmd + ["batch", str(path), "--kb", str(ROOT), "-o", os.devnull])
             print(f"  {count:>7,} shops  {megabytes:6.1f} MB  ({seconds:.1f} s)")
+
+        # 5. scaling ------------------------------------------------------------------------------
+        scaling(sellers, Path(tmp))
+
+
+def resident_mb() -> float:
+    """This process's resident memory now, in MB (Linux)."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def scaling(sellers, tmp: Path) -> None:
+    """Load, ruleset build, per-diagnosis cost and memory with 1, 2, 5 and 10 copies of the shipped rules."""
+    import shutil
+
+    from diagnose.api import Diagnoser
+    from diagnose.knowledge import load_knowledge
+    from diagnose.reference import ReferenceEvaluator
+
+    print("\nscaling with the number of rules (copies of the shipped rules, ids suffixed; CPU time)")
+    print("  rules   load      build     engine/diagnosis   reference/diagnosis   RSS growth")
+    base = None
+    for copies in (1, 2, 5, 10):
+        root = tmp / f"scaled-{copies}"
+        shutil.copytree(ROOT / "knowledge", root / "knowledge")
+        for copy in range(copies):
+            for source in (ROOT / "rules").rglob("*.yaml"):
+                target = root / "rules" / f"copy{copy}" / source.relative_to(ROOT / "rules")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                text = source.read_text(encoding="utf-8")
+                target.write_text(text if copy == 0 else text.replace("  - id: ", f"  - id: c{copy}."),
+                                  encoding="utf-8")
+        before = resident_mb()
+        start = time.process_time()
+        kb = load_knowledge(root, use_cache=False)
+        load = time.process_time() - start
+        start = time.process_time()
+        diagnoser = Diagnoser(kb)
+        for platform in PLATFORMS:
+            diagnoser.engine.infer(platform, {"platform": platform})  # registers each platform's ruleset
+        build = time.process_time() - start
+        memory = resident_mb() - before
+        reference = ReferenceEvaluator(kb)
+        sample = sellers[:1000]
+        engine = per_call(lambda s: diagnoser.engine.infer(s.platform, s.values), sample)
+        floor = per_call(lambda s: reference.infer(s.platform, s.values), sample)
+        base = base or (engine, floor)
+        print(f"  {len(kb.rules):5}  {load * 1000:5.0f} ms  {build * 1000:5.0f} ms"
+              f"   {engine * 1e6:6.0f} us ({engine / base[0]:4.2f}x)   {floor * 1e6:6.0f} us ({floor / base[1]:4.2f}x)"
+              f"        {memory:5.1f} MB")
 
 
 if __name__ == "__main__":

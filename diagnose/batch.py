@@ -181,7 +181,7 @@ def _metric_text(kb: KnowledgeBase, metric: Dict[str, Any]) -> str:
 
     fact = kb.facts[metric["fact"]]
     value, target, margin = (format_value(fact, metric[key]) for key in ("value", "target", "margin"))
-    return f"{fact.id} {value} ({metric['must_be'].replace('_', ' ')} {target}, margin {margin})"
+    return f"{fact.id} {value} ({kb.operator_words(metric['must_be'], 'en')} {target}, margin {margin})"
 
 
 _worker: Optional[Screener] = None  # each pool process's own Screener, built once by _start_worker

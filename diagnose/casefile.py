@@ -2,14 +2,12 @@
 
 A case file is a plain facts file (see :mod:`diagnose.facts`): fact id → value, in the order the
 answers were given, plus the reserved ``unknown:`` list and the tracked actions, status and
-history of :mod:`diagnose.tracking`. ``diagnose run CASE.yaml`` reads it as is. :func:`save_case` replaces the file atomically (temporary file in the same folder,
-fsync, rename), so a crash or ``kill -9`` leaves either the old or the new file, never a
-mixture.
+history of :mod:`diagnose.tracking`. ``diagnose run CASE.yaml`` reads it as is. :func:`save_case`
+replaces the file atomically (see :func:`diagnose.fileio.atomic_write`), so a crash, a full disk
+or ``kill -9`` leaves either the old or the new file, never a mixture.
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from typing import Any, Dict, Optional, Tuple
 
 import yaml
@@ -17,6 +15,7 @@ import yaml
 import msgspec
 
 from .facts import UNKNOWN_KEY, FactsError, read_facts_file, validate_facts
+from .fileio import atomic_write
 from .knowledge import KnowledgeBase
 from .tracking import CASE_KEYS, Tracking, read_tracking
 
@@ -43,33 +42,7 @@ def save_case(path: str, case: Dict[str, Any], header: str = "", tracking: Optio
     text = yaml.safe_dump(case, sort_keys=False, allow_unicode=True, default_flow_style=False)
     if header:
         text = "".join(f"# {line}\n" for line in header.splitlines()) + text
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    _sync_folder(folder)
-
-
-def _sync_folder(folder: str) -> None:
-    """Make the rename itself durable (not possible on every system: then it is skipped)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    atomic_write(path, text)
 
 
 def load_case(path: str, kb: KnowledgeBase) -> Case:

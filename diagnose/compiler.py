@@ -2,8 +2,8 @@
 
 Seller facts and derived symptoms enter the engine as small facts ``{"id": name, "v": value}``
 (symptoms as ``{"id": "s.<symptom>", "v": true}``), one per observation, so no single fact
-meets the engine's 64-condition limit. Each rule's ``run`` is its own id; the engine module
-turns that into an action. A never-completing "sink" join makes every fact count as handled.
+meets the engine's 64-condition limit. A rule's action is its id (the engine records each
+firing itself). A never-completing "sink" join makes every fact count as handled.
 A "warm-up" rule lets the engine run one action per ruleset before any diagnosis (see
 ``Engine._warm_up``).
 
@@ -17,18 +17,17 @@ another rule derives).
 """
 from __future__ import annotations
 
-import math
 from typing import Dict, FrozenSet, List, Tuple
 
 import msgspec
 
 from .knowledge import Condition, KnowledgeBase, Rule
+from .operators import TABLE
 
 SYMPTOM_PREFIX = "s."
 ABSENCE_PREFIX = "n:"
 SINK_RULE = "__sink__"
 WARM_UP = "__warm_up__"  # a rule and a fact: see Engine._warm_up
-_COMPARE = {"is_not": "$neq", "above": "$gt", "at_least": "$gte", "below": "$lt", "at_most": "$lte"}
 
 
 class CompiledPlatform(msgspec.Struct, frozen=True):
@@ -42,15 +41,6 @@ class CompiledPlatform(msgspec.Struct, frozen=True):
     absences: Dict[str, Condition]  # marker id -> the fact condition whose absence it stands for
 
 
-def engine_value(value):
-    """``value`` as durable-rules' C core reads it right: its JSON parser takes ``5e-05`` (an
-    exponent without a fraction, as Python writes floats below 1e-4) for the integer 5, and then
-    crashes. The float one step up is written ``5.000000000000001e-05``, which it reads right."""
-    if isinstance(value, float) and "e" in repr(value) and "." not in repr(value):
-        return math.nextafter(value, math.inf)
-    return value
-
-
 def symptom_key(symptom: str) -> str:
     return SYMPTOM_PREFIX + symptom
 
@@ -60,10 +50,10 @@ def _value_tests(condition: Condition) -> List[dict]:
     if condition.op == "known":
         return []
     if condition.op == "is":
-        return [{"v": engine_value(condition.value)}]
+        return [{"v": condition.value}]
     if condition.op == "in":
-        return [{"$or": [{"v": engine_value(value)} for value in condition.value]}]
-    return [{_COMPARE[condition.op]: {"v": engine_value(condition.value)}}]
+        return [{"$or": [{"v": value} for value in condition.value]}]
+    return [{TABLE[condition.op].engine: {"v": condition.value}}]
 
 
 def _fact_pattern(name: str, tests: List[dict]) -> dict:
@@ -118,15 +108,15 @@ def compile_rule(rule: Rule) -> dict:
             patterns.append({f"p{index}": pattern})
     # durable-rules mishandles a negation placed before a positive pattern (the differential
     # test against diagnose.reference finds lost and spurious firings): negations go last
-    return {rule.match: patterns + negations, "run": rule.id}
+    return {rule.match: patterns + negations}
 
 
 def compile_platform(kb: KnowledgeBase, platform: str) -> CompiledPlatform:
     """The ruleset for one platform: its threshold rules plus every rule that applies to it."""
     rules = {rule.id: rule for rule in kb.rules_for(platform)}
     ruleset = {rule_id: compile_rule(rule) for rule_id, rule in rules.items()}
-    ruleset[SINK_RULE] = {"all": [{"m": {"$ex": {"id": 1}}}, {"n": {"id": "__never__"}}], "run": SINK_RULE}
-    ruleset[WARM_UP] = {"all": [{"m": {"id": WARM_UP}}], "run": SINK_RULE}
+    ruleset[SINK_RULE] = {"all": [{"m": {"$ex": {"id": 1}}}, {"n": {"id": "__never__"}}]}
+    ruleset[WARM_UP] = {"all": [{"m": {"id": WARM_UP}}]}
     conditions: List[Condition] = [c for rule in rules.values() for c in rule.conditions]
     return CompiledPlatform(
         name=f"diagnose_{platform}",

@@ -1,27 +1,29 @@
-"""Forward chaining on durable-rules. The only module that imports ``durable``.
+"""Forward chaining on durable-rules. The only module that imports durable-rules.
 
 One :class:`Engine` per loaded knowledge base (a registered ruleset can never change, so a
-new knowledge base means a new Host). Each diagnosis is one session (``sid``): the seller's
+new knowledge base means new rulesets). The engine talks to durable-rules' C extension
+directly: its Python ``Host`` writes JSON with ``json.dumps``, whose floats the C parser
+misreads (see :func:`engine_json`). Each diagnosis is one session (``sid``): the seller's
 facts are asserted in one batch, rules fire and assert derived symptoms back, and every
 firing is recorded with the facts that satisfied it. The engine runs the actions itself,
-through durable-rules' C extension, one at a time in the calling thread. Afterwards every
-fact the diagnosis asserted is retracted and the emptied session is kept for the next one
-(creating a session costs more than a diagnosis); if anything is left, it is deleted. An exception in an action or an error code from the engine becomes an
-:class:`InferenceError`: never a partial diagnosis; the Host it happened in is then replaced,
-since the C core's state after a failure is not to be trusted.
+one at a time in the calling thread. Afterwards every fact the diagnosis asserted is
+retracted and the emptied session is kept for the next one (creating a session costs more
+than a diagnosis); if anything is left, it is deleted, and a diagnosis interrupted by any
+exception (Ctrl-C included) has its session deleted before the next one starts. An exception
+in an action or an error code from the engine becomes an :class:`InferenceError`: never a
+partial diagnosis; the rulesets it happened in are then created afresh, since the C core's
+state after a failure is not to be trusted.
 """
 from __future__ import annotations
 
 import itertools
 import json
 import threading
-import warnings
 from typing import Any, Dict, List, Optional, Tuple
 
 import msgspec
 
-from .compiler import (ABSENCE_PREFIX, SINK_RULE, SYMPTOM_PREFIX, WARM_UP, CompiledPlatform, compile_platform,
-                       engine_value, symptom_key)
+from .compiler import ABSENCE_PREFIX, SYMPTOM_PREFIX, WARM_UP, CompiledPlatform, compile_platform, symptom_key
 from .errors import InferenceError
 from .knowledge import KnowledgeBase
 from .vocabulary import ValueProblem, coerce
@@ -47,27 +49,40 @@ class _Session(msgspec.Struct):
 
 
 def _durable():
-    """durable-rules' Host class without timer threads, and its C extension."""
+    """durable-rules' C extension (imported when the first engine is made)."""
     import durable_rules_engine
-    from durable import engine as durable_engine
 
-    # durable-rules (unmaintained since 2020) calls datetime.utcfromtimestamp, deprecated since
-    # Python 3.12: its warning is no concern of our users.
-    warnings.filterwarnings("ignore", message=r"datetime\.datetime\.utcfromtimestamp",
-                            category=DeprecationWarning, module=r"durable\.")
+    return durable_rules_engine
 
-    class QuietHost(durable_engine.Host):
-        """A Host that starts no timer threads: we use no timers, and the dispatcher threads
-        race with synchronous sessions (error 307, see durable-rules-notes.md). Its Python
-        action machinery is not used either: :meth:`Engine._run_session` drives the actions."""
 
-        def _run(self):  # no background dispatch threads
-            return None
+def engine_number(number: float) -> str:
+    """A float as JSON durable-rules' C parser reads as that very float.
 
-        def get_action(self, action_name):
-            return _sink
+    Its parser (``getNumber`` in ``json.c``) takes an exponent only after a decimal point:
+    ``5e-324``, as Python writes it, is read as the integer 5 followed by garbage (a crash).
+    ``repr`` gives the shortest text that reads back exactly; a bare mantissa gains ``.0``
+    (``5.0e-324``), which the parser's ``atof`` reads as the same float.
+    """
+    text = repr(number)
+    mantissa, exponent, power = text.partition("e")
+    if exponent and "." not in mantissa:
+        return f"{mantissa}.0e{power}"
+    return text
 
-    return QuietHost(), durable_rules_engine
+
+_encode_plain = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def engine_json(value: Any) -> str:
+    """``value`` (dicts, lists, text, numbers, booleans) as JSON for durable-rules' C core;
+    floats are written by :func:`engine_number`."""
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{_encode_plain(str(key))}:{engine_json(item)}" for key, item in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(engine_json(item) for item in value) + "]"
+    if isinstance(value, float):
+        return engine_number(value)
+    return _encode_plain(value)
 
 
 class Engine:
@@ -76,16 +91,17 @@ class Engine:
     def __init__(self, kb: KnowledgeBase):
         self.kb = kb
         self.compiled: Dict[str, CompiledPlatform] = {}  # by platform, compiled when first used
-        self._registered: set = set()  # rulesets registered on the current Host
-        self._host, self._c = _durable()
+        self._handles: Dict[str, int] = {}  # ruleset name -> its handle in the C core
+        self._c = _durable()
         self._sessions: Dict[str, _Session] = {}
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
+        self._unfinished: Optional[int] = None  # the handle of a session a diagnosis has not cleared
 
     def _fail(self, message: str, rule_id: Optional[str] = None) -> InferenceError:
-        """The error for a failed session; the next session gets a fresh Host."""
-        self._host, self._c = _durable()
-        self._registered = set()
+        """The error for a failed session; the next session gets freshly created rulesets."""
+        self._handles = {}
+        self._unfinished = None
         return InferenceError(message, rule_id)
 
     def _checked(self, name: str, value: Any) -> Any:
@@ -100,40 +116,40 @@ class Engine:
             raise InferenceError(f"the rule engine rejects the fact {name}={_short(value)}: not a typed value")
         return value
 
-    def _ruleset(self, platform: str) -> Optional[CompiledPlatform]:
-        """The platform's ruleset, compiled and registered on first use (a run needs one)."""
+    def _ruleset(self, platform: str) -> Optional[Tuple[CompiledPlatform, int]]:
+        """The platform's ruleset and its handle, compiled and created on first use."""
         compiled = self.compiled.get(platform)
         if compiled is None and platform in self.kb.platforms:
             compiled = self.compiled[platform] = compile_platform(self.kb, platform)
-        if compiled is not None and compiled.name not in self._registered:
-            try:  # set_rulesets deletes each rule's "run" key: hand it copies of the rule dicts
-                rules = {rule_id: dict(rule) for rule_id, rule in compiled.ruleset.items()}
-                self._host.set_rulesets({compiled.name: rules})
-                self._warm_up(compiled.name)
+        if compiled is None:
+            return None
+        handle = self._handles.get(compiled.name)
+        if handle is None:
+            try:
+                handle = self._c.create_ruleset(compiled.name, engine_json(compiled.ruleset))
+                self._warm_up(handle)
             except Exception as exc:
                 raise InferenceError(f"the rule engine rejected the rules for {platform}: {_describe(exc)}") from None
-            self._registered.add(compiled.name)
-        return compiled
+            self._handles[compiled.name] = handle
+        return compiled, handle
 
-    def _warm_up(self, ruleset: str) -> None:
+    def _warm_up(self, handle: int) -> None:
         """Run one action in a throw-away session. durable-rules 2.0.28 leaves a fresh session
         slot's action context uninitialised and frees it in ``delete_state``: a crash when a
         session in which no action ran is deleted. Once an action has run in the slot, its
         context is reset, and sessions run one at a time, so they always reuse that slot."""
-        self._host.assert_facts(ruleset, [{"sid": WARM_UP, "id": WARM_UP}])
-        self._host.get_state(ruleset, WARM_UP)
-        self._host.delete_state(ruleset, WARM_UP)
+        fact = {"sid": WARM_UP, "id": WARM_UP}
+        state = _accepted(self._c.assert_facts(handle, engine_json([fact])), fact)
+        started = self._c.start_action_for_state(handle, state)
+        while started:
+            started = self._c.complete_and_start_action(handle, state)
+        self._c.get_state(handle, WARM_UP)
+        self._c.delete_state(handle, WARM_UP)
 
-    def _run_session(self, compiled: CompiledPlatform, sid: str, session: _Session, batch: List[dict]) -> None:
-        """Assert ``batch`` and run every action it leads to, in this thread, one at a time.
-
-        This is what durable-rules' own ``Host.assert_facts`` does, without its per-action
-        Python machinery (a closure object, a lease timer, the state written back as JSON),
-        which was most of each firing's cost.
-        """
+    def _run_session(self, handle: int, sid: str, session: _Session, batch: List[dict]) -> None:
+        """Assert ``batch`` and run every action it leads to, in this thread, one at a time."""
         engine = self._c
-        handle = self._host.get_ruleset(compiled.name)._handle
-        state = _accepted(engine.assert_facts(handle, json.dumps(batch, ensure_ascii=False)), batch)
+        state = _accepted(engine.assert_facts(handle, engine_json(batch)), batch)
         started = engine.start_action_for_state(handle, state)
         pending = json.loads(started[1]) if started else None
         while pending:
@@ -164,38 +180,44 @@ class Engine:
         if kind == "symptom" and target in session.compiled.tested_symptoms and target not in session.asserted_symptoms:
             session.asserted_symptoms.add(target)
             symptom = {"id": symptom_key(target), "v": True, "sid": sid}
-            _accepted(self._c.assert_fact(handle, json.dumps(symptom, ensure_ascii=False)), symptom)
+            _accepted(self._c.assert_fact(handle, engine_json(symptom)), symptom)
 
     def infer(self, platform: str, facts: Dict[str, Any]) -> List[Firing]:
         """Run one session for ``platform`` on typed ``facts``; return every firing in order."""
         with self._lock:
-            compiled = self._ruleset(platform)
-            if compiled is None:
+            if self._unfinished is not None:  # a diagnosis was interrupted (Ctrl-C): delete its session
+                self._discard_session(self._unfinished)
+                self._unfinished = None
+            found = self._ruleset(platform)
+            if found is None:
                 raise InferenceError(f"no ruleset for platform '{platform}'")
+            compiled, handle = found
             session = _Session(compiled, facts)
             self._sessions[LIVE_SID] = session
-            batch = [{"sid": LIVE_SID, "id": name, "v": engine_value(self._checked(name, value))}
+            batch = [{"sid": LIVE_SID, "id": name, "v": self._checked(name, value)}
                      for name, value in sorted(facts.items()) if name in compiled.tested_facts]
             batch += [{"sid": LIVE_SID, "id": key, "v": True}
                       for key, condition in sorted(compiled.absences.items()) if not condition.matches(facts)]
+            self._unfinished = handle  # until the session is cleared again; see above
             try:
                 if batch:
-                    self._run_session(compiled, LIVE_SID, session, batch)
+                    self._run_session(handle, LIVE_SID, session, batch)
             except Exception as exc:
-                self._discard_session(compiled)
+                self._discard_session(handle)
                 if session.failure is None:
                     raise self._fail(f"the rule engine failed: {_describe(exc)}") from None
             else:
                 if batch:
-                    self._clear_session(compiled, batch, session)
+                    self._clear_session(handle, batch, session)
             finally:
                 self._sessions.pop(LIVE_SID, None)
+            self._unfinished = None
             if session.failure is not None:
                 rule_id, exc = session.failure
                 raise self._fail(f"rule '{rule_id}' failed inside the engine: {_describe(exc)}", rule_id)
             return session.firings
 
-    def _clear_session(self, compiled: CompiledPlatform, batch: List[dict], session: _Session) -> None:
+    def _clear_session(self, handle: int, batch: List[dict], session: _Session) -> None:
         """Retract everything the diagnosis asserted, so the next one starts from an empty session.
 
         Creating and deleting a session costs more than the diagnosis itself (durable-rules
@@ -203,26 +225,21 @@ class Engine:
         emptied. If anything is left afterwards (a fact, a pending action), the session is
         deleted instead: a diagnosis never sees another's facts.
         """
-        handle = self._host.get_ruleset(compiled.name)._handle
         asserted = batch + [{"sid": LIVE_SID, "id": symptom_key(s), "v": True} for s in sorted(session.asserted_symptoms)]
         try:
-            state = self._c.retract_facts(handle, json.dumps(asserted, ensure_ascii=False))
+            state = self._c.retract_facts(handle, engine_json(asserted))
             left_over = self._c.start_action_for_state(handle, state[1]) if state and state[0] == 0 else True
             remaining = [f for f in json.loads(self._c.get_facts(handle, LIVE_SID)) if "$s" not in f]
             if left_over or remaining:  # "$s" marks the session's own state fact
-                self._discard_session(compiled)
+                self._discard_session(handle)
         except Exception:
-            self._discard_session(compiled)
+            self._discard_session(handle)
 
-    def _discard_session(self, compiled: CompiledPlatform) -> None:
+    def _discard_session(self, handle: int) -> None:
         try:
-            self._host.delete_state(compiled.name, LIVE_SID)
+            self._c.delete_state(handle, LIVE_SID)
         except Exception:
             pass  # there was no session: nothing is left to clean
-
-
-def _sink(c):  # the sink never runs (its second pattern never matches); the warm-up does nothing
-    return None
 
 
 def _accepted(result, facts) -> int:

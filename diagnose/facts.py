@@ -126,11 +126,16 @@ def validate_facts(raw: Dict[str, Any], kb: KnowledgeBase, source: str = "<facts
                 values[fact.id] = round(values[numerator] / values[denominator], 10)
                 computed.append(fact.id)
     if "platform" not in values and not any(p.location.field == "platform" for p in problems):
-        problems.append(InputError("the platform is required (amazon, ebay, walmart or wish)",
+        problems.append(InputError(f"the platform is required ({_one_of(sorted(kb.platforms))})",
                                    Location(source, field="platform")))
     if problems:
         raise FactsError(problems)
     return SellerFacts(dict(sorted(values.items())), tuple(sorted(computed)), unknown)
+
+
+def _one_of(names: List[str]) -> str:
+    """``amazon, ebay or wish``."""
+    return " or ".join(filter(None, [", ".join(names[:-1]), names[-1]])) if names else "none is defined"
 
 
 def _unknown_list(raw: Dict[str, Any], kb: KnowledgeBase, problem) -> Tuple[str, ...]:

@@ -15,7 +15,7 @@ import msgspec
 
 from .errors import InputError, KnowledgeBaseError, Location
 from .knowledge import Finding, KnowledgeBase, schema_validator, suggest
-from .reportpaths import ReportError, Resolver, parse_path
+from .reportpaths import ReportError, Resolver, describe, parse_path
 from .rows import Row, parse_json
 from .yamlsafe import Mapping, YamlError, load_yaml, mark_of, read_text
 
@@ -34,6 +34,7 @@ class FieldMapping(msgspec.Struct, frozen=True):
     choices: Optional[Dict[str, str]] = None  # report value -> choice (from + map), or choice -> path (largest)
     where: Optional[Dict[str, str]] = None
     verdict: Optional[str] = None
+    scale: str = "fraction"  # or "percent": 89 means 89%
 
 
 class Channel(msgspec.Struct, frozen=True):
@@ -141,6 +142,23 @@ def load_mapping(name: str, kb: KnowledgeBase) -> ImportMapping:
         dict(document.get("keyed_lists", {})))
 
 
+def check_imports(kb: KnowledgeBase) -> List[Finding]:
+    """The problems of every import mapping (and screening.yaml) the knowledge base holds, for
+    ``diagnose kb validate``; a knowledge base without them has nothing to check."""
+    findings: List[Finding] = []
+    folder = Path(kb.root) / "knowledge" / "imports"
+    checks = [(name, lambda name=name: load_mapping(name, kb)) for name in IMPORTS]
+    for name, check in checks + [(SCREENING, lambda: load_screening(kb))]:
+        path = folder / f"{name}.yaml"
+        if not path.is_file():
+            continue
+        try:
+            check()
+        except KnowledgeBaseError as exc:
+            findings += exc.findings or [Finding(str(path), None, None, "error", exc.message, "import-mapping")]
+    return findings
+
+
 def _field(item: Dict[str, Any]) -> FieldMapping:
     if "rate" in item:
         return FieldMapping(item["fact"], "rate", (item["rate"]["count"], item["rate"]["total"]))
@@ -152,7 +170,7 @@ def _field(item: Dict[str, Any]) -> FieldMapping:
                             where=dict(item["count_items"]["where"]))
     return FieldMapping(item["fact"], "from", tuple(item["from"]), item.get("pick", "first"),
                         dict(item["map"]) if "map" in item else None, verdict=item.get("verdict"),
-                        where={"scale": item["scale"]} if "scale" in item else None)
+                        scale=item.get("scale", "fraction"))
 
 
 def _paths_of(item: Dict[str, Any]) -> List[str]:
@@ -197,6 +215,8 @@ def shops_from_report(report: Any, mapping: ImportMapping, source: str,
         entries = [(f"{mapping.entries}[{index}]", entry) for index, entry in enumerate(listed)]
     select = mapping.select
     wanted = None
+    if select is None and variant is not None:
+        raise InputError(f"--cycle does not apply to a {mapping.name} report")
     if select is not None:
         wanted = (variant or select["default"]).upper()
         if wanted not in select["allowed"]:
@@ -205,7 +225,7 @@ def shops_from_report(report: Any, mapping: ImportMapping, source: str,
     seen: Dict[str, str] = {}
     for label, entry in entries:
         if not isinstance(entry, dict):
-            raise InputError(f"{label}: expected an object, got {_kind(entry)}", where)
+            raise InputError(f"{label}: expected an object, got {describe(entry)}", where)
         resolver = Resolver(report, entry, label, mapping.aliases, mapping.numbers_as_text, source)
         if wanted is not None and resolver.text(select["path"]) != wanted:
             continue
@@ -259,8 +279,17 @@ def _read_shop(resolver: Resolver, mapping: ImportMapping, shop_id: str, notes: 
             verdict = _verdict(resolver, field.verdict, mapping.verdict)
             if verdict is not None:
                 verdicts[field.fact] = verdict
+    notes += _unread(resolver, mapping)
+    if len(facts) == 1 + sum(1 for c in mapping.channels if c.fact in facts):
+        raise ReportError(f"{label or 'the report'} ({shop_id}): nothing in it could be read as a fact", facts.line)
+    return ReportShop(shop_id, facts, verdicts, notes)
+
+
+def _unread(resolver: Resolver, mapping: ImportMapping) -> List[str]:
+    """Notes on what the entry holds, or should hold, that nothing read."""
+    notes = []
     known = set(mapping.entry_required) | set(mapping.aliases) | set(mapping.ignored) | resolver.first_steps
-    where = label or "the report"
+    where = resolver.label or "the report"
     present = {mapping.aliases.get(key, key) for key in resolver.entry}
     lacking = [key for key in mapping.entry_required if key not in present]
     if lacking:
@@ -281,9 +310,7 @@ def _read_shop(resolver: Resolver, mapping: ImportMapping, shop_id: str, notes: 
         notes.append(f"{where}: not read: {', '.join(unpicked)} (not items this import knows)")
     if resolver.partial:
         notes.append(f"missing from the report, so not read: {', '.join(sorted(resolver.partial))}")
-    if len(facts) == 1 + sum(1 for c in mapping.channels if c.fact in facts):
-        raise ReportError(f"{label or 'the report'} ({shop_id}): nothing in it could be read as a fact", facts.line)
-    return ReportShop(shop_id, facts, verdicts, notes)
+    return notes
 
 
 def _read_field(resolver: Resolver, field: FieldMapping, fact_type: str, notes: List[str]) -> Any:
@@ -318,7 +345,7 @@ def _read_field(resolver: Resolver, field: FieldMapping, fact_type: str, notes: 
                          f"({', '.join(field.choices)}); not used")
             return None
         return field.choices[found[0]]
-    scale = 0.01 if (field.where or {}).get("scale") == "percent" else 1
+    scale = 0.01 if field.scale == "percent" else 1
     found = []
     for path in field.paths:
         value = resolver.count(path) if fact_type == "count" else resolver.number(path)
@@ -345,16 +372,8 @@ def _verdict(resolver: Resolver, path: str, spec: Dict[str, Any]) -> Optional[Ve
         ends = [resolver.text(f"{path}.{end}") for end in spec["window"]]
         if all(ends):
             window = " – ".join(end[:10] for end in ends)
-    elif "window_days" in spec:
-        days = resolver.count(f"{path}.{spec['window_days']}")
-        window = f"{days} days" if days is not None else None
     outcome = "missed" if status in spec["missed"] else "met" if status in spec["met"] else None
     return Verdict(status, outcome, None if target is None else round(target * scale, 10), window)
-
-
-def _kind(value: Any) -> str:
-    return {list: "a list", dict: "an object", str: "text", type(None): "null", bool: "true or false"}.get(
-        type(value), f"the number {value!r:.20}")
 
 
 def read_report(path: str, kb: KnowledgeBase, name: str, marketplace: Optional[str] = None,
@@ -417,12 +436,16 @@ def load_screening(kb: KnowledgeBase) -> Dict[str, Any]:
         document = load_yaml(str(path))
     except YamlError as exc:
         raise KnowledgeBaseError(f"cannot read {path}: {exc}") from None
+    def refuse(message, mark=(None, None)):
+        raise KnowledgeBaseError(f"{path}: {message}", findings=[Finding(str(path), *mark, "error", message,
+                                                                           "import-mapping")])
+
     if not (isinstance(document, dict) and isinstance(document.get("at_risk_symptoms"), list)
             and isinstance(document.get("notes"), dict) and isinstance(document.get("status_words"), dict)):
-        raise KnowledgeBaseError(f"{path}: expected 'at_risk_symptoms', 'status_words' and 'notes'")
+        refuse("expected 'at_risk_symptoms', 'status_words' and 'notes'")
     unknown = [s for s in document["at_risk_symptoms"] if s not in kb.symptoms]
     if unknown:
-        raise KnowledgeBaseError(f"{path}: unknown symptom(s) {', '.join(map(str, unknown))}")
+        refuse(f"unknown symptom(s) {', '.join(map(str, unknown))}", mark_of(document, "at_risk_symptoms"))
     return document
 
 

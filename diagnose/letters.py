@@ -5,32 +5,43 @@ platform or message and language) and the ``letter`` sentences of causes and rem
 are small templates themselves. This module builds their context and renders them in a
 sandbox with strict undefined names. A fact the text needs but the case lacks becomes a
 visible placeholder (``[STORE NAME]``) and is reported with the question to ask.
+
+A letter states as done only the immediate remedies the case confirms (``actions_done``); a
+planned one reads as a commitment with its date (``actions_planned``); every other one stays
+a visible ``[CONFIRM: remedy]`` placeholder. A measure or document shared by several causes
+is written once. While any placeholder is left, the draft is not ready to send.
 """
 from __future__ import annotations
 
 import datetime as _dt
 import re
 import unicodedata
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple
 
 import msgspec
 
 from .errors import InputError, KnowledgeBaseError, Location
 from .knowledge import LETTER_DIR, Finding, KnowledgeBase, Where, suggest
+from .deadlines import DueDate, due_date, due_dates
 from .knowledge.templates import MESSAGES, environment
 from .vocabulary import Text, format_value, say
 
 if TYPE_CHECKING:  # type names only: ranking would bring the engine along
-    from .ranking import Diagnosis, RankedCause
+    from .ranking import Diagnosis, RankedCause, RemedyAdvice
 
 # Where each message makes sense: A-to-z claims and these feedback rules are Amazon's; eBay has no appeal.
 MESSAGE_PLATFORMS = {"feedback-removal": ("amazon",), "atoz-withdrawal": ("amazon",),
                      "follow-up": ("amazon", "walmart", "wish")}
 MIN_LETTER_CERTAINTY = 0.5
-FOLLOW_UP_AFTER_DAYS = 10  # G03: follow up after about ten days of silence
-WISH_DISPUTE_DAYS = 90  # domain reference §6: Wish takes infraction disputes within 90 days
-EBAY_REVIEW_DAY = 20  # eBay evaluates seller performance on the 20th of each month
-INVOICE_MAX_AGE_DAYS = {"amazon": 365, "walmart": 61}  # Amazon: last 365 days; Walmart: two months
+# The platforms' dates are knowledge (knowledge/deadlines.yaml); the letters read these rules:
+FOLLOW_UP, WISH_DISPUTE, EBAY_EVALUATION = "follow_up", "wish_dispute", "ebay_evaluation"
+INVOICE_RULES = ("amazon_invoice", "walmart_invoice")  # how long the latest invoice counts
+EMPTY_SECTIONS = {"[ACTION TAKEN]": "letter.no_action", "[PREVENTIVE MEASURE]": "letter.no_measure"}
+ODR_PARTS = ("negative_feedback_rate", "atoz_claim_rate", "chargeback_rate")  # Amazon's order defect rate
+# What Markdown or HTML could read as markup in the seller's words: these characters anywhere, and
+# a block marker (heading, list, quote) at the start; CommonMark takes each escaped by a backslash
+_MARKDOWN_INLINE = re.compile(r"[\\`*_\[\]<>&~|]")
+_MARKDOWN_BLOCK = re.compile(r"^(?:[0-9]+(?=[.)])|(?=[#+\-=>]))")
 
 
 class Missing(msgspec.Struct, frozen=True):
@@ -47,6 +58,27 @@ class Draft(msgspec.Struct, frozen=True):
     text: str
     missing: Tuple[Missing, ...]
     notes: Tuple[str, ...]
+    checklist: Tuple[str, ...] = ()  # documents the case does not show the seller has: to obtain, never "attached"
+
+    @property
+    def ready(self) -> bool:
+        """True when no placeholder is left: the draft can be sent as it is."""
+        return not self.missing
+
+
+class Line(msgspec.Struct, frozen=True):
+    """One action or measure as a letter states it.
+
+    ``status``: ``done`` (confirmed), ``planned`` (a commitment by ``date``), ``confirm``
+    (not confirmed: shown behind ``placeholder``) or ``measure`` (a preventive measure).
+    """
+
+    id: str
+    text: str
+    status: str
+    date: Optional[str] = None
+    placeholder: Optional[str] = None
+    plan: Optional[str] = None  # the remedy's advice text: what a planned action commits to
 
 
 class Metric(msgspec.Struct, frozen=True):
@@ -71,9 +103,11 @@ class LetterCause(msgspec.Struct, frozen=True):
     certainty: int
     finding: str
     signs: Tuple[Metric, ...]
-    actions: Tuple[str, ...]
-    preventions: Tuple[str, ...]
+    actions: Tuple[Line, ...]
+    preventions: Tuple[Line, ...]
     documents: Tuple[str, ...]
+    actions_also: Tuple[int, ...] = ()  # earlier root causes whose actions also answer this one
+    preventions_also: Tuple[int, ...] = ()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -82,20 +116,23 @@ class LetterCause(msgspec.Struct, frozen=True):
 
 def draft_letter(kb: KnowledgeBase, diagnosis: Diagnosis, lang: str = "en", markdown: bool = False,
                  min_certainty: float = MIN_LETTER_CERTAINTY, today: Optional[_dt.date] = None,
-                 source: str = "<facts>") -> Draft:
+                 source: str = "<facts>", done: Tuple[str, ...] = (),
+                 planned: Optional[Mapping[str, str]] = None) -> Draft:
     """The Plan-of-Action letter for the diagnosis: every cause at or above ``min_certainty``.
 
-    ``source`` names the facts' origin in error messages; ``today`` fixes the date for tests.
+    ``done`` lists the remedies the seller confirms are carried out, ``planned`` maps remedies
+    to the date they are promised for; ``source`` names the facts' origin in error messages;
+    ``today`` fixes the date for tests.
     """
     today = today or _dt.date.today()
     values, platform = diagnosis.facts, diagnosis.platform
-    _refuse_closed_routes(values, platform, today, source)
+    _refuse_closed_routes(kb, values, platform, today, source)
     chosen = [c for c in diagnosis.causes if c.certainty >= min_certainty]
     if not chosen:
         raise InputError(f"no root cause reached the letter's certainty cut-off ({_percent(min_certainty)}); "
                          "give more facts (see 'diagnose run --explain') or lower --min-certainty")
-    renderer = _Renderer(kb, diagnosis, lang, markdown, today)
-    causes = [renderer.cause(cause) for cause in chosen]
+    renderer = _Renderer(kb, diagnosis, lang, markdown, today, done, planned or {})
+    causes = _said_once([renderer.cause(cause) for cause in chosen])
     shown = {sign.fact for cause in causes for sign in cause.signs}
     figures = [renderer.figure(name) for name, fact in kb.facts.items()
                if fact.type == "rate" and name in values and name not in shown]
@@ -108,12 +145,18 @@ def draft_letter(kb: KnowledgeBase, diagnosis: Diagnosis, lang: str = "en", mark
         notes.append(kb.message("letter.left_out", lang, cutoff=_percent(min_certainty), causes="; ".join(
             f"{say(c.title, lang)} ({_percent(c.certainty)})" for c in left_out)))
     notes += _invoice_notes(kb, values, platform, lang, today)
-    if renderer.context["dispute_deadline"]:
-        notes.append(kb.message("letter.dispute_deadline", lang, date=renderer.context["dispute_deadline"]))
+    notes += [deadline_note(kb, due, lang) for due in due_dates(kb, diagnosis, today)]
+    notes += _unanswered_parts(kb, diagnosis, chosen, lang)
     notes += [kb.message("letter.suggest_message", lang, kind=kind)
-              for kind in MESSAGES if _message_called_for(kind, values, platform, today)]
-    notes.append(kb.message("letter.review_version", lang))
-    return Draft(text, renderer.missing_list(text), tuple(notes))
+              for kind in MESSAGES if _message_called_for(kb, kind, values, platform, today)]
+    notes += [kb.message("letter.plan_overdue", lang, action=remedy, date=date)
+              for remedy, date in sorted((planned or {}).items())
+              if remedy not in done and date < today.isoformat() and renderer.used(remedy)]
+    for placeholder, message in EMPTY_SECTIONS.items():
+        if placeholder in text:  # a cause the case leaves with no action or measure to state
+            renderer.missing.setdefault(placeholder, Missing("actions_done", placeholder, kb.message(message, lang)))
+    missing = renderer.missing_list(text)
+    return Draft(text, missing, tuple(notes) + _readiness(kb, missing, lang), tuple(renderer.obtain))
 
 
 def draft_message(kb: KnowledgeBase, diagnosis: Diagnosis, kind: str, lang: str = "en",
@@ -129,31 +172,101 @@ def draft_message(kb: KnowledgeBase, diagnosis: Diagnosis, kind: str, lang: str 
                          "publicly instead, and never offer the buyer anything for removing it",
                          Location(source, field="feedback_reason"))
     if kind == "follow-up" and "appeal_date" in values:
-        due = _dt.date.fromisoformat(values["appeal_date"]) + _dt.timedelta(days=FOLLOW_UP_AFTER_DAYS)
+        due = due_date(kb.deadlines[FOLLOW_UP], values, today)
         if today < due:
             raise InputError(f"the appeal went in on {values['appeal_date']}; wait for an answer until "
                              f"{due.isoformat()} before following up", Location(source, field="appeal_date"))
     renderer = _Renderer(kb, diagnosis, lang, markdown, today)
     text = renderer.render(f"messages/{kind}.{lang}.txt.j2", causes=[], families=[], documents=[], figures=[])
-    notes = [kb.message("letter.review_version", lang)]
-    return Draft(text, renderer.missing_list(text), tuple(notes))
+    missing = renderer.missing_list(text)
+    notes = (kb.message("letter.atoz_advice", lang),) if kind == "atoz-withdrawal" else ()
+    return Draft(text, missing, notes + _readiness(kb, missing, lang))
+
+
+def audit(kb: KnowledgeBase, diagnosis: Diagnosis, draft: Draft) -> List[Tuple[Where, str]]:
+    """What an English letter says that the case contradicts: a remedy's sentence or a document
+    whose declared facts the case rules out, and any bullet written twice. Each problem comes
+    with where the offending item is defined (for ``diagnose kb validate``)."""
+    values, platform = diagnosis.facts, diagnosis.platform
+    problems = []
+    renderer = _Renderer(kb, diagnosis, "en", False, _dt.date.today())
+    for remedy in kb.remedies.values():
+        conflicts = remedy.fit.conflicts(values, platform)
+        if conflicts and remedy.letter and renderer.sentence(remedy.letter, remedy.where) in draft.text:
+            problems.append((remedy.where, f"the letter states remedy '{remedy.id}' although the case contradicts it "
+                                           f"({'; '.join(conflicts)})"))
+    lines = [line.strip() for line in draft.text.splitlines()]
+    for cause in kb.causes.values():
+        for index, (document, fit) in enumerate(zip(cause.evidence, cause.evidence_fits)):
+            if f"- {document['en']}" in lines and (fit.conflicts(values, platform) or not fit.confirmed(values)):
+                problems.append((cause.where, f"the letter lists cause '{cause.id}' evidence {index + 1} as attached "
+                                              "although the case does not show the seller has it"))
+    bullets = [line for line in lines if line.startswith("- ")]
+    template = Where(str(LETTER_DIR / f"{platform}.en.txt.j2"), 1, 1)
+    for bullet in sorted({b for b in bullets if bullets.count(b) > 1}):
+        problems.append((template, f"the letter says twice: {bullet[2:62]}…"))
+    return problems
+
+
+def deadline_note(kb: KnowledgeBase, due: DueDate, lang: str) -> str:
+    """One deadline for the consultant: its meaning, its date and the days left (or passed)."""
+    key = "letter.deadline_passed" if due.passed else "letter.deadline"
+    return kb.message(key, lang, label=say(due.label, lang), date=due.date, days=abs(due.days_left))
+
+
+def _readiness(kb: KnowledgeBase, missing: Tuple[Missing, ...], lang: str) -> Tuple[str, ...]:
+    """The closing note: not ready while placeholders are left (naming them), else ready."""
+    notes = []
+    if missing:
+        notes.append(kb.message("letter.not_ready", lang, count=len(missing),
+                                placeholders=", ".join(m.placeholder for m in missing)))
+    if lang != "en" or not missing:
+        notes.append(kb.message("letter.review_version", lang))
+    return tuple(notes)
+
+
+def _said_once(causes: List[LetterCause]) -> List[LetterCause]:
+    """Each action and measure under the first cause that has it; later causes point back to it."""
+    first: Dict[Tuple[str, str], int] = {}
+    result = []
+    for number, cause in enumerate(causes, 1):
+        parts: Dict[str, Any] = {"signs": tuple(m for m in cause.signs
+                                                if first.setdefault(("signs", m.fact), number) == number)}
+        for section in ("actions", "preventions"):
+            own, also = [], set()
+            for line in getattr(cause, section):
+                earlier = first.setdefault((section, line.id), number)
+                if earlier == number:
+                    own.append(line)
+                else:
+                    also.add(earlier)
+            parts[section], parts[f"{section}_also"] = tuple(own), tuple(sorted(also))
+        result.append(msgspec.structs.replace(cause, **parts))
+    return result
 
 
 class _Renderer:
     """Renders templates and letter sentences for one case, remembering the facts it lacked."""
 
-    def __init__(self, kb: KnowledgeBase, diagnosis: Diagnosis, lang: str, markdown: bool, today: _dt.date):
+    def __init__(self, kb: KnowledgeBase, diagnosis: Diagnosis, lang: str, markdown: bool, today: _dt.date,
+                 done: Tuple[str, ...] = (), planned: Optional[Mapping[str, str]] = None):
         self.kb, self.diagnosis, self.lang = kb, diagnosis, lang
+        self.done, self.planned = frozenset(done), dict(planned or {})
         self.env = environment(kb.root)
         self.missing: Dict[str, Missing] = {}
+        self.remedies_used: set = set()
+        self.obtain: Dict[str, None] = {}  # documents to obtain, in order, each once
         values = diagnosis.facts
         self.context = {
-            "fact": self.fact, "has": lambda name: name in values, "lang": lang, "markdown": markdown,
+            "fact": self.fact, "has": lambda name: name in values, "value": values.get,
+            "lang": lang, "markdown": markdown,
             "heading": (lambda text: f"## {text}") if markdown else _underlined,
             "platform": diagnosis.platform, "platform_name": say(kb.platforms[diagnosis.platform].name, lang),
             "today": today.isoformat(),
-            "review_date": _next_review(today).isoformat(), "dispute_deadline": self._dispute_deadline(),
+            "review_date": _rule_date(kb, EBAY_EVALUATION, values, today),
+            "dispute_deadline": _rule_date(kb, WISH_DISPUTE, values, today) if diagnosis.platform == "wish" else None,
             "fulfilment": values.get("fulfilment"), "feedback_reason": values.get("feedback_reason"),
+            "passed": tuple(due.id for due in due_dates(kb, diagnosis, today) if due.passed),  # deadlines gone by
         }
 
     def fact(self, name: str, label: Optional[str] = None) -> str:
@@ -162,20 +275,58 @@ class _Renderer:
         if fact is None:
             raise KnowledgeBaseError(f"a letter asks for the unknown fact '{name}'{suggest(name, self.kb.facts)}")
         if name in self.diagnosis.facts:
-            return format_value(fact, self.diagnosis.facts[name], self.lang)
+            shown = format_value(fact, self.diagnosis.facts[name], self.lang)
+            if self.context["markdown"] and fact.type == "text":  # the seller's words, never markup
+                return _markdown_text(shown)
+            return shown
         placeholder = f"[{(label or name).replace('_', ' ').upper()}]"
         self.missing.setdefault(name, Missing(name, placeholder, say(fact.question, self.lang)))
         return placeholder
 
     def missing_list(self, text: str) -> Tuple[Missing, ...]:
-        """The missing facts in the order their placeholders first appear in ``text``."""
-        return tuple(sorted(self.missing.values(), key=lambda m: (text.find(m.placeholder), m.fact)))
+        """The missing facts and unconfirmed actions in the order their placeholders first appear
+        in ``text`` (placeholders the text no longer shows are left out)."""
+        shown = [m for m in self.missing.values() if m.placeholder in text]
+        return tuple(sorted(shown, key=lambda m: (text.find(m.placeholder), m.fact)))
 
-    def _dispute_deadline(self) -> Optional[str]:
-        date = self.diagnosis.facts.get("infraction_date")
-        if self.diagnosis.platform != "wish" or date is None:
-            return None
-        return (_dt.date.fromisoformat(date) + _dt.timedelta(days=WISH_DISPUTE_DAYS)).isoformat()
+    def used(self, remedy: str) -> bool:
+        """Whether the letter drew on ``remedy``."""
+        return remedy in self.remedies_used
+
+    def action(self, remedy: RemedyAdvice) -> Line:
+        """An immediate remedy as done, planned with its date, or to be confirmed."""
+        self.remedies_used.add(remedy.id)
+        text = self.sentence(remedy.letter or remedy.text, self.kb.remedies[remedy.id].where)
+        if remedy.id in self.done:
+            return Line(remedy.id, text, "done")
+        if remedy.id in self.planned:
+            return Line(remedy.id, text, "planned", date=self.planned[remedy.id], plan=say(remedy.text, self.lang))
+        placeholder = f"[CONFIRM: {remedy.id}]"
+        self.missing.setdefault(placeholder, Missing("actions_done", placeholder, self.kb.message(
+            "letter.confirm_action", self.lang, action=say(remedy.text, self.lang), id=remedy.id)))
+        return Line(remedy.id, text, "confirm", placeholder=placeholder)
+
+    def measure(self, remedy: RemedyAdvice) -> Optional[Line]:
+        """A preventive remedy as the letter states it. One that needs facts the case does not
+        confirm is promised only when the seller confirmed or dated it; otherwise it is left out."""
+        fit = self.kb.remedies[remedy.id].fit
+        if fit.needs and not fit.confirmed(self.diagnosis.facts):
+            return self.action(remedy) if remedy.id in self.done or remedy.id in self.planned else None
+        self.remedies_used.add(remedy.id)
+        return Line(remedy.id, self.sentence(remedy.letter or remedy.text, self.kb.remedies[remedy.id].where), "measure")
+
+    def documents(self, cause_id: str) -> Tuple[str, ...]:
+        """The cause's documents the case allows to attach; the others go to the list to obtain."""
+        known, values = self.kb.causes[cause_id], self.diagnosis.facts
+        attached = []
+        for index, text in enumerate(known.evidence):
+            fit = known.evidence_fits[index] if index < len(known.evidence_fits) else None
+            shown = say(text, self.lang)
+            if fit is not None and (fit.conflicts(values, self.diagnosis.platform) or not fit.confirmed(values)):
+                self.obtain.setdefault(shown, None)
+            else:
+                attached.append(shown)
+        return tuple(attached)
 
     def sentence(self, text: Text, where: Where) -> str:
         """A cause's or remedy's letter sentence, itself a small template."""
@@ -203,11 +354,10 @@ class _Renderer:
     def cause(self, cause: RankedCause) -> LetterCause:
         known = self.kb.causes[cause.id]
         finding = self.sentence(known.letter or cause.explanation, known.where)
-        remedies = {kind: tuple(self.sentence(r.letter or r.text, self.kb.remedies[r.id].where) for r in cause.remedies
-                                if r.kind == kind) for kind in ("immediate", "preventive")}
+        actions = tuple(self.action(r) for r in cause.remedies if r.kind == "immediate")
+        measures = tuple(line for line in (self.measure(r) for r in cause.remedies if r.kind == "preventive") if line)
         return LetterCause(cause.id, say(cause.title, self.lang), cause.family, round(cause.certainty * 100),
-                           finding, self._signs(cause), remedies["immediate"], remedies["preventive"],
-                           tuple(say(e, self.lang) for e in cause.evidence_needed))
+                           finding, self._signs(cause), actions, measures, self.documents(cause.id))
 
     def _signs(self, cause: RankedCause) -> Tuple[Metric, ...]:
         """The seller's missed or at-risk metrics that led to this cause, against their targets."""
@@ -220,9 +370,10 @@ class _Renderer:
         """A rate fact of the seller's, with the counts it was computed from and the target if any."""
         fact, values = self.kb.facts[name], self.diagnosis.facts
         counts = fact.computed_from if name in self.diagnosis.computed else None
-        label = f"letter.metric.{name}"
+        labels = [f"letter.metric.{name}.{self.diagnosis.platform}", f"letter.metric.{name}"]  # the platform's own term first
+        label = next((label for label in labels if label in self.kb.messages), None)
         return Metric(
-            fact=name, label=self.kb.message(label, self.lang) if label in self.kb.messages else name.replace("_", " "),
+            fact=name, label=self.kb.message(label, self.lang) if label else name.replace("_", " "),
             value=format_value(fact, values[name], self.lang), window=say(window or fact.window, self.lang),
             numerator=values[counts[0]] if counts else None, denominator=values[counts[1]] if counts else None,
             must_be=must_be,
@@ -243,46 +394,68 @@ def _chain_facts(diagnosis: Diagnosis, cause: RankedCause) -> set:
     return names
 
 
-def _refuse_closed_routes(values: Dict[str, Any], platform: str, today: _dt.date, source: str) -> None:
+def _rule_date(kb: KnowledgeBase, rule: str, values: Dict[str, Any], today: _dt.date) -> Optional[str]:
+    """The date the deadline rule ``rule`` gives for the case, if the knowledge has the rule and the case its start."""
+    if rule not in kb.deadlines:
+        return None
+    date = due_date(kb.deadlines[rule], values, today)
+    return date.isoformat() if date else None
+
+
+def _refuse_closed_routes(kb: KnowledgeBase, values: Dict[str, Any], platform: str, today: _dt.date,
+                          source: str) -> None:
     """Refuse a letter the platform would not accept at all."""
     if platform == "walmart" and values.get("account_terminated"):
         raise InputError("Walmart does not take appeals from terminated accounts; no letter was drafted",
                          Location(source, field="account_terminated"))
-    if platform == "wish" and "infraction_date" in values:
-        closed = _dt.date.fromisoformat(values["infraction_date"]) + _dt.timedelta(days=WISH_DISPUTE_DAYS)
-        if today > closed:
-            raise InputError(f"Wish takes disputes within {WISH_DISPUTE_DAYS} days of the infraction; "
-                             f"this one closed on {closed.isoformat()}", Location(source, field="infraction_date"))
+    closed = _rule_date(kb, WISH_DISPUTE, values, today) if platform == "wish" else None
+    if closed and today.isoformat() > closed:
+        rule = kb.deadlines[WISH_DISPUTE]
+        raise InputError(f"Wish takes disputes within {rule.days} days of the infraction; "
+                         f"this one closed on {closed}", Location(source, field="infraction_date"))
 
 
-def _message_called_for(kind: str, values: Dict[str, Any], platform: str, today: _dt.date) -> bool:
+def _message_called_for(kb: KnowledgeBase, kind: str, values: Dict[str, Any], platform: str, today: _dt.date) -> bool:
     if platform not in MESSAGE_PLATFORMS[kind]:
         return False
     if kind == "feedback-removal":
         return values.get("feedback_reason", "none") != "none"
     if kind == "atoz-withdrawal":
-        return "refund_date" in values
-    return "appeal_date" in values and (
-        today - _dt.date.fromisoformat(values["appeal_date"])).days >= FOLLOW_UP_AFTER_DAYS
+        return "refund_date" in values or values.get("atoz_claim_rate", 0) > 0
+    due = _rule_date(kb, FOLLOW_UP, values, today)
+    return due is not None and today.isoformat() >= due
+
+
+def _unanswered_parts(kb: KnowledgeBase, diagnosis: Diagnosis, chosen, lang: str) -> List[str]:
+    """A note for each part of the order defect rate above zero that no chosen cause explains."""
+    if "order_defect_rate" not in diagnosis.facts or diagnosis.platform != "amazon":
+        return []
+    explained = set().union(*(_chain_facts(diagnosis, cause) for cause in chosen))
+    return [kb.message("letter.odr_part_unanswered", lang, part=kb.message(f"letter.metric.{part}", lang),
+                       value=format_value(kb.facts[part], diagnosis.facts[part], lang))
+            for part in ODR_PARTS if diagnosis.facts.get(part, 0) > 0 and part not in explained]
 
 
 def _invoice_notes(kb: KnowledgeBase, values: Dict[str, Any], platform: str, lang: str, today: _dt.date) -> List[str]:
-    limit = INVOICE_MAX_AGE_DAYS.get(platform)
-    if limit is None or "invoice_date" not in values:
-        return []
-    days = (today - _dt.date.fromisoformat(values["invoice_date"])).days
-    if days <= limit:
-        return []
-    return [kb.message("letter.invoice_old", lang, date=values["invoice_date"], days=days,
-                       platform=say(kb.platforms[platform].name, lang), limit=limit)]
+    """A note when the latest invoice is older than the platform accepts (knowledge/deadlines.yaml)."""
+    notes = []
+    for rule in INVOICE_RULES:
+        deadline = kb.deadlines.get(rule)
+        if deadline is None or deadline.fit.conflicts(values, platform):
+            continue
+        until = _rule_date(kb, rule, values, today)
+        if until and until < today.isoformat():
+            days = (today - _dt.date.fromisoformat(values["invoice_date"])).days
+            notes.append(kb.message("letter.invoice_old", lang, date=values["invoice_date"], days=days,
+                                    platform=say(kb.platforms[platform].name, lang), until=until))
+    return notes
 
 
-def _next_review(today: _dt.date) -> _dt.date:
-    """eBay's next monthly evaluation day after ``today``."""
-    if today.day < EBAY_REVIEW_DAY:
-        return today.replace(day=EBAY_REVIEW_DAY)
-    year, month = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
-    return _dt.date(year, month, EBAY_REVIEW_DAY)
+def _markdown_text(text: str) -> str:
+    """``text`` with every character Markdown or HTML could take for markup escaped."""
+    text = _MARKDOWN_INLINE.sub(r"\\\g<0>", text)
+    block = _MARKDOWN_BLOCK.match(text)  # "# ", "- ", "> ", "1. ": a heading, list or quote
+    return f"{text[:block.end()]}\\{text[block.end():]}" if block else text
 
 
 def _underlined(text: str) -> str:

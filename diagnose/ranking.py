@@ -151,10 +151,11 @@ def rank(kb: KnowledgeBase, seller: SellerFacts, firings: List[Firing]) -> Diagn
     causes, ruled_out = [], []
     for cause_id, certainty, evidence in scored:
         if certainty >= MIN_CERTAINTY:
-            causes.append(_ranked(kb, cause_id, len(causes) + 1, certainty, evidence))
+            causes.append(_ranked(kb, seller, cause_id, len(causes) + 1, certainty, evidence))
         else:
             ruled_out.append((cause_id, certainty))
 
+    metrics = metric_statuses(kb, seller)
     used_sources = sorted({s for c in causes for s in c.sources + tuple(x for r in c.remedies for x in r.sources)}
                           | {s for e in symptoms for b in e.because for s in kb.rules[b.rule].sources})
     return Diagnosis(
@@ -162,8 +163,8 @@ def rank(kb: KnowledgeBase, seller: SellerFacts, firings: List[Firing]) -> Diagn
         causes=tuple(causes),
         ruled_out=tuple(sorted(ruled_out)),
         symptoms=tuple(symptoms),
-        metrics=metric_statuses(kb, seller),
-        next_steps=_next_steps(kb, causes, symptoms),
+        metrics=metrics,
+        next_steps=_next_steps(kb, seller, causes, symptoms, metrics),
         facts=dict(seller.values),
         computed=seller.computed,
         unknown=seller.unknown,
@@ -218,23 +219,34 @@ def _evidence(kb: KnowledgeBase, firing: Firing, symptom_certainty) -> Evidence:
     return Evidence(firing.rule, rule.title, _round(rule.certainty * premise), firing.facts, firing.symptoms)
 
 
-def _ranked(kb: KnowledgeBase, cause_id: str, rank_: int, certainty: float, evidence) -> RankedCause:
+def _ranked(kb: KnowledgeBase, seller: SellerFacts, cause_id: str, rank_: int, certainty: float,
+            evidence) -> RankedCause:
     cause = kb.causes[cause_id]
-    remedies = [kb.remedies[r] for r in cause.remedies]
+    # a remedy the case contradicts (another platform, a fact it needs known otherwise) is never advised
+    remedies = [kb.remedies[r] for r in cause.remedies
+                if not kb.remedies[r].fit.conflicts(seller.values, seller.platform)]
     remedies.sort(key=lambda r: 0 if r.kind == "immediate" else 1)  # stable: keeps the cause's order
     advice = tuple(RemedyAdvice(r.id, r.kind, r.text, r.letter, r.sources) for r in remedies)
     return RankedCause(cause_id, rank_, certainty, cause.family, cause.title, cause.explanation, advice,
                        cause.evidence, evidence, cause.guidance, cause.sources)
 
 
-def _next_steps(kb: KnowledgeBase, causes, symptoms) -> Tuple[Step, ...]:
+def situation(causes, metrics) -> str:
+    """``problem`` when a cause was found or a metric missed, else ``healthy``."""
+    return "problem" if causes or any(m.status == "missed" for m in metrics) else "healthy"
+
+
+def _next_steps(kb: KnowledgeBase, seller: SellerFacts, causes, symptoms, metrics) -> Tuple[Step, ...]:
     families = {c.family for c in causes}
     present = {s.id for s in symptoms}
+    now = situation(causes, metrics)
     steps = []
     for item in sorted(kb.guidance.values(), key=lambda g: g.id):
         wanted_family = not item.families or families & set(item.families)
         wanted_symptom = not item.symptoms or present & set(item.symptoms)
-        if wanted_family and wanted_symptom:
+        wanted_situation = not item.situations or now in item.situations
+        fits = not item.fit.conflicts(seller.values, seller.platform)
+        if wanted_family and wanted_symptom and wanted_situation and fits:
             steps.append(Step(item.id, item.text, item.sources))
     return tuple(steps)
 

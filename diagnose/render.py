@@ -5,11 +5,13 @@ deterministic: the same diagnosis gives byte-identical text.
 """
 from __future__ import annotations
 
+import datetime as _dt
 import json
 from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from . import __version__
 from .consistency import CaseWarning, warning_text
+from .deadlines import DueDate, due_dates
 from .knowledge import KnowledgeBase
 from .ranking import Diagnosis, Evidence, RankedCause
 from .vocabulary import format_value, say
@@ -22,7 +24,8 @@ LABELS = {
            "why": "Why", "rule": "rule", "computed": "computed", "sources": "Sources", "immediate": "Immediate actions",
            "preventive": "Preventive measures", "diagnosis": "Diagnosis", "evidence": "Evidence to gather",
            "missed": "missed", "at_risk": "at risk", "met": "met", "not_applicable": "not applicable (platform-fulfilled)",
-           "below": "below", "at_most": "at most", "at_least": "at least", "above": "above", "facts": "facts"},
+           "facts": "facts", "deadlines": "Deadlines", "date": "Date", "left": "{days} days left",
+           "passed": "passed {days} days ago", "deadline": "What it means"},
     "zh": {"rank": "#", "cause": "根本原因", "certainty": "可信度", "remedies": "首要措施",
            "now": "立即", "prevent": "预防", "metric": "指标", "value": "数值", "target": "标准",
            "window": "周期", "status": "状态", "report": "报告", "no_causes": "没有原因达到报告门槛。",
@@ -30,7 +33,8 @@ LABELS = {
            "why": "推理依据", "rule": "规则", "computed": "计算得出", "sources": "来源", "immediate": "立即措施",
            "preventive": "预防措施", "diagnosis": "诊断", "evidence": "需准备的证据",
            "missed": "未达标", "at_risk": "接近红线", "met": "达标", "not_applicable": "不适用（平台配送）",
-           "below": "低于", "at_most": "不高于", "at_least": "不低于", "above": "高于", "facts": "事实"},
+           "facts": "事实", "deadlines": "期限", "date": "日期", "left": "还剩 {days} 天", "passed": "已过 {days} 天",
+           "deadline": "含义"},
 }
 
 
@@ -51,11 +55,17 @@ def show_fact(kb: KnowledgeBase, name: str, value: Any, lang: str) -> str:
 # JSON
 
 
-def to_dict(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en",
+def when(due: DueDate, lang: str) -> str:
+    """How far off a deadline is: days left, or days since it passed."""
+    return labels(lang)["passed" if due.passed else "left"].format(days=abs(due.days_left))
+
+
+def to_dict(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", today: Optional[_dt.date] = None,
             warnings: Sequence[CaseWarning] = (), undecided: Optional["Undecided"] = None) -> Dict[str, Any]:
-    """The stable, documented JSON structure (see README: "JSON output")."""
+    """The stable, documented JSON structure (see README: "JSON output"); with ``today``, also
+    the case's deadlines counted against that date."""
     computed = set(diagnosis.computed)
-    return {
+    data = {
         "tool_version": __version__,
         "knowledge_version": diagnosis.knowledge_version,
         "language": lang,
@@ -81,6 +91,12 @@ def to_dict(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en",
                            for c, now, high in undecided.candidates],
             "questions": [{"fact": f, "question": say(kb.facts[f].question, lang)} for f in undecided.questions]},
     }
+    if today is not None:
+        data["today"] = today.isoformat()
+        data["deadlines"] = [{"id": d.id, "date": d.date, "days_left": d.days_left, "passed": d.passed,
+                              "text": say(d.label, lang), "sources": list(d.sources)}
+                             for d in due_dates(kb, diagnosis, today)]
+    return data
 
 
 def _cause_dict(cause: RankedCause, lang: str) -> Dict[str, Any]:
@@ -105,9 +121,9 @@ def _evidence_dict(evidence: Evidence, lang: str) -> Dict[str, Any]:
             "facts": dict(evidence.facts), "symptoms": list(evidence.symptoms)}
 
 
-def to_json(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", warnings: Sequence[CaseWarning] = (),
-            undecided: Optional["Undecided"] = None) -> str:
-    return json.dumps(to_dict(diagnosis, kb, lang, warnings, undecided), ensure_ascii=False, indent=2) + "\n"
+def to_json(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", today: Optional[_dt.date] = None,
+            warnings: Sequence[CaseWarning] = (), undecided: Optional["Undecided"] = None) -> str:
+    return json.dumps(to_dict(diagnosis, kb, lang, today, warnings, undecided), ensure_ascii=False, indent=2) + "\n"
 
 
 class Undecided(NamedTuple):
@@ -135,7 +151,7 @@ def undecided_lines(undecided: Undecided, kb: KnowledgeBase, lang: str) -> List[
 
 
 def to_table(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", top: int = 5, explain: bool = False,
-             undecided: Optional["Undecided"] = None) -> str:
+             today: Optional[_dt.date] = None, undecided: Optional["Undecided"] = None) -> str:
     from tabulate import tabulate
 
     text = labels(lang)
@@ -162,13 +178,18 @@ def to_table(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", top: int
     if diagnosis.metrics:
         out += ["", text["metrics"] + ":"]
         rows = [[m.fact, show_fact(kb, m.fact, m.value, lang),
-                 f"{text[m.must_be]} {show_fact(kb, m.fact, m.target, lang)}", say(m.window, lang),
+                 f"{kb.operator_words(m.must_be, lang)} {show_fact(kb, m.fact, m.target, lang)}", say(m.window, lang),
                  _status_text(m, text, lang, kb)]
                 for m in diagnosis.metrics]
         out.append(tabulate(rows, headers=[text["metric"], text["value"], text["target"], text["window"],
                                            text["status"]]))
     if explain and causes:
         out += ["", explanation(diagnosis, kb, lang, top)]
+    due = due_dates(kb, diagnosis, today) if today else ()
+    if due:
+        out += ["", text["deadlines"] + ":"]
+        out.append(tabulate([[d.date, when(d, lang), say(d.label, lang)] for d in due],
+                            headers=[text["date"], "", text["deadline"]], maxcolwidths=[None, None, 70]))
     if diagnosis.next_steps:
         out += ["", text["next"] + ":"]
         out += [f"- {say(step.text, lang)} ({step.id})" for step in diagnosis.next_steps]
@@ -232,7 +253,7 @@ def _source_label(diagnosis: Diagnosis, source_id: str) -> str:
 
 
 def to_markdown(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", top: int = 5, explain: bool = False,
-                undecided: Optional["Undecided"] = None) -> str:
+                today: Optional[_dt.date] = None, undecided: Optional["Undecided"] = None) -> str:
     text = labels(lang)
     platform = say(kb.platforms[diagnosis.platform].name, lang)
     out = [f"# {text['diagnosis']}: {platform}", "", f"Knowledge version `{diagnosis.knowledge_version}`.", ""]
@@ -258,11 +279,15 @@ def to_markdown(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", top: 
     if diagnosis.metrics:
         out += [f"## {text['metrics']}", "", f"| {text['metric']} | {text['value']} | {text['target']} | {text['window']} | {text['status']} |",
                 "|---|---|---|---|---|"]
-        out += [f"| {m.fact} | {show_fact(kb, m.fact, m.value, lang)} | {text[m.must_be]} {show_fact(kb, m.fact, m.target, lang)} "
+        out += [f"| {m.fact} | {show_fact(kb, m.fact, m.value, lang)} | {kb.operator_words(m.must_be, lang)} {show_fact(kb, m.fact, m.target, lang)} "
                 f"| {say(m.window, lang)} | {_status_text(m, text, lang, kb)} |" for m in diagnosis.metrics]
         out.append("")
     if explain and diagnosis.causes:
         out += [f"## {text['why']}", "", "```", explanation(diagnosis, kb, lang, top), "```", ""]
+    due = due_dates(kb, diagnosis, today) if today else ()
+    if due:
+        out += [f"## {text['deadlines']}", "", f"| {text['date']} | | {text['deadline']} |", "|---|---|---|"]
+        out += [f"| {d.date} | {when(d, lang)} | {say(d.label, lang)} |" for d in due] + [""]
     if diagnosis.next_steps:
         out += [f"## {text['next']}", ""] + [f"- {say(s.text, lang)} ({s.id})" for s in diagnosis.next_steps] + [""]
     if diagnosis.sources:

@@ -23,7 +23,9 @@ _NUMBER = re.compile(r"^[+-]?(?:(?:[0-9]{1,3}(?:([,_])[0-9]{3})(?:\1[0-9]{3})*|[
                      r"(?:[eE][+-]?[0-9]+)?$")
 MAX_MAGNITUDE = 10 ** 15  # beyond this a float loses whole numbers, and no seller metric gets near it
 MAX_TEXT = 2000
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+# what a text fact may not hold, wherever it comes from (a file, --fact, an answer, a CSV cell):
+# C0 and C1 controls, line and paragraph separators, surrogates
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
 
 def say(text: Optional[Text], lang: str) -> str:
@@ -128,7 +130,7 @@ def _plain(number: float) -> str:
 def _to_number(raw: Any) -> float:
     if isinstance(raw, bool):
         raise ValueProblem("yes_no_for_number", got=str(raw).lower())
-    if isinstance(raw, int) and abs(raw) > MAX_MAGNITUDE:  # not shown: str() refuses huge ints
+    if _huge(raw):  # not shown: str() refuses huge ints
         raise ValueProblem("huge")
     if isinstance(raw, (int, float)):
         number = float(raw)
@@ -143,7 +145,18 @@ def _to_number(raw: Any) -> float:
     return number + 0.0  # -0.0 becomes 0.0
 
 
+def _huge(raw: Any) -> bool:
+    """An int str() would refuse (4,300+ digits) or no fact could hold."""
+    return isinstance(raw, int) and not isinstance(raw, bool) and abs(raw) > MAX_MAGNITUDE
+
+
+def _word(raw: Any) -> str:
+    return "" if _huge(raw) else str(raw).strip().lower()
+
+
 def _show(raw: Any) -> str:
+    if _huge(raw):
+        return "a number of more than 15 digits"
     text = repr(raw) if isinstance(raw, str) else str(raw)
     if isinstance(raw, (dict, list)):
         text = "a list" if isinstance(raw, list) else "a mapping"
@@ -162,14 +175,14 @@ def coerce(fact: Fact, raw: Any, today: Optional[_dt.date] = None) -> Any:
     if kind == "bool":
         if isinstance(raw, bool):
             return raw
-        word = str(raw).strip().lower()
+        word = _word(raw)
         if word in _TRUE:
             return True
         if word in _FALSE:
             return False
         raise ValueProblem("not_yes_no", got=_show(raw))
     if kind == "choice":
-        word = fold(raw) if isinstance(raw, (str, int)) and not isinstance(raw, bool) else None
+        word = ("" if _huge(raw) else fold(raw)) if isinstance(raw, (str, int)) and not isinstance(raw, bool) else None
         if word in fact.choice_values:
             return word
         for value, label in fact.choices:  # accept the label in either language, as shown or typed
@@ -179,6 +192,8 @@ def coerce(fact: Fact, raw: Any, today: Optional[_dt.date] = None) -> Any:
     if kind == "text":
         if not isinstance(raw, (str, int, float)) or isinstance(raw, bool):
             raise ValueProblem("not_text", got=_show(raw))
+        if _huge(raw):  # str() refuses ints of 4,300+ digits; no text fact is such a number
+            raise ValueProblem("huge")
         text = str(raw).strip()
         if _CONTROL.search(text):
             raise ValueProblem("control_character")

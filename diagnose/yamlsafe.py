@@ -11,14 +11,13 @@ with an impossible value (``!!int abc``, ``2020-02-30``) is a YAML error, not a 
 """
 from __future__ import annotations
 
-import os
 import re
-import stat
 from typing import Any
 
 import yaml
 
 from .errors import DiagnoseError, Location
+from .fileio import FileProblem, read_regular
 
 # libyaml parses and composes (fast); construction stays in Python so marks are kept and
 # every value is checked. The alias, depth and expansion limits are enforced on libyaml's
@@ -28,6 +27,7 @@ _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_ALIASES = 100
 MAX_DEPTH = 64
 MAX_EXPANDED_NODES = 200_000
+MAX_INT_DIGITS = 100  # far beyond any count or limit; Python refuses to read ints of 4,300+ digits
 _NON_PRINTABLE = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
 _INT = re.compile(r"^[-+]?[0-9][0-9_]*$")
 _FLOAT = re.compile(r"^(?:[-+]?(?:[0-9][0-9_]*\.[0-9_]*|\.[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)?"
@@ -135,7 +135,18 @@ class _Loader(_BaseLoader):
 
 
 def _construct_decimal_int(loader, node):
-    return int(loader.construct_scalar(node).replace("_", ""), 10)
+    digits = loader.construct_scalar(node).replace("_", "")
+    if len(digits.lstrip("+-")) > MAX_INT_DIGITS:
+        raise YamlError(f"an integer of {len(digits.lstrip('+-')):,} digits; at most {MAX_INT_DIGITS} are accepted",
+                        Location(loader._path, *_mark(node)))
+    return int(digits, 10)
+
+
+def _construct_timestamp(loader, node):
+    if not loader.timestamp_regexp.match(loader.construct_scalar(node)):
+        raise YamlError("not a valid date or time: write a date as YYYY-MM-DD (a four-digit year)",
+                        Location(loader._path, *_mark(node)))
+    return loader.construct_yaml_timestamp(node)
 
 
 def _unsupported_tag(loader, node):
@@ -154,6 +165,7 @@ def _construct_sequence_node(loader, node):
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping_node)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence_node)
 _Loader.add_constructor("tag:yaml.org,2002:int", _construct_decimal_int)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 for _tag in ("binary", "set", "omap", "pairs"):
     _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _unsupported_tag)
 _Loader.add_implicit_resolver("tag:yaml.org,2002:int", _INT, list("-+0123456789"))
@@ -163,23 +175,9 @@ _Loader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT, list("-+0123456
 def read_text(path: str, max_bytes: int) -> str:
     """Read a UTF-8 text file, refusing directories, special, oversized and binary files."""
     try:
-        info = os.stat(path)
-    except OSError as exc:
-        raise YamlError(f"cannot read file: {exc.strerror or exc}", Location(path)) from None
-    if stat.S_ISDIR(info.st_mode):
-        raise YamlError("is a directory, not a file", Location(path))
-    if not stat.S_ISREG(info.st_mode):
-        raise YamlError("is not a regular file (a device, pipe or socket)", Location(path))
-    size = info.st_size
-    if size > max_bytes:
-        raise YamlError(f"file is {size:,} bytes; the limit is {max_bytes:,}", Location(path))
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(max_bytes + 1)
-    except OSError as exc:
-        raise YamlError(f"cannot read file: {exc.strerror or exc}", Location(path)) from None
-    if len(data) > max_bytes:  # the file grew after stat()
-        raise YamlError(f"file is over the limit of {max_bytes:,} bytes", Location(path))
+        data = read_regular(path, max_bytes)
+    except FileProblem as exc:
+        raise YamlError(exc.message, exc.location) from None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise YamlError("file is UTF-16 text: save it as UTF-8", Location(path))
     if b"\x00" in data:
@@ -223,7 +221,8 @@ def _check_limits(text: str, path: str) -> None:
             anchors[anchor] = weight
         open_collections[-1][1] += weight
         if open_collections[-1][1] > MAX_EXPANDED_NODES:  # point at the collection that grew too big
-            refuse(f"aliases expand to more than {MAX_EXPANDED_NODES:,} values", open_collections[-1][2] or event)
+            what = "aliases expand to" if aliases else "the document holds"
+            refuse(f"{what} more than {MAX_EXPANDED_NODES:,} values", open_collections[-1][2] or event)
 
 
 def parse_yaml(text: str, path: str) -> Any:

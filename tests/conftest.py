@@ -1,4 +1,11 @@
+"""Shared test setup: paths, a private home and knowledge cache for the whole run, and the fixtures.
+
+The fixtures of :mod:`kb_fixture` and :mod:`web_client` load as plugins (``pytest_plugins``): tests
+use them by name and import only their helpers (``make_kb``, ``invoke``, ``visible``...).
+"""
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -7,16 +14,46 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 SCENARIOS = ROOT / "tests" / "scenarios"
 
+pytest_plugins = ["kb_fixture", "web_client"]
 
-@pytest.fixture(autouse=True)
-def _private_cache(tmp_path_factory, monkeypatch):
-    """Each test session uses its own knowledge cache, never the user's."""
-    monkeypatch.setenv("DIAGNOSE_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "kb-cache"))
+_RUN_DIR = Path(tempfile.mkdtemp(prefix="diagnose-tests-"))
+RUN_HOME = _RUN_DIR / "home"  # HOME during the run: nothing may be written there
+RUN_CACHE = _RUN_DIR / "kb-cache"  # the run's knowledge cache
+
+
+def pytest_configure(config):
+    """Before collection (some test modules load the knowledge at import time), point the home,
+    the cache folder and the knowledge cache at the run's own temporary folder."""
+    RUN_HOME.mkdir(exist_ok=True)
+    os.environ.update(HOME=str(RUN_HOME), XDG_CACHE_HOME=str(RUN_HOME / ".cache"), DIAGNOSE_CACHE_DIR=str(RUN_CACHE))
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(_RUN_DIR, ignore_errors=True)
+
+
+OTHER_PROGRAMS = (".cache/", ".config/", ".local/", ".pki/")  # other programs' folders (the browser tests' Chromium)
+
+
+def written_under_home() -> list:
+    """The files written under the run's home directory so far, relative to it: anywhere but in another
+    program's cache or configuration folder, and anything at all under ``.cache/seller-diagnose``."""
+    written = (path.relative_to(RUN_HOME).as_posix() for path in RUN_HOME.rglob("*") if not path.is_dir())
+    return sorted(path for path in written
+                  if path.startswith(".cache/seller-diagnose/") or not path.startswith(OTHER_PROGRAMS))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_cache():
+    """The run's knowledge cache folder; when the run ends, fails if anything was written under the home."""
+    assert os.environ["DIAGNOSE_CACHE_DIR"] == str(RUN_CACHE)
+    yield RUN_CACHE
+    written = written_under_home()
+    assert not written, f"the test run wrote under the home directory: {written[:5]}"
 
 
 @pytest.fixture(scope="session")
-def diagnoser():
-    os.environ.setdefault("DIAGNOSE_CACHE_DIR", "")
+def diagnoser(private_cache):
     from diagnose.api import get_diagnoser
 
     return get_diagnoser(ROOT)

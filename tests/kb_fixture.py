@@ -1,5 +1,6 @@
 """Small knowledge bases for the `diagnose kb` tests, built in a temporary folder.
 
+Loaded as a pytest plugin (see conftest.py): tests use its fixtures by name and import its helpers.
 `make_kb` copies tests/fixtures/kb_minimal (a valid, lint-clean knowledge base) and the shipped
 JSON Schemas, then applies edits, so each test adds exactly one kind of problem. The interview
 tests use tests/fixtures/kb_interview (`INTERVIEW`) with the shipped interview messages.
@@ -38,7 +39,7 @@ def make_kb(base: Path, files=None, edits=(), source: Path = MINIMAL) -> Path:
 
 
 @pytest.fixture(scope="session")
-def small_kb(tmp_path_factory) -> Path:
+def small_kb(private_cache, tmp_path_factory) -> Path:
     """The interview fixture knowledge base, with the shipped interview, run and warning messages."""
     files = {f"knowledge/{name}": (ROOT / "knowledge" / name).read_text(encoding="utf-8")
              for name in ("interview.yaml", "run.yaml", "warnings.yaml")}
@@ -51,10 +52,18 @@ def invoke(*args):
 
 
 @pytest.fixture
-def kb_dir(tmp_path, monkeypatch):
+def kb_dir(private_cache, tmp_path, monkeypatch):
     """Builds a knowledge base and makes its folder the working directory (short paths)."""
     def build(**changes):
         root = make_kb(tmp_path, **changes)
         monkeypatch.chdir(root)
         return root
     return build
+
+
+@pytest.fixture(scope="session")
+def minimal_kb(private_cache):
+    """The minimal knowledge base (tests/fixtures/kb_minimal), loaded: amazon with one threshold and one rule."""
+    from diagnose.knowledge import load_knowledge
+
+    return load_knowledge(MINIMAL)

@@ -38,12 +38,14 @@ def test_calls_share_no_state():
     assert summary(first[1]) == ([], [("order_defect_rate", "at_risk")])
 
 
+@pytest.mark.slow
 def test_fresh_processes_give_the_same_results():
     expected = [diagnose_shipped(facts) for facts in SHOPS]
     with ProcessPoolExecutor(2, mp_context=get_context("spawn")) as pool:
         assert list(pool.map(diagnose_shipped, SHOPS)) == expected
 
 
+@pytest.mark.slow
 def test_dask_local_scheduler():
     bag = pytest.importorskip("dask.bag")
     expected = [summary(diagnose_shipped(facts)) for facts in SHOPS]
@@ -51,6 +53,7 @@ def test_dask_local_scheduler():
     assert [summary(result) for result in results] == expected
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("watching", [True, False], ids=["inotify", "stat"])
 def test_repeated_calls_reuse_the_loaded_knowledge_until_a_file_changes(tmp_path, monkeypatch, watching):
     """diagnose() in a loop hashes the knowledge files once, yet sees an edit, a new file and a

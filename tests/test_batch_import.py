@@ -329,3 +329,13 @@ def test_a_bad_mapping_is_a_knowledge_error_with_file_and_line(tmp_path, old, ne
     finding = str(info.value.findings[0])
     assert finding.startswith(f"{edited}:") and message in finding, finding
     assert int(finding.split(":")[1]) > 1  # the line of the bad item, not the top of the file
+
+
+def test_kb_validate_checks_the_import_mappings(tmp_path):
+    edited, _ = copied_kb(tmp_path, lambda text: text.replace("fact: cancel_rate", "fact: cancel_rat"))
+    screening = tmp_path / "knowledge" / "imports" / "screening.yaml"
+    screening.write_text(screening.read_text().replace("account_deactivated,", "account_gone,"), encoding="utf-8")
+    result = invoke("kb", "validate", "--kb", tmp_path)
+    assert result.exit_code == 1
+    assert f"{edited}:" in result.stdout and "unknown fact 'cancel_rat'" in result.stdout
+    assert f"{screening}:8:1: [error] unknown symptom(s) account_gone (import-mapping)" in result.stdout

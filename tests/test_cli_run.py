@@ -5,6 +5,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import EXAMPLES, ROOT
+from kb_fixture import make_kb
 from diagnose.cli import cli
 
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.y*ml")) + sorted(EXAMPLES.glob("*.json"))
@@ -192,3 +193,11 @@ def test_run_imports_only_what_a_diagnosis_needs():
                 "diagnose.letters", "diagnose.interview", "diagnose.batch", "diagnose.lint", "jinja2", "jsonschema",
                 "diagnose.cli.serve", "diagnose.web", "flask", "werkzeug"}
     assert loaded & unneeded == set()
+
+
+def test_a_missing_platform_lists_the_knowledge_s_own_platforms(tmp_path):
+    root = make_kb(tmp_path)  # the minimal knowledge base defines amazon and ebay only
+    (tmp_path / "facts.yaml").write_text("cancel_rate: 3%\n")
+    result = CliRunner().invoke(cli, ["run", "--kb", str(root), str(tmp_path / "facts.yaml")])
+    assert result.exit_code == 2
+    assert result.output.endswith("platform: the platform is required (amazon or ebay)\n")

@@ -10,6 +10,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from conftest import EXAMPLES, ROOT
 
+pytestmark = pytest.mark.slow  # see pyproject.toml: `pytest -m "not slow"` leaves these out
+
 _spec = importlib.util.spec_from_file_location("fuzz_loaders", ROOT / "fuzz" / "fuzz_loaders.py")
 fuzz_loaders = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(fuzz_loaders)

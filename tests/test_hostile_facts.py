@@ -42,9 +42,14 @@ CASES = {
     "nan": ("platform: amazon\ncancel_rate: .nan\n", "facts.yaml:2:1: cancel_rate: expected a finite number, got nan"),
     "inf": ("platform: amazon\ncancel_rate: -.inf\n", "facts.yaml:2:1: cancel_rate: expected a finite number, got -inf"),
     "1e308": ("platform: amazon\norders_7d: 1e308\n", "facts.yaml:2:1: orders_7d: 1e+308 is too large (the limit is 10^15)"),
-    "huge-int": ("platform: amazon\norders_7d: " + "9" * 4000 + "\n",
+    "huge-int": ("platform: amazon\norders_7d: " + "9" * 40 + "\n",
                  "facts.yaml:2:1: orders_7d: the number is too large (the limit is 10^15)"),
-    "huger-int": ("platform: amazon\norders_7d: " + "9" * 5000 + "\n", "facts.yaml:2:12: not a valid !!int value"),
+    "huger-int": ("platform: amazon\norders_7d: " + "9" * 5000 + "\n",
+                  "facts.yaml:2:12: an integer of 5,000 digits; at most 100 are accepted"),
+    "huge-int-as-text": ("platform: amazon\nstore_name: " + "9" * 50 + "\n",
+                         "facts.yaml:2:1: store_name: the number is too large (the limit is 10^15)"),
+    "five-digit-year": ("platform: amazon\nstore_name: !!timestamp 99999-01-01\n",
+                        "facts.yaml:2:13: not a valid date or time: write a date as YYYY-MM-DD (a four-digit year)"),
     "negative-count": ("platform: amazon\norders_7d: -3\n", "facts.yaml:2:1: orders_7d: -3 is below the minimum 0"),
     "rate-over-100%": ("platform: amazon\ncancel_rate: 150%\n",
                        "facts.yaml:2:1: cancel_rate: a rate cannot exceed 100%, got '150%'"),
@@ -124,13 +129,14 @@ def test_many_problems_are_capped(tmp_path, monkeypatch):
     assert result.stderr.splitlines()[-1] == "Error: ... and 880 more problems"
 
 
-@pytest.mark.parametrize("kind", ["directory", "missing", "symlink-loop", "fifo"])
+@pytest.mark.parametrize("kind", ["directory", "missing", "symlink-loop", "fifo", "dev-zero"])
 def test_hostile_paths(tmp_path, monkeypatch, kind):
     monkeypatch.chdir(tmp_path)
     expected = {"directory": "facts.yaml: is a directory, not a file",
                 "missing": "facts.yaml: cannot read file: No such file or directory",
                 "symlink-loop": "facts.yaml: cannot read file: Too many levels of symbolic links",
-                "fifo": "facts.yaml: is not a regular file (a device, pipe or socket)"}[kind]
+                "fifo": "facts.yaml: is not a regular file (a device, pipe or socket)",
+                "dev-zero": "facts.yaml: is not a regular file (a device, pipe or socket)"}[kind]
     if kind == "directory":
         os.mkdir("facts.yaml")
     elif kind == "symlink-loop":
@@ -138,7 +144,32 @@ def test_hostile_paths(tmp_path, monkeypatch, kind):
         os.symlink("facts.yaml", "other.yaml")
     elif kind == "fifo":
         os.mkfifo("facts.yaml")  # opening it would wait for a writer forever
+    elif kind == "dev-zero":
+        os.symlink(os.devnull.replace("null", "zero"), "facts.yaml")  # endless: never read to the end
     assert_refused(*timed(["facts.yaml"]), "Error: " + expected)
+
+
+def test_a_large_alias_free_document_is_not_called_an_alias_expansion():
+    from diagnose.yamlsafe import YamlError, parse_yaml
+
+    with pytest.raises(YamlError) as refused:
+        parse_yaml("x: [" + ",".join(["1"] * 200_001) + "]\n", "big.yaml")
+    assert str(refused.value) == "big.yaml:1:4: the document holds more than 200,000 values"
+
+
+@pytest.mark.parametrize("value", ["Shop\u0085x", "Shop\u009b31m", "Shop\u2028Line", "Shop\u2029x", "Shop\x1b[31m"])
+def test_control_characters_in_fact_text_are_refused_as_in_files(value):
+    assert_refused(*timed(["--fact", "platform=amazon", "--fact", f"store_name={value}"]),
+                   "Error: --fact: store_name: text holds a control character or an invalid code point")
+
+
+def test_a_huge_int_in_the_library_is_an_input_error():
+    from diagnose.api import diagnose
+    from diagnose.errors import InputError
+
+    for name in ("store_name", "orders_7d", "slow_replies", "fulfilment", "cancel_rate"):
+        with pytest.raises(InputError, match=f"{name}: "):
+            diagnose({"platform": "amazon", name: 10 ** 5000})
 
 
 @pytest.mark.parametrize("assignment,expected", [

@@ -1,6 +1,5 @@
 """Hostile knowledge and rule files: each becomes a finding (file, line, column, check), never a
 crash, and a knowledge base with an error never produces a diagnosis (exit code 1)."""
-import builtins
 import os
 import shutil
 import time
@@ -9,9 +8,10 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import EXAMPLES, ROOT
-import diagnose.yamlsafe
 from diagnose.cli import cli
 from diagnose.knowledge import check_knowledge, knowledge_files, template_files
+
+pytestmark = pytest.mark.slow  # see pyproject.toml: `pytest -m "not slow"` leaves these out
 
 TIME_BOUND = 3.0  # seconds: a cache miss parses and checks every file of the knowledge base
 
@@ -148,14 +148,14 @@ def test_hostile_knowledge_paths(kb_copy, monkeypatch, kind):
         expected = "rules/extra.yaml:1:1: [error] is a directory, not a file (yaml-syntax)"
     else:  # chmod cannot stop root from reading: refuse the open itself
         target.write_text(rule())
-        real_open = builtins.open
+        real_open = os.open
 
         def guarded_open(file, *args, **kwargs):
             if os.path.basename(str(file)) == "extra.yaml":
                 raise PermissionError(13, "Permission denied", str(file))
             return real_open(file, *args, **kwargs)
 
-        monkeypatch.setattr(diagnose.yamlsafe, "open", guarded_open, raising=False)
+        monkeypatch.setattr(os, "open", guarded_open)
         expected = "rules/extra.yaml:1:1: [error] cannot read file: Permission denied (yaml-syntax)"
     assert_refused(kb_copy, expected)
 

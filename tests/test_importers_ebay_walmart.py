@@ -71,6 +71,9 @@ def test_ebay_projected_cycle_on_request():
     assert diagnosis["facts"]["given"]["transaction_defect_rate"] == round(17 / 1416, 10)
     result = invoke("run", *EBAY, REPORTS / "ebay-seller-standards.json", "--cycle", "last-year", "--kb", ROOT)
     assert result.exit_code == 2 and "'last-year' is not one of CURRENT, PROJECTED" in result.stderr
+    result = invoke("run", "--from", "amazon-account-health", REPORTS / "amazon-healthy.json", "--cycle", "projected",
+                    "--kb", ROOT)
+    assert result.exit_code == 2 and "--cycle does not apply to a amazon-account-health report" in result.stderr
 
 
 def test_ebay_programs_are_marketplaces(write):

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kb_fixture import small_kb  # noqa: F401 (a fixture)
 
 pexpect = pytest.importorskip("pexpect")
+pytestmark = pytest.mark.slow  # PTY sessions; `pytest -m "not slow"` leaves them out
 
 DIAGNOSE = shutil.which("diagnose", path=str(Path(sys.executable).parent)) or shutil.which("diagnose")
 

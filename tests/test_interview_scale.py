@@ -12,6 +12,8 @@ from diagnose.errors import InputError
 from diagnose.interview import Session
 from diagnose.interview.session import MARGIN
 
+pytestmark = pytest.mark.slow  # see pyproject.toml: `pytest -m "not slow"` leaves these out
+
 FACTS, SYMPTOMS, CAUSES, RULES = 30, 15, 25, 100
 NOTICES = ["order_defect_rate", "late_shipment", "cancel_rate", "refund_rate", "listing_mismatch", "other"]
 

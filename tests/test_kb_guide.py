@@ -10,6 +10,8 @@ import pytest
 from conftest import ROOT
 from kb_fixture import invoke
 
+pytestmark = pytest.mark.slow  # see pyproject.toml: `pytest -m "not slow"` leaves these out
+
 GUIDE = (ROOT / "docs" / "knowledge.md").read_text(encoding="utf-8")
 FILES = re.findall(r"```yaml file=(\S+)\n(.*?)```", GUIDE, re.S)
 COMMANDS = [shlex.split(line[2:]) for line in re.findall(r"^\$ diagnose .*$", GUIDE, re.M)]

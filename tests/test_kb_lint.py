@@ -5,7 +5,7 @@ import pytest
 
 from conftest import ROOT
 from diagnose.lint import CHECKS, CHECK_IDS
-from kb_fixture import invoke, kb_dir, make_kb  # noqa: F401 (kb_dir is a fixture)
+from kb_fixture import invoke, make_kb
 
 RUNNABLE = [check for check in CHECKS if check.examples_run]
 K = "# yaml-language-server: $schema=schemas/knowledge.schema.json\n"

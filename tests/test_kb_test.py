@@ -1,6 +1,6 @@
 """`diagnose kb test`: rule examples and scenarios, failures with expected and actual causes."""
 
-from kb_fixture import invoke, kb_dir  # noqa: F401 (kb_dir is a fixture)
+from kb_fixture import invoke
 
 RULES = "rules/rules.yaml"
 SILENT = "silent: [{platform: amazon, cancel_rate: 1%, out_of_stock_often: yes}]"
@@ -77,3 +77,19 @@ def test_unknown_rule_is_bad_usage(kb_dir):
     assert result.exit_code == 2
     assert result.output.splitlines()[-1] == (
         "Error: Invalid value for RULE_ID: unknown rule 'cancel.stockot'; did you mean 'cancel.stockout'?")
+
+
+def test_a_misshapen_scenario_names_its_file_line_and_field(kb_dir):
+    scenario = ("title: Wrong shape\nfacts: {platform: amazon, cancel_rate: 3%}\n"
+                "expect:\n  top3: [chronic_stockout]\n  fist: chronic_stockout\n")
+    result = invoke("kb", "test", "--kb", kb_dir(files={"tests/scenarios/shape.yaml": scenario}))
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0].startswith(
+        "tests/scenarios/shape.yaml:5: FAIL scenario shape: expect: unknown field 'fist'")
+
+
+def test_a_scenario_without_facts_fails_on_its_first_line(kb_dir):
+    result = invoke("kb", "test", "--kb", kb_dir(files={"tests/scenarios/bare.yaml": "expect: {first: x}\n"}))
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0].startswith("tests/scenarios/bare.yaml:1: FAIL scenario bare: ")
+    assert "facts" in result.output.splitlines()[0]

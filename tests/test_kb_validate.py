@@ -4,7 +4,7 @@ import json
 import pytest
 
 from conftest import ROOT
-from kb_fixture import invoke, kb_dir  # noqa: F401 (kb_dir is a fixture)
+from kb_fixture import invoke
 
 RULES, FACTS, KNOWLEDGE, PLATFORMS = "rules/rules.yaml", "knowledge/facts.yaml", "knowledge/knowledge.yaml", \
     "knowledge/platforms.yaml"

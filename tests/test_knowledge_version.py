@@ -1,11 +1,14 @@
 """The knowledge version names the content: the same files give the same version anywhere."""
 import shutil
 
+import pytest
 from click.testing import CliRunner
 
 from conftest import ROOT
 from diagnose.cli import cli
 from diagnose.knowledge import load_knowledge
+
+pytestmark = pytest.mark.slow  # see pyproject.toml: `pytest -m "not slow"` leaves these out
 
 
 def copy_knowledge(target):

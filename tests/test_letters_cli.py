@@ -32,7 +32,10 @@ def test_missing_facts_are_listed_on_stderr_with_their_questions():
     assert result.exit_code == 0
     assert "[STORE NAME]" in result.stdout
     assert "The draft has placeholders for facts the case lacks; ask the seller:" in result.stderr
-    assert "[STORE NAME]       store_name: What is the store's name as the marketplace shows it?" in result.stderr
+    assert "[STORE NAME]        store_name: What is the store's name as the marketplace shows it?" in result.stderr
+    assert "[CONFIRM: replenish_with_supplier]  actions_done: Has the seller already done this?" in result.stderr
+    assert result.stderr.rstrip().splitlines()[-1].startswith("Not ready to send: 7 left to fill in or confirm ([STORE NAME]")
+    assert "This is the text to send." not in result.stderr
     assert "[" not in result.stderr.split("ask the seller:")[0]
 
 
@@ -45,6 +48,16 @@ def test_store_option_markdown_and_output_file(tmp_path):
     text = out.read_text(encoding="utf-8")
     assert "From: Northgate Pet Goods" in text and "## Root causes" in text
     assert "store_name" not in result.stderr
+
+
+def test_markup_in_a_store_name_is_escaped_in_markdown_only():
+    store = "<b>Shop</b> *x* [a](http://e) & co"
+    markdown = invoke(EXAMPLES / "listing-mismatch.yaml", "--store", store, "--format", "markdown")
+    assert markdown.exit_code == 0, markdown.stderr
+    assert "From: \\<b\\>Shop\\</b\\> \\*x\\* \\[a\\](http://e) \\& co" in markdown.stdout
+    assert "<b>" not in markdown.stdout and "[a](" not in markdown.stdout
+    plain = invoke(EXAMPLES / "listing-mismatch.yaml", "--store", store)
+    assert f"From: {store}" in plain.stdout
 
 
 def test_chinese_review_copy_says_which_text_is_sent():
@@ -80,4 +93,5 @@ def test_bad_input_gives_one_clear_message_and_exit_2(args, expected):
 def test_an_unwritable_output_file_is_an_input_error(tmp_path):
     result = invoke(EXAMPLES / "cancel-rate-stockouts.yaml", "-o", tmp_path / "no-such-dir" / "letter.txt")
     assert result.exit_code == 2
-    assert "cannot write the draft" in result.stderr
+    assert result.stderr.startswith("Error: ") and "letter.txt: cannot write the file: No such file or directory" \
+        in result.stderr and len(result.stderr.splitlines()) == 1

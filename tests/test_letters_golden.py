@@ -10,8 +10,9 @@ import os
 import pytest
 
 from conftest import ROOT
-from diagnose.facts import load_facts
+from diagnose.facts import load_facts, read_facts_file
 from diagnose.letters import draft_letter, draft_message
+from diagnose.tracking import read_tracking
 
 GOLDEN = ROOT / "tests" / "golden" / "letters"
 TODAY = dt.date(2026, 10, 20)  # fixes eBay's review date and the message date checks
@@ -33,7 +34,9 @@ def render(diagnoser, case, kind, lang, ext):
     diagnosis = diagnoser.run(seller)
     markdown = ext == "md"
     if kind == "letter":
-        return draft_letter(diagnoser.kb, diagnosis, lang, markdown, today=TODAY)
+        tracking = read_tracking(read_facts_file(str(path)), diagnoser.kb.remedies, str(path))[0]
+        return draft_letter(diagnoser.kb, diagnosis, lang, markdown, today=TODAY,
+                            done=tracking.actions_done, planned=tracking.actions_planned)
     return draft_message(diagnoser.kb, diagnosis, kind, lang, markdown, today=TODAY)
 
 

@@ -85,6 +85,7 @@ def valid_facts(draw):
     return facts
 
 
+@pytest.mark.slow
 @examples(400)
 @given(facts=hostile_facts())
 def test_any_facts_give_a_diagnosis_or_an_input_error(diagnoser, facts):
@@ -114,6 +115,7 @@ def test_same_facts_in_any_key_order_give_byte_identical_json(diagnoser, tmp_pat
     assert outputs[0] == outputs[1] == outputs[2]
 
 
+@pytest.mark.slow
 def test_json_is_the_same_whatever_the_hash_seed(tmp_path):
     """Set and dict orders depend on PYTHONHASHSEED for strings: the output must not."""
     code = ("import sys\nfrom diagnose.api import get_diagnoser\nfrom diagnose.facts import load_facts\n"
@@ -148,6 +150,7 @@ def rss_bytes():
         return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="needs Linux /proc")
 def test_ten_thousand_diagnoses_leave_memory_flat(diagnoser, capsys):
     draw = random.Random(7)

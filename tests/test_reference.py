@@ -82,6 +82,7 @@ def random_facts(rnd, kb, values, platform):
     return facts
 
 
+@pytest.mark.slow
 def test_thousands_of_generated_cases_agree(diagnoser, reference):
     kb = diagnoser.kb
     rnd = random.Random(20261122)

@@ -6,7 +6,7 @@ from click.testing import CliRunner
 
 from conftest import EXAMPLES
 from diagnose.cli import cli
-from web_client import client, saved, visible, workspace  # noqa: F401 (fixtures)
+from web_client import saved, visible
 
 STOCKOUT = {"notice_reason": "cancel_rate", "fulfilment": "seller", "out_of_stock_often": "yes",
             "orders_7d": "412", "cancelled_orders_7d": "19"}

@@ -6,7 +6,7 @@ import pytest
 
 from conftest import ROOT
 from diagnose.web import create_app
-from web_client import Client, client, saved, visible, workspace  # noqa: F401 (fixtures)
+from web_client import Client, saved, visible
 
 HOSTILE = "<script>alert('x')</script> **Bold** [link](javascript:alert(1)) <img src=x onerror=alert(2)>"
 

@@ -72,7 +72,7 @@ def saved(workspace, name):
 
 
 @pytest.fixture
-def workspace(tmp_path):
+def workspace(private_cache, tmp_path):
     folder = tmp_path / "cases"
     folder.mkdir()
     return folder

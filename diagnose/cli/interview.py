@@ -29,6 +29,7 @@ def interview(ctx, lang, save_path, resume_path, platform, kb_root):
     from ..api import get_diagnoser
     from ..casefile import load_case, save_case
     from ..errors import InputError, Location
+    from ..fileio import check_writable_folder
     from ..interview import TOP, Dialog, Session, text
     from ..tracking import Tracking
     from ..vocabulary import ValueProblem, coerce
@@ -56,6 +57,7 @@ def interview(ctx, lang, save_path, resume_path, platform, kb_root):
         raise InputError(text(kb, "no_folder", lang, path=save_path))
     if os.path.exists(save_path) and not (resume_path and os.path.samefile(save_path, resume_path)):
         raise InputError(text(kb, "exists", lang, path=save_path))
+    check_writable_folder(save_path)  # before the first question: no answer is asked for in vain
     if platform and not any(fact == "platform" for fact, _ in history):
         history.insert(0, ("platform", platform))
     session = Session(diagnoser, history)

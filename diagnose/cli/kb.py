@@ -57,18 +57,26 @@ def _sorted(findings):
 @output_format_option("text", "json", default="text")
 @kb_option
 def validate(output_format, kb_root):
-    """Check YAML syntax, the JSON Schemas, every cross-reference and every example's values.
+    """Check YAML syntax, the JSON Schemas, every cross-reference and every example's values,
+    and render every scenario's letter: no sentence or document the scenario's facts contradict,
+    nothing said twice.
 
     Prints every finding as path:line:col: [level] message (check); exit 1 if there is any.
     """
-    from ..cases import check_examples
+    from ..api import Diagnoser
+    from ..cases import check_examples, check_scenario_letters, scenario_files
     from ..knowledge import check_knowledge, knowledge_files
 
     root = _root(kb_root)
     knowledge, rules = knowledge_files(root)
     loaded, findings = check_knowledge(root, knowledge, rules)
     if loaded is not None:
-        findings = findings + check_examples(loaded)
+        from ..importers import check_imports
+
+        findings = findings + check_examples(loaded) + check_imports(loaded)
+        scenarios = scenario_files(root / "tests" / "scenarios")
+        if scenarios and not any(f.level == "error" for f in findings):
+            findings = findings + check_scenario_letters(Diagnoser(loaded), scenarios)
     findings = _sorted(set(findings))
     _report(findings, output_format, bool(findings), len(knowledge) + len(rules))
 

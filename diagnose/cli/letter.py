@@ -4,7 +4,9 @@ from __future__ import annotations
 import click
 
 from ..letters import MESSAGES, MIN_LETTER_CERTAINTY
-from .options import facts_input_options, kb_option, lang_option, output_format_option
+
+PLACEHOLDER_WIDTH = 18  # longer placeholders ([CONFIRM: …]) push their question along instead of every line
+from .options import facts_input_options, kb_option, lang_option, output_format_option, today_option
 
 
 @click.command()
@@ -16,21 +18,27 @@ from .options import facts_input_options, kb_option, lang_option, output_format_
               help="Causes below this certainty are left out of the letter (and listed on stderr).")
 @output_format_option("text", "markdown", default="text")
 @lang_option
+@today_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write the draft to this file.")
 @kb_option
-def letter(facts_file, assignments, platform, store_name, message, min_certainty, output_format, lang, output,
+def letter(facts_file, assignments, platform, store_name, message, min_certainty, output_format, lang, today, output,
            kb_root):
     """Draft the Plan of Action for a case, addressed the way its platform expects.
 
     FACTS_FILE is a facts or case file (what 'diagnose interview' saves). The English text is
     the one to send; --lang zh gives a Chinese review copy for going over it with the seller.
     Facts the draft needs but the case lacks become placeholders such as [STORE NAME] and are
-    listed on stderr with the question to ask.
+    listed on stderr with the question to ask. The letter states as done only the actions the
+    case file lists under actions_done; one under actions_planned reads as a commitment with its
+    date; any other stays a [CONFIRM: remedy] placeholder. While a placeholder is left, stderr
+    says the draft is not ready to send.
     """
     from ..api import get_diagnoser
-    from ..errors import InputError, Location
-    from ..facts import load_facts
+    from ..errors import InputError
+    from ..facts import load_facts, read_facts_file
+    from ..fileio import atomic_write
     from ..letters import draft_letter, draft_message
+    from ..tracking import read_tracking
 
     if not facts_file and not assignments:
         raise InputError("give a facts file or at least one --fact NAME=VALUE")
@@ -39,24 +47,27 @@ def letter(facts_file, assignments, platform, store_name, message, min_certainty
     source = facts_file or "--fact"
     seller = load_facts(facts_file, assignments, kb, {"platform": platform, "store_name": store_name})
     diagnosis = diagnoser.run(seller)
+    tracking = read_tracking(read_facts_file(facts_file), kb.remedies, source)[0] if facts_file else None
     markdown = output_format == "markdown"
     if message:
-        draft = draft_message(kb, diagnosis, message, lang, markdown, source=source)
+        draft = draft_message(kb, diagnosis, message, lang, markdown, today=today, source=source)
     else:
-        draft = draft_letter(kb, diagnosis, lang, markdown, min_certainty, source=source)
-    if output:
-        try:
-            with open(output, "w", encoding="utf-8") as handle:
-                handle.write(draft.text)
-        except OSError as exc:
-            raise InputError(f"cannot write the draft: {exc.strerror}", Location(output)) from None
+        draft = draft_letter(kb, diagnosis, lang, markdown, min_certainty, today=today, source=source,
+                             done=tracking.actions_done if tracking else (),
+                             planned=tracking.actions_planned if tracking else None)
+    if output:  # replaced atomically: a full disk leaves the earlier draft as it was
+        atomic_write(output, draft.text)
     else:
         click.echo(draft.text, nl=False)
     if draft.missing:
         click.echo(kb.message("letter.missing", lang), err=True)
-        width = max(len(m.placeholder) for m in draft.missing)
+        width = min(max(len(m.placeholder) for m in draft.missing), PLACEHOLDER_WIDTH)
         for item in draft.missing:
             click.echo(f"  {item.placeholder:<{width}}  {item.fact}: {item.question}", err=True)
+    if draft.checklist:
+        click.echo(kb.message("letter.obtain", lang), err=True)
+        for document in draft.checklist:
+            click.echo(f"- [ ] {document}", err=True)
     for note in draft.notes:
         click.echo(note, err=True)
 

@@ -26,3 +26,19 @@ def facts_input_options(command):
     command = click.option("--fact", "assignments", multiple=True, metavar="NAME=VALUE",
                            help="A fact on the command line (repeatable); overrides the file.")(command)
     return click.argument("facts_file", required=False, type=click.Path(dir_okay=True))(command)
+
+
+def _parse_today(ctx, param, value):
+    import datetime as _dt
+
+    if value is None:
+        return _dt.date.today()
+    try:
+        return _dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"expected a date written YYYY-MM-DD, got {value!r}") from None
+
+
+today_option = click.option(
+    "--today", default=None, metavar="YYYY-MM-DD", callback=_parse_today,
+    help="The date deadlines are computed against (default: today).")

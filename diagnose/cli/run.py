@@ -4,13 +4,14 @@ from __future__ import annotations
 import click
 
 from ..importers import IMPORTS
-from .options import facts_input_options, kb_option, lang_option, output_format_option
+from .options import facts_input_options, kb_option, lang_option, output_format_option, today_option
 
 
 @click.command()
 @facts_input_options
 @output_format_option("table", "json", "markdown", default="table")
 @lang_option
+@today_option
 @click.option("--top", type=click.IntRange(1, 50), default=5, show_default=True, help="How many causes to show.")
 @click.option("--explain", is_flag=False, flag_value="*", default=None, metavar="[CAUSE]",
               help="Show the chain facts → symptoms → cause with rule ids and sources; with a cause id (after the "
@@ -21,7 +22,8 @@ from .options import facts_input_options, kb_option, lang_option, output_format_
 @click.option("--cycle", default=None,
               help="With --from ebay-seller-standards: CURRENT (the last evaluation, the default) or PROJECTED.")
 @kb_option
-def run(facts_file, assignments, platform, output_format, lang, top, explain, source, marketplace, cycle, kb_root):
+def run(facts_file, assignments, platform, output_format, lang, today, top, explain, source, marketplace, cycle,
+        kb_root):
     """Diagnose a seller: ranked root causes with remedies.
 
     FACTS_FILE is a YAML or JSON mapping of fact names to values (see examples/), or with
@@ -77,8 +79,9 @@ def run(facts_file, assignments, platform, output_format, lang, top, explain, so
     for warning in warnings:  # contradictions inside the case: on stderr, whatever the format
         click.echo(kb.message("warning.heading", lang, text=warning_text(kb, warning, lang)), err=True)
     if output_format == "json":
-        click.echo(to_json(replace(diagnosis, causes=diagnosis.causes[:top]), kb, lang, warnings, undecided), nl=False)
+        click.echo(to_json(replace(diagnosis, causes=diagnosis.causes[:top]), kb, lang, today, warnings, undecided),
+                   nl=False)
     elif output_format == "markdown":
-        click.echo(to_markdown(diagnosis, kb, lang, top, explain, undecided), nl=False)
+        click.echo(to_markdown(diagnosis, kb, lang, top, explain, today, undecided), nl=False)
     else:
-        click.echo(to_table(diagnosis, kb, lang, top, explain, undecided), nl=False)
+        click.echo(to_table(diagnosis, kb, lang, top, explain, today, undecided), nl=False)

@@ -4,11 +4,11 @@ How the intervals are computed and what makes a cause contested: see :mod:`diagn
 """
 from __future__ import annotations
 
-import operator
 from functools import reduce
-from typing import Any, Callable, Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
 from ..knowledge import Condition, KnowledgeBase, Rule
+from ..operators import holds
 from ..ranking import FAMILY_ORDER, MIN_CERTAINTY, combine
 from ..vocabulary import Fact
 
@@ -18,15 +18,10 @@ Node = Tuple[str, str]  # ("symptom" | "cause", id)
 
 
 
-_TESTS: Dict[str, Callable[[Any, Any], bool]] = {
-    "known": lambda value, target: True, "is": operator.eq, "is_not": operator.ne,
-    "in": lambda value, target: value in target, "above": operator.gt, "at_least": operator.ge,
-    "below": operator.lt, "at_most": operator.le}
-
 
 def _holds(condition: Condition, value: Any) -> bool:
     """Whether a fact condition's positive form holds for ``value`` (the engine's operators)."""
-    return _TESTS[condition.op](value, condition.value)
+    return holds(condition.op, value, condition.value)
 
 
 class Reach(NamedTuple):

@@ -10,7 +10,7 @@ from ..facts import UNKNOWN_KEY, FactsError, validate_facts
 from ..knowledge import Rule
 from ..ranking import Diagnosis
 from ..vocabulary import Fact, ValueProblem, coerce
-from .graph import RULED_OUT, TOP, Bounds, Focus, Interval, Node, Reach, contested_causes, rule_graph
+from .graph import RULED_OUT, TOP, Bounds, Focus, Node, Reach, contested_causes, rule_graph
 
 Answer = Tuple[str, Any]  # (fact id, typed value); the value None means "unknown"
 _MISSING = object()
@@ -346,25 +346,6 @@ class Session:
                       self.graph.answer_reach(fact_id, value))
 
     # -- explaining --------------------------------------------------------------------------
-    def reasons(self, fact_id: str) -> List[Tuple[str, Interval, List[Rule]]]:
-        """For ``why``: each candidate cause the fact can affect, its interval, and the rules on the way."""
-        downstream = self.graph.downstream(fact_id)
-        found = []
-        for cause in self.graph.causes:
-            node = ("cause", cause)
-            interval = self.bounds.node(node)
-            if node not in downstream or interval.high <= 0:
-                continue
-            rules = [rule for rule in self.graph.concluding[node] if self.depends(rule, fact_id)]
-            found.append((cause, interval, rules))
-        return found
-
-    def depends(self, rule: Rule, fact_id: str) -> bool:
-        """Whether a rule tests ``fact_id`` directly or through a symptom downstream of it."""
-        downstream = self.graph.downstream(fact_id)
-        return any((c.kind == "fact" and c.name == fact_id) or
-                   (c.kind == "symptom" and ("symptom", c.name) in downstream) for c in rule.conditions)
-
     def current(self, cause_id: str) -> float:
         for cause in self.diagnosis.causes:
             if cause.id == cause_id:

@@ -5,18 +5,19 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 from ..errors import printable
+from ..operators import NUMERIC_OPS, TABLE, condition_key, holds
 from ..vocabulary import Fact, Text, ValueProblem, coerce
 from ..yamlsafe import Mapping, YamlError, load_yaml, mark_of
 from .files import KNOWLEDGE_FILE_LIMIT, display_path
-from .model import (NUMERIC_OPS, Cause, Condition, Finding, Guidance, KnowledgeBase, Message, Platform, Remedy, Rule,
-                    Source, Symptom, Threshold, Where, suggest)
+from .model import (Cause, Condition, Deadline, Finding, Fit, Guidance, KnowledgeBase, Message, Platform,
+                    Remedy, Rule, Source, Symptom, Threshold, Where, suggest)
 from .schema import _non_finite, schema_finding, schema_validator
 
 FIELD_MARK_DEPTH = 3  # how deep Where records the marks of fields (e.g. when.0.symptom)
 CORE_FACTS = ("platform", "fulfilment")
-LIST_KINDS = ("facts", "symptoms", "platforms", "causes", "remedies", "sources", "guidance", "messages")
+LIST_KINDS = ("facts", "symptoms", "platforms", "causes", "remedies", "sources", "guidance", "messages", "deadlines")
 _SINGULAR = {"facts": "fact", "symptoms": "symptom", "platforms": "platform", "causes": "cause",
-             "remedies": "remedy", "sources": "source", "messages": "message", "rules": "rule"}
+             "remedies": "remedy", "sources": "source", "messages": "message", "rules": "rule", "deadlines": "deadline"}
 
 
 class _Builder:
@@ -78,6 +79,7 @@ class _Builder:
     def finish(self) -> Tuple[Optional[KnowledgeBase], List[Finding]]:
         had_errors = any(f.level == "error" for f in self.findings)
         facts = self._unique("facts", self._fact)
+        self.facts = facts  # conditions in remedies, causes and guidance refer to facts
         sources = self._unique("sources", self._source)
         symptoms = self._unique("symptoms", self._symptom)
         remedies = self._unique("remedies", self._remedy)
@@ -86,7 +88,8 @@ class _Builder:
         messages = self._unique("messages", lambda item, path: Message(item["id"], dict(item["text"]),
                                                                      self.where(item, path)))
         self.facts, self.sources, self.symptoms = facts, sources, symptoms
-        self.remedies, self.causes = remedies, causes
+        self.remedies, self.causes, self.messages = remedies, causes, messages
+        deadlines = self._unique("deadlines", self._deadline)
         platforms = self._unique("platforms", self._platform)
         self.platforms = platforms
         rules: Dict[str, Rule] = {}
@@ -100,12 +103,13 @@ class _Builder:
             if rule is not None:
                 self._put(rules, rule.id, rule, rule.where, "rule")
         self._cross_check(facts, sources, symptoms, remedies, causes, guidance, platforms, rules)
+        self._check_fits(remedies, causes, guidance, deadlines, platforms, sources)
         if had_errors or any(f.level == "error" for f in self.findings):
             return None, self.findings
         kb = KnowledgeBase(
             root=str(self.root), version=self.digest[:12], facts=facts, symptoms=symptoms,
             platforms=platforms, causes=causes, remedies=remedies, sources=sources, guidance=guidance,
-            rules=dict(sorted(rules.items())), messages=messages, files=tuple(self.files),
+            rules=dict(sorted(rules.items())), messages=messages, deadlines=deadlines, files=tuple(self.files),
             warnings=[f for f in self.findings if f.level != "error"])
         return kb, self.findings
 
@@ -151,17 +155,45 @@ class _Builder:
     def _remedy(self, item: Mapping, path: str) -> Remedy:
         letter = item.get("letter")
         return Remedy(item["id"], item["kind"], dict(item["text"]), dict(letter) if letter else None,
-                      tuple(item["sources"]), self.where(item, path))
+                      tuple(item["sources"]), self.where(item, path), self._fit(item, f"remedy '{item['id']}'", path))
 
     def _cause(self, item: Mapping, path: str) -> Cause:
+        evidence = item.get("evidence", ())
+        texts = tuple(dict(e["text"]) if "text" in e else dict(e) for e in evidence)
+        fits = tuple(self._fit(e, f"cause '{item['id']}' evidence {index + 1}", path) for index, e in enumerate(evidence))
         return Cause(item["id"], item["family"], dict(item["title"]), dict(item["explanation"]),
-                     tuple(item["remedies"]), tuple(dict(e) for e in item.get("evidence", ())),
+                     tuple(item["remedies"]), texts,
                      tuple(item.get("guidance", ())), tuple(item["sources"]), self.where(item, path),
-                     dict(item["letter"]) if "letter" in item else None)
+                     dict(item["letter"]) if "letter" in item else None, fits)
 
     def _guidance(self, item: Mapping, path: str) -> Guidance:
         return Guidance(item["id"], dict(item["text"]), tuple(item.get("families", ())),
-                        tuple(item.get("symptoms", ())), tuple(item["sources"]), self.where(item, path))
+                        tuple(item.get("symptoms", ())), tuple(item["sources"]), self.where(item, path),
+                        self._fit(item, f"guidance '{item['id']}'", path), tuple(item.get("situations", ())))
+
+    def _deadline(self, item: Mapping, path: str) -> Optional[Deadline]:
+        since = item.get("since")
+        if since is not None and since not in self.broken:
+            fact = self.facts.get(since)
+            if fact is None or fact.type != "date":
+                what = "an unknown fact" if fact is None else f"a {fact.type} fact"
+                self.add(path, item.mark_of("since"), "error",
+                         f"deadline '{item['id']}': since names {what} '{since}'{suggest(since, self.facts) if fact is None else ''}; "
+                         "it must be a date fact", "unknown-fact" if fact is None else "type-mismatch")
+                return None
+        return Deadline(item["id"], dict(item["label"]), since, item.get("days", 0), item.get("months", 0),
+                        item.get("day_of_month"), tuple(item.get("situations", ())), tuple(item["sources"]),
+                        self.where(item, path), self._fit(item, f"deadline '{item['id']}'", path))
+
+    def _fit(self, item: Mapping, owner: str, path: str) -> Fit:
+        """The ``platforms``, ``needs`` and ``excludes`` of an item (conditions with an error are left out)."""
+        parts = {}
+        for key in ("needs", "excludes"):
+            raw_conditions = item.get(key, ())
+            conditions = (self._condition(raw, owner, path, mark_of(raw_conditions, index), what="")
+                          for index, raw in enumerate(raw_conditions))
+            parts[key] = tuple(c for c in conditions if c is not None)
+        return Fit(tuple(item.get("platforms", ())), parts["needs"], parts["excludes"])
 
     def _platform(self, item: Mapping, path: str) -> Platform:
         thresholds = []
@@ -204,8 +236,9 @@ class _Builder:
                       Condition("fact", threshold.metric, threshold.breach_operator, threshold.target)]
         if threshold.scope == "seller_fulfilled":
             conditions.append(Condition("fact", "fulfilment", "is", "platform", negated=True))
-        title = {"en": f"{platform.name['en']}: {threshold.metric} misses the target ({threshold.must_be.replace('_', ' ')} {threshold.target:g})",
-                 "zh": f"{platform.name['zh']}：{threshold.metric} 未达标（须{ {'below': '低于', 'at_most': '不高于', 'at_least': '不低于', 'above': '高于'}[threshold.must_be]} {threshold.target:g}）"}
+        words = {lang: TABLE[threshold.must_be].words(self.messages, lang) for lang in ("en", "zh")}
+        title = {"en": f"{platform.name['en']}: {threshold.metric} misses the target ({words['en']} {threshold.target:g})",
+                 "zh": f"{platform.name['zh']}：{threshold.metric} 未达标（须{words['zh']} {threshold.target:g}）"}
         return Rule(
             id=f"threshold.{threshold.id}", title=title, conditions=tuple(conditions), match="all",
             conclusion=("symptom", threshold.symptom), certainty=threshold.certainty,
@@ -215,7 +248,7 @@ class _Builder:
 
     def _rule(self, item: Mapping, path: str) -> Optional[Rule]:
         match = "all" if "when" in item else "any"
-        raw_conditions = item["when" if match == "all" else "when_any"]
+        raw_conditions = item[condition_key(match)]
         conditions = []
         for index, raw in enumerate(raw_conditions):
             mark = mark_of(raw_conditions, index)
@@ -225,7 +258,7 @@ class _Builder:
         if len(conditions) != len(raw_conditions):
             return None
         if not any(not c.negated for c in conditions):
-            self.add(path, item.mark_of("when" if match == "all" else "when_any"), "error",
+            self.add(path, item.mark_of(condition_key(match)), "error",
                      f"rule '{item['id']}' needs at least one condition that is not negated", "no-positive-condition")
             return None
         kind, target = next(iter(item["then"].items()))
@@ -237,7 +270,9 @@ class _Builder:
             sources=tuple(item["sources"]), guidance=tuple(item.get("guidance", ())),
             status=item.get("status", "stable"), examples=examples, where=self.where(item, path))
 
-    def _condition(self, raw: Mapping, rule_id: str, path: str, mark) -> Optional[Condition]:
+    def _condition(self, raw: Mapping, rule_id: str, path: str, mark, what: str = "rule ") -> Optional[Condition]:
+        """A rule's condition (or, with ``what=""``, another item's: ``rule_id`` then names the owner)."""
+        owner = f"{what}'{rule_id}'" if what else rule_id
         negated = "not" in raw
         if negated:
             raw = raw["not"]
@@ -250,12 +285,12 @@ class _Builder:
             if name in self.broken:
                 return None
             self.add(path, raw.mark_of("fact"), "error",
-                     f"rule '{rule_id}': unknown fact '{name}'{suggest(name, self.facts)}", "unknown-fact")
+                     f"{owner}: unknown fact '{name}'{suggest(name, self.facts)}", "unknown-fact")
             return None
         value = raw[op]
         problem = _operator_problem(fact, op)
         if problem:
-            self.add(path, raw.mark_of(op), "error", f"rule '{rule_id}': {problem}", "type-mismatch")
+            self.add(path, raw.mark_of(op), "error", f"{owner}: {problem}", "type-mismatch")
             return None
         try:
             if op == "in":
@@ -263,9 +298,19 @@ class _Builder:
             elif op != "known":
                 value = coerce(fact, value)
         except ValueProblem as exc:
-            self.add(path, raw.mark_of(op), "error", f"rule '{rule_id}': {name} {op}: {exc}", "type-mismatch")
+            self.add(path, raw.mark_of(op), "error", f"{owner}: {name} {op}: {exc}", "type-mismatch")
             return None
         return Condition("fact", name, op, None if op == "known" else value, negated)
+
+    def _check_fits(self, remedies, causes, guidance, deadlines, platforms, sources) -> None:
+        for owner, where, prefix, fit in _fit_owners(remedies, causes, guidance, deadlines):
+            self._refs(where, f"{prefix}platforms", owner, "platform", fit.platforms, platforms, "unknown-platform")
+        for deadline in deadlines.values():
+            self._refs(deadline.where, "sources", f"deadline '{deadline.id}'", "source", deadline.sources, sources,
+                       "unknown-source")
+            if (deadline.since is None) == (deadline.day_of_month is None):
+                self.add(deadline.where.path, deadline.where.at("id"), "error",
+                         f"deadline '{deadline.id}' needs either since (a date fact) or day_of_month", "deadline-kind")
 
     # -- cross-references -----------------------------------------------------------------------
     def _ref(self, where: Where, key: str, owner: str, what: str, name: str, table: dict, check: str) -> None:
@@ -314,13 +359,26 @@ class _Builder:
             kind, target = rule.conclusion
             self._ref(rule.where, f"then.{kind}", owner, kind, target, symptoms if kind == "symptom" else causes,
                       f"unknown-{kind}")
-            conditions_key = "when" if rule.match == "all" else "when_any"
+            conditions_key = condition_key(rule.match)
             for index, condition in enumerate(rule.conditions):
                 if condition.kind == "symptom":
                     key = f"{conditions_key}.{index}.{'not.' if condition.negated else ''}symptom"
                     self._ref(rule.where, key, owner, "symptom", condition.name, symptoms, "unknown-symptom")
             self._refs(rule.where, "platforms", owner, "platform", rule.platforms, platforms, "unknown-platform")
             self._refs(rule.where, "sources", owner, "source", rule.sources, sources, "unknown-source")
+
+
+def _fit_owners(remedies, causes, guidance, deadlines):
+    """(owner label, where, field prefix, fit) of every item that declares when it fits."""
+    for remedy in remedies.values():
+        yield f"remedy '{remedy.id}'", remedy.where, "", remedy.fit
+    for cause in causes.values():
+        for index, fit in enumerate(cause.evidence_fits):
+            yield f"cause '{cause.id}' evidence {index + 1}", cause.where, f"evidence.{index}.", fit
+    for item in guidance.values():
+        yield f"guidance '{item.id}'", item.where, "", item.fit
+    for deadline in deadlines.values():
+        yield f"deadline '{deadline.id}'", deadline.where, "", deadline.fit
 
 
 def _text_or_plain(value: Any) -> Optional[Text]:
@@ -360,8 +418,8 @@ def _threshold_examples(platform: str, threshold: Threshold, fact: Optional[Fact
     """Boundary cases for a threshold rule: on the target line (or just past it) and just inside."""
     step = 0.001 if fact is not None and fact.type == "rate" else 1
     target = threshold.target
-    breach = {"below": target, "at_most": target + step, "at_least": target - step, "above": target}[threshold.must_be]
-    inside = {"below": target - step, "at_most": target, "at_least": target, "above": target + step}[threshold.must_be]
+    breach = next(v for v in (target, target + step, target - step) if not holds(threshold.must_be, v, target))
+    inside = next(v for v in (target, target - step, target + step) if holds(threshold.must_be, v, target))
     base = {"platform": platform}
     if threshold.scope == "seller_fulfilled":
         base["fulfilment"] = "seller"

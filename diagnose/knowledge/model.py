@@ -7,21 +7,13 @@ from __future__ import annotations
 
 import difflib
 import json
-import operator
 import sys
 from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Tuple
 
 import msgspec
 
+from ..operators import TABLE, holds
 from ..vocabulary import Fact, Text
-
-NUMERIC_OPS = ("above", "at_least", "below", "at_most")
-_COMPARE = {
-    "is": operator.eq, "is_not": operator.ne, "above": operator.gt, "at_least": operator.ge,
-    "below": operator.lt, "at_most": operator.le, "in": lambda value, choices: value in choices,
-    "known": lambda value, _: True,
-}
-OPERATORS = ("is", "is_not", "in", "known") + NUMERIC_OPS
 
 
 class Finding(msgspec.Struct, frozen=True):
@@ -97,13 +89,12 @@ class Threshold(msgspec.Struct, frozen=True):
 
     def is_met(self, value: float) -> bool:
         """True when ``value`` meets the platform's target."""
-        return {"below": value < self.target, "at_most": value <= self.target,
-                "at_least": value >= self.target, "above": value > self.target}[self.must_be]
+        return holds(self.must_be, value, self.target)
 
     @property
     def breach_operator(self) -> str:
         """The rule operator that is true exactly when the target is missed."""
-        return {"below": "at_least", "at_most": "above", "at_least": "below", "above": "at_most"}[self.must_be]
+        return TABLE[self.must_be].opposite
 
 
 class Platform(msgspec.Struct, frozen=True):
@@ -121,6 +112,7 @@ class Remedy(msgspec.Struct, frozen=True):
     letter: Optional[Text]
     sources: Tuple[str, ...]
     where: Where
+    fit: "Fit" = msgspec.field(default_factory=lambda: Fit())  # the cases it suits
 
 
 class Cause(msgspec.Struct, frozen=True):
@@ -134,6 +126,7 @@ class Cause(msgspec.Struct, frozen=True):
     sources: Tuple[str, ...]
     where: Where
     letter: Optional[Text] = None  # the root cause as a Plan-of-Action sentence
+    evidence_fits: Tuple["Fit", ...] = ()  # one per evidence document: when the seller has it
 
 
 class Source(msgspec.Struct, frozen=True):
@@ -154,6 +147,24 @@ class Guidance(msgspec.Struct, frozen=True):
     symptoms: Tuple[str, ...]
     sources: Tuple[str, ...]
     where: Where
+    fit: "Fit" = msgspec.field(default_factory=lambda: Fit())
+    situations: Tuple[str, ...] = ()  # "problem" (a cause or a missed metric) or "healthy"; empty: always
+
+
+class Deadline(msgspec.Struct, frozen=True):
+    """A date a platform's rules derive from a case: ``days`` or ``months`` after the date fact
+    ``since``, or the next ``day_of_month`` after today."""
+
+    id: str
+    label: Text
+    since: Optional[str]
+    days: int
+    months: int
+    day_of_month: Optional[int]
+    situations: Tuple[str, ...]
+    sources: Tuple[str, ...]
+    where: Where
+    fit: "Fit" = msgspec.field(default_factory=lambda: Fit())
 
 
 class Message(msgspec.Struct, frozen=True):
@@ -179,7 +190,7 @@ class Condition(msgspec.Struct, frozen=True):
             return self.name in symptoms
         if self.name not in facts:
             return False
-        return _COMPARE[self.op](facts[self.name], self.value)
+        return holds(self.op, facts[self.name], self.value)
 
     def positive(self) -> "Condition":
         """This condition without its ``not``."""
@@ -194,6 +205,29 @@ class Condition(msgspec.Struct, frozen=True):
             shown = list(self.value) if isinstance(self.value, tuple) else self.value
             text = f"{self.name} {self.op.replace('_', ' ')} {json.dumps(shown, ensure_ascii=False)}"
         return f"not ({text})" if self.negated else text
+
+
+class Fit(msgspec.Struct, frozen=True):
+    """When an item suits a case: the platforms it is for (empty: all), the facts it needs (each
+    must hold) and the facts it excludes (none may hold)."""
+
+    platforms: Tuple[str, ...] = ()
+    needs: Tuple[Condition, ...] = ()
+    excludes: Tuple[Condition, ...] = ()
+
+    def conflicts(self, facts: Dict[str, Any], platform: Optional[str]) -> List[str]:
+        """What in the case contradicts the item: the wrong platform, a needed fact known to be
+        otherwise, an excluded fact that holds. Facts the case does not give contradict nothing."""
+        found = []
+        if self.platforms and platform is not None and platform not in self.platforms:
+            found.append(f"platform is {platform}, not {' or '.join(self.platforms)}")
+        found += [f"needs {c.describe()}" for c in self.needs if c.name in facts and not c.matches(facts)]
+        found += [f"excludes {c.describe()}" for c in self.excludes if c.matches(facts)]
+        return found
+
+    def confirmed(self, facts: Dict[str, Any]) -> bool:
+        """True when every needed fact is given and holds."""
+        return all(c.matches(facts) for c in self.needs)
 
 
 class Rule(msgspec.Struct, frozen=True):
@@ -229,6 +263,7 @@ class KnowledgeBase(msgspec.Struct):
     guidance: Dict[str, Guidance]
     rules: Dict[str, Rule]
     messages: Dict[str, Message] = msgspec.field(default_factory=dict)
+    deadlines: Dict[str, Deadline] = msgspec.field(default_factory=dict)
     files: Tuple[str, ...] = ()
     warnings: List[Finding] = msgspec.field(default_factory=list)
 
@@ -236,6 +271,10 @@ class KnowledgeBase(msgspec.Struct):
         """Interface text ``message_id`` in ``lang`` with ``{name}`` placeholders filled in."""
         text = self.messages[message_id].text
         return (text.get(lang) or text["en"]).format(**values)
+
+    def operator_words(self, op: str, lang: str) -> str:
+        """How the operator ``op`` (``at_most``) reads in ``lang``."""
+        return TABLE[op].words(self.messages, lang)
 
     def thresholds(self, platform: str) -> Tuple[Threshold, ...]:
         return self.platforms[platform].thresholds if platform in self.platforms else ()

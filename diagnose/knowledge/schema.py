@@ -13,7 +13,7 @@ _SCHEMAS: Dict[str, Any] = {}
 
 
 def schema_validator(kind: str):
-    """The JSON Schema validator for ``knowledge`` or ``rules`` files (from knowledge/schemas)."""
+    """The JSON Schema validator for ``knowledge``, ``rules``, ``lint`` or ``scenario`` files (knowledge/schemas)."""
     if kind not in _SCHEMAS:
         import jsonschema  # imported lazily: only needed when the cache misses
 

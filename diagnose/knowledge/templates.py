@@ -20,8 +20,8 @@ INCENTIVE_WORDS = ("coupon", "discount", "voucher", "gift", "reward", "free", "b
                    "in exchange", "in return")
 # Every name a template or a letter sentence may use.
 CONTEXT_NAMES = frozenset({
-    "fact", "has", "heading", "lang", "markdown", "platform", "platform_name", "causes",
-    "families", "documents", "figures", "today", "review_date", "dispute_deadline", "fulfilment", "feedback_reason",
+    "fact", "has", "value", "heading", "lang", "markdown", "platform", "platform_name", "causes",
+    "families", "documents", "figures", "today", "passed", "review_date", "dispute_deadline", "fulfilment", "feedback_reason",
 })
 
 
@@ -103,13 +103,14 @@ def _fact_calls(tree) -> Iterator[Tuple[str, int]]:
     from jinja2 import nodes
 
     for call in tree.find_all(nodes.Call):
-        if isinstance(call.node, nodes.Name) and call.node.name in ("fact", "has") and call.args \
+        if isinstance(call.node, nodes.Name) and call.node.name in ("fact", "has", "value") and call.args \
                 and isinstance(call.args[0], nodes.Const):
             yield call.args[0].value, call.lineno
 
 
 def letter_facts(root: Path, kb: KnowledgeBase) -> set:
-    """The facts the letter templates and letter sentences read (for the unused-fact lint)."""
+    """The facts the letter templates and letter sentences read, and those that decide which
+    remedies, documents, next steps and deadlines fit a case (for the unused-fact lint)."""
     import jinja2
 
     env = environment(str(root))
@@ -121,7 +122,10 @@ def letter_facts(root: Path, kb: KnowledgeBase) -> set:
             continue  # reported by check_letters
     owners = list(kb.causes.values()) + list(kb.remedies.values())
     sources += [text for owner in owners for text in (owner.letter or {}).values()]
-    used = set()
+    fits = [r.fit for r in kb.remedies.values()] + [g.fit for g in kb.guidance.values()]
+    fits += [d.fit for d in kb.deadlines.values()] + [f for c in kb.causes.values() for f in c.evidence_fits]
+    used = {c.name for fit in fits for c in fit.needs + fit.excludes}
+    used |= {d.since for d in kb.deadlines.values() if d.since}
     for source in sources:
         try:
             used |= {name for name, _ in _fact_calls(env.parse(source))}

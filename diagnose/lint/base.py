@@ -11,6 +11,7 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 import msgspec
 
 from ..knowledge import Condition, Finding, KnowledgeBase, Rule, Where
+from ..operators import NUMERIC_OPS, condition_key
 from ..vocabulary import Fact, ValueProblem, coerce
 
 _ABSENT = object()  # a fact the seller did not give
@@ -90,7 +91,7 @@ def candidates(fact: Optional[Fact], conditions: List[Condition]) -> List[Any]:
     elif fact.type == "choice":
         raw = list(fact.choice_values)
     elif fact.type in ("number", "rate", "count"):
-        bounds = [c.value for c in conditions if c.op in ("above", "at_least", "below", "at_most", "is", "is_not")]
+        bounds = [c.value for c in conditions if c.op in NUMERIC_OPS + ("is", "is_not")]
         bounds += [v for c in conditions if c.op == "in" for v in c.value]
         steps = [1 if fact.type == "count" else max(1e-9, abs(b) * 1e-9) for b in bounds]
         raw = [b + d for b, step in zip(bounds, steps) for d in (-step, 0, step)] + [0, 1]
@@ -112,7 +113,7 @@ def satisfiable(fact: Optional[Fact], conditions: List[Condition]) -> bool:
 
 def rule_conditions(rule: Rule) -> List[Tuple[str, Condition]]:
     """(field key, condition), with the rule's ``platforms`` as one more condition on 'platform'."""
-    key = "when" if rule.match == "all" else "when_any"
+    key = condition_key(rule.match)
     pairs = [(f"{key}.{index}", c) for index, c in enumerate(rule.conditions)]
     if rule.platforms:
         pairs.append(("platforms", Condition("fact", "platform", "in", tuple(rule.platforms))))

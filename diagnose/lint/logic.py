@@ -7,6 +7,7 @@ from collections import defaultdict
 from typing import Dict, Iterator, List, Tuple
 
 from ..knowledge import Condition, Rule
+from ..operators import condition_key
 from .base import KB_HEAD, RULES_HEAD, Check, rule_conditions, satisfiable
 
 
@@ -103,7 +104,7 @@ rules:
 
     def run(self, ctx):
         for rule in ctx.running_rules:
-            key_of = "when" if rule.match == "all" else "when_any"
+            key_of = condition_key(rule.match)
             platforms = set(ctx.platforms_of(rule))
             for index, condition in enumerate(rule.conditions):
                 if condition.kind != "symptom" or condition.negated:
@@ -142,7 +143,7 @@ rules:
 
     def run(self, ctx):
         for rule in ctx.running_rules:
-            key_of = "when" if rule.match == "all" else "when_any"
+            key_of = condition_key(rule.match)
             for index, condition in enumerate(rule.conditions):
                 if condition.kind == "symptom" and condition.negated and \
                         ctx.derived_on.get(condition.name, set()) & set(ctx.platforms_of(rule)):

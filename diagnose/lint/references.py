@@ -133,7 +133,7 @@ causes:
 
 class UnusedSource(Check):
     id = "unused-source"
-    summary = "A source nothing cites (no rule, threshold, cause, remedy or guidance)."
+    summary = "A source nothing cites (no rule, threshold, cause, remedy, guidance or deadline)."
     suppress_by = "the source id"
     failing = {"knowledge/example.yaml": KB_HEAD + """\
 sources:
@@ -152,7 +152,7 @@ guidance:
     def run(self, ctx):
         kb = ctx.kb
         cited = {s for rule in kb.rules.values() for s in rule.sources}
-        for table in (kb.causes, kb.remedies, kb.guidance):
+        for table in (kb.causes, kb.remedies, kb.guidance, kb.deadlines):
             cited |= {s for item in table.values() for s in item.sources}
         for source in kb.sources.values():
             if source.id not in cited:

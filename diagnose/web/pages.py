@@ -13,7 +13,7 @@ from ..errors import InputError
 from ..facts import UNKNOWN_KEY
 from ..interview import ANYTHING_ELSE, TOP, Dialog, Question, Session, text
 from ..knowledge import KnowledgeBase
-from ..letters import (FOLLOW_UP_AFTER_DAYS, MESSAGE_PLATFORMS, MESSAGES, MIN_LETTER_CERTAINTY, WISH_DISPUTE_DAYS,
+from ..letters import (FOLLOW_UP, MESSAGE_PLATFORMS, MESSAGES, MIN_LETTER_CERTAINTY, WISH_DISPUTE,
                        Draft, draft_letter, draft_message)
 from ..ranking import Diagnosis, Evidence, RankedCause
 from ..render import labels, percent, show_fact
@@ -61,11 +61,13 @@ def deadlines(kb: KnowledgeBase, case: Case, lang: str) -> List[Dict[str, str]]:
         if remedy not in tracking.actions_done and remedy in kb.remedies:
             found.append((date, kb.message("web.deadline.action", lang, action=say(kb.remedies[remedy].text, lang))))
     if tracking.status == "appeal_sent" and tracking.appeal_sent_on:
-        due = _dt.date.fromisoformat(tracking.appeal_sent_on) + _dt.timedelta(days=FOLLOW_UP_AFTER_DAYS)
-        found.append((due.isoformat(), kb.message("web.deadline.follow_up", lang, days=FOLLOW_UP_AFTER_DAYS)))
+        days = kb.deadlines[FOLLOW_UP].days  # the platforms' dates are knowledge (knowledge/deadlines.yaml)
+        due = _dt.date.fromisoformat(tracking.appeal_sent_on) + _dt.timedelta(days=days)
+        found.append((due.isoformat(), kb.message("web.deadline.follow_up", lang, days=days)))
     if values.get("platform") == "wish" and "infraction_date" in values and tracking.status == "draft":
-        due = _dt.date.fromisoformat(values["infraction_date"]) + _dt.timedelta(days=WISH_DISPUTE_DAYS)
-        found.append((due.isoformat(), kb.message("web.deadline.wish_dispute", lang, days=WISH_DISPUTE_DAYS)))
+        days = kb.deadlines[WISH_DISPUTE].days
+        due = _dt.date.fromisoformat(values["infraction_date"]) + _dt.timedelta(days=days)
+        found.append((due.isoformat(), kb.message("web.deadline.wish_dispute", lang, days=days)))
     return [{"date": date, "what": what} for date, what in sorted(found)]
 
 
@@ -89,7 +91,7 @@ def case_view(kb: KnowledgeBase, case: Case, session: Session, lang: str, why: b
     if diagnosis is not None:
         view["causes"] = [cause_view(kb, diagnosis, cause, session, lang) for cause in diagnosis.top(CAUSES_SHOWN)]
         view["metrics"] = [{"fact": m.fact, "value": show_fact(kb, m.fact, m.value, lang),
-                            "target": f"{labels(lang)[m.must_be]} {show_fact(kb, m.fact, m.target, lang)}",
+                            "target": f"{kb.operator_words(m.must_be, lang)} {show_fact(kb, m.fact, m.target, lang)}",
                             "window": say(m.window, lang), "status": m.status, "status_text": labels(lang)[m.status]}
                            for m in diagnosis.metrics]
         view["symptoms"] = [f"{say(s.title, lang)} ({percent(s.certainty)})" for s in diagnosis.symptoms]
@@ -219,7 +221,7 @@ def letter_view(kb: KnowledgeBase, diagnosis: Optional[Diagnosis], case: Case, l
         return view
     view["messages"] = [kind for kind in MESSAGES if diagnosis.platform in MESSAGE_PLATFORMS[kind]]
     try:
-        draft = make_draft(kb, diagnosis, lang, message, False, source)
+        draft = make_draft(kb, diagnosis, lang, message, False, source, case.tracking)
     except InputError as exc:
         view["problem"] = exc.message
         return view
@@ -233,7 +235,7 @@ def letter_view(kb: KnowledgeBase, diagnosis: Optional[Diagnosis], case: Case, l
     view["pieces"] = pieces(draft)
     view["missing"] = [{"fact": m.fact, "placeholder": m.placeholder, "question": m.question,
                         "type": kb.facts[m.fact].type, "choices": choices(kb.facts[m.fact], lang)}
-                       for m in draft.missing]
+                       for m in draft.missing if m.fact in kb.facts]  # actions to confirm are listed apart
     view["notes"] = list(draft.notes)
     view["text"] = draft.text
     view["ready"] = not draft.missing and not view["left"] and not CONFIRM.search(draft.text)
@@ -241,10 +243,13 @@ def letter_view(kb: KnowledgeBase, diagnosis: Optional[Diagnosis], case: Case, l
 
 
 def make_draft(kb: KnowledgeBase, diagnosis: Diagnosis, lang: str, message: Optional[str], markdown: bool,
-               source: str) -> Draft:
-    """The letter, or the buyer or follow-up message ``message``, as ``diagnose letter`` drafts it."""
+               source: str, tracking: Optional[Tracking] = None) -> Draft:
+    """The letter, or the buyer or follow-up message ``message``, as ``diagnose letter`` drafts it
+    (stating as done only the actions ``tracking`` confirms)."""
     if message is None:
-        return draft_letter(kb, diagnosis, lang, markdown, source=source)
+        tracking = tracking or Tracking()
+        return draft_letter(kb, diagnosis, lang, markdown, source=source, done=tracking.actions_done,
+                            planned=tracking.actions_planned)
     return draft_message(kb, diagnosis, message, lang, markdown, source=source)
 
 

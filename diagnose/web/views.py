@@ -278,6 +278,7 @@ def download(name: str, kind: str, fmt: str):
     if session.diagnosis is None:
         abort(404)
     mimetype, markdown = FORMATS[fmt]
-    draft = pages.make_draft(g.kb, session.diagnosis, lang, None if kind == "letter" else kind, markdown, name)
+    draft = pages.make_draft(g.kb, session.diagnosis, lang, None if kind == "letter" else kind, markdown, name,
+                             case.tracking)
     return Response(draft.text, mimetype=mimetype, headers={
         "Content-Disposition": f'attachment; filename="{name}-{kind}.{lang}.{fmt}"'})

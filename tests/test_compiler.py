@@ -1,0 +1,67 @@
+"""diagnose.compiler on its own: conditions and rules as durable-rules definitions."""
+import pytest
+
+from diagnose.compiler import (ABSENCE_PREFIX, SINK_RULE, WARM_UP, absence_key, compile_platform, compile_rule,
+                               engine_value, expression, symptom_key)
+from diagnose.knowledge import Condition, Rule, Where
+
+
+def make_rule(*conditions, match="all", platforms=("amazon",)):
+    return Rule(id="r", title={"en": "r", "zh": "r"}, conditions=tuple(conditions), match=match,
+                conclusion=("cause", "c"), certainty=0.8, platforms=platforms, sources=(), guidance=(),
+                status="stable", examples={}, where=Where("rules.yaml", 1, 1))
+
+
+def fact(name, op, value=None, negated=False):
+    return Condition("fact", name, op, value, negated)
+
+
+def test_engine_value_avoids_the_exponent_the_engine_misreads():
+    assert engine_value(5e-05) != 5e-05 and abs(engine_value(5e-05) - 5e-05) < 1e-18
+    assert "." in repr(engine_value(5e-05))
+    assert engine_value(0.025) == 0.025 and engine_value(5) == 5 and engine_value("x") == "x"
+
+
+@pytest.mark.parametrize("condition,expected", [
+    (Condition("symptom", "cancel_rate_high"), {"id": "s.cancel_rate_high"}),
+    (fact("tracking", "known"), {"id": "tracking"}),
+    (fact("platform", "is", "amazon"), {"$and": [{"id": "platform"}, {"v": "amazon"}]}),
+    (fact("platform", "in", ("ebay", "wish")),
+     {"$and": [{"id": "platform"}, {"$or": [{"v": "ebay"}, {"v": "wish"}]}]}),
+    (fact("cancel_rate", "at_most", 0.02), {"$and": [{"id": "cancel_rate"}, {"$lte": {"v": 0.02}}]}),
+])
+def test_expression(condition, expected):
+    assert expression(condition) == expected
+
+
+def test_conditions_on_one_fact_make_one_pattern_in_a_when_rule():
+    rule = make_rule(fact("cancel_rate", "above", 0.01), Condition("symptom", "s1"), fact("cancel_rate", "below", 0.05))
+    assert compile_rule(rule) == {"all": [
+        {"p0": {"$and": [{"id": "cancel_rate"}, {"$gt": {"v": 0.01}}, {"$lt": {"v": 0.05}}]}},
+        {"p1": {"id": symptom_key("s1")}}], "run": "r"}
+
+
+def test_negations_go_last_and_a_negated_fact_is_an_absence_marker():
+    absent = fact("fulfilment", "is", "platform", negated=True)
+    rule = make_rule(Condition("symptom", "s2", negated=True), absent, Condition("symptom", "s1"))
+    compiled = compile_rule(rule)
+    assert compiled["all"] == [{"p1": {"id": absence_key(absent)}}, {"p2": {"id": "s.s1"}},
+                               {"p0$not": {"id": "s.s2"}}]
+    assert absence_key(absent) == ABSENCE_PREFIX + 'fulfilment is "platform"'
+
+
+def test_in_an_any_rule_each_listed_value_is_its_own_alternative():
+    rule = make_rule(fact("platform", "in", ("ebay", "wish")), Condition("symptom", "s1"), match="any")
+    assert compile_rule(rule) == {"any": [
+        {"p0": {"$and": [{"id": "platform"}, {"v": "ebay"}]}}, {"p0_1": {"$and": [{"id": "platform"}, {"v": "wish"}]}},
+        {"p1": {"id": "s.s1"}}], "run": "r"}
+
+
+def test_a_platform_gets_its_rules_and_knows_what_to_assert(minimal_kb):
+    compiled = compile_platform(minimal_kb, "amazon")
+    assert set(compiled.rules) == {"cancel.stockout", "threshold.amazon.cancel_rate"}
+    assert set(compiled.ruleset) == set(compiled.rules) | {SINK_RULE, WARM_UP}
+    assert compiled.tested_facts == {"platform", "cancel_rate", "fulfilment", "out_of_stock_often"}
+    assert compiled.tested_symptoms == {"cancel_rate_high"}
+    assert list(compiled.absences.values()) == [fact("fulfilment", "is", "platform")]
+    assert set(compile_platform(minimal_kb, "ebay").rules) == {"cancel.stockout"}

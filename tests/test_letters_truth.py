@@ -1,0 +1,265 @@
+"""Truthful letters (issue 13) and remedies that fit the case (issue 21): a letter states as done
+only confirmed actions, never promises what the case contradicts, lists as attached only the
+documents the case shows the seller has, and says each thing once; next steps fit the platform."""
+import datetime as dt
+import json
+import re
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import EXAMPLES, ROOT
+from diagnose.cli import cli
+from diagnose.facts import load_facts, read_facts_file
+from diagnose.letters import MIN_LETTER_CERTAINTY, draft_letter
+from diagnose.tracking import read_tracking
+
+TODAY = dt.date(2026, 10, 20)
+CASE_FILES = sorted(EXAMPLES.glob("*.y*ml")) + sorted(EXAMPLES.glob("*.json")) \
+    + sorted((ROOT / "tests" / "golden" / "letters").glob("*.yaml"))
+LATE = {"platform": "amazon", "late_shipment_rate": "6%", "handling_time_too_short": True}
+
+
+def immediate(diagnosis):
+    return tuple(dict.fromkeys(r.id for c in diagnosis.causes if c.certainty >= MIN_LETTER_CERTAINTY
+                               for r in c.remedies if r.kind == "immediate"))
+
+
+def bullets(text):
+    return [line for line in text.splitlines() if line.lstrip().startswith("- ")]
+
+
+@pytest.mark.parametrize("path", CASE_FILES, ids=lambda p: p.name)
+def test_every_case_needs_confirmation_until_its_actions_are_done(diagnoser, path):
+    diagnosis = diagnoser.run(load_facts(str(path), (), diagnoser.kb))
+    if not any(c.certainty >= MIN_LETTER_CERTAINTY for c in diagnosis.causes):
+        pytest.skip("no cause reaches the letter's cut-off")
+    unconfirmed = draft_letter(diagnoser.kb, diagnosis, today=TODAY)
+    assert "[CONFIRM: " in unconfirmed.text and not unconfirmed.ready
+    assert unconfirmed.notes[-1].startswith("Not ready to send:")
+    assert "This is the text to send." not in unconfirmed.notes
+    confirmed = draft_letter(diagnoser.kb, diagnosis, today=TODAY, done=immediate(diagnosis))
+    assert "[CONFIRM" not in confirmed.text and "[ACTION TAKEN]" not in confirmed.text
+    for draft in (unconfirmed, confirmed):
+        lines = bullets(draft.text)
+        assert len(lines) == len(set(lines)), "a bullet appears twice"
+        assert not set(draft.checklist) & {line.lstrip()[2:] for line in lines}
+
+
+@pytest.mark.parametrize("path", CASE_FILES, ids=lambda p: p.name)
+def test_no_letter_promises_a_measure_or_lists_a_document_the_case_contradicts(diagnoser, path):
+    kb = diagnoser.kb
+    diagnosis = diagnoser.run(load_facts(str(path), (), kb))
+    if not any(c.certainty >= MIN_LETTER_CERTAINTY for c in diagnosis.causes):
+        pytest.skip("no cause reaches the letter's cut-off")
+    text = draft_letter(kb, diagnosis, today=TODAY, done=immediate(diagnosis)).text
+    for remedy in kb.remedies.values():
+        if remedy.fit.conflicts(diagnosis.facts, diagnosis.platform) and remedy.letter:
+            assert remedy.letter["en"][:40] not in text, remedy.id
+    for cause in kb.causes.values():
+        for document, fit in zip(cause.evidence, cause.evidence_fits):
+            if fit.conflicts(diagnosis.facts, diagnosis.platform):
+                assert f"- {document['en']}" not in text
+
+
+def test_the_counterfeit_example_neither_attaches_nor_claims_what_the_seller_lacks(diagnoser):
+    diagnosis = diagnoser.run(load_facts(str(EXAMPLES / "counterfeit-unauthorised-brand.yaml"), (), diagnoser.kb))
+    draft = draft_letter(diagnoser.kb, diagnosis, today=TODAY, done=immediate(diagnosis))
+    assert "authorisation or licence from the brand owner" not in draft.text
+    assert "within the last 365 days" not in draft.text
+    assert any("authorisation or licence from the brand owner" in item for item in draft.checklist)
+    assert any("within the last 365 days" in item for item in draft.checklist)
+    assert "settled in the buyer's favour" not in draft.text
+    assert draft.text.count("We buy only from the brand owner") == 1
+
+
+def test_planned_actions_read_as_commitments_with_their_date(diagnoser):
+    diagnosis = diagnoser.run(LATE)
+    draft = draft_letter(diagnoser.kb, diagnosis, today=TODAY, planned={"lengthen_handling_time": "2026-10-30"})
+    assert "We commit to completing this by 2026-10-30: Set the handling time" in draft.text
+    assert "[CONFIRM: lengthen_handling_time]" not in draft.text
+    late = draft_letter(diagnoser.kb, diagnosis, today=TODAY, planned={"lengthen_handling_time": "2026-10-01"})
+    assert any("planned for 2026-10-01, which has passed" in note for note in late.notes)
+
+
+def test_measures_that_need_unconfirmed_facts_are_not_promised(diagnoser):
+    forwarder = "moving to a more dependable carrier arrangement"
+    assert forwarder not in draft_letter(diagnoser.kb, diagnoser.run(LATE), today=TODAY).text
+    denied = diagnoser.run(dict(LATE, unreliable_carrier=False))
+    assert forwarder not in draft_letter(diagnoser.kb, denied, today=TODAY).text
+    assert "stable_forwarder" not in {r.id for c in denied.causes for r in c.remedies}
+    confirmed = diagnoser.run(dict(LATE, unreliable_carrier=True))
+    assert forwarder in draft_letter(diagnoser.kb, confirmed, today=TODAY).text
+
+
+@pytest.mark.parametrize("facts,remedy", [
+    ({"platform": "ebay", "late_shipment_rate": "9%", "handling_time_too_short": True,
+      "unreliable_carrier": True}, "move_to_fba"),
+    ({"platform": "ebay", "late_shipment_rate": "9%", "unreliable_carrier": True}, "use_fba_or_overseas_warehouse"),
+    ({"platform": "amazon", "notice_reason": "counterfeit", "sourcing": "authorised_distributor",
+      "brand_authorised": False}, "remove_unauthorised_brand_listings"),
+    ({"platform": "amazon", "notice_reason": "counterfeit", "brand_authorised": False,
+      "has_supplier_invoices": False}, "appeal_with_compliance_evidence"),
+])
+def test_remedies_the_case_contradicts_are_never_advised(diagnoser, facts, remedy):
+    assert diagnoser.kb.remedies[remedy].fit.conflicts(facts, facts["platform"])
+    diagnosis = diagnoser.run(facts)
+    assert remedy not in {r.id for c in diagnosis.causes for r in c.remedies}
+
+
+@pytest.mark.parametrize("platform", ["ebay", "walmart", "wish"])
+def test_amazon_next_steps_stay_on_amazon(diagnoser, platform):
+    steps = {s.id for s in diagnoser.run({"platform": platform, "notice_reason": "listing_mismatch",
+                                          "listing_details_wrong": True}).next_steps}
+    assert "G02" not in steps and "G05" not in steps
+    assert ("G03" in steps) == (platform != "ebay") and ("G06" in steps) == (platform == "ebay")
+    amazon = {s.id for s in diagnoser.run(dict(LATE)).next_steps}
+    assert {"G01", "G02", "G03", "G04"} <= amazon and "G06" not in amazon
+
+
+def test_a_healthy_shop_gets_no_plan_of_action_advice(diagnoser):
+    healthy = diagnoser.run({"platform": "amazon", "order_defect_rate": "0.4%", "late_shipment_rate": "1%"})
+    assert not healthy.causes and not {s.id for s in healthy.next_steps} & {"G01", "G02", "G03", "G04"}
+    missed = diagnoser.run({"platform": "amazon", "order_defect_rate": "1.4%"})
+    assert "G01" in {s.id for s in missed.next_steps}
+
+
+def test_the_cli_reads_confirmed_actions_from_the_case_file_and_lists_documents_to_obtain(tmp_path):
+    case = tmp_path / "case.yaml"
+    case.write_text((EXAMPLES / "counterfeit-unauthorised-brand.yaml").read_text(encoding="utf-8")
+                    + "actions_done: [remove_unauthorised_brand_listings]\n", encoding="utf-8")
+    try:
+        runner = CliRunner(mix_stderr=False)
+    except TypeError:
+        runner = CliRunner()
+    result = runner.invoke(cli, ["letter", str(case), "--today", "2026-10-20"])
+    assert result.exit_code == 0, result.stderr
+    assert "- We removed every listing of the brand" in result.stdout
+    assert "[CONFIRM: audit_all_listings]" in result.stdout
+    assert "- [ ] A letter of authorisation or licence from the brand owner" in result.stderr
+    tracking = read_tracking(read_facts_file(str(case)), {"remove_unauthorised_brand_listings"}, str(case))[0]
+    assert tracking.actions_done == ("remove_unauthorised_brand_listings",)
+    bad = runner.invoke(cli, ["letter", str(case), "--today", "2026-02-30"])
+    assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.stderr
+    assert re.search(r"Not ready to send: \d+ left to fill in or confirm", result.stderr)
+
+
+# --- diagnose kb validate renders every scenario's letter -----------------------------------------
+
+
+@pytest.fixture
+def kb_copy(tmp_path):
+    for part in ("knowledge", "rules"):
+        shutil.copytree(ROOT / part, tmp_path / part)
+    return tmp_path
+
+
+def write_scenario(root, facts):
+    folder = root / "tests" / "scenarios"
+    folder.mkdir(parents=True)
+    (folder / "brand.yaml").write_text(json.dumps({"title": "t", "facts": facts,
+                                                   "expect": {"top3": ["unauthorised_brand"]}}), encoding="utf-8")
+
+
+def validate(root):
+    try:
+        runner = CliRunner(mix_stderr=False)
+    except TypeError:
+        runner = CliRunner()
+    return runner.invoke(cli, ["kb", "validate", "--kb", str(root)])
+
+
+BRAND = {"platform": "amazon", "notice_reason": "counterfeit", "sourcing": "wholesaler", "brand_authorised": False,
+         "has_supplier_invoices": True, "invoices_within_365_days": False}
+
+
+def test_validate_renders_each_scenarios_letter_and_reports_what_its_facts_contradict(kb_copy):
+    write_scenario(kb_copy, BRAND)
+    assert validate(kb_copy).exit_code == 0
+    template = kb_copy / "knowledge" / "letters" / "amazon.en.txt.j2"
+    text = template.read_text(encoding="utf-8")
+    template.write_text(text.replace("{% block platform_documents %}\n", "{% block platform_documents %}\n"
+                                     "- A letter of authorisation or licence from the brand owner for the products concerned\n"
+                                     "- A letter of authorisation or licence from the brand owner for the products concerned\n"),
+                        encoding="utf-8")
+    result = validate(kb_copy)
+    assert result.exit_code == 1
+    assert "knowledge/policy/causes.yaml:" in result.stdout
+    assert "scenario brand: the letter lists cause 'unauthorised_brand' evidence 1 as attached although the case " \
+           "does not show the seller has it (letter-contradiction)" in result.stdout
+    assert "knowledge/letters/amazon.en.txt.j2:1:1: [error] scenario brand: the letter says twice: A letter of " \
+           "authorisation" in result.stdout
+
+
+def test_validate_reports_a_remedy_sentence_the_scenario_contradicts(kb_copy):
+    folder = kb_copy / "tests" / "scenarios"
+    folder.mkdir(parents=True)
+    facts = {"platform": "amazon", "late_shipment_rate": "6%", "handling_time_too_short": True,
+             "unreliable_carrier": False}
+    (folder / "late.yaml").write_text(json.dumps({"facts": facts, "expect": {"top3": ["handling_time_too_short"]}}),
+                                      encoding="utf-8")
+    template = kb_copy / "knowledge" / "letters" / "amazon.en.txt.j2"
+    template.write_text(template.read_text(encoding="utf-8").replace(
+        "{% block closing %}\n", "{% block closing %}\nOur best-selling products are moving to a more dependable "
+        "carrier arrangement, or to the marketplace's own fulfilment service where it is offered.\n"), encoding="utf-8")
+    result = validate(kb_copy)
+    assert result.exit_code == 1
+    assert "knowledge/remedies.yaml:" in result.stdout and "scenario late: the letter states remedy " \
+        "'stable_forwarder' although the case contradicts it (needs unreliable_carrier is true)" in result.stdout
+
+
+# --- the advice corrections of issue 13, each with its source ------------------------------------
+
+
+@pytest.mark.parametrize("item,present,absent,sources", [
+    ("refund_and_ask_withdrawal", ["within 72 hours", "before a claim is filed", "within 30 days"],
+     ["withdraw"], ["amazon-atoz-buy-shipping", "amazon-atoz-open-refund"]),
+    ("enable_shipping_automation", ["Standard Shipping orders only"], [], ["amazon-otdr-2024"]),
+    ("separate_account_resources", ["Tell the platform plainly", "reads as hiding the link"], [],
+     ["amazon-related-accounts-notice"]),
+    ("G02", ["17 days or two unsuccessful appeals"], ["One seller was given"], ["amazon-appeal-limits"]),
+    ("G03", ["View appeal", "Do not send the same plan again"], ["resubmit"], ["amazon-appeal-limits"]),
+    ("G06", ["monthly evaluation on the 20th", "removed on request", "appealed with the evidence"], [],
+     ["ebay-defect-removal"]),
+])
+def test_corrected_advice_says_the_right_thing_and_cites_its_source(kb, item, present, absent, sources):
+    known = kb.remedies.get(item) or kb.guidance[item]
+    for text in present:
+        assert text in known.text["en"]
+    for text in absent:
+        assert text not in known.text["en"]
+    assert set(sources) <= set(known.sources)
+    assert all(kb.sources[s].url for s in sources)
+
+
+@pytest.mark.parametrize("cause,facts", [
+    ("malicious_feedback", {"platform": "amazon", "order_defect_rate": "1.5%", "feedback_burst": True}),
+    ("removable_feedback", {"platform": "amazon", "order_defect_rate": "1.5%", "feedback_removable": True,
+                            "feedback_reason": "product_review"}),
+])
+def test_a_plan_of_action_never_argues_against_buyers(diagnoser, cause, facts):
+    diagnosis = diagnoser.run(facts)
+    assert cause in [c.id for c in diagnosis.causes], [c.id for c in diagnosis.causes]
+    text = draft_letter(diagnoser.kb, diagnosis, today=TODAY, min_certainty=0.2).text.lower()
+    for argument in ("do not reflect", "does not measure", "competitor", "malicious", "such feedback"):
+        assert argument not in text
+    assert "separate" in text  # the removal request goes apart from the plan
+
+
+def test_the_follow_up_asks_for_status_and_never_resends(diagnoser):
+    facts = {"platform": "amazon", "order_defect_rate": "1.2%", "slow_replies": True,
+             "appeal_date": "2026-10-01", "suspension_date": "2026-09-20"}
+    from diagnose.letters import draft_message
+
+    text = draft_message(diagnoser.kb, diagnoser.run(facts), "follow-up", today=TODAY).text
+    assert "View appeal" in text and "again" not in text and "resubmit" not in text.lower()
+
+
+def test_platform_words_wish_review_and_walmart_cancellation_rate(diagnoser):
+    wish = {"platform": "wish", "notice_reason": "listing_mismatch", "listing_details_wrong": True,
+            "infraction_date": "2026-09-01"}
+    assert "We dispute" not in draft_letter(diagnoser.kb, diagnoser.run(wish), today=TODAY).text
+    walmart = {"platform": "walmart", "cancel_rate": "3%", "out_of_stock_often": True}
+    text = draft_letter(diagnoser.kb, diagnoser.run(walmart), today=TODAY).text
+    assert "Cancellation rate: 3%" in text and "pre-fulfilment" not in text.lower()
