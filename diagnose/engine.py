@@ -42,7 +42,7 @@ class Firing(msgspec.Struct, frozen=True):
 
 class _Session(msgspec.Struct):
     compiled: CompiledPlatform
-    values: Dict[str, Any]  # the typed facts, as given (the engine may see engine_value() of them)
+    values: Dict[str, Any]  # the typed facts, as given (the engine sees them through engine_json())
     firings: List[Firing] = msgspec.field(default_factory=list)
     asserted_symptoms: set = msgspec.field(default_factory=set)
     failure: Optional[Tuple[str, BaseException]] = None
