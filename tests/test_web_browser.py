@@ -160,7 +160,7 @@ def test_a_case_in_english_from_the_first_question_to_the_letter(server, browser
     new_case(browser, base, "maple-en", "en")
     assert find(browser, "#question-text").text == "What reason does the platform's notice give?"
     asked = run_interview(browser, shot=DOCS / "serve-case.png")
-    assert asked[:2] == ["notice_reason", "fulfilment"] and "out_of_stock_often" in asked
+    assert asked[:2] == ["notice_reason", "cancel_rate"] and "out_of_stock_often" in asked
     assert find(browser, "#cause-chronic_stockout h3").text.endswith("85%")
     letter = complete_letter(browser, downloads, "maple-en", "en", shot=DOCS / "serve-letter.png")
     assert "From: Maple Goods (merchant token A1B2C3D4)" in letter

@@ -128,12 +128,15 @@ def answer(name: str):
         case, session = _open(name)
         question = session.next_question()
         fact = request.form.get("fact", "")
-        if question is None or question.fact.id != fact:
+        if question is None or (question.fact.id if question.fact else question.kind) != fact:
             ws.keep(session)
             raise Conflict(translate("error.conflict_detail", name=name))
         raw = request.form.get("value", "")
         try:
-            if request.form.get("action") == "skip":
+            if question.fact is None:  # "anything else?": the ticked practices hold, none when skipped
+                ticked = [] if request.form.get("action") == "skip" else request.form.getlist("value")
+                session.answer_anything_else([f for f in ticked if f in question.deferred], question.deferred)
+            elif request.form.get("action") == "skip":
                 session.skip(fact)
             else:
                 session.answer(fact, raw)
