@@ -32,7 +32,7 @@ def test_conditions_on_one_fact_make_one_pattern_in_a_when_rule():
     rule = make_rule(fact("cancel_rate", "above", 0.01), Condition("symptom", "s1"), fact("cancel_rate", "below", 0.05))
     assert compile_rule(rule) == {"all": [
         {"p0": {"$and": [{"id": "cancel_rate"}, {"$gt": {"v": 0.01}}, {"$lt": {"v": 0.05}}]}},
-        {"p1": {"id": symptom_key("s1")}}], "run": "r"}
+        {"p1": {"id": symptom_key("s1")}}]}
 
 
 def test_negations_go_last_and_a_negated_fact_is_an_absence_marker():
@@ -48,7 +48,7 @@ def test_in_an_any_rule_each_listed_value_is_its_own_alternative():
     rule = make_rule(fact("platform", "in", ("ebay", "wish")), Condition("symptom", "s1"), match="any")
     assert compile_rule(rule) == {"any": [
         {"p0": {"$and": [{"id": "platform"}, {"v": "ebay"}]}}, {"p0_1": {"$and": [{"id": "platform"}, {"v": "wish"}]}},
-        {"p1": {"id": "s.s1"}}], "run": "r"}
+        {"p1": {"id": "s.s1"}}]}
 
 
 def test_a_platform_gets_its_rules_and_knows_what_to_assert(minimal_kb):
