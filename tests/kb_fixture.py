@@ -40,10 +40,10 @@ def make_kb(base: Path, files=None, edits=(), source: Path = MINIMAL) -> Path:
 
 @pytest.fixture(scope="session")
 def small_kb(private_cache, tmp_path_factory) -> Path:
-    """The interview fixture knowledge base, with the shipped interview messages."""
-    interview = (ROOT / "knowledge" / "interview.yaml").read_text(encoding="utf-8")
-    return make_kb(tmp_path_factory.mktemp("interview"), files={"knowledge/interview.yaml": interview},
-                   source=INTERVIEW)
+    """The interview fixture knowledge base, with the shipped interview, run and warning messages."""
+    files = {f"knowledge/{name}": (ROOT / "knowledge" / name).read_text(encoding="utf-8")
+             for name in ("interview.yaml", "run.yaml", "warnings.yaml")}
+    return make_kb(tmp_path_factory.mktemp("interview"), files=files, source=INTERVIEW)
 
 
 def invoke(*args):

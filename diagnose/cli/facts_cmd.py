@@ -11,22 +11,69 @@ from .options import kb_option, lang_option, output_format_option
 @click.command()
 @output_format_option("table", "json", default="table")
 @lang_option
+@click.option("--platform", default=None, metavar="PLATFORM",
+              help="Only the facts that matter on this marketplace (its choices only).")
+@click.option("--notice", default=None, metavar="REASON",
+              help="With --platform: only the facts that matter for this notice reason (a notice_reason value or label).")
+@click.option("--template", is_flag=True,
+              help="Print a starter facts file instead: each fact commented out under its question.")
 @kb_option
-def facts(output_format, lang, kb_root):
+def facts(output_format, lang, platform, notice, template, kb_root):
     """List every fact one can give: name, type, unit, range and question."""
     from tabulate import tabulate
 
-    from ..knowledge import load_knowledge
-    from ..vocabulary import say
+    from ..api import get_diagnoser
+    from ..errors import InputError, Location
+    from ..interview import Session
+    from ..vocabulary import ValueProblem, coerce, say
 
-    kb = load_knowledge(kb_root)
-    ordered = sorted(kb.facts.values(), key=lambda f: (-f.priority, f.id))
+    diagnoser = get_diagnoser(kb_root)
+    kb = diagnoser.kb
+    history = []
+    for fact, raw, option in (("platform", platform, "--platform"), ("notice_reason", notice, "--notice")):
+        if raw is None:
+            continue
+        if fact == "notice_reason" and platform is None:
+            raise InputError("--notice needs --platform: what matters depends on the marketplace", Location(option))
+        try:
+            history.append((fact, coerce(kb.facts[fact], raw)))
+        except ValueProblem as exc:
+            raise InputError(str(exc), Location(option, field=fact)) from None
+    session = Session(diagnoser, history)
+    shown = session.relevant_facts() if history else sorted(kb.facts, key=lambda f: (-kb.facts[f].priority, f))
+    ordered = [kb.facts[f] for f in shown]
+
+    def accepted(fact) -> str:
+        if fact.type == "choice":
+            return ", ".join(value for value, _ in session.choices(fact))
+        return fact.describe_range()
+
+    if template:
+        click.echo(starter(kb, session, ordered, accepted, lang), nl=False)
+        return
     if output_format == "json":
-        rows = [{"id": f.id, "type": f.type, "unit": f.unit, "range": f.describe_range(), "window": say(f.window, lang),
+        rows = [{"id": f.id, "type": f.type, "unit": f.unit, "range": accepted(f), "window": say(f.window, lang),
                  "computed_from": list(f.computed_from) if f.computed_from else None,
                  "question": say(f.question, lang), "help": say(f.help, lang)} for f in ordered]
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    rows = [[f.id, f.type, f.unit, f.describe_range(), say(f.question, lang)] for f in ordered]
+    rows = [[f.id, f.type, f.unit, accepted(f), say(f.question, lang)] for f in ordered]
     click.echo(tabulate(rows, headers=["fact", "type", "unit", "accepted values", "question"],
                         maxcolwidths=[None, None, None, 30, 60]))
+
+
+def starter(kb, session, ordered, accepted, lang: str) -> str:
+    """A facts file to fill in: the given platform and notice set, every other fact commented out
+    under its question and accepted values."""
+    from ..vocabulary import format_value, say
+
+    lines = [f"# {line}" for line in kb.message("facts.template_header", lang).splitlines()]
+    for fact in ordered:
+        lines.append(f"# {say(fact.question, lang)} ({accepted(fact)})")
+        if fact.id in session.values:
+            value = session.values[fact.id]
+            lines.append(f"{fact.id}: {value}")
+        else:
+            example = "" if fact.example is None else f" {format_value(fact, fact.example, 'en')}"
+            lines.append(f"# {fact.id}:{example}")
+    return "\n".join(lines) + "\n"

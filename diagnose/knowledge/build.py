@@ -193,8 +193,7 @@ class _Builder:
         parts = {}
         for key in ("needs", "excludes"):
             raw_conditions = item.get(key, ())
-            conditions = (self._condition(raw, owner, path, mark_of(raw_conditions, index), what="")
-                          for index, raw in enumerate(raw_conditions))
+            conditions = (self._condition(raw, owner, path, what="") for raw in raw_conditions)
             parts[key] = tuple(c for c in conditions if c is not None)
         return Fit(tuple(item.get("platforms", ())), parts["needs"], parts["excludes"])
 
@@ -253,9 +252,8 @@ class _Builder:
         match = "all" if "when" in item else "any"
         raw_conditions = item[condition_key(match)]
         conditions = []
-        for index, raw in enumerate(raw_conditions):
-            mark = mark_of(raw_conditions, index)
-            condition = self._condition(raw, item["id"], path, mark)
+        for raw in raw_conditions:
+            condition = self._condition(raw, item["id"], path)
             if condition is not None:
                 conditions.append(condition)
         if len(conditions) != len(raw_conditions):
@@ -273,7 +271,7 @@ class _Builder:
             sources=tuple(item["sources"]), guidance=tuple(item.get("guidance", ())),
             status=item.get("status", "stable"), examples=examples, where=self.where(item, path))
 
-    def _condition(self, raw: Mapping, rule_id: str, path: str, mark, what: str = "rule ") -> Optional[Condition]:
+    def _condition(self, raw: Mapping, rule_id: str, path: str, what: str = "rule ") -> Optional[Condition]:
         """A rule's condition (or, with ``what=""``, another item's: ``rule_id`` then names the owner)."""
         owner = f"{what}'{rule_id}'" if what else rule_id
         negated = "not" in raw

@@ -283,7 +283,7 @@ class KnowledgeBase(msgspec.Struct):
         return [rule for rule in self.rules.values() if rule.applies_to(platform) and rule.status != "deprecated"]
 
 
-def suggest(name: str, known) -> str:
+def suggest(name: str, known: Iterable[str]) -> str:
     """A "did you mean" tail for an unknown name, or an empty string."""
     close = difflib.get_close_matches(str(name), sorted(known), n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else ""

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Iterator, List, Optional, Tuple
 
-from ..fileio import FileProblem, read_regular
 from ..errors import Location
+from ..fileio import FileProblem, read_regular
 from .files import LETTER_DIR, TEMPLATE_FILE_LIMIT, display_path, outside, template_files
 from .model import Finding, KnowledgeBase, suggest
+
+if TYPE_CHECKING:  # Jinja2 is imported when a letter is first needed
+    from jinja2.sandbox import SandboxedEnvironment
 
 LANGS = ("en", "zh")
 MESSAGES = ("feedback-removal", "atoz-withdrawal", "follow-up")
@@ -30,7 +33,7 @@ CONTEXT_NAMES = frozenset({
 })
 
 
-def environment(root: str):
+def environment(root: str) -> SandboxedEnvironment:
     """The sandboxed Jinja2 environment for the letter templates under ``root``: templates are
     read through :func:`read_template` (inside the letters folder only, bounded, regular files)."""
     import jinja2
@@ -124,7 +127,7 @@ def check_letters(root: Path, kb: Optional[KnowledgeBase]) -> List[Finding]:
 
 def _check_source(env, source: str, path: str, offset: int, facts) -> List[Finding]:
     import jinja2
-    from jinja2 import meta, nodes
+    from jinja2 import meta
 
     try:
         tree = env.parse(source)
