@@ -131,6 +131,12 @@ class Engine:
             self._handles[compiled.name] = handle
         return compiled, handle
 
+    def prepare(self, platform: str) -> None:
+        """Compile and create the platform's ruleset now; raise :class:`InferenceError` if the
+        engine refuses it (e.g. error 108: more rules than its beta network holds)."""
+        with self._lock:
+            self._ruleset(platform)
+
     def _warm_up(self, handle: int) -> None:
         """Run one action in a throw-away session. durable-rules 2.0.28 leaves a fresh session
         slot's action context uninitialised and frees it in ``delete_state``: a crash when a

@@ -113,7 +113,7 @@ def validate_facts(raw: Dict[str, Any], kb: KnowledgeBase, source: str = "<facts
             problem(key, str(exc))
     computed = []
     for fact in kb.facts.values():
-        if fact.computed_from and fact.id not in values:
+        if fact.computed_from:  # the counts must be possible whether or not the rate is given too
             numerator, denominator = fact.computed_from
             if numerator in values and denominator in values:
                 if values[denominator] == 0:
@@ -123,8 +123,9 @@ def validate_facts(raw: Dict[str, Any], kb: KnowledgeBase, source: str = "<facts
                 if values[numerator] > values[denominator]:
                     problem(numerator, f"{numerator} ({values[numerator]}) exceeds {denominator} ({values[denominator]})")
                     continue
-                values[fact.id] = round(values[numerator] / values[denominator], 10)
-                computed.append(fact.id)
+                if fact.id not in values:
+                    values[fact.id] = round(values[numerator] / values[denominator], 10)
+                    computed.append(fact.id)
     if "platform" not in values and not any(p.location.field == "platform" for p in problems):
         problems.append(InputError(f"the platform is required ({_one_of(sorted(kb.platforms))})",
                                    Location(source, field="platform")))

@@ -8,7 +8,7 @@ from ..errors import printable
 from ..operators import NUMERIC_OPS, TABLE, condition_key, holds
 from ..vocabulary import Fact, Text, ValueProblem, coerce
 from ..yamlsafe import Mapping, YamlError, load_yaml, mark_of
-from .files import KNOWLEDGE_FILE_LIMIT, display_path
+from .files import KNOWLEDGE_FILE_LIMIT, display_path, outside
 from .model import (Cause, Condition, Deadline, Finding, Fit, Guidance, KnowledgeBase, Message, Platform,
                     Remedy, Rule, Source, Symptom, Threshold, Where, suggest)
 from .schema import _non_finite, schema_finding, schema_validator
@@ -44,6 +44,9 @@ class _Builder:
     def read(self, path: Path, kind: str) -> None:
         shown = display_path(path)
         self.files.append(shown)
+        if outside(self.root, path):  # never read, never shown: it could be any file of the system
+            self.add(shown, (1, 1), "error", "a link to a file outside the knowledge base; not read", "yaml-syntax")
+            return
         try:
             document = load_yaml(str(path), KNOWLEDGE_FILE_LIMIT)
         except YamlError as exc:
@@ -364,6 +367,17 @@ class _Builder:
                     self._ref(rule.where, key, owner, "symptom", condition.name, symptoms, "unknown-symptom")
             self._refs(rule.where, "platforms", owner, "platform", rule.platforms, platforms, "unknown-platform")
             self._refs(rule.where, "sources", owner, "source", rule.sources, sources, "unknown-source")
+        certain: Dict[tuple, Dict[float, Rule]] = {}  # conclusion -> {+1.0 or -1.0: a rule concluding it so}
+        for rule in rules.values():
+            if abs(rule.certainty) == 1.0:
+                certain.setdefault(rule.conclusion, {}).setdefault(rule.certainty, rule)
+        for (kind, target), by_sign in sorted(certain.items()):
+            if len(by_sign) == 2:  # MYCIN's combination of +1 and -1 divides by zero: it has no value
+                rule = by_sign[-1.0]
+                self.add(rule.where.path, rule.where.at("certainty"), "error",
+                         f"rule '{rule.id}' is certain against the {kind} '{target}' (-1.0) while rule "
+                         f"'{by_sign[1.0].id}' is certain of it (1.0): certainty factors cannot combine the two; "
+                         "make one of them less than certain", "certainty-conflict")
 
 
 def _fit_owners(remedies, causes, guidance, deadlines):
