@@ -64,8 +64,8 @@ class Target:
         except InputError:
             return
         for markdown in (False, True):
-            for draft in [lambda: draft_letter(self.diagnoser.kb, diagnosis, "en", markdown)] + [
-                    lambda kind=kind: draft_message(self.diagnoser.kb, diagnosis, kind, "en", markdown)
+            for draft in [lambda markdown=markdown: draft_letter(self.diagnoser.kb, diagnosis, "en", markdown)] + [
+                    lambda kind=kind, markdown=markdown: draft_message(self.diagnoser.kb, diagnosis, kind, "en", markdown)
                     for kind in MESSAGES]:
                 try:
                     text = draft().text
