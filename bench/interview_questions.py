@@ -42,11 +42,14 @@ def interview(diagnoser, facts, expected_top=None):
         if question is None:
             break
         asked += 1
-        fact = question.fact.id
-        if fact in facts:
-            session.answer(fact, facts[fact])
+        if question.kind == "anything_else":  # yes, then a checklist: the practices the case says hold
+            chosen = [f for f in question.deferred if facts.get(f) is True]
+            session.answer_anything_else(chosen, question.deferred)
+            asked += bool(chosen)
+        elif question.fact.id in facts:
+            session.answer(question.fact.id, facts[question.fact.id])
         else:
-            session.skip(fact)
+            session.skip(question.fact.id)
         top = session.diagnosis.causes[0].id if session.diagnosis.causes else None
         if top != expected_top:
             reached = None

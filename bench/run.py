@@ -215,8 +215,8 @@ def scaling(sellers, tmp: Path) -> None:
         memory = resident_mb() - before
         reference = ReferenceEvaluator(kb)
         sample = sellers[:1000]
-        engine = per_call(lambda s: diagnoser.engine.infer(s.platform, s.values), sample)
-        floor = per_call(lambda s: reference.infer(s.platform, s.values), sample)
+        engine = per_call(lambda s: diagnoser.engine.infer(s.platform, s.values), sample)  # noqa: B023 (called at once)
+        floor = per_call(lambda s: reference.infer(s.platform, s.values), sample)  # noqa: B023 (called at once)
         base = base or (engine, floor)
         print(f"  {len(kb.rules):5}  {load * 1000:5.0f} ms  {build * 1000:5.0f} ms"
               f"   {engine * 1e6:6.0f} us ({engine / base[0]:4.2f}x)   {floor * 1e6:6.0f} us ({floor / base[1]:4.2f}x)"

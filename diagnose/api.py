@@ -48,7 +48,7 @@ class _Current(msgspec.Struct):
     watch: Optional[FolderWatch]  # None where inotify is not available: the files are checked instead
 
 
-_current: Dict[str, _Current] = {}  # by knowledge-base folder (absolute; "" for the shipped one)
+_current: Dict[str, _Current] = {}  # by knowledge-base folder (absolute), the shipped one included
 _lock = threading.Lock()
 
 
@@ -59,12 +59,12 @@ def get_diagnoser(kb_root: Optional[Union[str, os.PathLike]] = None) -> Diagnose
     the check costs one non-blocking read of the folders' change queue (inotify, on Linux), or
     else a ``stat`` of each file.
     """
-    key = os.path.abspath(kb_root) if kb_root is not None else ""
+    key = os.path.abspath(kb_root if kb_root is not None else default_root())
     with _lock:
         current = _current.get(key)
         if current is not None and current.watch is not None and current.watch.unchanged():
             return current.diagnoser
-    root = Path(key) if key else default_root()
+    root = Path(key)
     folder_watch = watch(_folders(root))  # started before loading: a change made meanwhile shows next time
     try:
         kb = load_knowledge(kb_root)

@@ -10,12 +10,13 @@ back in input order, and each worker builds its own :class:`~diagnose.api.Diagno
 """
 from __future__ import annotations
 
+import collections
 import csv
 import io
+import itertools
 import json
 import os
 import signal
-import threading
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 import msgspec
@@ -190,8 +191,7 @@ _worker: Optional[Screener] = None  # each pool process's own Screener, built on
 def _start_worker(*arguments) -> None:
     """Build this worker's Screener. Signals are the parent's to handle: the worker leaves the
     terminal's process group, so Ctrl-C or a signal to the group reaches only the parent, which
-    stops the pool (SIGTERM to each worker) once it has written its summary. A worker killed
-    while it waits for rows would hold the pool's queue lock for ever and hang the parent."""
+    lets the chunks under way finish, drops the rest and writes its summary."""
     global _worker
     os.setpgid(0, 0)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -201,39 +201,53 @@ def _start_worker(*arguments) -> None:
     _worker = Screener(*arguments)
 
 
-def _screen_in_worker(row: Row) -> Outcome:
-    return _worker(row)
+def _screen_chunk(rows: List[Row]) -> List[Outcome]:
+    return [_worker(row) for row in rows]
+
+
+class WorkerLost(DiagnoseError):
+    """A worker process ended without finishing its rows (killed, or crashed)."""
 
 
 def screen(rows: Iterable[Row], kb_root, path: str, out_format: str = "jsonl", top: int = 3,
            lang: str = "en", workers: int = 1, chunk: int = 64) -> Iterator[Outcome]:
-    """Diagnose every row; outcomes come in input order whatever the number of workers."""
+    """Diagnose every row; outcomes come in input order whatever the number of workers.
+
+    With several workers, at most a few chunks per worker are in flight, so memory stays flat;
+    a worker that dies raises :class:`WorkerLost` instead of leaving the batch waiting for it.
+    """
     arguments = (kb_root, path, out_format, top, lang)
     if workers <= 1:
         screener = Screener(*arguments)
         for row in rows:
             yield screener(row)
         return
-    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
-    # Pool.imap reads its whole input ahead of the workers: a semaphore bounds what is in flight
-    in_flight = threading.Semaphore(workers * chunk * 4)
-    stopped = threading.Event()
-
-    def bounded() -> Iterator[Row]:
-        for row in rows:
-            in_flight.acquire()
-            if stopped.is_set():
-                return
-            yield row
-
-    pool = multiprocessing.Pool(workers, initializer=_start_worker, initargs=arguments)
+    chunks = _chunks(rows, chunk)
+    executor = ProcessPoolExecutor(workers, initializer=_start_worker, initargs=arguments)
     try:
-        for outcome in pool.imap(_screen_in_worker, bounded(), chunksize=chunk):
-            in_flight.release()
-            yield outcome
-    finally:  # also when the reader stops early (a closed pipe): unblock the feeder, then stop
-        stopped.set()
-        in_flight.release()
-        pool.terminate()
-        pool.join()
+        pending = collections.deque(executor.submit(_screen_chunk, part)
+                                    for part in itertools.islice(chunks, workers * 4))
+        done = 0
+        while pending:
+            try:
+                outcomes = pending.popleft().result()
+            except BrokenProcessPool:
+                raise WorkerLost(f"a worker process ended before finishing its rows; the {done:,} shop(s) "
+                                 "before them were screened, the rest were not") from None
+            pending.extend(executor.submit(_screen_chunk, part) for part in itertools.islice(chunks, 1))
+            done += len(outcomes)
+            yield from outcomes
+    finally:  # also when the reader stops early (a closed pipe, a signal): drop what has not started
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _chunks(rows: Iterable[Row], size: int) -> Iterator[List[Row]]:
+    iterator = iter(rows)
+    while True:
+        part = list(itertools.islice(iterator, size))
+        if not part:
+            return
+        yield part

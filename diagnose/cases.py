@@ -15,7 +15,8 @@ from typing import Any, Dict, Iterator, List, Optional
 import msgspec
 
 from .api import Diagnoser
-from .errors import DiagnoseError
+from .engine import Engine
+from .errors import DiagnoseError, InferenceError
 from .facts import FactsError, validate_facts
 from .knowledge import Finding, KnowledgeBase, Rule, display_path, schema_finding, schema_validator
 from .yamlsafe import Mapping, load_yaml, mark_of
@@ -61,6 +62,19 @@ def check_examples(kb: KnowledgeBase) -> List[Finding]:
                             rule.where.path, where.line or getattr(case, "line", None), where.column, "error",
                             f"rule '{rule.id}' examples.{kind}[{index}]: {where.field}: {error.message}",
                             "example-value"))
+    return findings
+
+
+def check_engine(kb: KnowledgeBase) -> List[Finding]:
+    """A finding for every platform whose ruleset the rule engine refuses (its own limits)."""
+    engine = Engine(kb)
+    findings = []
+    for platform in sorted(kb.platforms):
+        try:
+            engine.prepare(platform)
+        except InferenceError as exc:
+            where = kb.platforms[platform].where
+            findings.append(Finding(where.path, where.line, where.column, "error", exc.message, "engine-limit"))
     return findings
 
 

@@ -16,7 +16,6 @@ state after a failure is not to be trusted.
 """
 from __future__ import annotations
 
-import itertools
 import json
 import threading
 from typing import Any, Dict, List, Optional, Tuple
@@ -42,7 +41,7 @@ class Firing(msgspec.Struct, frozen=True):
 
 class _Session(msgspec.Struct):
     compiled: CompiledPlatform
-    values: Dict[str, Any]  # the typed facts, as given (the engine may see engine_value() of them)
+    values: Dict[str, Any]  # the typed facts, as given (the engine sees them through engine_json())
     firings: List[Firing] = msgspec.field(default_factory=list)
     asserted_symptoms: set = msgspec.field(default_factory=set)
     failure: Optional[Tuple[str, BaseException]] = None
@@ -93,9 +92,8 @@ class Engine:
         self.compiled: Dict[str, CompiledPlatform] = {}  # by platform, compiled when first used
         self._handles: Dict[str, int] = {}  # ruleset name -> its handle in the C core
         self._c = _durable()
-        self._sessions: Dict[str, _Session] = {}
+        self._session: Optional[_Session] = None  # the one running session (sessions run one at a time)
         self._lock = threading.Lock()
-        self._ids = itertools.count(1)
         self._unfinished: Optional[int] = None  # the handle of a session a diagnosis has not cleared
 
     def _fail(self, message: str, rule_id: Optional[str] = None) -> InferenceError:
@@ -133,6 +131,12 @@ class Engine:
             self._handles[compiled.name] = handle
         return compiled, handle
 
+    def prepare(self, platform: str) -> None:
+        """Compile and create the platform's ruleset now; raise :class:`InferenceError` if the
+        engine refuses it (e.g. error 108: more rules than its beta network holds)."""
+        with self._lock:
+            self._ruleset(platform)
+
     def _warm_up(self, handle: int) -> None:
         """Run one action in a throw-away session. durable-rules 2.0.28 leaves a fresh session
         slot's action context uninitialised and frees it in ``delete_state``: a crash when a
@@ -165,7 +169,7 @@ class Engine:
 
     def _fire(self, sid: str, rule_id: str, matched: Any, handle: int) -> None:
         """Record one firing; assert the symptom it concludes if some rule tests it."""
-        session = self._sessions[sid]
+        session = self._session
         facts, symptoms = [], []
         for alias in sorted(matched if isinstance(matched, dict) else ()):
             fact = matched[alias]
@@ -193,7 +197,7 @@ class Engine:
                 raise InferenceError(f"no ruleset for platform '{platform}'")
             compiled, handle = found
             session = _Session(compiled, facts)
-            self._sessions[LIVE_SID] = session
+            self._session = session
             batch = [{"sid": LIVE_SID, "id": name, "v": self._checked(name, value)}
                      for name, value in sorted(facts.items()) if name in compiled.tested_facts]
             batch += [{"sid": LIVE_SID, "id": key, "v": True}
@@ -210,7 +214,7 @@ class Engine:
                 if batch:
                     self._clear_session(handle, batch, session)
             finally:
-                self._sessions.pop(LIVE_SID, None)
+                self._session = None
             self._unfinished = None
             if session.failure is not None:
                 rule_id, exc = session.failure

@@ -5,7 +5,7 @@ so the CLI can print one line like ``facts.yaml:3:1: cancel_rate: ...`` and exit
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Sequence
 
 import msgspec
 
@@ -73,7 +73,7 @@ class KnowledgeBaseError(DiagnoseError):
 
     exit_code = 1
 
-    def __init__(self, message: str, findings=(), location: Optional[Location] = None):
+    def __init__(self, message: str, findings: Sequence[Any] = (), location: Optional[Location] = None) -> None:
         super().__init__(message, location)
         self.findings = list(findings)
 

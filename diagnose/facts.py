@@ -117,7 +117,7 @@ def validate_facts(raw: Dict[str, Any], kb: KnowledgeBase, source: str = "<facts
             problem(key, str(exc), f"interview.problem.{exc.code}", **exc.values)
     computed = []
     for fact in kb.facts.values():
-        if fact.computed_from and fact.id not in values:
+        if fact.computed_from:  # the counts must be possible whether or not the rate is given too
             numerator, denominator = fact.computed_from
             if numerator in values and denominator in values:
                 if values[denominator] == 0:
@@ -131,8 +131,9 @@ def validate_facts(raw: Dict[str, Any], kb: KnowledgeBase, source: str = "<facts
                             "error.count_exceeds", numerator=numerator, count=values[numerator],
                             denominator=denominator, total=values[denominator])
                     continue
-                values[fact.id] = round(values[numerator] / values[denominator], 10)
-                computed.append(fact.id)
+                if fact.id not in values:
+                    values[fact.id] = round(values[numerator] / values[denominator], 10)
+                    computed.append(fact.id)
     if "platform" not in values and not any(p.location.field == "platform" for p in problems):
         problems.append(InputError(f"the platform is required ({_one_of(sorted(kb.platforms))})",
                                    Location(source, field="platform"), "error.platform_required"))

@@ -14,13 +14,15 @@ import stat
 import tempfile
 from typing import Union
 
-from .errors import InputError, Location
+from .errors import DiagnoseError, Location
 
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
-class FileProblem(InputError):
+class FileProblem(DiagnoseError):
     """A file that cannot be read or written as asked (exit code 2); the location names it."""
+
+    exit_code = 2
 
 
 def read_regular(path: Union[str, os.PathLike], max_bytes: int) -> bytes:

@@ -354,7 +354,7 @@ class _Renderer:
         except jinja2.TemplateNotFound as exc:
             raise KnowledgeBaseError(f"{LETTER_DIR / exc.name}: the letter template is missing") from None
         except jinja2.TemplateError as exc:
-            raise KnowledgeBaseError("a letter template failed; run 'diagnose kb validate'", findings=[
+            raise KnowledgeBaseError("a letter template failed while it was rendered", findings=[
                 Finding(path, line + (getattr(exc, "lineno", None) or 1), 1, "error", str(exc), "letter-template")]) from None
 
     def cause(self, cause: RankedCause) -> LetterCause:

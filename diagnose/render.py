@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from . import __version__
+from .consistency import CaseWarning, warning_text
 from .deadlines import DueDate, due_dates
 from .knowledge import KnowledgeBase
 from .ranking import Diagnosis, Evidence, RankedCause
@@ -68,8 +69,8 @@ def when(due: DueDate, kb: KnowledgeBase, lang: str) -> str:
     return labels(kb, lang)["passed" if due.passed else "left"].format(days=abs(due.days_left))
 
 
-def to_dict(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en",
-            today: Optional[_dt.date] = None) -> Dict[str, Any]:
+def to_dict(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", today: Optional[_dt.date] = None,
+            warnings: Sequence[CaseWarning] = (), undecided: Optional["Undecided"] = None) -> Dict[str, Any]:
     """The stable, documented JSON structure (see README: "JSON output"); with ``today``, also
     the case's deadlines counted against that date."""
     computed = set(diagnosis.computed)
@@ -93,6 +94,11 @@ def to_dict(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en",
         "next_steps": [{"id": s.id, "text": say(s.text, lang), "sources": list(s.sources)}
                        for s in diagnosis.next_steps],
         "sources": {source_id: _source_in(info, lang) for source_id, info in diagnosis.sources.items()},
+        "warnings": [{"code": w.code, "text": warning_text(kb, w, lang)} for w in warnings],
+        "undecided": None if undecided is None else {
+            "candidates": [{"id": c, "title": say(kb.causes[c].title, lang), "certainty": now, "could_reach": high}
+                           for c, now, high in undecided.candidates],
+            "questions": [{"fact": f, "question": say(kb.facts[f].question, lang)} for f in undecided.questions]},
     }
     if today is not None:
         data["today"] = today.isoformat()
@@ -132,8 +138,29 @@ def _evidence_dict(evidence: Evidence, lang: str) -> Dict[str, Any]:
             "facts": dict(evidence.facts), "symptoms": list(evidence.symptoms)}
 
 
-def to_json(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", today: Optional[_dt.date] = None) -> str:
-    return json.dumps(to_dict(diagnosis, kb, lang, today), ensure_ascii=False, indent=2) + "\n"
+def to_json(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", today: Optional[_dt.date] = None,
+            warnings: Sequence[CaseWarning] = (), undecided: Optional["Undecided"] = None) -> str:
+    return json.dumps(to_dict(diagnosis, kb, lang, today, warnings, undecided), ensure_ascii=False, indent=2) + "\n"
+
+
+class Undecided(NamedTuple):
+    """When no cause is reported: the candidates left (id, certainty now, the most it could reach)
+    and the facts the interview would ask next to decide between them."""
+
+    candidates: Sequence[Tuple[str, float, float]]
+    questions: Sequence[str]
+
+
+def undecided_lines(undecided: Undecided, kb: KnowledgeBase, lang: str) -> List[str]:
+    """A heading, then one line per candidate and per question."""
+    lines = [kb.message("run.undecided", lang)]
+    lines += [kb.message("run.candidate", lang, title=say(kb.causes[c].title, lang), id=c, certainty=percent(now),
+                         high=percent(high)) for c, now, high in undecided.candidates]
+    lines += [kb.message("run.question", lang, question=say(kb.facts[f].question, lang), fact=f)
+              for f in undecided.questions]
+    if not undecided.candidates and not undecided.questions:
+        lines.append(kb.message("run.nothing_open", lang))
+    return lines
 
 
 # ---------------------------------------------------------------------------------------------
@@ -141,7 +168,7 @@ def to_json(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", today: Op
 
 
 def to_table(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", top: int = 5, explain: bool = False,
-             today: Optional[_dt.date] = None) -> str:
+             today: Optional[_dt.date] = None, undecided: Optional["Undecided"] = None) -> str:
     from tabulate import tabulate
 
     text = labels(kb, lang)
@@ -166,6 +193,9 @@ def to_table(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", top: int
                             colalign=("right", "left", "right", "left")))
     else:
         out.append(text["no_causes"])
+        if undecided is not None:
+            first, *rest = undecided_lines(undecided, kb, lang)
+            out += [first] + [f"- {line}" for line in rest]
     if diagnosis.metrics:
         out += ["", colon(text["metrics"], lang).rstrip()]
         rows = [[fact_name(kb, m.fact, lang), show_fact(kb, m.fact, m.value, lang),
@@ -256,7 +286,7 @@ def _source_label(diagnosis: Diagnosis, source_id: str) -> str:
 
 
 def to_markdown(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", top: int = 5, explain: bool = False,
-                today: Optional[_dt.date] = None) -> str:
+                today: Optional[_dt.date] = None, undecided: Optional["Undecided"] = None) -> str:
     text = labels(kb, lang)
     platform = say(kb.platforms[diagnosis.platform].name, lang)
     out = ["# " + colon(text["diagnosis"], lang) + platform, "",
@@ -267,6 +297,9 @@ def to_markdown(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", top: 
             "", text["symptoms_note"], ""]
     if not diagnosis.causes:
         out += [text["no_causes"], ""]
+        if undecided is not None:
+            out += ["**" + undecided_lines(undecided, kb, lang)[0] + "**", ""]
+            out += [f"- {line}" for line in undecided_lines(undecided, kb, lang)[1:]] + [""]
     for cause in diagnosis.top(top):
         out += [f"## {cause.rank}. {say(cause.title, lang)} — {percent(cause.certainty)}", "",
                 say(cause.explanation, lang), ""]

@@ -81,7 +81,7 @@ def read_tracking(raw: Dict[str, Any], remedies: Collection[str], source: str) -
         problem(raw, "actions_done", "actions_done", "expected a list of remedy ids")
         listed = []
     for index, remedy in enumerate(listed):
-        if _remedy_problem(remedy, remedies, listed, index, lambda m: problem(listed, index, f"actions_done[{index}]", m)):
+        if _remedy_problem(remedy, remedies, listed, index, lambda m: problem(listed, index, f"actions_done[{index}]", m)):  # noqa: B023 (called at once)
             done.append(remedy)
     planned: Dict[str, str] = {}
     promised = raw.get("actions_planned", {})
@@ -90,7 +90,7 @@ def read_tracking(raw: Dict[str, Any], remedies: Collection[str], source: str) -
         promised = {}
     for remedy, when in promised.items():
         field = f"actions_planned.{remedy}"
-        if _remedy_problem(remedy, remedies, [], 0, lambda m: problem(promised, remedy, field, m)):
+        if _remedy_problem(remedy, remedies, [], 0, lambda m: problem(promised, remedy, field, m)):  # noqa: B023 (called at once)
             date = as_date(when)
             if date is None:
                 problem(promised, remedy, field, f"expected a date written YYYY-MM-DD, got {when!r}")

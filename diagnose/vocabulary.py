@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import re
+import unicodedata
 from typing import Any, Dict, Optional, Tuple
 
 import msgspec
@@ -104,6 +105,12 @@ class Fact(msgspec.Struct, frozen=True):
 
 
 
+def fold(text: Any) -> str:
+    """Text as typed compared with text as shown: NFKC (full-width brackets and digits become
+    plain ones), trimmed and case-folded."""
+    return unicodedata.normalize("NFKC", str(text)).strip().casefold()
+
+
 def _plain(number: float) -> str:
     return str(int(number)) if float(number).is_integer() else str(number)
 
@@ -163,11 +170,11 @@ def coerce(fact: Fact, raw: Any, today: Optional[_dt.date] = None) -> Any:
             return False
         raise ValueProblem("not_yes_no", got=_show(raw))
     if kind == "choice":
-        word = _word(raw) if isinstance(raw, (str, int)) and not isinstance(raw, bool) else None
+        word = ("" if _huge(raw) else fold(raw)) if isinstance(raw, (str, int)) and not isinstance(raw, bool) else None
         if word in fact.choice_values:
             return word
-        for value, label in fact.choices:  # accept the label in either language
-            if word is not None and word in (label.get("en", "").lower(), label.get("zh", "")):
+        for value, label in fact.choices:  # accept the label in either language, as shown or typed
+            if word is not None and word in (fold(label.get("en", "")), fold(label.get("zh", ""))):
                 return value
         raise ValueProblem("not_a_choice", choices=", ".join(fact.choice_values), got=_show(raw))
     if kind == "text":

@@ -1,8 +1,9 @@
-"""Fuzz target for the facts loader and the knowledge loader.
+"""Fuzz target for the facts loader, the knowledge loader and the letter renderer.
 
-Every input is tried as a seller's facts file (it must give a diagnosis or an InputError) and as
-a knowledge file and a rule file next to the real vocabulary and platforms (check_knowledge
-must return findings, never raise). Any other exception is a bug.
+Every input is tried as a seller's facts file (it must give a diagnosis or an InputError), as
+the facts of a letter (every letter and message, text and Markdown: a draft or an InputError),
+and as a knowledge file and a rule file next to the real vocabulary and platforms
+(check_knowledge must return findings, never raise). Any other exception is a bug.
 
 With atheris (coverage-guided; Linux x86-64 wheels for Python 3.9-3.12; it writes new inputs
 into the corpus folder, so give it a scratch copy)::
@@ -52,6 +53,27 @@ class Target:
             return
         to_json(self.diagnoser.run(seller), self.diagnoser.kb, "en")
 
+    def check_letter(self, data: bytes) -> None:
+        from diagnose.errors import InputError
+        from diagnose.facts import load_facts
+        from diagnose.letters import MESSAGES, draft_letter, draft_message
+
+        self.facts_path.write_bytes(data)
+        try:
+            diagnosis = self.diagnoser.run(load_facts(str(self.facts_path), [], self.diagnoser.kb))
+        except InputError:
+            return
+        for markdown in (False, True):
+            for draft in [lambda markdown=markdown: draft_letter(self.diagnoser.kb, diagnosis, "en", markdown)] + [
+                    lambda kind=kind, markdown=markdown: draft_message(self.diagnoser.kb, diagnosis, kind, "en", markdown)
+                    for kind in MESSAGES]:
+                try:
+                    text = draft().text
+                except InputError as exc:
+                    assert str(exc).strip(), "an InputError without a message"
+                    continue
+                assert text.endswith("\n") and "{{" not in text and "{%" not in text
+
     def check_knowledge(self, data: bytes) -> None:
         from diagnose.knowledge import Finding, check_knowledge
 
@@ -64,7 +86,8 @@ class Target:
 
 
 def main() -> None:
-    """Run atheris: an input starting with "K" goes to the knowledge loader, any other to the facts loader."""
+    """Run atheris: an input starting with "K" goes to the knowledge loader, "L" to the letter
+    renderer, any other to the facts loader."""
     import atheris
     import jsonschema  # noqa: F401  (imported first so that only our own modules are instrumented)
     import yaml  # noqa: F401
@@ -76,6 +99,8 @@ def main() -> None:
     def one_input(data: bytes) -> None:
         if data[:1] == b"K":
             target.check_knowledge(data[1:])
+        elif data[:1] == b"L":
+            target.check_letter(data[1:])
         else:
             target.check_facts(data)
 

@@ -16,20 +16,23 @@ SCENARIOS = ROOT / "tests" / "scenarios"
 
 pytest_plugins = ["kb_fixture", "web_client"]
 
-_RUN_DIR = Path(tempfile.mkdtemp(prefix="diagnose-tests-"))
-RUN_HOME = _RUN_DIR / "home"  # HOME during the run: nothing may be written there
-RUN_CACHE = _RUN_DIR / "kb-cache"  # the run's knowledge cache
+# Made in pytest_configure, not at import: worker processes that import the tests import this too.
+_RUN_DIR = RUN_HOME = RUN_CACHE = None  # the run's folder; HOME in it (nothing may be written there); the cache
 
 
 def pytest_configure(config):
     """Before collection (some test modules load the knowledge at import time), point the home,
     the cache folder and the knowledge cache at the run's own temporary folder."""
-    RUN_HOME.mkdir(exist_ok=True)
+    global _RUN_DIR, RUN_HOME, RUN_CACHE
+    _RUN_DIR = Path(tempfile.mkdtemp(prefix="diagnose-tests-"))
+    RUN_HOME, RUN_CACHE = _RUN_DIR / "home", _RUN_DIR / "kb-cache"
+    RUN_HOME.mkdir()
     os.environ.update(HOME=str(RUN_HOME), XDG_CACHE_HOME=str(RUN_HOME / ".cache"), DIAGNOSE_CACHE_DIR=str(RUN_CACHE))
 
 
 def pytest_unconfigure(config):
-    shutil.rmtree(_RUN_DIR, ignore_errors=True)
+    if _RUN_DIR is not None:
+        shutil.rmtree(_RUN_DIR, ignore_errors=True)
 
 
 OTHER_PROGRAMS = (".cache/", ".config/", ".local/", ".pki/")  # other programs' folders (the browser tests' Chromium)

@@ -40,8 +40,9 @@ def make_kb(base: Path, files=None, edits=(), source: Path = MINIMAL) -> Path:
 
 @pytest.fixture(scope="session")
 def small_kb(private_cache, tmp_path_factory) -> Path:
-    """The interview fixture knowledge base, with the shipped interview and output messages."""
-    return make_kb(tmp_path_factory.mktemp("interview"), files=shipped_messages("interview.yaml", "messages.yaml"),
+    """The interview fixture knowledge base, with the shipped interview, output, run and warning messages."""
+    return make_kb(tmp_path_factory.mktemp("interview"),
+                   files=shipped_messages("interview.yaml", "messages.yaml", "run.yaml", "warnings.yaml"),
                    source=INTERVIEW)
 
 

@@ -196,3 +196,27 @@ def test_a_signal_during_a_two_worker_batch_ends_with_a_summary(tmp_path, signum
     assert lines[-1].startswith("Summary: ")
     written = out.read_text().splitlines()
     assert written and all(json.loads(line)["shop"] for line in written)  # whole lines only
+
+
+def test_a_worker_that_dies_ends_the_batch_with_a_message_and_a_summary(tmp_path):
+    source = many_shops(tmp_path / "shops.jsonl", 30_000)
+    out = tmp_path / "out.jsonl"
+    process = subprocess.Popen([sys.executable, "-m", "diagnose", "batch", str(source), "--workers", "2",
+                                "-o", str(out), "--kb", str(ROOT)], stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 90
+        while (not out.exists() or out.stat().st_size < 20_000) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        workers = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout.split()
+        assert workers, "no worker processes"
+        os.kill(int(workers[0]), signal.SIGKILL)  # as a crash would
+        stderr = process.communicate(timeout=60)[1]
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    lines = stderr.splitlines()
+    assert process.returncode == 1, stderr
+    assert "Traceback" not in stderr
+    assert lines[-2].startswith("Error: a worker process ended before finishing its rows; the ")
+    assert lines[-1].startswith("Summary: ")

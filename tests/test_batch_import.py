@@ -45,7 +45,7 @@ def write(tmp_path):
 
 FIVE = {  # report: (top causes, symptoms, metrics not met)
     "amazon-healthy": ([], [], {}),
-    "amazon-odr-atoz": ([], ["atoz_claims_high", "buyer_complaints_high", "odr_high"],
+    "amazon-odr-atoz": (["unresolved_buyer_claims"], ["atoz_claims_high", "buyer_complaints_high", "odr_high"],
                         {"order_defect_rate": "missed", "atoz_claim_rate": "missed"}),
     "amazon-late-shipment": ([], ["late_shipment_high"], {"late_shipment_rate": "missed"}),
     "amazon-ip-authenticity-at-risk": (["unverifiable_supply_chain"],
@@ -61,7 +61,7 @@ FIVE = {  # report: (top causes, symptoms, metrics not met)
 def test_each_report_gives_the_diagnosis_its_content_calls_for(name):
     causes, symptoms, off_target = FIVE[name]
     diagnosis, notes = run_json(REPORTS / f"{name}.json")
-    assert [c["id"] for c in diagnosis["causes"]][:len(causes) or None] == causes
+    assert [c["id"] for c in diagnosis["causes"]][:3] == causes
     assert [s["id"] for s in diagnosis["symptoms"]] == symptoms
     assert {m["fact"]: m["status"] for m in diagnosis["metrics"] if m["status"] != "met"} == off_target
     assert notes == ""  # schema-valid reports: nothing left unread

@@ -2,7 +2,7 @@
 import pytest
 
 from diagnose.compiler import (ABSENCE_PREFIX, SINK_RULE, WARM_UP, absence_key, compile_platform, compile_rule,
-                               engine_value, expression, symptom_key)
+                               expression, symptom_key)
 from diagnose.knowledge import Condition, Rule, Where
 
 
@@ -14,12 +14,6 @@ def make_rule(*conditions, match="all", platforms=("amazon",)):
 
 def fact(name, op, value=None, negated=False):
     return Condition("fact", name, op, value, negated)
-
-
-def test_engine_value_avoids_the_exponent_the_engine_misreads():
-    assert engine_value(5e-05) != 5e-05 and abs(engine_value(5e-05) - 5e-05) < 1e-18
-    assert "." in repr(engine_value(5e-05))
-    assert engine_value(0.025) == 0.025 and engine_value(5) == 5 and engine_value("x") == "x"
 
 
 @pytest.mark.parametrize("condition,expected", [
@@ -38,7 +32,7 @@ def test_conditions_on_one_fact_make_one_pattern_in_a_when_rule():
     rule = make_rule(fact("cancel_rate", "above", 0.01), Condition("symptom", "s1"), fact("cancel_rate", "below", 0.05))
     assert compile_rule(rule) == {"all": [
         {"p0": {"$and": [{"id": "cancel_rate"}, {"$gt": {"v": 0.01}}, {"$lt": {"v": 0.05}}]}},
-        {"p1": {"id": symptom_key("s1")}}], "run": "r"}
+        {"p1": {"id": symptom_key("s1")}}]}
 
 
 def test_negations_go_last_and_a_negated_fact_is_an_absence_marker():
@@ -54,7 +48,7 @@ def test_in_an_any_rule_each_listed_value_is_its_own_alternative():
     rule = make_rule(fact("platform", "in", ("ebay", "wish")), Condition("symptom", "s1"), match="any")
     assert compile_rule(rule) == {"any": [
         {"p0": {"$and": [{"id": "platform"}, {"v": "ebay"}]}}, {"p0_1": {"$and": [{"id": "platform"}, {"v": "wish"}]}},
-        {"p1": {"id": "s.s1"}}], "run": "r"}
+        {"p1": {"id": "s.s1"}}]}
 
 
 def test_a_platform_gets_its_rules_and_knows_what_to_assert(minimal_kb):

@@ -1,4 +1,5 @@
-"""A bounded fuzz run over the facts loader and the knowledge loader (see fuzz/fuzz_loaders.py).
+"""A bounded fuzz run over the facts loader, the knowledge loader and the letter renderer
+(see fuzz/fuzz_loaders.py).
 
 Inputs are random bytes, and real files mutated line by line and token by token, so that many
 of them get past the YAML parser and the schemas into the checks behind them.
@@ -75,3 +76,11 @@ def test_fuzz_facts_loader(target, data):
 @given(data=INPUTS)
 def test_fuzz_knowledge_loader(target, data):
     target.check_knowledge(data)
+
+
+@fuzz_settings(120)
+@given(data=st.one_of(mutated(), st.text(alphabet="<>*_[]()#&`|~\\-.!{}%", max_size=40).map(
+    lambda store: f"platform: amazon\ncancel_rate: 4%\nout_of_stock_often: yes\nstore_name: '{store}'\n"
+                  .encode("utf-8"))))
+def test_fuzz_letter_renderer(target, data):
+    target.check_letter(data)

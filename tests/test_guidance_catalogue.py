@@ -27,7 +27,8 @@ def knowledge_tags(kb):
             for tag in item.guidance:
                 tags.setdefault(tag, []).append(f"{kind} {item.id}")
     for tag in kb.guidance:
-        tags.setdefault(tag, []).append("knowledge/guidance.yaml")
+        if tag.startswith("G"):  # N: a next step of our own, not from the catalogue
+            tags.setdefault(tag, []).append("knowledge/guidance.yaml")
     return tags
 
 

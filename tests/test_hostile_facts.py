@@ -87,6 +87,8 @@ CASES = {
     "unknown-and-given": ("platform: amazon\nslow_replies: yes\nunknown: [slow_replies]\n",
                           "facts.yaml:2:1: slow_replies: given a value and also listed as unknown"),
     "no-platform": ("cancel_rate: 3%\n", "facts.yaml: platform: the platform is required"),
+    "counts-disagree-with-a-rate": ("platform: amazon\norders_7d: 10\ncancelled_orders_7d: 50\ncancel_rate: 1%\n",
+                                    "facts.yaml:3:1: cancelled_orders_7d: cancelled_orders_7d (50) exceeds orders_7d (10)"),
     "counts-disagree": ("platform: amazon\norders_7d: 10\ncancelled_orders_7d: 11\n",
                         "facts.yaml:3:1: cancelled_orders_7d: cancelled_orders_7d (11) exceeds orders_7d (10)"),
 }

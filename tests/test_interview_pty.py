@@ -32,22 +32,25 @@ def test_sigkill_mid_interview_then_resume(tmp_path, small_kb):
     child.expect_exact("Q2. What does the notice name?")
     child.expect_exact("> ")
     child.sendline("1")
-    child.expect_exact("Q3. Are listed items often out of stock?")
+    child.expect_exact("Q3. What is the cancellation rate?")
+    child.expect_exact("> ")
+    child.sendline("4%")
+    child.expect_exact("Q4. Are listed items often out of stock?")
     child.expect_exact("> ")
     child.sendline("yes")
-    child.expect_exact("Q4. Who ships the orders?")
+    child.expect_exact("Q5. Anything else")
     child.expect_exact("> ")
     os.kill(child.pid, signal.SIGKILL)
     child.expect(pexpect.EOF)
     child.close()
     assert child.signalstatus == signal.SIGKILL
-    assert yaml.safe_load(case.read_text()) == {"platform": "amazon", "notice_reason": "cancel_rate",
-                                                "out_of_stock_often": True}
+    saved = {"platform": "amazon", "notice_reason": "cancel_rate", "cancel_rate": 0.04, "out_of_stock_often": True}
+    assert yaml.safe_load(case.read_text()) == saved
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")], "no temporary file is left behind"
 
     child = spawn("--resume", case, "--kb", small_kb, cwd=tmp_path)
-    child.expect_exact(f"Continuing {case}: 3 answer(s) already given.")
-    child.expect_exact("Q4. Who ships the orders?")
+    child.expect_exact(f"Continuing {case}: 4 answer(s) already given.")
+    child.expect_exact("Q5. Anything else")
     child.expect_exact("> ")
     child.sendline("status")
     child.expect_exact("1. Listed items are often out of stock [chronic_stockout]: 80%")
@@ -59,8 +62,7 @@ def test_sigkill_mid_interview_then_resume(tmp_path, small_kb):
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
-    assert yaml.safe_load(case.read_text()) == {"platform": "amazon", "notice_reason": "cancel_rate",
-                                                "out_of_stock_often": True}
+    assert yaml.safe_load(case.read_text()) == saved
 
 
 @pytest.mark.skipif(DIAGNOSE is None, reason="the diagnose script is not installed")
@@ -78,3 +80,71 @@ def test_ctrl_c_keeps_answers(tmp_path, kb):
     child.close()
     assert child.exitstatus == 1
     assert yaml.safe_load(case.read_text()) == {"platform": "walmart", "notice_reason": "cancel_rate"}
+
+
+@pytest.mark.skipif(DIAGNOSE is None, reason="the diagnose script is not installed")
+def test_why_why_again_how_and_a_contradiction_corrected(tmp_path, kb):
+    """On the shipped knowledge: a late-shipment notice whose rate first meets the target."""
+    case = tmp_path / "case.yaml"
+    child = spawn("--save", case, "--platform", "amazon", cwd=tmp_path)
+    child.expect_exact("Q2. " + kb.facts["notice_reason"].question["en"])
+    child.expect_exact("> ")
+    child.sendline("late shipment rate")  # a label typed back
+    child.expect_exact("Q3. What is the late shipment rate?")
+    child.expect_exact("> ")
+    child.sendline("why")
+    child.expect_exact("WHY: the notice names this metric")
+    child.expect_exact("> ")
+    child.sendline("0.5%")
+    child.expect_exact('Warning: the notice points to "Late shipment rate over the platform\'s target", '
+                       "yet late_shipment_rate = 0.5% meets the target (4%)")
+    child.expect_exact("Type back to correct the last answer, or go on.")
+    child.expect_exact("Q4. ")
+    child.expect_exact("> ")
+    child.sendline("back")
+    child.expect_exact('Undone: the answer to "What is the late shipment rate?"')
+    child.expect_exact("Q3. What is the late shipment rate?")
+    child.expect_exact("> ")
+    child.sendline("6%")
+    child.expect_exact("Q4. ")
+    child.expect_exact("> ")
+    child.sendline("why")
+    child.expect_exact("decides a condition of this rule:")
+    child.expect_exact("type why again to go one step up)")
+    child.expect_exact("> ")
+    child.sendline("why")
+    child.expect_exact("WHY (the goal): ")
+    child.expect_exact("The top three now: none yet.")
+    child.expect_exact("> ")
+    child.sendline("yes")
+    child.expect_exact("Q5. ")
+    child.expect_exact("> ")
+    child.sendline("how 1")
+    child.expect_exact("is cause 1 with certainty")
+    child.expect_exact("because ")
+    child.expect_exact("> ")
+    child.sendline("done")
+    child.expect_exact("Stopped on request. The diagnosis so far:")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    saved = yaml.safe_load(case.read_text())
+    assert saved["late_shipment_rate"] == 0.06 and list(saved)[:3] == ["platform", "notice_reason", "late_shipment_rate"]
+
+
+@pytest.mark.skipif(DIAGNOSE is None, reason="the diagnose script is not installed")
+def test_a_chinese_label_with_full_width_brackets_typed_back(tmp_path, kb):
+    """The label is shown as 交易缺陷率（eBay）; typed with plain brackets and lower case it still fits."""
+    case = tmp_path / "case.yaml"
+    child = spawn("--save", case, "--platform", "ebay", "--lang", "zh", cwd=tmp_path)
+    child.expect_exact("交易缺陷率（eBay）")
+    child.expect_exact("> ")
+    child.sendline("交易缺陷率(ebay)")
+    child.expect_exact("问题 3：")
+    child.expect_exact("> ")
+    child.sendline("完成")
+    child.expect_exact("已按要求结束。")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert yaml.safe_load(case.read_text())["notice_reason"] == "transaction_defect_rate"

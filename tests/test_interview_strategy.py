@@ -3,6 +3,7 @@
 Its speed is measured by bench/interview_questions.py, not here."""
 import importlib.util
 import itertools
+import statistics
 
 import pytest
 
@@ -10,6 +11,7 @@ from conftest import EXAMPLES, ROOT, SCENARIOS
 from diagnose.errors import InputError
 from diagnose.facts import read_facts_file
 from diagnose.interview import Session
+from diagnose.interview.session import MARGIN
 from diagnose.vocabulary import ValueProblem
 from diagnose.yamlsafe import load_yaml
 
@@ -41,32 +43,54 @@ def test_intervals_contain_the_engines_certainty(diagnoser, name, facts):
 
 
 @pytest.mark.parametrize("name,facts", CASES, ids=[c[0] for c in CASES])
-def test_oracle_interview_reaches_the_same_top_cause_with_fewer_questions(diagnoser, name, facts):
+def test_oracle_interview_asks_at_most_20_questions(diagnoser, name, facts):
     causes = diagnoser.run(facts).causes
     expected = causes[0].id if causes else None
     asked, top, _, reached = bench.interview(diagnoser, facts, expected)
-    assert top == expected and 1 <= reached <= asked
-    assert asked < len(diagnoser.kb.facts)
+    assert 1 <= asked <= 20
+    assert reached is None or 1 <= reached <= asked
+
+
+def test_oracle_interviews_are_short_and_agree_with_run(diagnoser):
+    """Issue 14's targets over every case: a median of at most 10 questions, the same top cause
+    as `diagnose run` in at least 95%."""
+    asked_all, agree = [], 0
+    for _, facts in CASES:
+        causes = diagnoser.run(facts).causes
+        expected = causes[0].id if causes else None
+        asked, top, _, _ = bench.interview(diagnoser, facts, expected)
+        asked_all.append(asked)
+        agree += top == expected
+    assert statistics.median(asked_all) <= 10
+    assert agree >= 0.95 * len(CASES)
 
 
 @pytest.mark.parametrize("name,facts", CASES, ids=[c[0] for c in CASES])
-def test_no_single_unasked_answer_changes_the_top_3_after_the_stop(diagnoser, name, facts):
+def test_the_stop_leaves_only_questions_under_the_margin(diagnoser, name, facts):
+    """After the stop, a yes/no practice whose answer alone would change the first cause was left
+    for a reason the strategy states: its value in focus is under MARGIN and nothing points to it."""
     session = Session(diagnoser)
     while (question := session.next_question()) is not None:
-        assert question.value > 0
+        assert question.value > 0 or question.kind != "fact"
         assert Session(diagnoser, session.history).next_question() == question, "cached values are stale"
+        if question.kind == "anything_else":
+            session.answer_anything_else([f for f in question.deferred if facts.get(f) is True], question.deferred)
+            continue
         fact = question.fact.id
         session.answer(fact, facts[fact]) if fact in facts else session.skip(fact)
-    top = [c.id for c in session.diagnosis.causes[:3]]
+    top = [c.id for c in session.diagnosis.causes[:1]]
+    contested = session.contested()
     for fact in session.graph.facts:
-        if fact in session.known or fact in session.closed:
+        if fact in session.known or fact in session.closed or diagnoser.kb.facts[fact].type != "bool":
             continue
         for value in session.graph.outcomes(diagnoser.kb.facts[fact]):
             try:
                 changed = diagnoser.run(dict(session.values, **{fact: value}))
             except InputError:  # a placeholder that is no valid value (half an order, "<any>")
                 continue
-            assert [c.id for c in changed.causes[:3]] == top, (fact, value)
+            if [c.id for c in changed.causes[:1]] != top:
+                assert session.value_of(fact, contested) < MARGIN and not session._pointed(fact, session.bounds), \
+                    (fact, value)
 
 
 def test_opening_follows_priority(diagnoser):

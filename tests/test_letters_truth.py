@@ -113,9 +113,9 @@ def test_amazon_next_steps_stay_on_amazon(diagnoser, platform):
     steps = {s.id for s in diagnoser.run({"platform": platform, "notice_reason": "listing_mismatch",
                                           "listing_details_wrong": True}).next_steps}
     assert "G02" not in steps and "G05" not in steps
-    assert ("G03" in steps) == (platform != "ebay") and ("G06" in steps) == (platform == "ebay")
+    assert ("G03" in steps) == (platform != "ebay") and ("N01" in steps) == (platform == "ebay")
     amazon = {s.id for s in diagnoser.run(dict(LATE)).next_steps}
-    assert {"G01", "G02", "G03", "G04"} <= amazon and "G06" not in amazon
+    assert {"G01", "G02", "G03", "G04"} <= amazon and "N01" not in amazon
 
 
 def test_a_healthy_shop_gets_no_plan_of_action_advice(diagnoser):
@@ -220,7 +220,7 @@ def test_validate_reports_a_remedy_sentence_the_scenario_contradicts(kb_copy):
      ["amazon-related-accounts-notice"]),
     ("G02", ["17 days or two unsuccessful appeals"], ["One seller was given"], ["amazon-appeal-limits"]),
     ("G03", ["View appeal", "Do not send the same plan again"], ["resubmit"], ["amazon-appeal-limits"]),
-    ("G06", ["monthly evaluation on the 20th", "removed on request", "appealed with the evidence"], [],
+    ("N01", ["monthly evaluation on the 20th", "removed on request", "appealed with the evidence"], [],
      ["ebay-defect-removal"]),
 ])
 def test_corrected_advice_says_the_right_thing_and_cites_its_source(kb, item, present, absent, sources):

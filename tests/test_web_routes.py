@@ -19,7 +19,7 @@ def start(client, name="shop", platform="amazon"):
     return name
 
 
-def interview(client, name, answers, limit=60):
+def interview(client, name, answers, limit=150):
     """Answer every question from ``answers`` (skipping the others) until the interview is complete."""
     asked = []
     for _ in range(limit):
@@ -122,12 +122,18 @@ def test_an_answer_is_saved_and_the_next_question_asked(client, workspace):
 def test_a_bad_answer_is_refused_as_in_the_terminal(client, workspace):
     start(client)
     client.answer("shop", "notice_reason", "cancel_rate")
-    client.answer("shop", "fulfilment", "seller")
+    client.answer("shop", "cancel_rate", "4%")  # the rate the notice names comes next
     before = saved(workspace, "shop")
     fact = client.question("shop")
     page = visible(client.answer("shop", fact, "certainly not", status=422).get_data(as_text=True))
+    assert "That answer does not fit:" in page and "'certainly not'" in page
+    assert saved(workspace, "shop") == before
+    page = visible(client.post("/case/shop/edit", {"fact": "out_of_stock_often", "value": "certainly not"}, 422,
+                               version="shop").get_data(as_text=True))
     assert "That answer does not fit: got 'certainly not'; expected yes or no (y / n)." in page
     assert saved(workspace, "shop") == before
+    body = client.answer("shop", fact, "maybe", status=422).get_data(as_text=True)
+    assert 'href="/case/shop?lang=zh" hreflang="zh"' in body  # the language switch leads back to the case
 
 
 def test_contradicting_counts_are_flagged(client, workspace):
@@ -161,19 +167,19 @@ def test_why_and_how_are_one_click_away(client):
     start(client)
     assert 'href="/case/shop?why=1#why"' in client.get("/case/shop").get_data(as_text=True)
     page = client.text("/case/shop?why=1")
-    assert "Why ask about notice_reason: the answer can change these candidate causes" in page
+    assert 'WHY: "What reason does the platform\'s notice give?" decides a condition of this rule:' in page
     assert "rule notice." in page
 
 
 def test_an_earlier_answer_is_changed_in_place(client, workspace):
     start(client)
-    for fact in ("notice_reason", "fulfilment"):
-        client.answer("shop", fact, STOCKOUT[fact])
+    client.answer("shop", "notice_reason", "cancel_rate")
+    client.answer("shop", "cancel_rate", "4%")
     client.post("/case/shop/edit", {"fact": "notice_reason", "value": "late_shipment"}, version="shop")
-    assert list(saved(workspace, "shop"))[:3] == ["platform", "notice_reason", "fulfilment"]
+    assert list(saved(workspace, "shop"))[:3] == ["platform", "notice_reason", "cancel_rate"]
     assert saved(workspace, "shop")["notice_reason"] == "late_shipment"
-    client.post("/case/shop/edit", {"fact": "fulfilment", "action": "unknown"}, version="shop")
-    assert saved(workspace, "shop")["unknown"] == ["fulfilment"] and "fulfilment" not in saved(workspace, "shop")
+    client.post("/case/shop/edit", {"fact": "cancel_rate", "action": "unknown"}, version="shop")
+    assert saved(workspace, "shop")["unknown"] == ["cancel_rate"] and "cancel_rate" not in saved(workspace, "shop")
     client.post("/case/shop/edit", {"fact": "notice_reason", "action": "remove"}, version="shop")
     assert "notice_reason" not in saved(workspace, "shop")
 

@@ -185,6 +185,7 @@ def test_a_failed_write_leaves_the_case_whole(client, workspace, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr("os.fsync", broken_fsync)
-    client.post("/case/shop/answer", {"fact": "notice_reason", "value": "cancel_rate"}, 500, version=version)
+    page = client.post("/case/shop/answer", {"fact": "notice_reason", "value": "cancel_rate"}, 400, version=version)
+    assert "shop.yaml: cannot write the file: disk full" in visible(page.get_data(as_text=True))
     assert (workspace / "shop.yaml").read_text() == before
     assert [p.name for p in workspace.iterdir()] == ["shop.yaml"]

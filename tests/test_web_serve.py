@@ -2,6 +2,7 @@
 import http.client
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -47,6 +48,10 @@ def test_serve_listens_on_loopback_without_a_token(tmp_path):
         assert found, first
         response, body = request(int(found.group(2)), "/")
         assert response.status == 200 and "Maple Goods" in body
+        process.send_signal(signal.SIGINT)  # Ctrl+C: a quiet stop
+        assert process.wait(timeout=10) == 0
+        logged = process.stderr.read().splitlines()  # the access log, one line a request
+        assert len(logged) == 1 and '"GET / HTTP/1.1" 200' in logged[0]
     finally:
         stop(process)
 

@@ -35,7 +35,7 @@ def batch(input_file, output_format, output, workers, top, source, cycle, lang, 
     A bad row is reported on stderr with its row number and skipped; a summary ends the run.
     Exit code 2 when a row was rejected, though every good row is still diagnosed.
     """
-    from ..batch import Summary, csv_header, read_rows, screen
+    from ..batch import Summary, WorkerLost, csv_header, read_rows, screen
     from ..errors import InputError, Location
     from ..knowledge import load_knowledge
 
@@ -66,6 +66,8 @@ def batch(input_file, output_format, output, workers, top, source, cycle, lang, 
         _discard_unwritten(output)
         failure = (f"Error: cannot write the results to {'standard output' if output == '-' else output}: "
                    f"{exc.strerror or exc}; the shops after the last line written were not saved", 1)
+    except WorkerLost as exc:
+        failure = (f"Error: {exc.message}", 1)
     except Stopped as exc:
         failure = (f"Stopped by {exc.name}: the results written so far are complete lines", 128 + exc.signum)
     if failure is not None:

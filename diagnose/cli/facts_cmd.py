@@ -11,21 +11,51 @@ from .options import kb_option, lang_option, output_format_option
 @click.command()
 @output_format_option("table", "json", default="table")
 @lang_option
+@click.option("--platform", default=None, metavar="PLATFORM",
+              help="Only the facts that matter on this marketplace (its choices only).")
+@click.option("--notice", default=None, metavar="REASON",
+              help="With --platform: only the facts that matter for this notice reason (a notice_reason value or label).")
+@click.option("--template", is_flag=True,
+              help="Print a starter facts file instead: each fact commented out under its question.")
 @kb_option
-def facts(output_format, lang, kb_root):
+def facts(output_format, lang, platform, notice, template, kb_root):
     """List every fact one can give: name, type, unit, range and question."""
     from tabulate import tabulate
 
-    from ..knowledge import load_knowledge
+    from ..api import get_diagnoser
+    from ..errors import InputError, Location
+    from ..interview import Session
     from ..render import describe_range
     from ..typography import wrap
-    from ..vocabulary import say
+    from ..vocabulary import ValueProblem, coerce, say
 
-    kb = load_knowledge(kb_root)
-    ordered = sorted(kb.facts.values(), key=lambda f: (-f.priority, f.id))
+    diagnoser = get_diagnoser(kb_root)
+    kb = diagnoser.kb
+    history = []
+    for fact, raw, option in (("platform", platform, "--platform"), ("notice_reason", notice, "--notice")):
+        if raw is None:
+            continue
+        if fact == "notice_reason" and platform is None:
+            raise InputError("--notice needs --platform: what matters depends on the marketplace", Location(option))
+        try:
+            history.append((fact, coerce(kb.facts[fact], raw)))
+        except ValueProblem as exc:
+            raise InputError(str(exc), Location(option, field=fact)) from None
+    session = Session(diagnoser, history)
+    shown = session.relevant_facts() if history else sorted(kb.facts, key=lambda f: (-kb.facts[f].priority, f))
+    ordered = [kb.facts[f] for f in shown]
+
+    def accepted(fact) -> str:
+        if fact.type == "choice":
+            return ", ".join(value for value, _ in session.choices(fact))
+        return describe_range(kb, fact, lang)
+
+    if template:
+        click.echo(starter(kb, session, ordered, accepted, lang), nl=False)
+        return
     if output_format == "json":
-        rows = [{"id": f.id, "type": f.type, "unit": f.unit, "range": describe_range(kb, f, lang),
-                 "window": say(f.window, lang), "computed_from": list(f.computed_from) if f.computed_from else None,
+        rows = [{"id": f.id, "type": f.type, "unit": f.unit, "range": accepted(f), "window": say(f.window, lang),
+                 "computed_from": list(f.computed_from) if f.computed_from else None,
                  "question": say(f.question, lang), "help": say(f.help, lang)} for f in ordered]
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -35,7 +65,7 @@ def facts(output_format, lang, kb_root):
         return kb.message(message_id, lang) if message_id in kb.messages else fact.unit
 
     keep = [term.text["zh"] for term in kb.glossary.values()]
-    rows = [[f.id, kb.message(f"type.{f.type}", lang), unit(f), "\n".join(wrap(describe_range(kb, f, lang), 30, keep)),
+    rows = [[f.id, kb.message(f"type.{f.type}", lang), unit(f), "\n".join(wrap(accepted(f), 30, keep)),
              "\n".join(wrap(say(f.question, lang), 60, keep))] for f in ordered]
     headers = [kb.message(f"facts.header.{name}", lang) for name in ("fact", "type", "unit", "accepted", "question")]
     click.echo(tabulate(rows, headers=headers))

@@ -30,7 +30,7 @@ def interview(ctx, lang, save_path, resume_path, platform, kb_root):
     from ..casefile import load_case, save_case
     from ..errors import InputError, Location
     from ..fileio import check_writable_folder
-    from ..interview import Dialog, Session, text
+    from ..interview import TOP, Dialog, Session, text
     from ..tracking import Tracking
     from ..vocabulary import ValueProblem, coerce
     from .run import run
@@ -79,8 +79,16 @@ def interview(ctx, lang, save_path, resume_path, platform, kb_root):
     def ask(prompt):
         return click.prompt(prompt, default="", show_default=False, prompt_suffix=" ")
 
+    def record_actions(done):
+        """The immediate remedies confirmed done, kept under the case file's ``actions_done``."""
+        nonlocal tracking
+        offered = {r.id for c in session.diagnosis.top(TOP) for r in c.remedies if r.kind == "immediate"}
+        kept = [a for a in (tracking.actions_done if tracking else ()) if a not in offered]
+        tracking = msgspec.structs.replace(tracking or Tracking(), actions_done=tuple(kept + list(done)))
+        save()
+
     try:
-        Dialog(session, lang, ask, click.echo, save).run()
+        Dialog(session, lang, ask, click.echo, save, record_actions).run()
     except (click.Abort, KeyboardInterrupt, EOFError):
         saved_any = os.path.exists(save_path)
         click.echo("")

@@ -59,12 +59,12 @@ def _sorted(findings):
 def validate(output_format, kb_root):
     """Check YAML syntax, the JSON Schemas, every cross-reference and every example's values,
     and render every scenario's letter: no sentence or document the scenario's facts contradict,
-    nothing said twice.
+    nothing said twice. The rule engine must accept each platform's ruleset.
 
     Prints every finding as path:line:col: [level] message (check); exit 1 if there is any.
     """
     from ..api import Diagnoser
-    from ..cases import check_examples, check_scenario_letters, scenario_files
+    from ..cases import check_engine, check_examples, check_scenario_letters, scenario_files
     from ..knowledge import check_knowledge, knowledge_files
 
     root = _root(kb_root)
@@ -73,7 +73,7 @@ def validate(output_format, kb_root):
     if loaded is not None:
         from ..importers import check_imports
 
-        findings = findings + check_examples(loaded) + check_imports(loaded)
+        findings = findings + check_examples(loaded) + check_imports(loaded) + check_engine(loaded)
         scenarios = scenario_files(root / "tests" / "scenarios")
         if scenarios and not any(f.level == "error" for f in findings):
             findings = findings + check_scenario_letters(Diagnoser(loaded), scenarios)

@@ -4,9 +4,9 @@ from __future__ import annotations
 import click
 
 from ..letters import MESSAGES, MIN_LETTER_CERTAINTY
+from .options import facts_input_options, kb_option, lang_option, output_format_option, today_option
 
 PLACEHOLDER_WIDTH = 18  # longer placeholders ([CONFIRM: …]) push their question along instead of every line
-from .options import facts_input_options, kb_option, lang_option, output_format_option, today_option
 
 
 @click.command()

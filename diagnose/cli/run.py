@@ -13,9 +13,11 @@ from .options import facts_input_options, kb_option, lang_option, output_format_
 @lang_option
 @today_option
 @click.option("--top", type=click.IntRange(1, 50), default=5, show_default=True, help="How many causes to show.")
-@click.option("--explain", is_flag=True, help="Show the chain facts → symptoms → cause with rule ids and sources.")
+@click.option("--explain", is_flag=False, flag_value="*", default=None, metavar="[CAUSE]",
+              help="Show the chain facts → symptoms → cause with rule ids and sources; with a cause id (after the "
+                   "facts file), how that one cause was reached, as `how` in the interview.")
 @click.option("--from", "source", type=click.Choice(["facts", *IMPORTS]), default="facts", show_default=True,
-              help="What FACTS_FILE is: seller facts, or a marketplace's own report (Amazon account health).")
+              help="What FACTS_FILE is: seller facts, or a marketplace's own report (Amazon, eBay, Walmart).")
 @click.option("--marketplace", default=None, help="With --from: which marketplace of the report to diagnose.")
 @click.option("--cycle", default=None,
               help="With --from ebay-seller-standards: CURRENT (the last evaluation, the default) or PROJECTED.")
@@ -32,9 +34,10 @@ def run(facts_file, assignments, platform, output_format, lang, today, top, expl
     from msgspec.structs import replace
 
     from ..api import get_diagnoser
-    from ..errors import InputError
+    from ..errors import InputError, Location
     from ..facts import load_facts
-    from ..render import to_json, to_markdown, to_table
+    from ..consistency import case_warnings, warning_text
+    from ..render import Undecided, to_json, to_markdown, to_table
 
     if not facts_file and not assignments:
         raise InputError("give a facts file or at least one --fact NAME=VALUE", code="error.need_facts")
@@ -55,9 +58,30 @@ def run(facts_file, assignments, platform, output_format, lang, today, top, expl
         from ..importers import apply_verdicts, load_screening
 
         diagnosis = apply_verdicts(diagnosis, shop.verdicts, kb, load_screening(kb))
+    if explain not in (None, "*"):
+        from ..interview import how
+
+        if explain not in kb.causes:
+            raise InputError(f"unknown cause '{explain}' (the causes found: "
+                             f"{', '.join(c.id for c in diagnosis.causes) or 'none'})", Location("--explain"))
+        click.echo(how(kb, diagnosis, explain, lang))
+        return
+    explain = explain is not None
+    # a knowledge base without these texts (a small test one) shows neither part
+    warnings = tuple(w for w in case_warnings(kb, diagnosis, lang) if f"warning.{w.code}" in kb.messages)
+    undecided = None
+    if not diagnosis.causes and "run.undecided" in kb.messages:  # never an empty answer: what would decide
+        from ..interview import Session
+
+        session = Session(diagnoser, list(seller.values.items()) + [(f, None) for f in seller.unknown])
+        candidates, questions = session.deciding()
+        undecided = Undecided(candidates[:3], [q.fact.id for q in questions])
+    for warning in warnings:  # contradictions inside the case: on stderr, whatever the format
+        click.echo(kb.message("warning.heading", lang, text=warning_text(kb, warning, lang)), err=True)
     if output_format == "json":
-        click.echo(to_json(replace(diagnosis, causes=diagnosis.causes[:top]), kb, lang, today), nl=False)
+        click.echo(to_json(replace(diagnosis, causes=diagnosis.causes[:top]), kb, lang, today, warnings, undecided),
+                   nl=False)
     elif output_format == "markdown":
-        click.echo(to_markdown(diagnosis, kb, lang, top, explain, today), nl=False)
+        click.echo(to_markdown(diagnosis, kb, lang, top, explain, today, undecided), nl=False)
     else:
-        click.echo(to_table(diagnosis, kb, lang, top, explain, today), nl=False)
+        click.echo(to_table(diagnosis, kb, lang, top, explain, today, undecided), nl=False)

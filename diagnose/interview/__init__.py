@@ -19,32 +19,40 @@ seen as a graph fact → rule → symptom → rule → cause:
   certain rules and every possible rule with a negative certainty, at the weakest premise.
   Answers only narrow the interval.
 
-**Candidate causes** are those some rule could still conclude (``high > 0``). A cause is
-**contested** when its interval lets it enter, leave or move within the top 3: a top cause
-whose ``low`` is under the reporting threshold, two top causes whose intervals let the lower
-overtake the higher, or a cause outside the top 3 whose ``high`` could overtake the third
-(or, with fewer than three reported, reach the reporting threshold).
+**Focus.** A rule that could still fire counts (in ``high`` and ``low``) only when something
+points to it: a positive condition that already holds, the engine firing it now, or, while the
+case shows no symptom, any symptom condition and the *framing* rules (rules on facts only that
+read a symptom off the notice or a metric, and rules on those facts alone). Practices that count
+whatever the notice says are thereby left to the closing "anything else?".
+
+**Candidate causes** are those some rule in focus could still conclude (``high > 0``). A cause
+is **contested** when its interval lets it take the first place (while none is reported), leave
+the top 3, or overtake a cause in it: a top cause whose ``low`` is under the reporting threshold,
+two top causes whose intervals let the lower overtake the higher, a cause outside the top 3 whose
+``high`` could overtake one in it.
 
 A question's **value** is, for each contested cause its fact can reach through the rules,
 how far the answer could lower ``high`` plus how far it could raise ``low``, trying every
 answer that makes a difference to the rules (each choice, yes and no, a value on and on
 either side of every threshold a rule tests, and "unknown"); the sum is weighted by the
-fact's ``priority`` (``× (1 + priority/100)``), so the platform's notice and the metrics come
-before situational questions of equal value. The platform is always asked first. The
-question with the highest value is asked; ties go to the vocabulary's order. (For speed, a
+fact's ``priority`` (``× (1 + priority/100)``). Questions come in this order: the platform; the
+metric behind a symptom the notice shows, while none of its figures is given (the letter needs
+the number); the question of highest value, if it reaches ``MARGIN`` (ties go to the vocabulary's
+order); then, once, "anything else?": a yes/no on every yes/no practice that could still change
+the top 3 out of focus (a yes lists them to tick, a no records them as unknown). (For speed, a
 fact's effect on a cause is kept until an answer reaches that cause; facts are tried in order of
 an upper bound of their value, stopping when no bound can beat the best found; each hypothetical
 answer is evaluated on top of the "unknown" one, re-evaluating only the rules whose conditions it
 meets; and after an answer, the intervals it cannot reach are carried over.) When a rate
 computed from counts is skipped, its counts are asked instead (denominator first). The
-interview **stops** when no cause is contested or no open question has any value: then no
-answer can change the top 3.
+interview **stops** when none of these is left.
 """
 from __future__ import annotations
 
-from .dialog import Dialog, text
-from .graph import Bounds, Interval, Reach, RuleGraph, contested_causes, rule_graph
-from .session import Question, Session
+from .dialog import Dialog
+from .explain import Explainer, how, text
+from .graph import TOP, Bounds, Focus, Interval, Reach, RuleGraph, contested_causes, rule_graph
+from .session import ANYTHING_ELSE, Question, Session
 
-__all__ = ["Bounds", "Dialog", "Interval", "Question", "Reach", "RuleGraph", "Session", "contested_causes",
-           "rule_graph", "text"]
+__all__ = ["ANYTHING_ELSE", "Bounds", "Dialog", "Explainer", "Focus", "Interval", "Question", "Reach", "RuleGraph", "Session",
+           "TOP", "contested_causes", "how", "rule_graph", "text"]

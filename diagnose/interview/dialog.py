@@ -1,43 +1,34 @@
 """The interview's dialog: every word shown comes from the knowledge base (knowledge/interview.yaml, facts)."""
 from __future__ import annotations
 
-from typing import Callable, List
+from typing import Callable, List, Optional, Sequence, Tuple
 
-from ..errors import KnowledgeBaseError
+from ..consistency import CaseWarning, case_warnings, warning_text
 from ..facts import UNKNOWN_KEY
-from ..knowledge import Condition, KnowledgeBase, Rule
+from ..knowledge import Condition
 from ..render import percent
-from ..vocabulary import EXPECTING, Fact, ValueProblem, format_value, say
+from ..vocabulary import EXPECTING, Fact, ValueProblem, coerce, fold, format_value, say
 from .graph import TOP
-from .session import Question, Session
+from .explain import Explainer, how, text
+from .session import ANYTHING_ELSE, Question, Session
 
 
-COMMANDS = ("why", "help", "skip", "back", "status", "done")
-
-
-def text(kb: KnowledgeBase, name: str, lang: str, **values) -> str:
-    """Interface text ``interview.<name>`` in ``lang``; a clear error when the knowledge base lacks it."""
-    message_id = f"interview.{name}"
-    if message_id not in kb.messages:
-        raise KnowledgeBaseError(f"the knowledge base has no message '{message_id}' (see knowledge/interview.yaml)")
-    return kb.message(message_id, lang, **values)
-
-
-MARKS = {True: "✓", False: "✗", None: "?"}
+COMMANDS = ("why", "how", "help", "skip", "back", "status", "done", "none")
 
 
 class Dialog:
     """Runs an interview through ``ask(prompt) -> str`` and ``tell(text)``; ``save()`` after each answer."""
 
     def __init__(self, session: Session, lang: str, ask: Callable[[str], str], tell: Callable[[str], None],
-                 save: Callable[[], None]):
+                 save: Callable[[], None], record_actions: Optional[Callable[[List[str]], None]] = None):
         self.session, self.kb, self.lang = session, session.kb, lang
         self.ask, self.tell, self.save = ask, tell, save
+        self.record_actions = record_actions
         self.words = {word: command for command in COMMANDS for language in ("en", "zh")
                       for word in self._words(command, language)}
 
     def _words(self, command: str, language: str) -> List[str]:
-        return [w.strip().lower() for w in text(self.kb, f"word.{command}", language).split("|")]
+        return [fold(w) for w in text(self.kb, f"word.{command}", language).split("|")]
 
     def msg(self, message_id: str, **values) -> str:
         return text(self.kb, message_id, self.lang, **values)
@@ -48,6 +39,8 @@ class Dialog:
         while True:
             question = self.session.next_question()
             if question is None:
+                if self.record_actions is not None and not self._actions():
+                    continue  # back from the actions question: the last answer is undone
                 self.tell("")
                 self.tell(self.msg("settled"))
                 return "settled"
@@ -57,16 +50,22 @@ class Dialog:
                 return "done"
 
     def _ask(self, question: Question) -> str:
+        if question.kind == ANYTHING_ELSE:
+            return self._anything_else(question)
         fact = question.fact
         self.tell("")
         self.tell(self.msg("question", number=len(self.session.history) + 1, text=say(fact.question, self.lang)))
         if fact.type == "choice":
             self.tell(self._choice_list(fact))
+        level = 0
         while True:
             raw = self.ask(self.msg("prompt"))
-            command = self.words.get(raw.strip().lower())
+            command, argument = self.command(raw)
             if command == "why":
-                self.tell(self.why(question))
+                self.tell(self.why(question, level))
+                level += 1
+            elif command == "how":
+                self.tell(self.how(argument))
             elif command == "help":
                 self.tell(self.help(fact))
             elif command == "status":
@@ -76,13 +75,8 @@ class Dialog:
                     return "done"
                 self.tell(self.msg("platform_required"))
             elif command == "back":
-                undone = self.session.back()
-                if undone is None:
-                    self.tell(self.msg("nothing_to_undo"))
-                    continue
-                self.save()
-                self.tell(self.msg("undone", text=say(self.kb.facts[undone[0]].question, self.lang)))
-                return "back"
+                if self._back():
+                    return "back"
             elif command == "skip":
                 if fact.id == "platform":
                     self.tell(self.msg("platform_required"))
@@ -91,18 +85,103 @@ class Dialog:
                 self.save()
                 return "skip"
             else:
+                before = self.warnings()
                 try:
                     self.session.answer(fact.id, raw)
                 except ValueProblem as exc:
                     self.tell(self.refusal(exc, fact))
                     continue
                 self.save()
+                for warning in self.warnings():
+                    if warning not in before:
+                        self.tell(self.kb.message("warning.correct", self.lang,
+                                                  text=warning_text(self.kb, warning, self.lang)))
                 return "answer"
+
+    def _back(self) -> bool:
+        """Undo the last answer and say which; False when there is none."""
+        undone = self.session.back()
+        if undone is None:
+            self.tell(self.msg("nothing_to_undo"))
+            return False
+        self.save()
+        asked = self.msg("anything_else") if undone[0] == ANYTHING_ELSE else \
+            say(self.kb.facts[undone[0]].question, self.lang)
+        self.tell(self.msg("undone", text=asked))
+        return True
+
+    def _anything_else(self, question: Question) -> str:
+        """The closing yes/no on the practices left aside; after a yes, the checklist of them."""
+        self.tell("")
+        self.tell(self.msg("question", number=len(self.session.history) + 1, text=self.msg("anything_else")))
+        yes_no = self.kb.facts[question.deferred[0]]  # every practice on the list is a yes/no fact
+        while True:
+            raw = self.ask(self.msg("prompt"))
+            command, argument = self.command(raw)
+            if command in ("why", "help"):
+                self.tell(self.msg("why.anything_else"))
+            elif command == "how":
+                self.tell(self.how(argument))
+            elif command == "status":
+                self.tell(self.status())
+            elif command == "done":
+                return "done"
+            elif command == "back":
+                if self._back():
+                    return "back"
+            else:
+                try:
+                    yes = command not in ("skip", "none") and coerce(yes_no, raw)
+                except ValueProblem as exc:
+                    self.tell(self.msg("bad_answer", reason=self.reason(exc), accepted=self.accepted(yes_no)))
+                    continue
+                chosen = self._checklist(question.deferred) if yes else []
+                if chosen is None:
+                    continue
+                self.session.answer_anything_else(chosen, question.deferred)
+                self.save()
+                return "answer"
+
+    def _actions(self) -> bool:
+        """Once the diagnosis is settled: which immediate remedies of the top causes the seller has
+        already carried out (one question; none allowed), handed to ``record_actions``. False when
+        the consultant goes back instead."""
+        remedies = {r.id: r.text for cause in self.session.diagnosis.top(TOP) for r in cause.remedies
+                    if r.kind == "immediate"} if self.session.diagnosis else {}
+        if not remedies:
+            return True
+        self.tell("")
+        self.tell(self.msg("question", number=len(self.session.history) + 1, text=self.msg("actions")))
+        chosen = self._checklist(list(remedies), [say(text, self.lang) for text in remedies.values()])
+        if chosen is None:
+            self._back()
+            return False
+        self.record_actions(chosen)
+        return True
+
+    def _checklist(self, deferred: Sequence[str], labels: Optional[Sequence[str]] = None) -> Optional[List[str]]:
+        """The items that apply, picked by number (``labels`` shown, the practices' questions by
+        default); None when the consultant goes back."""
+        if labels is None:
+            self.tell(self.msg("checklist"))
+            labels = [say(self.kb.facts[f].question, self.lang) for f in deferred]
+        self.tell("\n".join(self.msg("checklist_item", number=n, text=label) for n, label in enumerate(labels, 1)))
+        while True:
+            raw = self.ask(self.msg("prompt"))
+            command = self.words.get(fold(raw))
+            if command == "back":
+                return None
+            if command in ("skip", "none"):
+                return []
+            numbers = [part for part in fold(raw).replace("，", ",").replace(" ", ",").split(",") if part]
+            if numbers and all(n.isdigit() and 1 <= int(n) <= len(deferred) for n in numbers):
+                return [deferred[int(n) - 1] for n in numbers]
+            self.tell(self.msg("checklist_bad", count=len(deferred)))
 
     # -- texts -------------------------------------------------------------------------------
     def _choice_list(self, fact: Fact) -> str:
         return "\n".join(self.msg("choice", number=n, label=say(label, self.lang), value=value)
-                         for n, (value, label) in enumerate(fact.choices, 1))
+                         for n, (value, label) in enumerate(self.session.choices(fact), 1))
 
     def refusal(self, problem: ValueProblem, fact: Fact) -> str:
         """Why an answer is refused and what would fit, saying what is expected once."""
@@ -157,53 +236,41 @@ class Dialog:
                                   high=percent(interval.high)))
         return "\n".join(lines)
 
-    def why(self, question: Question) -> str:
-        session = self.session
-        if session.platform is None:
-            return self.msg("why.platform")
-        reasons = session.reasons(question.tests)
-        lines = [self.msg("why.heading", fact=question.tests)]
-        if question.fact.id != question.tests:
-            lines.append(self.msg("why.count", fact=question.fact.id, rate=question.tests))
-        if not reasons:
-            lines.append(self.msg("why.none"))
-        contested = session.contested()
-        for cause, interval, rules in reasons:
-            lines.append(self.msg("why.cause", title=say(self.kb.causes[cause].title, self.lang), id=cause,
-                                  certainty=percent(session.current(cause)), low=percent(interval.low),
-                                  high=percent(interval.high)))
-            if cause in contested:
-                lines.append(self.msg("why.contested"))
-            for rule in rules:
-                self._rule_lines(rule, question.tests, lines, 2, set())
-        lines.append(self.msg("why.legend"))
-        return "\n".join(lines)
+    def warnings(self) -> Tuple[CaseWarning, ...]:
+        """The contradictions in the answers so far (see :mod:`diagnose.consistency`)."""
+        if self.session.diagnosis is None:
+            return ()
+        return tuple(w for w in case_warnings(self.kb, self.session.diagnosis, self.lang)
+                     if f"warning.{w.code}" in self.kb.messages)
 
-    def _rule_lines(self, rule: Rule, fact_id: str, lines: List[str], depth: int, seen: set) -> None:
-        bounds, pad = self.session.bounds, "  " * depth
-        lines.append(pad + self.msg("why.rule", id=rule.id, certainty=percent(rule.certainty),
-                                    title=say(rule.title, self.lang)))
-        for condition in rule.conditions:
-            lines.append(pad + "  " + MARKS[bounds.truth(condition)] + " " + self.condition(condition))
-            node = ("symptom", condition.name)
-            if condition.kind == "symptom" and node not in seen and node in self.session.graph.downstream(fact_id):
-                for inner in self.session.graph.concluding.get(node, ()):
-                    if self.session.depends(inner, fact_id):
-                        self._rule_lines(inner, fact_id, lines, depth + 2, seen | {node})
+    def command(self, raw: str) -> Tuple[Optional[str], str]:
+        """The command typed (None for an answer) and what follows it (``how CAUSE``)."""
+        typed = fold(raw)
+        if typed in self.words:
+            return self.words[typed], ""
+        first, _, rest = typed.partition(" ")
+        if self.words.get(first) == "how":
+            return "how", rest.strip()
+        return None, ""
+
+    def why(self, question: Question, level: int = 0) -> str:
+        """WHY at ``question``: the rule it decides; each ``level`` up, one step towards the goal."""
+        return Explainer(self.session, self.lang).why(question, level)
+
+    def how(self, argument: str) -> str:
+        """HOW a cause was concluded: ``argument`` is its id or rank (the first cause by default)."""
+        session = self.session
+        if session.diagnosis is None:
+            return self.msg("why.platform")
+        causes = session.diagnosis.causes
+        if argument.isdigit() and 1 <= int(argument) <= len(causes):
+            argument = causes[int(argument) - 1].id
+        elif not argument:
+            argument = causes[0].id if causes else ""
+        if not argument:
+            return self.msg("how.nothing")
+        return how(self.kb, session.diagnosis, argument, self.lang)
 
     def condition(self, condition: Condition) -> str:
         """A rule condition in words, with the answer already given for its fact."""
-        if condition.kind == "symptom":
-            text = self.msg("cond.symptom", title=say(self.kb.symptoms[condition.name].title, self.lang),
-                            id=condition.name)
-        else:
-            fact = self.kb.facts[condition.name]
-            shown = condition.value if isinstance(condition.value, tuple) else (condition.value,)
-            value = ", ".join(format_value(fact, v, self.lang) for v in shown if v is not None)
-            text = self.msg(f"cond.{condition.op}", fact=fact.id, value=value)
-            if fact.id in self.session.known:
-                text += " " + self.msg("cond.answer", value=format_value(fact, self.session.known[fact.id], self.lang))
-            elif fact.id in self.session.closed:
-                text += " " + self.msg("cond.unknown")
-        return self.msg("cond.not", condition=text) if condition.negated else text
-
+        return Explainer(self.session, self.lang).condition(condition)

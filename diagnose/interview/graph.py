@@ -52,6 +52,14 @@ class RuleGraph:
                 table = self.testing_fact if condition.kind == "fact" else self.testing_symptom
                 table.setdefault(condition.name, []).append(rule)
         self.causes = sorted(target for kind, target in self.concluding if kind == "cause")
+        # framing rules read the case off the notice or a metric: rules on facts only that conclude
+        # a symptom, and other rules on facts only that test nothing but the facts those rules test
+        framing_facts = {c.name for rule in self.rules if rule.conclusion[0] == "symptom"
+                         and not self.parts[rule.id][1] for c in self.parts[rule.id][0]}
+        self.framing = frozenset(rule.id for rule in self.rules if not self.parts[rule.id][1]
+                                 and all(c.name in framing_facts for c in self.parts[rule.id][0]))
+        self.framing_facts = frozenset(c.name for rule in self.rules if rule.id in self.framing
+                                       for c in self.parts[rule.id][0])
         self.facts = [name for name in kb.facts if name in self.testing_fact]
         self._reach: Dict[Any, Reach] = {}
         self._outcomes: Dict[str, List[Any]] = {}
@@ -157,16 +165,26 @@ _ABSENT = Interval(RULED_OUT, 0.0, 0.0)
 _NO_CONTRIBUTION = (RULED_OUT, 0.0, 0.0)
 
 
+class Focus(NamedTuple):
+    """Which possible rules count while the interview is focused (see :mod:`diagnose.interview`):
+    ``symptoms`` are those the case shows now; ``framing`` holds while it shows none."""
+
+    framing: bool
+    symptoms: FrozenSet[str]
+
+
 class Bounds:
     """Certainty intervals of every symptom and cause for one state of knowledge, computed lazily.
 
     A hypothesis (``base`` plus one hypothesised answer) re-evaluates only the nodes and rules
-    the answer can ``reach``; everything else is read from the base state.
+    the answer can ``reach``; everything else is read from the base state. With a ``focus``, a
+    possible rule outside it counts as ruled out.
     """
 
     def __init__(self, graph: RuleGraph, known: Dict[str, Any], closed: FrozenSet[str],
-                 base: Optional["Bounds"] = None, reach: Reach = NOTHING):
+                 base: Optional["Bounds"] = None, reach: Reach = NOTHING, focus: Optional[Focus] = None):
         self.graph, self.known, self.closed = graph, known, closed
+        self.focus = base.focus if base is not None else focus
         self.base, self.changed, self.affected = base, reach.nodes, reach.rules
         self._memo: Dict[Node, Interval] = {}
         self._rules: Dict[str, Tuple[str, float, float]] = {}
@@ -254,8 +272,24 @@ class Bounds:
             low = min((i.low for i, truth in premises if truth is not False), default=1.0)
             symptoms_only = len(premises) == len(truths)
             high = max((i.high for i, truth in premises if truth is not False), default=0.0) if symptoms_only else 1.0
+        if status == POSSIBLE and self.focus is not None and not self._in_focus(rule, facts, symptoms):
+            return _NO_CONTRIBUTION  # nothing points to it yet: left to "anything else?"
         products = sorted((rule.certainty * low, rule.certainty * high))
         return (status, products[0], products[1])
+
+    def _in_focus(self, rule: Rule, facts: Sequence[Condition], symptoms: Sequence[Tuple[str, bool]]) -> bool:
+        """Whether something points to a possible rule: a positive condition that holds (a symptom
+        the case shows, or any symptom while it shows none), or the engine firing it now."""
+        focus = self.focus
+        if focus.framing and rule.id in self.graph.framing:
+            return True
+        if any(not c.negated and self.fact_truth(c) for c in facts):
+            return True
+        if any(not negated and (name in focus.symptoms or focus.framing) for name, negated in symptoms):
+            return True
+        fires = [(c.name in self.known and _holds(c, self.known[c.name])) != c.negated for c in facts]
+        fires += [(name in focus.symptoms) != negated for name, negated in symptoms]
+        return all(fires) if rule.match == "all" else any(fires)
 
 
 def _key(kb: KnowledgeBase, cause: str, certainty: float) -> tuple:
@@ -263,8 +297,11 @@ def _key(kb: KnowledgeBase, cause: str, certainty: float) -> tuple:
     return (-certainty, FAMILY_ORDER[kb.causes[cause].family], cause)
 
 
-def contested_causes(kb: KnowledgeBase, graph: RuleGraph, bounds: Bounds, ranked: Sequence[str]) -> FrozenSet[str]:
-    """Causes whose interval lets them enter, leave or move within the top 3."""
+def contested_causes(kb: KnowledgeBase, graph: RuleGraph, bounds: Bounds, ranked: Sequence[str],
+                     fill: int = TOP) -> FrozenSet[str]:
+    """Causes whose interval lets them enter, leave or move within the top 3; while fewer than
+    ``fill`` causes are reported, every cause that could reach the threshold too (the focused
+    interview fills only the first place: further causes come from "anything else?")."""
     top = list(ranked[:TOP])
     contested = set()
 
@@ -282,6 +319,6 @@ def contested_causes(kb: KnowledgeBase, graph: RuleGraph, bounds: Bounds, ranked
         if cause in top or bounds.node(("cause", cause)).high < MIN_CERTAINTY:
             continue
         beaten = [above for above in top if could_beat(cause, above)]
-        if beaten or len(top) < TOP:
+        if beaten or len(top) < fill:
             contested |= {cause, *beaten}
     return frozenset(contested)

@@ -1,7 +1,7 @@
 """The interview's state: the answers in order, the diagnosis and intervals they give, and the next question."""
 from __future__ import annotations
 
-from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Tuple
+from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 import msgspec
 
@@ -10,18 +10,38 @@ from ..facts import UNKNOWN_KEY, FactsError, validate_facts
 from ..knowledge import Rule
 from ..ranking import Diagnosis
 from ..vocabulary import Fact, ValueProblem, coerce
-from .graph import Bounds, Interval, Node, Reach, contested_causes, rule_graph
+from .graph import RULED_OUT, TOP, Bounds, Focus, Node, Reach, contested_causes, rule_graph
 
 Answer = Tuple[str, Any]  # (fact id, typed value); the value None means "unknown"
 _MISSING = object()
 
 
-class Question(msgspec.Struct, frozen=True):
-    """The next question: the fact asked, and the fact whose rules it serves (they differ for counts)."""
+# A question is worth asking on its own when its answer can move the contested causes' certainty
+# intervals by at least this much in all (weighted by priority, see value_of); below it, the
+# practice waits for the closing "anything else?" checklist.
+MARGIN = 2.0
+ANYTHING_ELSE = "anything_else"  # the closing yes/no question's key in the history (not a fact)
 
-    fact: Fact
+
+class Question(msgspec.Struct, frozen=True):
+    """The next question: the fact asked, and the fact whose rules it serves (they differ for counts).
+
+    ``kind`` is "fact", "figure" (the metric behind the notice, asked for its figures), or
+    "anything_else" (the closing yes/no on the practices left aside: ``fact`` is None and
+    ``deferred`` lists the facts a "no" closes)."""
+
+    fact: Optional[Fact]
     tests: str
     value: float
+    kind: str = "fact"
+    deferred: Tuple[str, ...] = ()
+
+
+def _accepted(rule: Rule, fact: Fact) -> List[str]:
+    """The choices of ``fact`` that one of the rule's positive conditions on it names."""
+    return [value for c in rule.conditions if c.kind == "fact" and c.name == fact.id and not c.negated
+            and c.op in ("is", "in") for value in fact.choice_values if value == c.value or (
+                c.op == "in" and value in c.value)]
 
 
 class Session:
@@ -43,12 +63,21 @@ class Session:
         """Record an answer; raise :class:`ValueProblem` (nothing recorded) if it does not fit."""
         fact = self.kb.facts[fact_id]
         if fact.type == "choice" and isinstance(raw, str) and raw.strip().isdigit():
-            number = int(raw.strip())
-            if 1 <= number <= len(fact.choices):
-                raw = fact.choices[number - 1][0]
+            number, choices = int(raw.strip()), self.choices(fact)
+            if 1 <= number <= len(choices):
+                raw = choices[number - 1][0]
         value = coerce(fact, raw)
         self._record((fact_id, value))
         return value
+
+    def choices(self, fact: Fact) -> Tuple[Tuple[str, Any], ...]:
+        """The choices shown for ``fact``: once the platform is known, those its rules test, and
+        those no platform's rules single out (such as "other")."""
+        if self.platform is None or fact.id == "platform":
+            return fact.choices
+        here = {v for rule in self.graph.testing_fact.get(fact.id, ()) for v in _accepted(rule, fact)}
+        anywhere = {v for rule in self.kb.rules.values() for v in _accepted(rule, fact)}
+        return tuple((value, label) for value, label in fact.choices if value in here or value not in anywhere)
 
     def skip(self, fact_id: str) -> None:
         """Record that the seller does not know ``fact_id`` (not allowed for the platform)."""
@@ -74,8 +103,20 @@ class Session:
             raise ValueProblem("inconsistent", detail="; ".join(p.split(": ", 1)[-1] for p in exc.problems)) from None
 
     def _derive(self) -> None:
-        self.values = {fact: value for fact, value in self.history if value is not None}
-        self.skipped = [fact for fact, value in self.history if value is None]
+        answers: List[Answer] = []
+        for fact, value in self.history:
+            if fact == ANYTHING_ELSE:  # (chosen, deferred): the chosen hold, the others are unknown
+                chosen, deferred = value
+                answers += [(f, True if f in chosen else None) for f in deferred]
+            else:
+                answers.append((fact, value))
+        self.asked_anything_else = any(fact == ANYTHING_ELSE for fact, _ in self.history)
+        latest: Dict[str, Any] = {}  # the last answer to each fact wins (a later edit overrides a checklist)
+        for fact, value in answers:
+            latest.pop(fact, None)
+            latest[fact] = value
+        self.values = {fact: value for fact, value in latest.items() if value is not None}
+        self.skipped = [fact for fact, value in latest.items() if value is None]
         self.platform = self.values.get("platform")
         self.diagnosis: Optional[Diagnosis] = None
         self.known: Dict[str, Any] = dict(self.values)
@@ -85,18 +126,21 @@ class Session:
             self.diagnosis = self.diagnoser.run(seller)
             self.graph = rule_graph(self.kb, self.platform)
             self.closed = frozenset(f for f in self.kb.facts if self._closed(f))
-            previous, self.bounds = getattr(self, "bounds", None), Bounds(self.graph, self.known, self.closed)
+            shown = frozenset(symptom.id for symptom in self.diagnosis.symptoms)
+            self.focus = Focus(framing=not shown, symptoms=shown)
+            previous = getattr(self, "bounds", None)
+            self.bounds = Bounds(self.graph, self.known, self.closed, focus=self.focus)
             self._forget_changes(previous)
 
     def _forget_changes(self, previous: Optional[Bounds]) -> None:
         """Drop the cached changes the last answer (or undo) can have altered: those of the facts
         whose value or status moved, and those of every cause downstream of such a fact; keep the
         previous intervals of every node no such fact reaches."""
-        seen, self._seen = self._seen, (self.platform, self.known, self.closed)
-        if seen is None or seen[0] != self.platform:
+        seen, self._seen = self._seen, (self.platform, self.known, self.closed, self.focus)
+        if seen is None or seen[0] != self.platform or seen[3] != self.focus:
             self._changes = {}
             return
-        _, known, closed = seen
+        _, known, closed, _ = seen
         moved = {f for f in set(known) | set(self.known) if known.get(f, _MISSING) != self.known.get(f, _MISSING)}
         moved |= closed ^ self.closed
         reaches = [self.graph.reach(f) for f in moved]
@@ -121,30 +165,125 @@ class Session:
         return case
 
     # -- choosing ----------------------------------------------------------------------------
-    def contested(self) -> FrozenSet[str]:
+    def contested(self, bounds: Optional[Bounds] = None) -> FrozenSet[str]:
+        """The causes whose place in the top 3 is open: in focus, the first place is filled and the
+        top's order kept; with other ``bounds`` (out of focus), every place is filled."""
         ranked = [c.id for c in self.diagnosis.causes]
-        return contested_causes(self.kb, self.graph, self.bounds, ranked)
+        return contested_causes(self.kb, self.graph, bounds or self.bounds, ranked, 1 if bounds is None else TOP)
 
     def next_question(self) -> Optional[Question]:
-        """The open question whose answer can change the top 3 the most, or None when none can."""
+        """The next question, or None when no answer can change the top 3: the platform; the figure
+        behind a notice; the open question whose answer can change the focused top 3 the most; at
+        the end, "anything else?" when a practice left aside could still change it."""
         if self.platform is None:
             return Question(self.kb.facts["platform"], "platform", float("inf"))
-        contested = self.contested()
+        return self._figure() or self._best(self.contested(), self.bounds, self._changes) or self._anything_else()
+
+    def answer_anything_else(self, chosen: Iterable[str], deferred: Iterable[str]) -> None:
+        """Answer the closing question: the practices ``chosen`` among ``deferred`` hold (yes); the
+        others become unknown, except those a rule tests together with a chosen one. Asked once."""
+        deferred = tuple(fact for fact in deferred if fact not in self.known)
+        chosen = tuple(f for f in chosen if f in deferred)
+        self._record((ANYTHING_ELSE, (chosen, chosen + tuple(f for f in deferred
+                                                              if f not in chosen and not self._with_ticked(f, chosen)))))
+
+    def deciding(self, count: int = 3) -> Tuple[List[Tuple[str, float, float]], List[Question]]:
+        """When no cause is reported: the candidates (id, certainty now, the most it could reach),
+        strongest first, and the ``count`` questions of most value between them, the interview's
+        own choice (in focus, else among every rule)."""
+        for bounds in (self.bounds, Bounds(self.graph, self.known, self.closed)):
+            contested = self.contested(bounds if bounds is not self.bounds else None)
+            questions = sorted((Question(self._asked_for(f), f, value) for _, f in self._open_facts()
+                                if (value := self.value_of(f, contested, bounds, {} if bounds is not self.bounds
+                                                           else None)) > 0), key=lambda q: -q.value)
+            if questions:
+                break
+        candidates = sorted(((c, self.current(c), bounds.node(("cause", c)).high) for c in contested),
+                            key=lambda item: (-item[2], item[0]))
+        return candidates, list({q.fact.id: q for q in questions}.values())[:count]
+
+    def relevant_facts(self) -> List[str]:
+        """The facts that matter now, in the vocabulary's order of priority: those the answers
+        already given, the rules still in focus, or the figures behind a symptom shown test, and
+        the counts behind such a rate (``diagnose facts --platform P --notice N``)."""
+        graph, bounds = self.graph, self.bounds
+        names = set(self.values)
+        for rule in graph.rules:
+            framing_figure = rule.id in graph.framing and rule.conclusion[1] in self.focus.symptoms
+            if framing_figure or bounds._rule(rule)[0] != RULED_OUT:
+                names.update(c.name for c in graph.parts[rule.id][0])
+        names.update(part for name in list(names) for part in (self.kb.facts[name].computed_from or ()))
+        return sorted(names, key=lambda f: (-self.kb.facts[f].priority, list(self.kb.facts).index(f)))
+
+    def _figure(self) -> Optional[Question]:
+        """The metric of a symptom the notice established, while none of its figures is given:
+        the letter needs the number, and a number that meets the target contradicts the notice."""
+        for symptom in self.diagnosis.symptoms:
+            metrics = sorted({c.name for rule in self.graph.concluding.get(("symptom", symptom.id), ())
+                              if rule.id in self.graph.framing for c in self.graph.parts[rule.id][0]
+                              if self.kb.facts[c.name].type in ("rate", "count", "number")},
+                             key=lambda f: (-self.kb.facts[f].priority, list(self.kb.facts).index(f)))
+            if metrics and not any(f in self.known or f in self.closed for f in metrics):
+                return Question(self._asked_for(metrics[0]), metrics[0], float("inf"), "figure")
+        return None
+
+    def _open_facts(self) -> List[Tuple[int, str]]:
+        return [(index, f) for index, f in enumerate(self.graph.facts) if f not in self.known and f not in self.closed]
+
+    def _best(self, contested: FrozenSet[str], bounds: Bounds, changes: Dict) -> Optional[Question]:
+        """The open question whose answer can narrow the contested causes' intervals the most."""
         if not contested:
             return None
         # Branch and bound: facts are tried from the highest upper bound of their value down,
         # and the search stops once no remaining bound can beat the best value found.
-        open_facts = [(self.bound_of(f, contested), index, f) for index, f in enumerate(self.graph.facts)
-                      if f not in self.known and f not in self.closed]
+        # while the case shows no symptom, only what reads one off the notice or a metric is asked
+        framing = bounds.focus is not None and bounds.focus.framing
+        open_facts = [(self.bound_of(f, contested, bounds), index, f) for index, f in self._open_facts()
+                      if not framing or f in self.graph.framing_facts]
         best: Optional[Question] = None
         best_index = 0
         for bound, index, fact_id in sorted(open_facts, key=lambda item: (-item[0], item[1])):
             if bound <= 0 or (best is not None and bound < best.value):
                 break
-            value = self.value_of(fact_id, contested)
-            if value > 0 and (best is None or (value, -index) > (best.value, -best_index)):
+            if bound < MARGIN and not self._pointed(fact_id, bounds):
+                continue
+            value = self.value_of(fact_id, contested, bounds, changes)
+            if (value >= MARGIN or value > 0 and self._pointed(fact_id, bounds)) and (best is None or (value, -index) > (best.value, -best_index)):
                 best, best_index = Question(self._asked_for(fact_id), fact_id, value), index
         return best
+
+    def _tickable(self, fact_id: str) -> bool:
+        """A yes/no practice a rule asks to be true, so that a tick can say so."""
+        return self.kb.facts[fact_id].type == "bool" and any(
+            c.name == fact_id and c.op == "is" and c.value is True and not c.negated
+            for rule in self.graph.testing_fact.get(fact_id, ()) for c in self.graph.parts[rule.id][0])
+
+    def _with_ticked(self, fact_id: str, chosen: Sequence[str]) -> bool:
+        """Whether a rule tests the fact together with a ticked practice (then the fact stays open,
+        as "vacation mode used" does once a long absence is ticked: it is asked next)."""
+        return any(c.name in chosen and not c.negated for rule in self.graph.testing_fact.get(fact_id, ())
+                   for c in self.graph.parts[rule.id][0])
+
+    def _pointed(self, fact_id: str, bounds: Bounds) -> bool:
+        """Whether an answer already points to the fact: a live rule testing it has a positive
+        condition on another fact that holds, such as the notice (asked then whatever its value)."""
+        for rule in self.graph.testing_fact.get(fact_id, ()):
+            if bounds._rule(rule)[0] == RULED_OUT:
+                continue
+            if any(c.name != fact_id and not c.negated and bounds.fact_truth(c) for c in self.graph.parts[rule.id][0]):
+                return True
+        return False
+
+    def _anything_else(self) -> Optional[Question]:
+        """The closing yes/no, when a practice (a yes/no fact a rule asks to be true) left out of focus
+        could still change the top 3; its ``deferred`` facts are the checklist shown after a yes."""
+        if self.asked_anything_else:
+            return None
+        full = Bounds(self.graph, self.known, self.closed)
+        contested = self.contested(full)
+        deferred = tuple(f for _, f in self._open_facts() if contested and self._tickable(f)
+                         and self.value_of(f, contested, full, {}) > 0)
+        return Question(None, ANYTHING_ELSE, 0.0, ANYTHING_ELSE, deferred) if deferred else None
 
     def _asked_for(self, fact_id: str) -> Fact:
         """The fact itself, or for a skipped computed rate its next count (denominator first)."""
@@ -161,63 +300,52 @@ class Session:
     def _weight(self, fact_id: str) -> float:
         return 1 + self.kb.facts[fact_id].priority / 100
 
-    def bound_of(self, fact_id: str, contested: FrozenSet[str]) -> float:
+    def bound_of(self, fact_id: str, contested: FrozenSet[str], bounds: Optional[Bounds] = None) -> float:
         """An upper bound of :meth:`value_of`, cheap to compute: an answer only narrows an interval,
         and only by what the rules it affects contribute."""
+        bounds = bounds or self.bounds
         leverage = self.graph.leverage(fact_id)
         total = 0.0
         for node in self._reach(fact_id, contested):
-            interval = self.bounds.node(node)
+            interval = bounds.node(node)
             total += 2 * min(interval.high - interval.low, leverage[node])
         return round(total * self._weight(fact_id), 6)
 
-    def value_of(self, fact_id: str, contested: FrozenSet[str]) -> float:
-        """How far answering ``fact_id`` could narrow the contested causes' intervals, by priority."""
+    def value_of(self, fact_id: str, contested: FrozenSet[str], bounds: Optional[Bounds] = None,
+                 changes: Optional[Dict] = None) -> float:
+        """How far answering ``fact_id`` could narrow the contested causes' intervals, by priority
+        (by default on the session's focused intervals, with its cache of changes)."""
+        bounds = bounds or self.bounds
+        changes = self._changes if changes is None else changes
         reach = self._reach(fact_id, contested)
-        missing = [node for node in reach if (fact_id, node) not in self._changes]
+        missing = [node for node in reach if (fact_id, node) not in changes]
         if missing:  # a cause's change stays valid until an answer reaches it (see _forget_changes)
-            unknown = self.hypothesis(fact_id, None)
+            unknown = self.hypothesis(fact_id, None, base=bounds)
             outcomes = [unknown] + [self.hypothesis(fact_id, value, unknown)
                                     for value in self.graph.outcomes(self.kb.facts[fact_id]) if value is not None]
             for node in missing:
-                now = self.bounds.node(node)
+                now = bounds.node(node)
                 after = [outcome.node(node) for outcome in outcomes]
-                self._changes[(fact_id, node)] = \
+                changes[(fact_id, node)] = \
                     (now.high - min(a.high for a in after)) + (max(a.low for a in after) - now.low)
-        total = sum(self._changes[(fact_id, node)] for node in reach)
+        total = sum(changes[(fact_id, node)] for node in reach)
         return round(total * self._weight(fact_id), 6)
 
-    def hypothesis(self, fact_id: str, value: Any, unknown: Optional[Bounds] = None) -> Bounds:
-        """The intervals if ``fact_id`` were answered ``value`` (None: unknown). An answer is evaluated
-        on top of the "unknown" hypothesis (pass it as ``unknown`` to share it), so that only the rules
-        whose conditions the answer meets are re-evaluated."""
+    def hypothesis(self, fact_id: str, value: Any, unknown: Optional[Bounds] = None,
+                   base: Optional[Bounds] = None) -> Bounds:
+        """The intervals if ``fact_id`` were answered ``value`` (None: unknown), on top of ``base``
+        (the session's intervals by default). An answer is evaluated on top of the "unknown"
+        hypothesis (pass it as ``unknown`` to share it), so that only the rules whose conditions the
+        answer meets are re-evaluated."""
         if unknown is None:
-            unknown = Bounds(self.graph, self.known, self.closed | {fact_id}, self.bounds, self.graph.reach(fact_id))
+            unknown = Bounds(self.graph, self.known, self.closed | {fact_id}, base or self.bounds,
+                             self.graph.reach(fact_id))
         if value is None:
             return unknown
         return Bounds(self.graph, dict(self.known, **{fact_id: value}), self.closed, unknown,
                       self.graph.answer_reach(fact_id, value))
 
     # -- explaining --------------------------------------------------------------------------
-    def reasons(self, fact_id: str) -> List[Tuple[str, Interval, List[Rule]]]:
-        """For ``why``: each candidate cause the fact can affect, its interval, and the rules on the way."""
-        downstream = self.graph.downstream(fact_id)
-        found = []
-        for cause in self.graph.causes:
-            node = ("cause", cause)
-            interval = self.bounds.node(node)
-            if node not in downstream or interval.high <= 0:
-                continue
-            rules = [rule for rule in self.graph.concluding[node] if self.depends(rule, fact_id)]
-            found.append((cause, interval, rules))
-        return found
-
-    def depends(self, rule: Rule, fact_id: str) -> bool:
-        """Whether a rule tests ``fact_id`` directly or through a symptom downstream of it."""
-        downstream = self.graph.downstream(fact_id)
-        return any((c.kind == "fact" and c.name == fact_id) or
-                   (c.kind == "symptom" and ("symptom", c.name) in downstream) for c in rule.conditions)
-
     def current(self, cause_id: str) -> float:
         for cause in self.diagnosis.causes:
             if cause.id == cause_id:

@@ -9,7 +9,7 @@ from ..errors import printable
 from ..operators import NUMERIC_OPS, TABLE, condition_key, holds
 from ..vocabulary import Fact, Text, ValueProblem, coerce, format_value
 from ..yamlsafe import Mapping, YamlError, load_yaml, mark_of
-from .files import KNOWLEDGE_FILE_LIMIT, display_path
+from .files import KNOWLEDGE_FILE_LIMIT, display_path, outside
 from .model import (Cause, Condition, Deadline, Finding, Fit, Guidance, KnowledgeBase, Message, Platform,
                     Remedy, Rule, Source, Symptom, Term, Threshold, Where, suggest)
 from .schema import _non_finite, schema_finding, schema_validator
@@ -47,6 +47,9 @@ class _Builder:
     def read(self, path: Path, kind: str) -> None:
         shown = display_path(path)
         self.files.append(shown)
+        if outside(self.root, path):  # never read, never shown: it could be any file of the system
+            self.add(shown, (1, 1), "error", "a link to a file outside the knowledge base; not read", "yaml-syntax")
+            return
         try:
             document = load_yaml(str(path), KNOWLEDGE_FILE_LIMIT)
         except YamlError as exc:
@@ -206,8 +209,7 @@ class _Builder:
         parts = {}
         for key in ("needs", "excludes"):
             raw_conditions = item.get(key, ())
-            conditions = (self._condition(raw, owner, path, mark_of(raw_conditions, index), what="")
-                          for index, raw in enumerate(raw_conditions))
+            conditions = (self._condition(raw, owner, path, what="") for raw in raw_conditions)
             parts[key] = tuple(c for c in conditions if c is not None)
         return Fit(tuple(item.get("platforms", ())), parts["needs"], parts["excludes"])
 
@@ -271,9 +273,8 @@ class _Builder:
         match = "all" if "when" in item else "any"
         raw_conditions = item[condition_key(match)]
         conditions = []
-        for index, raw in enumerate(raw_conditions):
-            mark = mark_of(raw_conditions, index)
-            condition = self._condition(raw, item["id"], path, mark)
+        for raw in raw_conditions:
+            condition = self._condition(raw, item["id"], path)
             if condition is not None:
                 conditions.append(condition)
         if len(conditions) != len(raw_conditions):
@@ -291,7 +292,7 @@ class _Builder:
             sources=tuple(item["sources"]), guidance=tuple(item.get("guidance", ())),
             status=item.get("status", "stable"), examples=examples, where=self.where(item, path))
 
-    def _condition(self, raw: Mapping, rule_id: str, path: str, mark, what: str = "rule ") -> Optional[Condition]:
+    def _condition(self, raw: Mapping, rule_id: str, path: str, what: str = "rule ") -> Optional[Condition]:
         """A rule's condition (or, with ``what=""``, another item's: ``rule_id`` then names the owner)."""
         owner = f"{what}'{rule_id}'" if what else rule_id
         negated = "not" in raw
@@ -387,6 +388,17 @@ class _Builder:
                     self._ref(rule.where, key, owner, "symptom", condition.name, symptoms, "unknown-symptom")
             self._refs(rule.where, "platforms", owner, "platform", rule.platforms, platforms, "unknown-platform")
             self._refs(rule.where, "sources", owner, "source", rule.sources, sources, "unknown-source")
+        certain: Dict[tuple, Dict[float, Rule]] = {}  # conclusion -> {+1.0 or -1.0: a rule concluding it so}
+        for rule in rules.values():
+            if abs(rule.certainty) == 1.0:
+                certain.setdefault(rule.conclusion, {}).setdefault(rule.certainty, rule)
+        for (kind, target), by_sign in sorted(certain.items()):
+            if len(by_sign) == 2:  # MYCIN's combination of +1 and -1 divides by zero: it has no value
+                rule = by_sign[-1.0]
+                self.add(rule.where.path, rule.where.at("certainty"), "error",
+                         f"rule '{rule.id}' is certain against the {kind} '{target}' (-1.0) while rule "
+                         f"'{by_sign[1.0].id}' is certain of it (1.0): certainty factors cannot combine the two; "
+                         "make one of them less than certain", "certainty-conflict")
 
 
 def _fit_owners(remedies, causes, guidance, deadlines):

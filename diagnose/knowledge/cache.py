@@ -1,20 +1,28 @@
-"""The knowledge caches: on disk, keyed by the files' content, and in this process, by their stat."""
+"""The knowledge caches: on disk, keyed by the files' content, and in this process, by their stat.
+
+A cache file holds the SHA-256 of its pickle, then the pickle: a file edited, truncated or
+planted under the same name is found out and rebuilt. It is read like any other file (regular,
+bounded, never blocking: a FIFO at its path is ignored) and written atomically without leaving
+a temporary file behind (a folder at its path, a full disk: the cache is simply not kept).
+"""
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import pickle
-import tempfile
 from pathlib import Path
 from typing import Dict, List, Optional
 
 import msgspec
 
 from .. import __version__
-from .files import KNOWLEDGE_FILE_LIMIT
+from ..fileio import FileProblem, atomic_write, read_regular
+from .files import KNOWLEDGE_FILE_LIMIT, TEMPLATE_FILE_LIMIT
 from .model import KnowledgeBase
 
 CACHE_KEEP = 8  # knowledge caches kept on disk (the most recently used)
+CACHE_FILE_LIMIT = 256_000_000  # far above any knowledge base the file limits allow
 
 
 class _Loaded(msgspec.Struct, frozen=True):
@@ -23,6 +31,7 @@ class _Loaded(msgspec.Struct, frozen=True):
     signature: tuple
 
 
+_CHECKSUM = hashlib.sha256().digest_size  # the bytes of the pickle's SHA-256 before it
 _LOADED: Dict[str, _Loaded] = {}  # this process's loads, by knowledge-base folder
 
 
@@ -45,14 +54,12 @@ def _digest(root: Path, paths: List[Path]) -> str:
     hasher = hashlib.sha256(__version__.encode())
     for relative, path in sorted((_relative(root, path), path) for path in paths):
         hasher.update(b"\0" + relative.encode("utf-8", "surrogateescape") + b"\0")
-        try:
-            if not path.is_file():  # a pipe or device would block or never end: read_text reports it
-                raise OSError
-            with open(path, "rb") as handle:  # bounded: an oversized file is reported, never cached
-                hasher.update(str(os.fstat(handle.fileno()).st_size).encode())  # a change past the bound shows
-                hasher.update(b"\0" + handle.read(KNOWLEDGE_FILE_LIMIT + 1))
-        except OSError:
-            hasher.update(b"<unreadable>")
+        limit = TEMPLATE_FILE_LIMIT if path.suffix == ".j2" else KNOWLEDGE_FILE_LIMIT
+        try:  # the whole file: a file over its limit is refused when loaded, so never cached
+            content = read_regular(path, limit)
+            hasher.update(str(len(content)).encode() + b"\0" + content)
+        except FileProblem as exc:
+            hasher.update(b"<refused>" + exc.message.encode())
     return hasher.hexdigest()
 
 
@@ -76,8 +83,11 @@ def _read_cache(digest: str, root: Path) -> Optional[KnowledgeBase]:
         return None
     path = _cache_path(digest, root)
     try:
-        with open(path, "rb") as handle:
-            kb = _CacheUnpickler(handle).load()
+        data = read_regular(path, CACHE_FILE_LIMIT)
+        checksum, pickled = data[:_CHECKSUM], data[_CHECKSUM:]
+        if hashlib.sha256(pickled).digest() != checksum:
+            return None  # edited, truncated or planted: rebuilt
+        kb = _CacheUnpickler(io.BytesIO(pickled)).load()
     except Exception:  # a missing, stale or damaged cache is simply rebuilt
         return None
     if not (isinstance(kb, KnowledgeBase) and kb.version == digest[:12] and kb.root == str(root)):
@@ -109,15 +119,13 @@ def _write_cache(digest: str, kb: KnowledgeBase) -> None:
     if os.environ.get("DIAGNOSE_NO_CACHE"):
         return
     path = _cache_path(digest, Path(kb.root))
+    pickled = pickle.dumps(kb, protocol=pickle.HIGHEST_PROTOCOL)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".kb-", suffix=".tmp")
-        with os.fdopen(fd, "wb") as handle:
-            pickle.dump(kb, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
+        atomic_write(path, hashlib.sha256(pickled).digest() + pickled, durable=False)
         _prune_cache(path.parent)
-    except OSError:
-        pass  # a read-only home only costs speed
+    except (OSError, FileProblem):
+        pass  # a read-only home, a full disk, a folder in the way: that only costs speed
 
 
 def _prune_cache(folder: Path) -> None:
@@ -125,4 +133,7 @@ def _prune_cache(folder: Path) -> None:
     knowledge base makes a new one, and nothing else would ever remove the old."""
     by_use = sorted(((entry.stat().st_mtime_ns, entry) for entry in folder.glob("kb-*.pickle")), reverse=True)
     for _, stale in by_use[CACHE_KEEP:]:
-        stale.unlink(missing_ok=True)
+        try:
+            stale.unlink(missing_ok=True)
+        except OSError:
+            pass  # not ours to remove (a folder of that name): left alone

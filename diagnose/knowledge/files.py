@@ -9,6 +9,7 @@ from typing import List, Tuple
 from ..errors import KnowledgeBaseError
 
 KNOWLEDGE_FILE_LIMIT = 1_000_000
+TEMPLATE_FILE_LIMIT = 200_000  # a letter template is a page or two; a bound on the work one costs
 LETTER_DIR = Path("knowledge") / "letters"  # Jinja letter templates: part of the knowledge, not YAML
 LINT_FILE = "lint.yaml"  # knowledge/lint.yaml holds the linter's suppressions, not knowledge
 
@@ -41,6 +42,12 @@ def knowledge_files(root: Path) -> Tuple[List[Path], List[Path]]:
 def template_files(root: Path) -> List[Path]:
     """The letter templates under ``root``, in a stable order (part of the knowledge's digest)."""
     return sorted((Path(root) / LETTER_DIR).rglob("*.j2"))
+
+
+def outside(root: Path, path: Path) -> bool:
+    """Whether ``path``, its links followed, lies outside the folder ``root`` (links followed too)."""
+    real_root = os.path.realpath(root)
+    return os.path.commonpath([real_root, os.path.realpath(path)]) != real_root
 
 
 def display_path(path: Path) -> str:

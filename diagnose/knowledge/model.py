@@ -307,7 +307,7 @@ class KnowledgeBase(msgspec.Struct):
         return [rule for rule in self.rules.values() if rule.applies_to(platform) and rule.status != "deprecated"]
 
 
-def suggest(name: str, known, bare: bool = False) -> str:
+def suggest(name: str, known: Iterable[str], bare: bool = False) -> str:
     """A "did you mean" tail for an unknown name (with ``bare``, only the close name), or ""."""
     close = difflib.get_close_matches(str(name), sorted(known), n=1, cutoff=0.6)
     if bare or not close:

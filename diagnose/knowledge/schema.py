@@ -12,7 +12,7 @@ from .model import Finding, suggest
 _SCHEMAS: Dict[str, Any] = {}
 
 
-def schema_validator(kind: str):
+def schema_validator(kind: str) -> Any:
     """The JSON Schema validator for ``knowledge``, ``rules``, ``lint`` or ``scenario`` files (knowledge/schemas)."""
     if kind not in _SCHEMAS:
         import jsonschema  # imported lazily: only needed when the cache misses

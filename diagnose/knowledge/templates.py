@@ -8,16 +8,24 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Iterator, List, Optional, Tuple
 
-from .files import LETTER_DIR, display_path, template_files
+from ..errors import Location
+from ..fileio import FileProblem, read_regular
+from .files import LETTER_DIR, TEMPLATE_FILE_LIMIT, display_path, outside, template_files
 from .model import Finding, KnowledgeBase, suggest
+
+if TYPE_CHECKING:  # Jinja2 is imported when a letter is first needed
+    from jinja2.sandbox import SandboxedEnvironment
 
 LANGS = ("en", "zh")
 MESSAGES = ("feedback-removal", "atoz-withdrawal", "follow-up")
 # Words that would offer the buyer something for removing feedback (a violation in itself).
 INCENTIVE_WORDS = ("coupon", "discount", "voucher", "gift", "reward", "free", "bonus", "cashback",
                    "in exchange", "in return")
+MAX_LOOP_DEPTH = 2  # causes, then each cause's lines: deeper loops multiply the work
+MAX_PRODUCT = 100_000  # items a '*' may make ("-" * 40 draws a rule)
+MAX_EXPONENT = 64
 # Every name a template or a letter sentence may use.
 CONTEXT_NAMES = frozenset({
     "fact", "has", "value", "heading", "lang", "markdown", "platform", "platform_name", "causes",
@@ -25,14 +33,54 @@ CONTEXT_NAMES = frozenset({
 })
 
 
-def environment(root: str):
-    """The sandboxed Jinja2 environment for the letter templates under ``root``."""
+def environment(root: str) -> SandboxedEnvironment:
+    """The sandboxed Jinja2 environment for the letter templates under ``root``: templates are
+    read through :func:`read_template` (inside the letters folder only, bounded, regular files)."""
     import jinja2
     from jinja2.sandbox import SandboxedEnvironment
 
-    return SandboxedEnvironment(loader=jinja2.FileSystemLoader(str(Path(root) / LETTER_DIR)),
-                                undefined=jinja2.StrictUndefined, autoescape=False,
-                                trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    folder = Path(root) / LETTER_DIR
+
+    class LetterLoader(jinja2.BaseLoader):
+        def get_source(self, environment, template):
+            path = folder.joinpath(*template.split("/"))
+            if ".." in template.split("/") or not path.is_file():
+                raise jinja2.TemplateNotFound(template)
+            try:
+                return read_template(folder, path), None, None
+            except FileProblem as exc:
+                raise jinja2.TemplateError(exc.message) from None
+
+    class LetterEnvironment(SandboxedEnvironment):
+        """Refuses ``*`` and ``**`` that would build a huge string, list or number."""
+
+        intercepted_binops = frozenset({"*", "**"})
+
+        def call_binop(self, context, operator, left, right):
+            sizes = [len(x) for x in (left, right) if isinstance(x, (str, list, tuple))]
+            counts = [x for x in (left, right) if isinstance(x, int)]
+            if operator == "*" and sizes and counts and max(sizes) * max(counts) > MAX_PRODUCT:
+                raise SecurityError(f"'*' would make more than {MAX_PRODUCT:,} items")
+            if operator == "**" and isinstance(right, (int, float)) and abs(right) > MAX_EXPONENT:
+                raise SecurityError(f"'**' with an exponent over {MAX_EXPONENT}")
+            return super().call_binop(context, operator, left, right)
+
+    from jinja2.exceptions import SecurityError
+
+    return LetterEnvironment(loader=LetterLoader(), undefined=jinja2.StrictUndefined, autoescape=False,
+                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+
+
+def read_template(folder: Path, path: Path) -> str:
+    """A template's text; raises :class:`FileProblem` for a link out of ``folder``, a special or
+    oversized file, or one that is not UTF-8."""
+    if outside(folder, path):
+        raise FileProblem("a link to a file outside the letters folder; not read", Location(display_path(path)))
+    data = read_regular(path, TEMPLATE_FILE_LIMIT)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise FileProblem("the template is not UTF-8 text", Location(display_path(path))) from None
 
 
 def check_letters(root: Path, kb: Optional[KnowledgeBase]) -> List[Finding]:
@@ -50,9 +98,9 @@ def check_letters(root: Path, kb: Optional[KnowledgeBase]) -> List[Finding]:
     for path in template_files(root):
         shown = display_path(path)
         try:
-            source = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            findings.append(Finding(shown, 1, 1, "error", f"cannot read the template: {exc}", "letter-template"))
+            source = read_template(folder, path)
+        except FileProblem as exc:
+            findings.append(Finding(shown, 1, 1, "error", f"cannot read the template: {exc.message}", "letter-template"))
             continue
         findings += _check_source(env, source, shown, 0, facts)
         for name in _referenced_templates(env, source):
@@ -79,7 +127,7 @@ def check_letters(root: Path, kb: Optional[KnowledgeBase]) -> List[Finding]:
 
 def _check_source(env, source: str, path: str, offset: int, facts) -> List[Finding]:
     import jinja2
-    from jinja2 import meta, nodes
+    from jinja2 import meta
 
     try:
         tree = env.parse(source)
@@ -90,12 +138,50 @@ def _check_source(env, source: str, path: str, offset: int, facts) -> List[Findi
     for name in sorted(meta.find_undeclared_variables(tree) - CONTEXT_NAMES):
         findings.append(Finding(path, offset + _line_of(tree, name), 1, "error",
                                 f"unknown template variable '{name}'{suggest(name, CONTEXT_NAMES)}", "letter-template"))
+    for line, message in _runaway(tree):
+        findings.append(Finding(path, offset + line, 1, "error", message, "letter-template"))
     if facts is not None:
         for name, line in _fact_calls(tree):
             if name not in facts:
                 findings.append(Finding(path, offset + line, 1, "error",
                                         f"unknown fact '{name}'{suggest(name, facts)}", "letter-template"))
     return findings
+
+
+def _runaway(tree) -> Iterator[Tuple[int, str]]:
+    """(line, problem) for what would fail or run away when rendered: a private attribute (the
+    sandbox refuses it), a loop over range() or loops nested too deep, a macro that calls itself."""
+    from jinja2 import nodes
+
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        name = node.attr if isinstance(node, nodes.Getattr) else getattr(node.arg, "value", None)
+        if isinstance(name, str) and name.startswith("_"):
+            yield node.lineno, f"reads the private attribute '{name}' (the sandbox refuses it)"
+    for call in tree.find_all(nodes.Call):
+        if isinstance(call.node, nodes.Name) and call.node.name == "range":
+            yield call.lineno, "loops over range(): a letter loops over the diagnosis' own lists only"
+
+    def deep(node, depth):
+        for child in node.iter_child_nodes():
+            inner = depth + isinstance(child, nodes.For)
+            if inner > MAX_LOOP_DEPTH:
+                yield child.lineno, f"loops nested more than {MAX_LOOP_DEPTH} deep"
+            else:
+                yield from deep(child, inner)
+
+    yield from deep(tree, 0)
+    macros = {macro.name: macro for macro in tree.find_all(nodes.Macro)}
+    calls = {name: {c.node.name for c in macro.find_all(nodes.Call)
+                    if isinstance(c.node, nodes.Name) and c.node.name in macros} for name, macro in macros.items()}
+    for name, macro in macros.items():
+        reached, todo = set(), list(calls[name])
+        while todo:
+            callee = todo.pop()
+            if callee not in reached:
+                reached.add(callee)
+                todo.extend(calls[callee])
+        if name in reached:
+            yield macro.lineno, f"the macro '{name}' calls itself (endless recursion)"
 
 
 def _fact_calls(tree) -> Iterator[Tuple[str, int]]:
@@ -117,8 +203,8 @@ def letter_facts(root: Path, kb: KnowledgeBase) -> set:
     sources = []
     for path in template_files(root):
         try:
-            sources.append(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError):
+            sources.append(read_template(Path(root) / LETTER_DIR, path))
+        except FileProblem:
             continue  # reported by check_letters
     owners = list(kb.causes.values()) + list(kb.remedies.values())
     sources += [text for owner in owners for text in (owner.letter or {}).values()]

@@ -30,7 +30,9 @@ def translate(message_id: str, /, **values) -> str:
 
 
 def lang_url(lang: str) -> str:
-    """This page in another language."""
+    """This page in another language (for a page answering a form: the page the form was on)."""
+    if request.method != "GET":
+        return f"{reload_url()}?lang={lang}"
     args = dict(request.args.items(), lang=lang)
     args.pop("token", None)
     return url_for(request.endpoint or "cases", **(request.view_args or {}), **args)
@@ -47,5 +49,5 @@ def reload_url() -> str:
     """Where "reload" leads: this page, or for an action the page its form was on."""
     name = (request.view_args or {}).get("name")
     if request.method == "GET" or not name:
-        return request.full_path if request.method == "GET" else url_for("cases")
+        return request.full_path.rstrip("?") if request.method == "GET" else url_for("cases")
     return url_for("letter" if request.endpoint == "actions" else "case", name=name)

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from ..casefile import Case
 from ..errors import InputError
 from ..facts import UNKNOWN_KEY
-from ..interview import Dialog, Question, Session, text
-from ..interview.graph import TOP
+from ..interview import ANYTHING_ELSE, TOP, Dialog, Question, Session, text
 from ..knowledge import KnowledgeBase
 from ..letters import (FOLLOW_UP, MESSAGE_PLATFORMS, MESSAGES, MIN_LETTER_CERTAINTY, WISH_DISPUTE,
                        Draft, draft_letter, draft_message)
@@ -83,7 +82,7 @@ def case_view(kb: KnowledgeBase, case: Case, session: Session, lang: str, why: b
     diagnosis = session.diagnosis
     view = {
         "question": question_view(kb, dialog, question, len(session.history) + 1, why) if question else None,
-        "answers": [answer_view(kb, fact_id, value, lang) for fact_id, value in session.history],
+        "answers": [answer_view(kb, fact_id, value, lang) for fact_id, value in _answers(session.history)],
         "causes": [], "metrics": [], "symptoms": [],
         "platform": platform_name(kb, session.platform, lang), "shop": str(session.values.get("store_name", "")),
         "labels": labels(kb, lang), "tracking": tracking_view(kb, case, lang),
@@ -97,6 +96,15 @@ def case_view(kb: KnowledgeBase, case: Case, session: Session, lang: str, why: b
                            for m in diagnosis.metrics]
         view["symptoms"] = [f"{say(s.title, lang)} ({percent(s.certainty)})" for s in diagnosis.symptoms]
     return view
+
+
+def _answers(history: List[Tuple[str, Any]]) -> Iterator[Tuple[str, Any]]:
+    """The answers to list: a ticked "anything else?" checklist shows as its yes answers."""
+    for fact_id, value in history:
+        if fact_id == ANYTHING_ELSE:
+            yield from ((chosen, True) for chosen in value[0])
+        else:
+            yield fact_id, value
 
 
 def _unused(*_args) -> None:
@@ -117,6 +125,11 @@ def refusal(kb: KnowledgeBase, session: Session, lang: str, problem: ValueProble
 def question_view(kb: KnowledgeBase, dialog: Dialog, question: Question, number: int, why: bool) -> Dict[str, Any]:
     """The next question: its text, how to answer it, and (when asked for) why it is asked."""
     fact, lang = question.fact, dialog.lang
+    if question.kind == ANYTHING_ELSE:  # one step on the web: tick what applies, or none
+        return {"fact": ANYTHING_ELSE, "number": number, "text": text(kb, "anything_else_web", lang),
+                "type": "checklist", "choices": [(f, say(kb.facts[f].question, lang)) for f in question.deferred],
+                "help": [text(kb, "why.anything_else", lang)], "why": dialog.why(question) if why else None,
+                "skippable": True}
     help_lines = [say(fact.help, lang), text(kb, "help.accepted", lang, accepted=dialog.accepted(fact))]
     if fact.unit and fact.type != "rate":
         help_lines.append(text(kb, "help.unit", lang, unit=fact.unit))
@@ -226,7 +239,8 @@ def letter_view(kb: KnowledgeBase, diagnosis: Optional[Diagnosis], case: Case, l
     view["missing"] = [{"fact": m.fact, "placeholder": m.placeholder, "question": m.question,
                         "type": kb.facts[m.fact].type, "choices": choices(kb.facts[m.fact], lang)}
                        for m in draft.missing if m.fact in kb.facts]  # actions to confirm are listed apart
-    view["notes"] = list(draft.notes)
+    obtain = [kb.message("letter.obtain", lang)] + [f"☐ {document}" for document in draft.checklist]
+    view["notes"] = (obtain if draft.checklist else []) + list(draft.notes)  # documents never shown as attached
     view["text"] = draft.text
     view["ready"] = not draft.missing and not view["left"] and not CONFIRM.search(draft.text)
     return view

@@ -59,6 +59,16 @@ class Workspace:
             raise NoSuchCase(name)
         return path
 
+    def rows(self, diagnoser: Diagnoser) -> List[Tuple[str, Optional[Case], Optional[Diagnosis], str]]:
+        """(name, case, diagnosis, problem) of every case still there (see :meth:`row`)."""
+        found = []
+        for name in self.names():
+            try:
+                found.append((name, *self.row(name, diagnoser)))
+            except NoSuchCase:
+                continue
+        return found
+
     def names(self) -> List[str]:
         """Every case of the workspace, by name."""
         names = []
@@ -101,7 +111,10 @@ class Workspace:
         """A case for the list: the case, its diagnosis (None before the platform is known) and the
         problem that kept it from loading ("" if none); kept while the file is unchanged."""
         path = self.path(name)
-        info = os.stat(path)
+        try:
+            info = os.stat(path)
+        except FileNotFoundError:  # removed since it was listed
+            raise NoSuchCase(name) from None
         stamp = (info.st_mtime_ns, info.st_size, diagnoser.kb.root, diagnoser.kb.version)
         cached = self._rows.get(name)
         if cached is not None and cached[0] == stamp:

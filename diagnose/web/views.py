@@ -52,7 +52,7 @@ def case_list():
     ws, today = workspace(), _dt.date.today()
     query = request.args.get("q", "").strip()
     with ws.lock:
-        rows = [pages.case_row(g.kb, name, *ws.row(name, g.diagnoser), g.lang, today) for name in ws.names()]
+        rows = [pages.case_row(g.kb, *found, g.lang, today) for found in ws.rows(g.diagnoser)]
     if query:
         rows = [row for row in rows if query.lower() in row["search"]]
     rows.sort(key=lambda row: (row["deadline"] is None, row["deadline"]["date"] if row["deadline"] else "",
@@ -128,12 +128,15 @@ def answer(name: str):
         case, session = _open(name)
         question = session.next_question()
         fact = request.form.get("fact", "")
-        if question is None or question.fact.id != fact:
+        if question is None or (question.fact.id if question.fact else question.kind) != fact:
             ws.keep(session)
             raise Conflict(translate("error.conflict_detail", name=name))
         raw = request.form.get("value", "")
         try:
-            if request.form.get("action") == "skip":
+            if question.fact is None:  # "anything else?": the ticked practices hold, none when skipped
+                ticked = [] if request.form.get("action") == "skip" else request.form.getlist("value")
+                session.answer_anything_else([f for f in ticked if f in question.deferred], question.deferred)
+            elif request.form.get("action") == "skip":
                 session.skip(fact)
             else:
                 session.answer(fact, raw)
