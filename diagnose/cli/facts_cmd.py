@@ -69,3 +69,21 @@ def facts(output_format, lang, platform, notice, template, kb_root):
              "\n".join(wrap(say(f.question, lang), 60, keep))] for f in ordered]
     headers = [kb.message(f"facts.header.{name}", lang) for name in ("fact", "type", "unit", "accepted", "question")]
     click.echo(tabulate(rows, headers=headers))
+
+
+def starter(kb, session, ordered, accepted, lang: str) -> str:
+    """A facts file to fill in: the given platform and notice set, every other fact commented out
+    under its question and accepted values."""
+    from ..render import bracket
+    from ..vocabulary import format_value, say
+
+    lines = [f"# {line}" for line in kb.message("facts.template_header", lang).splitlines()]
+    for fact in ordered:
+        lines.append("# " + bracket(say(fact.question, lang), accepted(fact), lang))
+        if fact.id in session.values:
+            value = session.values[fact.id]
+            lines.append(f"{fact.id}: {value}")
+        else:
+            example = "" if fact.example is None else f" {format_value(fact, fact.example, 'en')}"
+            lines.append(f"# {fact.id}:{example}")
+    return "\n".join(lines) + "\n"
