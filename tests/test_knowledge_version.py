@@ -48,3 +48,18 @@ def test_two_copies_share_the_version_but_not_the_cache_entry(tmp_path):
     second = load_knowledge(copy_knowledge(tmp_path / "b"))
     assert first.version == second.version
     assert (first.root, second.root) == (str(tmp_path / "a"), str(tmp_path / "b"))
+
+
+def test_a_change_to_the_knowledge_code_makes_a_new_cache(tmp_path, monkeypatch):
+    """Cached records are only as good as the code that built them: another build of the package
+    never reads this one's cache (the knowledge version itself stays the content's)."""
+    import diagnose.knowledge.cache as cache
+
+    monkeypatch.setenv("DIAGNOSE_CACHE_DIR", str(tmp_path / "cache"))
+    root = copy_knowledge(tmp_path / "kb")
+    first = load_knowledge(root)
+    assert [p.name.endswith(f"-{cache._code_stamp()}.pickle") for p in (tmp_path / "cache").iterdir()] == [True]
+    monkeypatch.setattr(cache, "_code_stamp", lambda: "another-build")
+    cache._LOADED.clear()
+    assert load_knowledge(root).version == first.version
+    assert len(list((tmp_path / "cache").glob("kb-*.pickle"))) == 2

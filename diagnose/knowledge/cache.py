@@ -7,6 +7,7 @@ a temporary file behind (a folder at its path, a full disk: the cache is simply 
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import os
@@ -71,11 +72,25 @@ def _relative(root: Path, path: Path) -> str:
 
 
 def _cache_path(digest: str, root: Path) -> Path:
-    """The cache file of a knowledge version loaded from ``root`` (the loaded knowledge names its folder)."""
+    """The cache file of a knowledge version loaded from ``root`` (the loaded knowledge names its
+    folder) by this code (a change to the code that builds the records makes a new cache)."""
     base = os.environ.get("DIAGNOSE_CACHE_DIR") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "seller-diagnose")
     folder = hashlib.sha256(os.path.abspath(root).encode("utf-8", "surrogateescape")).hexdigest()
-    return Path(base) / f"kb-{digest[:32]}-{folder[:16]}.pickle"
+    return Path(base) / f"kb-{digest[:32]}-{folder[:16]}-{_code_stamp()}.pickle"
+
+
+@functools.lru_cache(maxsize=None)
+def _code_stamp() -> str:
+    """A hash of the modules that define and build the cached records (read once per process)."""
+    package = Path(__file__).resolve().parent.parent
+    hasher = hashlib.sha256(__version__.encode())
+    for path in sorted(package.glob("knowledge/*.py")) + [package / "vocabulary.py", package / "operators.py"]:
+        try:
+            hasher.update(path.read_bytes())
+        except OSError:  # an installation without sources: the package version alone
+            pass
+    return hasher.hexdigest()[:12]
 
 
 def _read_cache(digest: str, root: Path) -> Optional[KnowledgeBase]:
