@@ -65,7 +65,7 @@ def get_diagnoser(kb_root: Optional[Union[str, os.PathLike]] = None) -> Diagnose
         if current is not None and current.watch is not None and current.watch.unchanged():
             return current.diagnoser
     root = Path(key)
-    folder_watch = watch(_folders(root))  # started before loading: a change made meanwhile shows next time
+    folder_watch = watch(_folders(root), top_names=("knowledge", "rules"))  # started before loading: a change made meanwhile shows next time
     try:
         kb = load_knowledge(kb_root)
     except BaseException:

@@ -10,7 +10,7 @@ reached), :func:`watch` returns None and callers fall back to checking the files
 from __future__ import annotations
 
 import os
-from typing import Iterable, Optional
+from typing import Iterable, Optional, Tuple
 
 try:
     from inotify_simple import INotify, flags
@@ -24,9 +24,10 @@ _CHANGES = ("MODIFY", "ATTRIB", "CLOSE_WRITE", "MOVED_FROM", "MOVED_TO", "CREATE
 class FolderWatch:
     """Folders watched since a moment; :meth:`unchanged` holds while nothing in them changed."""
 
-    def __init__(self, notifier, pid: int):
+    def __init__(self, notifier, pid: int, top: Optional[int] = None, names: Tuple[str, ...] = ()):
         self._notifier = notifier
         self._pid = pid  # a forked child shares the queue with its parent: it must watch on its own
+        self._top, self._names = top, names  # in the top folder only these names count
         self._changed = False
 
     def unchanged(self) -> bool:
@@ -34,9 +35,10 @@ class FolderWatch:
         if self._changed or os.getpid() != self._pid:
             return False
         try:
-            if self._notifier.read(timeout=0):
-                self._changed = True
+            events = self._notifier.read(timeout=0)
         except OSError:
+            events, self._changed = (), True
+        if any(event.wd != self._top or event.name in self._names for event in events):
             self._changed = True
         return not self._changed
 
@@ -46,8 +48,10 @@ class FolderWatch:
             self._notifier.close()
 
 
-def watch(folders: Iterable[str]) -> Optional[FolderWatch]:
-    """Start watching ``folders`` (each folder itself, not below it); None where inotify is not available."""
+def watch(folders: Iterable[str], top_names: Tuple[str, ...] = ()) -> Optional[FolderWatch]:
+    """Start watching ``folders`` (each folder itself, not below it); None where inotify is not
+    available. With ``top_names``, only changes to those names count in the first folder (a
+    checkout's top folder sees much else come and go)."""
     if INotify is None:
         return None
     mask = 0
@@ -57,10 +61,12 @@ def watch(folders: Iterable[str]) -> Optional[FolderWatch]:
         notifier = INotify()
     except OSError:  # too many instances for this user, or no inotify in this kernel
         return None
+    descriptors = []
     try:
         for folder in folders:
-            notifier.add_watch(folder, mask)
+            descriptors.append(notifier.add_watch(folder, mask))
     except OSError:  # a folder vanished meanwhile, or the watch limit is reached
         notifier.close()
         return None
-    return FolderWatch(notifier, os.getpid())
+    top = descriptors[0] if top_names and descriptors else None
+    return FolderWatch(notifier, os.getpid(), top, top_names)

@@ -67,7 +67,7 @@ def test_repeated_calls_reuse_the_loaded_knowledge_until_a_file_changes(tmp_path
     if watching and api.watch([str(tmp_path)]) is None:
         pytest.skip("inotify is not available here")
     if not watching:
-        monkeypatch.setattr(api, "watch", lambda folders: None)
+        monkeypatch.setattr(api, "watch", lambda folders, top_names=(): None)
     for folder in ("knowledge", "rules"):
         shutil.copytree(ROOT / folder, tmp_path / folder)
     hashed, loads = [], []
@@ -102,4 +102,19 @@ def test_a_forked_child_watches_on_its_own(tmp_path, monkeypatch):
         pytest.skip("inotify is not available here")
     assert folder_watch.unchanged()
     monkeypatch.setattr(watch_module.os, "getpid", lambda: -1)
+    assert not folder_watch.unchanged()
+
+
+def test_other_files_in_the_knowledge_root_do_not_count_as_changes(tmp_path):
+    """A checkout's top folder sees caches and logs come and go: only knowledge/ and rules/ count."""
+    import diagnose.watch as watch_module
+
+    (tmp_path / "knowledge").mkdir()
+    folder_watch = watch_module.watch([str(tmp_path), str(tmp_path / "knowledge")], top_names=("knowledge", "rules"))
+    if folder_watch is None:
+        pytest.skip("inotify is not available here")
+    (tmp_path / ".hypothesis").mkdir()
+    (tmp_path / "notes.txt").write_text("x")
+    assert folder_watch.unchanged()
+    (tmp_path / "rules").mkdir()
     assert not folder_watch.unchanged()
