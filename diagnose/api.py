@@ -21,7 +21,7 @@ from .engine import Engine
 from .facts import SellerFacts, validate_facts
 from .knowledge import KnowledgeBase, default_root, load_knowledge
 from .ranking import Diagnosis, rank
-from .watch import FolderWatch, watch
+from .watch import FolderWatch, available, watch
 
 
 class Diagnoser:
@@ -65,7 +65,9 @@ def get_diagnoser(kb_root: Optional[Union[str, os.PathLike]] = None) -> Diagnose
         if current is not None and current.watch is not None and current.watch.unchanged():
             return current.diagnoser
     root = Path(key)
-    folder_watch = watch(_folders(root), top_names=("knowledge", "rules"))  # started before loading: a change made meanwhile shows next time
+    # From the second call for a folder on, watch it (started before the check: a change made
+    # meanwhile shows next time); a command-line run loads once and needs no watch.
+    folder_watch = watch(_folders(root), top_names=("knowledge", "rules")) if current and available() else None
     try:
         kb = load_knowledge(kb_root)
     except BaseException:

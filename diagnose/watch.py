@@ -9,13 +9,10 @@ reached), :func:`watch` returns None and callers fall back to checking the files
 """
 from __future__ import annotations
 
+import functools
 import os
 from typing import Iterable, Optional, Tuple
 
-try:
-    from inotify_simple import INotify, flags
-except ImportError:  # not Linux, or installed without it
-    INotify = None
 
 _CHANGES = ("MODIFY", "ATTRIB", "CLOSE_WRITE", "MOVED_FROM", "MOVED_TO", "CREATE", "DELETE",
             "DELETE_SELF", "MOVE_SELF")
@@ -52,8 +49,10 @@ def watch(folders: Iterable[str], top_names: Tuple[str, ...] = ()) -> Optional[F
     """Start watching ``folders`` (each folder itself, not below it); None where inotify is not
     available. With ``top_names``, only changes to those names count in the first folder (a
     checkout's top folder sees much else come and go)."""
-    if INotify is None:
+    if not available():
         return None
+    from inotify_simple import INotify, flags
+
     mask = 0
     for name in _CHANGES:
         mask |= getattr(flags, name)
@@ -70,3 +69,13 @@ def watch(folders: Iterable[str], top_names: Tuple[str, ...] = ()) -> Optional[F
         return None
     top = descriptors[0] if top_names and descriptors else None
     return FolderWatch(notifier, os.getpid(), top, top_names)
+
+
+@functools.lru_cache(maxsize=None)
+def available() -> bool:
+    """Whether inotify can be used here (imported on first use: a one-off run never needs it)."""
+    try:
+        import inotify_simple  # noqa: F401
+    except ImportError:  # not Linux, or installed without it
+        return False
+    return True
