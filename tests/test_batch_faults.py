@@ -42,9 +42,12 @@ def test_hostile_json_lines_rows_are_rejected_one_by_one(tmp_path, out_format):
                  '{"platform": "amazon", "shop": "\\ud800"}', '{"platform": "amazon", "store_name": "a\\u0000b"}',
                  GOOD)
     result, source = run_batch(tmp_path, "shops.jsonl", text, "--format", out_format)
-    assert rejected(result) == [
+    lines = rejected(result)
+    # the deep row: our depth limit or libyaml's stops it, whichever comes first (the contract is
+    # the row named and refused, not the parser's wording)
+    assert lines[1].startswith(f"Rejected: {source}:3: not valid JSON: ")
+    assert lines[:1] + lines[2:] == [
         f"Rejected: {source}:2: cancel_rate: not valid JSON: duplicate key (first given on line 1)",
-        f"Rejected: {source}:3: not valid JSON: nested more than 64 levels deep",
         f"Rejected: {source}:4: not valid JSON: found invalid Unicode character escape code",
         f"Rejected: {source}:5: not valid JSON: a string holds a control character or an invalid code point"]
     assert "internal error" not in result.stderr and "Traceback" not in result.stderr
