@@ -227,19 +227,18 @@ def screen(rows: Iterable[Row], kb_root, path: str, out_format: str = "jsonl", t
 
     chunks = _chunks(rows, chunk)
     executor = ProcessPoolExecutor(workers, initializer=_start_worker, initargs=arguments)
+    done = 0
     try:
         pending = collections.deque(executor.submit(_screen_chunk, part)
                                     for part in itertools.islice(chunks, workers * 4))
-        done = 0
         while pending:
-            try:
-                outcomes = pending.popleft().result()
-            except BrokenProcessPool:
-                raise WorkerLost(f"a worker process ended before finishing its rows; the {done:,} shop(s) "
-                                 "before them were screened, the rest were not") from None
-            pending.extend(executor.submit(_screen_chunk, part) for part in itertools.islice(chunks, 1))
+            outcomes = pending.popleft().result()
             done += len(outcomes)
             yield from outcomes
+            pending.extend(executor.submit(_screen_chunk, part) for part in itertools.islice(chunks, 1))
+    except BrokenProcessPool:  # a dead worker breaks the pool: waiting on a chunk or submitting one says so
+        raise WorkerLost(f"a worker process ended before finishing its rows; the {done:,} shop(s) "
+                         "before them were screened, the rest were not") from None
     finally:  # also when the reader stops early (a closed pipe, a signal): drop what has not started
         executor.shutdown(wait=True, cancel_futures=True)
 

@@ -223,3 +223,5 @@ def test_a_worker_that_dies_ends_the_batch_with_a_message_and_a_summary(tmp_path
     assert "Traceback" not in stderr
     assert lines[-2].startswith("Error: a worker process ended before finishing its rows; the ")
     assert lines[-1].startswith("Summary: ")
+    screened = int(lines[-2].split("; the ")[1].split(" ")[0].replace(",", ""))
+    assert len(out.read_text().splitlines()) == screened  # every shop the message counts was written
