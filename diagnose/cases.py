@@ -123,7 +123,7 @@ def check_scenario_letters(diagnoser: Diagnoser, paths: List[Path]) -> List[Find
             draft = draft_letter(diagnoser.kb, diagnosis, done=done, source=str(path))
         except DiagnoseError:
             continue  # no letter for this case (refused, or below the cut-off): nothing to check
-        for where, message in audit(diagnoser.kb, diagnosis, draft):
+        for where, message in audit(diagnoser.kb, diagnosis, draft, done):
             findings.append(Finding(where.path, where.line, where.column, "error",
                                     f"scenario {path.stem}: {message}", "letter-contradiction"))
     return findings

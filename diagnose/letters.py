@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import unicodedata
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
 import msgspec
 
@@ -188,10 +188,22 @@ def draft_message(kb: KnowledgeBase, diagnosis: Diagnosis, kind: str, lang: str 
     return Draft(text, missing, notes + _readiness(kb, missing, lang, "buyer" if to_buyer else ""))
 
 
-def audit(kb: KnowledgeBase, diagnosis: Diagnosis, draft: Draft) -> List[Tuple[Where, str]]:
+def _document_in_hand(cause, index: int, values: Mapping[str, Any], platform: Optional[str],
+                      done: Iterable[str]) -> bool:
+    """Whether the case shows the seller has the cause's ``index``-th document: its facts hold,
+    and the actions it is the result of (``after``) are confirmed done."""
+    fit = cause.evidence_fits[index] if index < len(cause.evidence_fits) else None
+    if fit is not None and (fit.conflicts(values, platform) or not fit.confirmed(values)):
+        return False
+    after = cause.evidence_after[index] if index < len(cause.evidence_after) else ()
+    return set(after) <= set(done)
+
+
+def audit(kb: KnowledgeBase, diagnosis: Diagnosis, draft: Draft, done: Iterable[str] = ()) -> List[Tuple[Where, str]]:
     """What an English letter says that the case contradicts: a remedy's sentence or a document
-    whose declared facts the case rules out, and any bullet written twice. Each problem comes
-    with where the offending item is defined (for ``diagnose kb validate``)."""
+    whose declared facts the case rules out or whose action (``done``) is not confirmed, and any
+    bullet written twice. Each problem comes with where the offending item is defined (for
+    ``diagnose kb validate``)."""
     values, platform = diagnosis.facts, diagnosis.platform
     problems = []
     renderer = _Renderer(kb, diagnosis, "en", False, _dt.date.today())
@@ -202,8 +214,8 @@ def audit(kb: KnowledgeBase, diagnosis: Diagnosis, draft: Draft) -> List[Tuple[W
                                            f"({'; '.join(conflicts)})"))
     lines = [line.strip() for line in draft.text.splitlines()]
     for cause in kb.causes.values():
-        for index, (document, fit) in enumerate(zip(cause.evidence, cause.evidence_fits)):
-            if f"- {document['en']}" in lines and (fit.conflicts(values, platform) or not fit.confirmed(values)):
+        for index, document in enumerate(cause.evidence):
+            if f"- {document['en']}" in lines and not _document_in_hand(cause, index, values, platform, done):
                 problems.append((cause.where, f"the letter lists cause '{cause.id}' evidence {index + 1} as attached "
                                               "although the case does not show the seller has it"))
     bullets = [line for line in lines if line.startswith("- ")]
@@ -326,9 +338,8 @@ class _Renderer:
         known, values = self.kb.causes[cause_id], self.diagnosis.facts
         attached = []
         for index, text in enumerate(known.evidence):
-            fit = known.evidence_fits[index] if index < len(known.evidence_fits) else None
             shown = say(text, self.lang)
-            if fit is not None and (fit.conflicts(values, self.diagnosis.platform) or not fit.confirmed(values)):
+            if not _document_in_hand(known, index, values, self.diagnosis.platform, self.done):
                 self.obtain.setdefault(shown, None)
             else:
                 attached.append(shown)

@@ -140,9 +140,34 @@ def test_the_cli_reads_confirmed_actions_from_the_case_file_and_lists_documents_
     assert "- [ ] A letter of authorisation or licence from the brand owner" in result.stderr
     tracking = read_tracking(read_facts_file(str(case)), {"remove_unauthorised_brand_listings"}, str(case))[0]
     assert tracking.actions_done == ("remove_unauthorised_brand_listings",)
+    documents = result.stdout.split("Documents attached", 1)[1]
+    assert "- The list of the brand's listings removed" in documents  # the removal is confirmed done
     bad = runner.invoke(cli, ["letter", str(case), "--today", "2026-02-30"])
     assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.stderr
     assert re.search(r"Not ready to send: \d+ left to fill in or confirm", result.stderr)
+
+
+def test_a_document_that_results_from_an_action_is_attached_only_once_the_action_is_done(diagnoser):
+    """A list of removed listings exists only after the removal: until the seller confirms it,
+    the document is one to obtain, not one the letter says is attached."""
+    diagnosis = diagnoser.run(load_facts(str(EXAMPLES / "counterfeit-unauthorised-brand.yaml"), (), diagnoser.kb))
+    removed = "The list of the brand's listings removed"
+    pending = draft_letter(diagnoser.kb, diagnosis, today=TODAY)
+    assert f"- {removed}" not in pending.text.split("Documents attached", 1)[1]
+    assert removed in pending.checklist
+    done = draft_letter(diagnoser.kb, diagnosis, today=TODAY, done=("remove_unauthorised_brand_listings",))
+    assert f"- {removed}" in done.text.split("Documents attached", 1)[1] and removed not in done.checklist
+
+
+def test_validate_refuses_a_document_after_a_remedy_the_cause_does_not_have(kb_copy):
+    causes = kb_copy / "knowledge" / "policy" / "causes.yaml"
+    text = causes.read_text(encoding="utf-8")
+    causes.write_text(text.replace("after: [remove_unauthorised_brand_listings]", "after: [check_brand_before_listing]"),
+                      encoding="utf-8")
+    result = validate(kb_copy)
+    assert result.exit_code == 1
+    assert re.search(r"knowledge/policy/causes\.yaml:\d+:\d+: \[error\] cause 'unauthorised_brand' evidence 3: after "
+                     r"names 'check_brand_before_listing', which is not one of the cause's immediate remedies", result.stdout)
 
 
 # --- diagnose kb validate renders every scenario's letter -----------------------------------------

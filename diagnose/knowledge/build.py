@@ -180,10 +180,11 @@ class _Builder:
         evidence = item.get("evidence", ())
         texts = tuple(dict(e["text"]) if "text" in e else dict(e) for e in evidence)
         fits = tuple(self._fit(e, f"cause '{item['id']}' evidence {index + 1}", path) for index, e in enumerate(evidence))
+        after = tuple(tuple(e.get("after", ())) if "text" in e else () for e in evidence)
         return Cause(item["id"], item["family"], dict(item["title"]), dict(item["explanation"]),
                      tuple(item["remedies"]), texts,
                      tuple(item.get("guidance", ())), tuple(item["sources"]), self.where(item, path),
-                     dict(item["letter"]) if "letter" in item else None, fits)
+                     dict(item["letter"]) if "letter" in item else None, fits, after)
 
     def _guidance(self, item: Mapping, path: str) -> Guidance:
         return Guidance(item["id"], dict(item["text"]), tuple(item.get("families", ())),
@@ -366,6 +367,12 @@ class _Builder:
         for cause in causes.values():
             self._refs(cause.where, "remedies", f"cause '{cause.id}'", "remedy", cause.remedies, remedies,
                        "unknown-remedy")
+            for index, after in enumerate(cause.evidence_after):
+                for position, name in enumerate(after):
+                    if name not in cause.remedies or remedies[name].kind != "immediate":
+                        self.add(cause.where.path, cause.where.at(f"evidence.{index}.after.{position}"), "error",
+                                 f"cause '{cause.id}' evidence {index + 1}: after names '{name}', which is not one "
+                                 "of the cause's immediate remedies", "unknown-remedy")
         for item in guidance.values():
             self._refs(item.where, "symptoms", f"guidance '{item.id}'", "symptom", item.symptoms, symptoms,
                        "unknown-symptom")

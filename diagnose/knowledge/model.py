@@ -128,6 +128,7 @@ class Cause(msgspec.Struct, frozen=True):
     where: Where
     letter: Optional[Text] = None  # the root cause as a Plan-of-Action sentence
     evidence_fits: Tuple["Fit", ...] = ()  # one per evidence document: when the seller has it
+    evidence_after: Tuple[Tuple[str, ...], ...] = ()  # one per document: the remedies it is the result of
 
 
 class Source(msgspec.Struct, frozen=True):
