@@ -164,10 +164,12 @@ def _unknown_list(raw: Dict[str, Any], kb: KnowledgeBase, problem) -> Tuple[str,
 
 
 def load_facts(path: Optional[str], assignments: Iterable[str], kb: KnowledgeBase,
-               overrides: Optional[Dict[str, Any]] = None, imported: Optional[Dict[str, Any]] = None) -> SellerFacts:
+               overrides: Optional[Dict[str, Any]] = None, imported: Optional[Dict[str, Any]] = None,
+               today: Optional[_dt.date] = None) -> SellerFacts:
     """Facts from an optional file, then ``--fact`` assignments and option overrides on top.
 
-    ``imported`` holds facts already read from ``path`` by an importer (a marketplace's report).
+    ``imported`` holds facts already read from ``path`` by an importer (a marketplace's report);
+    ``today`` is the date no date fact may be later than (default: the real today).
     """
     raw: Dict[str, Any] = imported if imported is not None else read_facts_file(path) if path else Mapping()
     source = path or "--fact"
@@ -184,4 +186,4 @@ def load_facts(path: Optional[str], assignments: Iterable[str], kb: KnowledgeBas
             merged[key] = value
             merged.key_marks.pop(key, None)
         raw = merged
-    return validate_facts(raw, kb, source, origins=origins)
+    return validate_facts(raw, kb, source, today=today, origins=origins)

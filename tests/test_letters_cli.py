@@ -107,3 +107,18 @@ def test_an_unwritable_output_file_is_an_input_error(tmp_path):
     assert result.exit_code == 2
     assert result.stderr.startswith("Error: ") and "letter.txt: cannot write the file: No such file or directory" \
         in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_the_letters_today_is_also_the_date_no_case_date_may_pass(tmp_path):
+    """--today moves the "date in the future" check with the deadlines: a notice dated after the
+    real today is accepted for a later --today, and refused for an earlier one."""
+    ahead = dt.date.today() + dt.timedelta(days=10)
+    case = tmp_path / "case.yaml"
+    case.write_text("platform: amazon\nlate_shipment_rate: 6%\nhandling_time_too_short: yes\n"
+                    f"suspension_date: {ahead.isoformat()}\n", encoding="utf-8")
+    later = (ahead + dt.timedelta(days=5)).isoformat()
+    accepted = invoke(case, "--today", later)
+    assert accepted.exit_code == 0, accepted.stderr
+    assert ahead.isoformat() in accepted.stdout
+    earlier = invoke(case, "--today", (ahead - dt.timedelta(days=1)).isoformat())
+    assert earlier.exit_code == 2 and "suspension_date" in earlier.stderr and "Traceback" not in earlier.stderr

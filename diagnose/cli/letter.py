@@ -45,7 +45,7 @@ def letter(facts_file, assignments, platform, store_name, message, min_certainty
     diagnoser = get_diagnoser(kb_root)
     kb = diagnoser.kb
     source = facts_file or "--fact"
-    seller = load_facts(facts_file, assignments, kb, {"platform": platform, "store_name": store_name})
+    seller = load_facts(facts_file, assignments, kb, {"platform": platform, "store_name": store_name}, today=today)
     diagnosis = diagnoser.run(seller)
     tracking = read_tracking(read_facts_file(facts_file), kb.remedies, source)[0] if facts_file else None
     markdown = output_format == "markdown"

@@ -53,4 +53,5 @@ def _parse_today(ctx, param, value):
 
 today_option = click.option(
     "--today", default=None, metavar="YYYY-MM-DD", callback=_parse_today,
-    help="The date deadlines are computed against (default: today).")
+    help="The date the case is read on: deadlines are counted from it and no date in the case may be later "
+         "(default: today).")
