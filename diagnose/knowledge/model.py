@@ -16,7 +16,7 @@ import msgspec
 
 from ..errors import KnowledgeBaseError
 from ..operators import TABLE, holds
-from ..vocabulary import Fact, Text
+from ..vocabulary import Fact, Text, exact
 
 
 class Finding(msgspec.Struct, frozen=True):
@@ -117,11 +117,6 @@ class Threshold(msgspec.Struct, frozen=True):
 
 
 LOWER_IS_BETTER = ("below", "at_most")  # thresholds met under the target: the warning band lies below it
-
-
-def exact(value: float) -> Decimal:
-    """The decimal a float was read from: its shortest repr (``0.015`` for 1.5%, not 0.01499…)."""
-    return Decimal(repr(value))
 
 
 @functools.lru_cache(maxsize=1024)
