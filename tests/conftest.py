@@ -1,7 +1,8 @@
 """Shared test setup: paths, a private home and knowledge cache for the whole run, and the fixtures.
 
-The fixtures of :mod:`kb_fixture` and :mod:`web_client` load as plugins (``pytest_plugins``): tests
-use them by name and import only their helpers (``make_kb``, ``invoke``, ``visible``...).
+The fixtures of :mod:`kb_fixture`, :mod:`report_fixture` and :mod:`web_client` load as plugins
+(``pytest_plugins``): tests use them by name and import only their helpers (``make_kb``,
+``invoke``, ``run_json``, ``visible``...).
 """
 import os
 import shutil
@@ -14,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 SCENARIOS = ROOT / "tests" / "scenarios"
 
-pytest_plugins = ["kb_fixture", "web_client"]
+pytest_plugins = ["kb_fixture", "report_fixture", "web_client"]
 
 # Made in pytest_configure, not at import: worker processes that import the tests import this too.
 _RUN_DIR = RUN_HOME = RUN_CACHE = None  # the run's folder; HOME in it (nothing may be written there); the cache
