@@ -15,6 +15,16 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 SCENARIOS = ROOT / "tests" / "scenarios"
 
+SLOWDOWN = 10  # how many times a normal run's time a hostile input may take before it counts as runaway
+
+
+def time_limit(normal_seconds: float, floor: float = 3.0) -> float:
+    """The time limit for a run on hostile input: ``SLOWDOWN`` times a normal run just measured on
+    this machine (a loaded machine slows both alike), never under ``floor`` seconds. A hang, or
+    an input parsed in full that should have been refused unread, still exceeds it."""
+    return max(floor, SLOWDOWN * normal_seconds)
+
+
 pytest_plugins = ["kb_fixture", "report_fixture", "web_client"]
 
 # Made in pytest_configure, not at import: worker processes that import the tests import this too.
