@@ -55,6 +55,13 @@ def test_hostile_json_lines_rows_are_rejected_one_by_one(tmp_path, out_format):
     assert result.exit_code == 2
 
 
+def test_a_huge_integer_in_a_json_lines_row_is_refused_in_our_words(tmp_path):
+    """Issue 15: a 5,000-digit number once gave Python's int-conversion text (set_int_max_str_digits)."""
+    result, source = run_batch(tmp_path, "shops.jsonl", jsonl(GOOD, '{"platform": "amazon", "orders_7d": %s}' % ("9" * 5000)))
+    assert rejected(result) == [f"Rejected: {source}:2: not valid JSON: an integer of 5,000 digits; at most 100 are accepted"]
+    assert "set_int_max_str_digits" not in result.output
+
+
 def test_a_json_lines_row_points_at_its_own_line(tmp_path):
     result, source = run_batch(tmp_path, "shops.jsonl", jsonl(GOOD, GOOD, {"platform": "amazon", "cancel_rate": "x"}))
     assert rejected(result) == [f"Rejected: {source}:3:24: cancel_rate: expected a number, got 'x'"]
