@@ -11,7 +11,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, ROOT
 from diagnose.api import diagnose
 from diagnose.cli import cli
 
@@ -136,6 +136,17 @@ def test_a_letter_on_a_full_disk_leaves_the_earlier_draft(full_disk):
     assert "Traceback" not in result.output
     assert saved.read_text() == "the earlier draft\n"
     assert sorted(p.name for p in folder.iterdir()) == ["filler", "letter.txt"]
+
+
+def test_the_knowledge_cache_on_a_full_disk_is_skipped_and_leaves_no_file(full_disk):
+    """Issue 15: the cache's first temporary file once stayed behind, holding all the free space."""
+    folder, _ = full_disk
+    before = sorted(path.name for path in folder.iterdir())
+    done = subprocess.run([sys.executable, "-m", "diagnose", "run", str(EXAMPLES / "cancel-rate-stockouts.yaml")],
+                          cwd=ROOT, env=dict(os.environ, DIAGNOSE_CACHE_DIR=str(folder)), capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert sorted(path.name for path in folder.iterdir()) == before
 
 
 def test_a_letter_to_a_device_is_refused_not_replaced():
