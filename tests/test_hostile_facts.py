@@ -236,3 +236,15 @@ def test_a_bad_fact_option_over_a_file_names_the_option(tmp_path, monkeypatch):
     result, elapsed = timed(["facts.yaml", "--fact", "cancel_rate=150%"])
     assert_refused(result, elapsed, "Error: --fact: cancel_rate: a rate cannot exceed 100%, got '150%'", lines=2)
     assert "Error: facts.yaml:3:1: orders_7d: -1 is below the minimum 0" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["Shop\u0085x", "Shop\u2028Line", "Shop\x1b[31m"])
+def test_control_characters_in_an_interview_answer_are_refused_and_not_recorded(diagnoser, value):
+    from diagnose.interview import Session
+    from diagnose.vocabulary import ValueProblem
+
+    session = Session(diagnoser)
+    session.answer("platform", "amazon")
+    with pytest.raises(ValueProblem, match="control character"):
+        session.answer("store_name", value)
+    assert "store_name" not in session.values
