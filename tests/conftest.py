@@ -1,8 +1,8 @@
 """Shared test setup: paths, a private home and knowledge cache for the whole run, and the fixtures.
 
-The fixtures of :mod:`kb_fixture`, :mod:`report_fixture` and :mod:`web_client` load as plugins
-(``pytest_plugins``): tests use them by name and import only their helpers (``make_kb``,
-``invoke``, ``run_json``, ``visible``...).
+The fixtures of :mod:`fault_fixture`, :mod:`kb_fixture`, :mod:`report_fixture` and
+:mod:`web_client` load as plugins (``pytest_plugins``): tests use them by name and import only
+their helpers (``make_kb``, ``invoke``, ``run_json``, ``visible``...).
 """
 import os
 import shutil
@@ -25,7 +25,7 @@ def time_limit(normal_seconds: float, floor: float = 3.0) -> float:
     return max(floor, SLOWDOWN * normal_seconds)
 
 
-pytest_plugins = ["kb_fixture", "report_fixture", "web_client"]
+pytest_plugins = ["fault_fixture", "kb_fixture", "report_fixture", "web_client"]
 
 # Made in pytest_configure, not at import: worker processes that import the tests import this too.
 _RUN_DIR = RUN_HOME = RUN_CACHE = None  # the run's folder; HOME in it (nothing may be written there); the cache

@@ -174,6 +174,16 @@ def test_an_output_folder_that_cannot_exist_is_one_line(tmp_path):
     assert result.stderr == f"Error: {tmp_path / 'file' / 'out.jsonl'}: cannot write the results: Not a directory\n"
 
 
+def test_an_unwritable_output_folder_is_one_line_before_any_row(tmp_path, unwritable_folder):
+    source = many_shops(tmp_path / "shops.jsonl", 2)
+    for name in ("out.jsonl", "out.csv"):
+        result = batch_process(source, "-o", unwritable_folder / name, capture_output=True)
+        assert result.returncode == 2 and result.stdout == ""
+        assert result.stderr.startswith(f"Error: {unwritable_folder / name}: cannot write the results: ")
+        assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert list(unwritable_folder.iterdir()) == []
+
+
 # --- signals -----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("signum,to_group", [(signal.SIGINT, True), (signal.SIGTERM, False),

@@ -8,10 +8,10 @@ import stat
 import subprocess
 import sys
 
-import pytest
 from click.testing import CliRunner
 
 from conftest import EXAMPLES, ROOT
+from fault_fixture import fill
 from diagnose.api import diagnose
 from diagnose.cli import cli
 
@@ -61,57 +61,6 @@ def test_an_interrupt_anywhere_in_a_diagnosis_leaves_the_library_clean():
 
 # ---------------------------------------------------------------------------------------------
 # Full disks and unwritable folders
-
-
-def _mount_tmpfs(folder, options):
-    folder.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)], capture_output=True)
-    if done.returncode != 0:
-        pytest.skip("mounting a small file system needs root: " + done.stderr.decode(errors="replace").strip())
-
-
-def _fill(folder):
-    """Fill the file system under ``folder`` to the last byte with a file named ``filler``."""
-    with open(folder / "filler", "ab", buffering=0) as filler:
-        for size in (4096, 64, 1):
-            try:
-                while True:
-                    filler.write(b"x" * size)
-            except OSError:
-                continue
-
-
-@pytest.fixture
-def full_disk(tmp_path):
-    """A folder on a 64 KiB file system, filled up but for a few bytes; yields (folder, a saved file)."""
-    folder = tmp_path / "disk"
-    _mount_tmpfs(folder, "size=64k")
-    try:
-        saved = folder / "letter.txt"
-        saved.write_text("the earlier draft\n")
-        _fill(folder)
-        yield folder, saved
-    finally:
-        subprocess.run(["umount", str(folder)], check=False)
-
-
-@pytest.fixture
-def unwritable_folder(tmp_path):
-    """A folder no file can be created in: a read-only file system as root, else no write bit."""
-    folder = tmp_path / "locked"
-    if os.geteuid() == 0:
-        _mount_tmpfs(folder, "ro,size=16k")
-        try:
-            yield folder
-        finally:
-            subprocess.run(["umount", str(folder)], check=False)
-    else:
-        folder.mkdir()
-        folder.chmod(0o500)
-        try:
-            yield folder
-        finally:
-            folder.chmod(0o700)
 
 
 def invoke(*args, input=None):
@@ -176,7 +125,7 @@ def test_an_interview_answer_on_a_full_disk_is_one_line_and_keeps_the_case(full_
     first = invoke("interview", "--save", case, "--platform", "amazon", input="")
     assert first.exit_code == 1 and case.exists()
     before = case.read_text()
-    _fill(folder)
+    fill(folder)
     result = invoke("interview", "--resume", case, input="yes\nyes\n")
     assert "Traceback" not in result.output and "internal error" not in result.stderr
     assert result.exit_code == 2, result.output
