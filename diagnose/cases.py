@@ -9,6 +9,7 @@ top three causes' remedies (``remedies``), and causes that must not be reported 
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
 
@@ -65,8 +66,15 @@ def check_examples(kb: KnowledgeBase) -> List[Finding]:
     return findings
 
 
+ENGINE_CODES = {  # what durable-rules' error codes at ruleset creation mean (docs: durable-rules-notes §2.8)
+    "108": "more rules share one condition than the engine can join, 255 at most in a platform's ruleset; "
+           "merge such rules or make their conditions differ",
+}
+
+
 def check_engine(kb: KnowledgeBase) -> List[Finding]:
-    """A finding for every platform whose ruleset the rule engine refuses (its own limits)."""
+    """A finding for every platform whose ruleset the rule engine refuses (its own limits), found
+    by creating each ruleset as ``diagnose run`` would."""
     engine = Engine(kb)
     findings = []
     for platform in sorted(kb.platforms):
@@ -74,7 +82,11 @@ def check_engine(kb: KnowledgeBase) -> List[Finding]:
             engine.prepare(platform)
         except InferenceError as exc:
             where = kb.platforms[platform].where
-            findings.append(Finding(where.path, where.line, where.column, "error", exc.message, "engine-limit"))
+            code = re.search(r"error code: (\d+)", exc.message)
+            meaning = ENGINE_CODES.get(code.group(1)) if code else None
+            message = f"{exc.message}: {meaning}" if meaning else exc.message
+            findings.append(Finding(where.path, where.line, where.column, "error",
+                                    f"{message} ('diagnose run' fails the same way)", "engine-limit"))
     return findings
 
 

@@ -8,6 +8,7 @@ keys of :mod:`diagnose.tracking` (actions, status, history), which are checked a
 from __future__ import annotations
 
 import datetime as _dt
+from decimal import Decimal, InvalidOperation
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 import msgspec
@@ -15,13 +16,15 @@ import msgspec
 from .errors import InputError, Location
 from .knowledge import KnowledgeBase, suggest
 from .tracking import CASE_KEYS, read_tracking
-from .vocabulary import ValueProblem, coerce
+from .vocabulary import ValueProblem, coerce, exact
 from .yamlsafe import Mapping, YamlError, load_yaml, mark_of
 
 FACTS_FILE_LIMIT = 32_768  # a seller's facts fill a few kilobytes; the pure-Python parser is slow
 MAX_ENTRIES = 1_000  # far more than the vocabulary holds; a bound on the work a hostile file causes
 MAX_PROBLEMS_SHOWN = 20
 UNKNOWN_KEY = "unknown"
+RATE_TIGHTEST = Decimal("0.00005")  # half the 0.01% step to which the marketplaces show rates
+RATE_LOOSEST = Decimal("0.005")  # half of a whole percentage
 
 
 class SellerFacts(msgspec.Struct, frozen=True):
@@ -99,6 +102,11 @@ def validate_facts(raw: Dict[str, Any], kb: KnowledgeBase, source: str = "<facts
             location = Location(source, *mark_of(raw, key), field=str(key))
         problems.append(InputError(message, location, code, values))
 
+    def counts_at(key) -> str:
+        if origins and key in origins:
+            return origins[key]
+        return str(Location(source, mark_of(raw, key)[0]))
+
     unknown = _unknown_list(raw, kb, problem)
     if any(key in raw for key in CASE_KEYS):
         problems.extend(read_tracking(raw, kb.remedies, source)[1])
@@ -134,12 +142,53 @@ def validate_facts(raw: Dict[str, Any], kb: KnowledgeBase, source: str = "<facts
                 if fact.id not in values:
                     values[fact.id] = round(values[numerator] / values[denominator], 10)
                     computed.append(fact.id)
+                elif fact.id in raw:
+                    _check_rate_agrees(fact.id, raw[fact.id], values, fact.computed_from, counts_at, problem)
     if "platform" not in values and not any(p.location.field == "platform" for p in problems):
         problems.append(InputError(f"the platform is required ({_one_of(sorted(kb.platforms))})",
                                    Location(source, field="platform"), "error.platform_required"))
     if problems:
         raise FactsError(problems)
     return SellerFacts(dict(sorted(values.items())), tuple(sorted(computed)), unknown)
+
+
+def rate_tolerance(given: Any) -> Decimal:
+    """How far a rate given beside its counts may lie from their ratio and still agree with them.
+
+    Half a unit of the last digit written (``4.6%`` stands for 4.55–4.65%, ``0.046`` the same),
+    never tighter than the marketplaces show rates (to 0.01%: ±0.005%), never looser than a
+    whole percentage (±0.5%: ``0%`` does not stand for 50%).
+    """
+    text = given.strip() if isinstance(given, str) else repr(given)
+    percent = text.endswith("%")
+    try:
+        exponent = Decimal(text.rstrip("%").strip().replace(",", "").replace("_", "")).as_tuple().exponent
+    except InvalidOperation:
+        return RATE_LOOSEST
+    if not isinstance(exponent, int):  # not finite: coerce() has refused it already
+        return RATE_LOOSEST
+    half_unit = Decimal(5).scaleb(exponent - 1 - (2 if percent else 0))
+    return min(max(half_unit, RATE_TIGHTEST), RATE_LOOSEST)
+
+
+def _check_rate_agrees(rate: str, given: Any, values: Dict[str, Any], parts: Tuple[str, str], counts_at,
+                       problem) -> None:
+    """A problem when the rate given disagrees with the one its counts give, beyond rounding."""
+    numerator, denominator = parts
+    ratio = Decimal(values[numerator]) / Decimal(values[denominator])
+    if abs(ratio - exact(values[rate])) <= rate_tolerance(given):
+        return
+    shown = {"rate": rate, "given": _percent(exact(values[rate])), "numerator": numerator,
+             "denominator": denominator, "count": values[numerator], "total": values[denominator],
+             "computed": _percent(ratio), "at": counts_at(numerator)}
+    problem(rate, "{rate} {given} contradicts {numerator} and {denominator} ({count} of {total} is {computed}, "
+            "{at}): give the counts or the rate, or make them agree".format(**shown),
+            "error.rate_contradicts_counts", **shown)
+
+
+def _percent(rate: Decimal) -> str:
+    """``Decimal("0.04615")`` → ``4.615%``: up to four decimals, as many as the value has."""
+    return f"{(rate * 100).quantize(Decimal('0.0001')).normalize():f}%"
 
 
 def _one_of(names: List[str]) -> str:

@@ -186,17 +186,16 @@ def metric_statuses(kb: KnowledgeBase, seller: SellerFacts) -> Tuple[MetricStatu
 
 
 def _status(threshold: Threshold, value: float, platform_fulfils: bool) -> MetricStatus:
-    margin = abs(value - threshold.target)
     if threshold.scope == "seller_fulfilled" and platform_fulfils:
         status = "not_applicable"
     elif not threshold.is_met(value):
         status = "missed"
-    elif threshold.warn_within is not None and margin <= threshold.warn_within:
+    elif threshold.in_warning_band(value):
         status = "at_risk"
     else:
         status = "met"
     return MetricStatus(threshold.metric, value, threshold.id, threshold.must_be, threshold.target,
-                        threshold.window, status, _round(margin, 6), threshold.sources)
+                        threshold.window, status, _round(threshold.margin(value), 6), threshold.sources)
 
 
 def _dedupe(firings: List[Firing]) -> List[Firing]:

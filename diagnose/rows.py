@@ -204,7 +204,7 @@ def parse_json(text: str, source: str, line: Optional[int] = None) -> Any:
     """One JSON document through the loader every facts file goes through (repeated keys, deep
     nesting and characters a file cannot hold are refused), keeping line marks."""
     try:
-        json.loads(text)
+        json.loads(text, parse_int=len)  # the syntax only: never int() a 5,000-digit number (the loader refuses it)
     except ValueError as exc:
         where = Location(source, line if line is not None else getattr(exc, "lineno", None),
                          None if line is not None else getattr(exc, "colno", None))

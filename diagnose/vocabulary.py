@@ -9,6 +9,7 @@ import datetime as _dt
 import math
 import re
 import unicodedata
+from decimal import Decimal
 from typing import Any, Dict, Optional, Tuple
 
 import msgspec
@@ -219,6 +220,11 @@ def _coerce_rate(raw: Any) -> float:
     if number > 1:
         raise ValueProblem("rate_over_100", got=_show(raw))
     return round(number, 10)
+
+
+def exact(value: float) -> Decimal:
+    """The decimal a number was read from: its shortest repr (``0.015`` for 1.5%, not 0.01499…)."""
+    return Decimal(repr(value))
 
 
 def _coerce_date(raw: Any, today: _dt.date) -> str:

@@ -1,7 +1,8 @@
 """Shared test setup: paths, a private home and knowledge cache for the whole run, and the fixtures.
 
-The fixtures of :mod:`kb_fixture` and :mod:`web_client` load as plugins (``pytest_plugins``): tests
-use them by name and import only their helpers (``make_kb``, ``invoke``, ``visible``...).
+The fixtures of :mod:`fault_fixture`, :mod:`kb_fixture`, :mod:`report_fixture` and
+:mod:`web_client` load as plugins (``pytest_plugins``): tests use them by name and import only
+their helpers (``make_kb``, ``invoke``, ``run_json``, ``visible``...).
 """
 import os
 import shutil
@@ -14,7 +15,17 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 SCENARIOS = ROOT / "tests" / "scenarios"
 
-pytest_plugins = ["kb_fixture", "web_client"]
+SLOWDOWN = 10  # how many times a normal run's time a hostile input may take before it counts as runaway
+
+
+def time_limit(normal_seconds: float, floor: float = 3.0) -> float:
+    """The time limit for a run on hostile input: ``SLOWDOWN`` times a normal run just measured on
+    this machine (a loaded machine slows both alike), never under ``floor`` seconds. A hang, or
+    an input parsed in full that should have been refused unread, still exceeds it."""
+    return max(floor, SLOWDOWN * normal_seconds)
+
+
+pytest_plugins = ["fault_fixture", "kb_fixture", "report_fixture", "web_client"]
 
 # Made in pytest_configure, not at import: worker processes that import the tests import this too.
 _RUN_DIR = RUN_HOME = RUN_CACHE = None  # the run's folder; HOME in it (nothing may be written there); the cache

@@ -55,6 +55,13 @@ def test_hostile_json_lines_rows_are_rejected_one_by_one(tmp_path, out_format):
     assert result.exit_code == 2
 
 
+def test_a_huge_integer_in_a_json_lines_row_is_refused_in_our_words(tmp_path):
+    """Issue 15: a 5,000-digit number once gave Python's int-conversion text (set_int_max_str_digits)."""
+    result, source = run_batch(tmp_path, "shops.jsonl", jsonl(GOOD, '{"platform": "amazon", "orders_7d": %s}' % ("9" * 5000)))
+    assert rejected(result) == [f"Rejected: {source}:2: not valid JSON: an integer of 5,000 digits; at most 100 are accepted"]
+    assert "set_int_max_str_digits" not in result.output
+
+
 def test_a_json_lines_row_points_at_its_own_line(tmp_path):
     result, source = run_batch(tmp_path, "shops.jsonl", jsonl(GOOD, GOOD, {"platform": "amazon", "cancel_rate": "x"}))
     assert rejected(result) == [f"Rejected: {source}:3:24: cancel_rate: expected a number, got 'x'"]
@@ -165,6 +172,16 @@ def test_an_output_folder_that_cannot_exist_is_one_line(tmp_path):
     result = batch_process(source, "-o", tmp_path / "file" / "out.jsonl", capture_output=True)
     assert result.returncode == 2
     assert result.stderr == f"Error: {tmp_path / 'file' / 'out.jsonl'}: cannot write the results: Not a directory\n"
+
+
+def test_an_unwritable_output_folder_is_one_line_before_any_row(tmp_path, unwritable_folder):
+    source = many_shops(tmp_path / "shops.jsonl", 2)
+    for name in ("out.jsonl", "out.csv"):
+        result = batch_process(source, "-o", unwritable_folder / name, capture_output=True)
+        assert result.returncode == 2 and result.stdout == ""
+        assert result.stderr.startswith(f"Error: {unwritable_folder / name}: cannot write the results: ")
+        assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert list(unwritable_folder.iterdir()) == []
 
 
 # --- signals -----------------------------------------------------------------------------------

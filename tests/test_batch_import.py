@@ -4,41 +4,17 @@ import json
 import shutil
 
 import pytest
-from click.testing import CliRunner
 
 from conftest import ROOT
-from diagnose.cli import cli
+from kb_fixture import invoke
+from report_fixture import REPORTS, report, run_json
 from diagnose.errors import KnowledgeBaseError
 from diagnose.importers import load_mapping
 from diagnose.yamlsafe import load_yaml
 
 EXAMPLE = ROOT / "tests" / "fixtures" / "amazon-account-health-example.json"
-REPORTS = ROOT / "tests" / "fixtures" / "reports"
 MAPPING = ROOT / "knowledge" / "imports" / "amazon-account-health.yaml"
 FROM = ("--from", "amazon-account-health")
-
-
-def invoke(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
-
-
-def report(name):
-    return json.loads((REPORTS / f"{name}.json").read_text())
-
-
-def run_json(path, *extra):
-    result = invoke("run", *FROM, path, "--format", "json", "--kb", ROOT, *extra)
-    assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout), result.stderr
-
-
-@pytest.fixture
-def write(tmp_path):
-    def write_report(document, name="report.json"):
-        path = tmp_path / name
-        path.write_text(document if isinstance(document, str) else json.dumps(document), encoding="utf-8")
-        return path
-    return write_report
 
 
 # --- the five reports -------------------------------------------------------------------------
@@ -60,7 +36,7 @@ FIVE = {  # report: (top causes, symptoms, metrics not met)
 @pytest.mark.parametrize("name", sorted(FIVE))
 def test_each_report_gives_the_diagnosis_its_content_calls_for(name):
     causes, symptoms, off_target = FIVE[name]
-    diagnosis, notes = run_json(REPORTS / f"{name}.json")
+    diagnosis, notes = run_json(*FROM, REPORTS / f"{name}.json")
     assert [c["id"] for c in diagnosis["causes"]][:3] == causes
     assert [s["id"] for s in diagnosis["symptoms"]] == symptoms
     assert {m["fact"]: m["status"] for m in diagnosis["metrics"] if m["status"] != "met"} == off_target
@@ -110,7 +86,7 @@ def test_every_mapped_field_reaches_its_fact(write):
                               {"warningType": "other", "status": "GOOD"}]
     entry["accountHealthRating"]["ahrStatus"] = "WARNED"
     document["accountStatuses"][0]["status"] = "AT_RISK"
-    diagnosis, _ = run_json(write(document))
+    diagnosis, _ = run_json(*FROM, write(document))
     given = diagnosis["facts"]["given"]
     assert given == {
         "platform": "amazon", "order_defect_rate": 0.0021, "odr_channel": "seller",
@@ -124,7 +100,7 @@ def test_every_mapped_field_reaches_its_fact(write):
 
 
 def test_the_odr_parts_come_from_the_worse_channel_which_is_kept(write):
-    diagnosis, _ = run_json(REPORTS / "amazon-odr-atoz.json")
+    diagnosis, _ = run_json(*FROM, REPORTS / "amazon-odr-atoz.json")
     given = diagnosis["facts"]["given"]
     assert (given["odr_channel"], given["order_defect_rate"], given["odr_main_component"]) == (
         "seller", 0.0187, "atoz_claims")
@@ -132,7 +108,7 @@ def test_the_odr_parts_come_from_the_worse_channel_which_is_kept(write):
     document = report("amazon-healthy")
     document["performanceMetrics"][0]["orderDefectRate"]["afn"].update(rate=0.013, orderCount=1000)
     document["performanceMetrics"][0]["orderDefectRate"]["afn"]["chargebacks"]["count"] = 13
-    given = run_json(write(document))[0]["facts"]["given"]
+    given = run_json(*FROM, write(document))[0]["facts"]["given"]
     assert (given["odr_channel"], given["order_defect_rate"], given["chargeback_rate"]) == ("platform", 0.013, 0.013)
 
 
@@ -141,7 +117,7 @@ def test_the_reports_own_verdict_is_shown_and_wins_where_it_differs(write):
     entry = document["performanceMetrics"][0]
     entry["onTimeDeliveryRate"].update(rate=0.93, status="BAD", targetValue=0.95)
     entry["lateShipmentRate"].update(rate=0.045, status="GOOD", targetValue=0.05)
-    diagnosis, _ = run_json(write(document))
+    diagnosis, _ = run_json(*FROM, write(document))
     metrics = {m["fact"]: m for m in diagnosis["metrics"]}
     on_time = metrics["on_time_delivery_rate"]
     assert (on_time["status"], on_time["window"]) == ("missed", "2026-10-01 – 2026-10-30")
@@ -156,7 +132,7 @@ def test_the_reports_own_verdict_is_shown_and_wins_where_it_differs(write):
 
 
 def test_the_published_example_is_read_with_its_known_deviations_noted():
-    diagnosis, notes = run_json(EXAMPLE)
+    diagnosis, notes = run_json(*FROM, EXAMPLE)
     assert diagnosis["facts"]["given"]["cancel_rate"] == 0.005  # spelled prefulfillmentCancelRate
     assert diagnosis["facts"]["given"]["account_status"] == "at_risk"
     assert notes == (f"Note: {EXAMPLE}: performanceMetrics[0] lacks restrictedProductPolicyViolations, "
@@ -189,7 +165,7 @@ def test_a_field_nobody_knows_is_named_as_not_read(write):
     document = report("amazon-healthy")
     document["performanceMetrics"][0]["brandNewMetric"] = {"rate": 0.5}
     document["performanceMetrics"][0]["lateShipmentRate"].pop("rate")
-    _, notes = run_json(write(document))
+    _, notes = run_json(*FROM, write(document))
     assert "performanceMetrics[0]: not read: brandNewMetric (not fields this import knows)" in notes
     assert "missing from the report, so not read: performanceMetrics[0].lateShipmentRate.rate" in notes
 
@@ -197,7 +173,7 @@ def test_a_field_nobody_knows_is_named_as_not_read(write):
 def test_a_status_word_the_import_does_not_know_is_named(write):
     document = report("amazon-healthy")
     document["accountStatuses"][0]["status"] = "PENDING_REVIEW"
-    diagnosis, notes = run_json(write(document))
+    diagnosis, notes = run_json(*FROM, write(document))
     assert "account_status" not in diagnosis["facts"]["given"]
     assert "account_status: the report says 'PENDING_REVIEW', which this import does not know" in notes
 
@@ -276,7 +252,7 @@ def test_a_report_with_several_marketplaces_needs_a_choice(write):
     assert result.exit_code == 2
     assert "the report holds 2 marketplaces (ATVPDKIKX0DER, A1F83G8C2ARO7P): choose one with --marketplace" \
         in result.stderr
-    chosen, _ = run_json(path, "--marketplace", "A1F83G8C2ARO7P")
+    chosen, _ = run_json(*FROM, path, "--marketplace", "A1F83G8C2ARO7P")
     assert [s["id"] for s in chosen["symptoms"]] == ["late_shipment_high"]
 
 

@@ -3,6 +3,7 @@
 The property runs in a child process: a value the C parser misreads can crash the process
 (a segfault), which would otherwise take pytest down with it.
 """
+import json
 import math
 import subprocess
 import sys
@@ -81,3 +82,32 @@ def test_a_subnormal_fact_is_diagnosed(fact, extra):
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, f"exit {done.returncode}: {done.stderr[-500:]}"
     assert f'"{fact}": 5e-324' in done.stdout
+
+
+def test_a_subnormal_through_every_way_in(tmp_path):
+    """Issue 15: a facts file, the library, a resumed interview and a batch with one and with two
+    workers (the dead worker once lost 17 results, or hung the pool) all diagnose 5e-324.
+    Each runs in its own process, so a crash is a failed assertion, not a dead test run."""
+    case = tmp_path / "case.yaml"
+    case.write_text("platform: amazon\naccount_health_rating: 5e-324\n", encoding="utf-8")
+    shops = tmp_path / "shops.csv"
+    rows = ["amazon,4.6%,"] * 10 + ["amazon,,5e-324"] + ["amazon,1%,"] * 10
+    shops.write_text("platform,cancel_rate,account_health_rating\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    library = "from diagnose import diagnose; print(diagnose({'platform': 'amazon', 'account_health_rating': 5e-324})" \
+              ".facts['account_health_rating'])"
+    runs = {"file": (["-m", "diagnose", "run", str(case), "--format", "json"], ""),
+            "library": (["-c", library], ""),
+            "interview": (["-m", "diagnose", "interview", "--resume", str(case)], "done\n")}
+    runs.update({f"batch-{n}": (["-m", "diagnose", "batch", str(shops), "--workers", n, "-o", str(tmp_path / f"{n}.jsonl")],
+                                "") for n in ("1", "2")})
+    output = {}
+    for name, (args, answers) in runs.items():
+        done = subprocess.run([sys.executable, *args], cwd=ROOT, input=answers, capture_output=True, text=True,
+                              timeout=120)
+        assert done.returncode == 0, f"{name}: exit {done.returncode}: {done.stderr[-500:]}"
+        output[name] = done.stdout
+    assert '"account_health_rating": 5e-324' in output["file"] and output["library"] == "5e-324\n"
+    assert "account_health_rating: 5.0e-324" in case.read_text(encoding="utf-8")  # saved again by the interview
+    for workers in ("1", "2"):
+        written = [json.loads(line) for line in (tmp_path / f"{workers}.jsonl").read_text(encoding="utf-8").splitlines()]
+        assert [row["row"] for row in written] == list(range(2, 23)), workers

@@ -8,10 +8,10 @@ import stat
 import subprocess
 import sys
 
-import pytest
 from click.testing import CliRunner
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, ROOT
+from fault_fixture import fill
 from diagnose.api import diagnose
 from diagnose.cli import cli
 
@@ -63,57 +63,6 @@ def test_an_interrupt_anywhere_in_a_diagnosis_leaves_the_library_clean():
 # Full disks and unwritable folders
 
 
-def _mount_tmpfs(folder, options):
-    folder.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)], capture_output=True)
-    if done.returncode != 0:
-        pytest.skip("mounting a small file system needs root: " + done.stderr.decode(errors="replace").strip())
-
-
-def _fill(folder):
-    """Fill the file system under ``folder`` to the last byte with a file named ``filler``."""
-    with open(folder / "filler", "ab", buffering=0) as filler:
-        for size in (4096, 64, 1):
-            try:
-                while True:
-                    filler.write(b"x" * size)
-            except OSError:
-                continue
-
-
-@pytest.fixture
-def full_disk(tmp_path):
-    """A folder on a 64 KiB file system, filled up but for a few bytes; yields (folder, a saved file)."""
-    folder = tmp_path / "disk"
-    _mount_tmpfs(folder, "size=64k")
-    try:
-        saved = folder / "letter.txt"
-        saved.write_text("the earlier draft\n")
-        _fill(folder)
-        yield folder, saved
-    finally:
-        subprocess.run(["umount", str(folder)], check=False)
-
-
-@pytest.fixture
-def unwritable_folder(tmp_path):
-    """A folder no file can be created in: a read-only file system as root, else no write bit."""
-    folder = tmp_path / "locked"
-    if os.geteuid() == 0:
-        _mount_tmpfs(folder, "ro,size=16k")
-        try:
-            yield folder
-        finally:
-            subprocess.run(["umount", str(folder)], check=False)
-    else:
-        folder.mkdir()
-        folder.chmod(0o500)
-        try:
-            yield folder
-        finally:
-            folder.chmod(0o700)
-
-
 def invoke(*args, input=None):
     try:
         runner = CliRunner(mix_stderr=False)  # Click 8.1: keep stderr apart
@@ -136,6 +85,17 @@ def test_a_letter_on_a_full_disk_leaves_the_earlier_draft(full_disk):
     assert "Traceback" not in result.output
     assert saved.read_text() == "the earlier draft\n"
     assert sorted(p.name for p in folder.iterdir()) == ["filler", "letter.txt"]
+
+
+def test_the_knowledge_cache_on_a_full_disk_is_skipped_and_leaves_no_file(full_disk):
+    """Issue 15: the cache's first temporary file once stayed behind, holding all the free space."""
+    folder, _ = full_disk
+    before = sorted(path.name for path in folder.iterdir())
+    done = subprocess.run([sys.executable, "-m", "diagnose", "run", str(EXAMPLES / "cancel-rate-stockouts.yaml")],
+                          cwd=ROOT, env=dict(os.environ, DIAGNOSE_CACHE_DIR=str(folder)), capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert sorted(path.name for path in folder.iterdir()) == before
 
 
 def test_a_letter_to_a_device_is_refused_not_replaced():
@@ -165,7 +125,7 @@ def test_an_interview_answer_on_a_full_disk_is_one_line_and_keeps_the_case(full_
     first = invoke("interview", "--save", case, "--platform", "amazon", input="")
     assert first.exit_code == 1 and case.exists()
     before = case.read_text()
-    _fill(folder)
+    fill(folder)
     result = invoke("interview", "--resume", case, input="yes\nyes\n")
     assert "Traceback" not in result.output and "internal error" not in result.stderr
     assert result.exit_code == 2, result.output

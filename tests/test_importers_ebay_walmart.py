@@ -2,44 +2,15 @@
 import json
 
 import pytest
-from click.testing import CliRunner
 
 from conftest import ROOT
+from kb_fixture import invoke
+from report_fixture import REPORTS, report, run_json
 from diagnose.importers import IMPORTS, load_mapping
 from diagnose.yamlsafe import load_yaml
 
-REPORTS = ROOT / "tests" / "fixtures" / "reports"
 EBAY = ("--from", "ebay-seller-standards")
 WALMART = ("--from", "walmart-performance")
-
-
-def invoke(*args):
-    return CliRunner().invoke(cli_module(), [str(a) for a in args])
-
-
-def cli_module():
-    from diagnose.cli import cli
-
-    return cli
-
-
-def report(name):
-    return json.loads((REPORTS / f"{name}.json").read_text())
-
-
-def run_json(*args):
-    result = invoke("run", *args, "--format", "json", "--kb", ROOT)
-    assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout), result.stderr
-
-
-@pytest.fixture
-def write(tmp_path):
-    def write_report(document, name="report.json"):
-        path = tmp_path / name
-        path.write_text(json.dumps(document), encoding="utf-8")
-        return path
-    return write_report
 
 
 def test_every_mapping_loads_against_the_schema_and_the_vocabulary(kb):

@@ -143,3 +143,42 @@ def test_a_file_of_the_wrong_shape_is_one_finding(kb_dir):
     assert result.output.splitlines() == [
         "rules/more.yaml:1:1: [error] rules: 5 is not of type 'array' (schema)",
         "1 error(s), 0 warning(s) in 5 files"]
+
+
+GENERATED_RULE = ("  - {{id: gen.r{n}, title: {{en: 'Generated {n}', zh: '生成 {n}'}}, when: [{{symptom: cancel_rate_high}}, "
+                  "{{fact: out_of_stock_often, is: true}}], then: {{cause: chronic_stockout}}, certainty: 0.5, "
+                  "sources: [src-a], examples: {{fires: [{{platform: amazon, cancel_rate: 4%, out_of_stock_often: yes}}], "
+                  "silent: [{{platform: amazon, cancel_rate: 1%, out_of_stock_often: yes}}]}}}}\n")
+ENGINE_108 = ("[error] the rule engine rejected the rules for {platform}: error: Could not create ruleset, "
+              "error code: 108: more rules share one condition than the engine can join, 255 at most in a "
+              "platform's ruleset; merge such rules or make their conditions differ ('diagnose run' fails the same "
+              "way) (engine-limit)")
+
+
+def test_a_ruleset_the_engine_refuses_is_found_by_validate_not_at_run_time(kb_dir):
+    """Issue 15: 300 rules sharing their conditions (past durable-rules' 255: error 108) are valid
+    YAML and schema, so only creating the ruleset finds them; validate does, naming each platform."""
+    root = kb_dir(files={"rules/generated.yaml": "rules:\n" + "".join(GENERATED_RULE.format(n=n) for n in range(300))})
+    result = validate(root)
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [f"knowledge/platforms.yaml:3:5: {ENGINE_108.format(platform='amazon')}",
+                                          f"knowledge/platforms.yaml:14:5: {ENGINE_108.format(platform='ebay')}",
+                                          "2 error(s), 0 warning(s) in 5 files"]
+    run = invoke("run", "--kb", root, "--fact", "platform=amazon", "--fact", "cancel_rate=5%")
+    assert run.exit_code == 1 and "error code: 108" in run.output and "Traceback" not in run.output
+
+
+def test_ten_thousand_rules_are_an_engine_limit_finding(minimal_kb):
+    """The hostile tester's 10,000 rules, built in memory (10,000 in files take seconds to parse):
+    the check `kb validate` runs reports each platform with the engine's error 108."""
+    import msgspec
+
+    from diagnose.cases import check_engine
+
+    (rule,) = [r for r in minimal_kb.rules.values() if r.generated_from is None]
+    rules = dict(minimal_kb.rules, **{f"gen.r{n}": msgspec.structs.replace(rule, id=f"gen.r{n}") for n in range(10_000)})
+    findings = check_engine(msgspec.structs.replace(minimal_kb, rules=rules))
+    assert [(f.path.endswith("kb_minimal/knowledge/platforms.yaml"), f.line, f.level, f.check) for f in findings] == [
+        (True, 3, "error", "engine-limit"), (True, 14, "error", "engine-limit")]
+    assert all("error code: 108: more rules share one condition" in f.message for f in findings)
+    assert check_engine(minimal_kb) == []

@@ -72,7 +72,7 @@ def valid_value(fact):
 
 @st.composite
 def valid_facts(draw):
-    """Facts that pass validation: typed values, counts that agree with each other."""
+    """Facts that pass validation: typed values, counts that agree with each other and with their rate."""
     names = draw(st.lists(st.sampled_from(sorted(set(VOCABULARY) - {"platform"})), unique=True, max_size=12))
     facts = {name: draw(valid_value(VOCABULARY[name])) for name in names}
     facts["platform"] = draw(st.sampled_from(PLATFORMS))
@@ -82,6 +82,8 @@ def valid_facts(draw):
             facts[parts["numerator"]] = min(facts[parts["numerator"]], facts[parts["denominator"]])
             if facts[parts["denominator"]] == 0:
                 del facts[parts["numerator"]]
+            elif fact["id"] in facts:
+                facts[fact["id"]] = facts[parts["numerator"]] / facts[parts["denominator"]]
     return facts
 
 

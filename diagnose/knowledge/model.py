@@ -6,15 +6,17 @@ module (and :mod:`diagnose.vocabulary`) through when it reads a cache back.
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import sys
+from decimal import Decimal
 from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Tuple
 
 import msgspec
 
 from ..errors import KnowledgeBaseError
 from ..operators import TABLE, holds
-from ..vocabulary import Fact, Text
+from ..vocabulary import Fact, Text, exact
 
 
 class Finding(msgspec.Struct, frozen=True):
@@ -92,10 +94,37 @@ class Threshold(msgspec.Struct, frozen=True):
         """True when ``value`` meets the platform's target."""
         return holds(self.must_be, value, self.target)
 
+    def in_warning_band(self, value: float) -> bool:
+        """True when ``value`` meets the target by at most ``warn_within`` (the edge included).
+
+        The edge and the comparison are exact decimals, as the YAML and the seller write them:
+        Walmart's 1.5% cancel rate is exactly 0.5% from its 2% target, whatever the floats'
+        difference (0.005000000000000001) says.
+        """
+        if self.warn_within is None or not self.is_met(value):
+            return False
+        edge = _band_edge(self.must_be, self.target, self.warn_within)
+        return exact(value) >= edge if self.must_be in LOWER_IS_BETTER else exact(value) <= edge
+
+    def margin(self, value: float) -> float:
+        """How far ``value`` lies from the target, computed in decimal (0.005 for 1.5% against 2%)."""
+        return float(abs(exact(value) - exact(self.target)))
+
     @property
     def breach_operator(self) -> str:
         """The rule operator that is true exactly when the target is missed."""
         return TABLE[self.must_be].opposite
+
+
+LOWER_IS_BETTER = ("below", "at_most")  # thresholds met under the target: the warning band lies below it
+
+
+@functools.lru_cache(maxsize=1024)
+def _band_edge(must_be: str, target: float, warn_within: float) -> Decimal:
+    """The far edge of a threshold's warning band, in decimal (2% − 0.5% = exactly 1.5%)."""
+    if must_be in LOWER_IS_BETTER:
+        return exact(target) - exact(warn_within)
+    return exact(target) + exact(warn_within)
 
 
 class Platform(msgspec.Struct, frozen=True):
