@@ -6,8 +6,9 @@
 * Several rules concluding the same thing combine pairwise:
   both positive ``a + b(1 − a)``; both negative ``a + b(1 + a)``;
   mixed ``(a + b) / (1 − min(|a|, |b|))``.
-* Causes at or above :data:`MIN_CERTAINTY` are reported, ordered by certainty, then by
-  family (policy first: it needs documents), then by id — deterministic.
+* Causes at or above the knowledge's ``report.min_certainty`` are reported, ordered by
+  certainty, then by family in ``report.family_order`` (policy first: it needs documents),
+  then by id — deterministic (knowledge/run.yaml).
 """
 from __future__ import annotations
 
@@ -21,8 +22,11 @@ from .facts import SellerFacts
 from .knowledge import KnowledgeBase, Threshold
 from .vocabulary import Text
 
-MIN_CERTAINTY = 0.2
-FAMILY_ORDER = {"policy": 0, "performance": 1}
+
+
+def order_key(kb: KnowledgeBase, cause_id: str, certainty: float) -> Tuple[float, int, str]:
+    """Where a cause of this certainty ranks: more certain first, then by family, then by id."""
+    return (-certainty, kb.setting("report.family_order").index(kb.causes[cause_id].family), cause_id)
 
 
 def combine(a: float, b: float) -> float:
@@ -146,11 +150,12 @@ def rank(kb: KnowledgeBase, seller: SellerFacts, firings: List[Firing]) -> Diagn
             continue
         evidence = tuple(sorted((_evidence(kb, f, certainty_of_symptom) for f in group), key=lambda e: e.rule))
         scored.append((cause_id, _round(reduce(combine, (e.certainty for e in evidence), 0.0)), evidence))
-    scored.sort(key=lambda item: (-item[1], FAMILY_ORDER[kb.causes[item[0]].family], item[0]))
+    scored.sort(key=lambda item: order_key(kb, item[0], item[1]))
 
     causes, ruled_out = [], []
+    cutoff = kb.setting("report.min_certainty")
     for cause_id, certainty, evidence in scored:
-        if certainty >= MIN_CERTAINTY:
+        if certainty >= cutoff:
             causes.append(_ranked(kb, seller, cause_id, len(causes) + 1, certainty, evidence))
         else:
             ruled_out.append((cause_id, certainty))

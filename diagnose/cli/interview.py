@@ -30,7 +30,7 @@ def interview(ctx, lang, save_path, resume_path, platform, kb_root):
     from ..casefile import load_case, save_case
     from ..errors import InputError, Location
     from ..fileio import check_writable_folder
-    from ..interview import TOP, Dialog, Session, text
+    from ..interview import Dialog, Session, text
     from ..tracking import Tracking
     from ..vocabulary import ValueProblem, coerce
     from .run import run
@@ -82,7 +82,7 @@ def interview(ctx, lang, save_path, resume_path, platform, kb_root):
     def record_actions(done):
         """The immediate remedies confirmed done, kept under the case file's ``actions_done``."""
         nonlocal tracking
-        offered = {r.id for c in session.diagnosis.top(TOP) for r in c.remedies if r.kind == "immediate"}
+        offered = {r.id for c in session.diagnosis.top(kb.setting("interview.top")) for r in c.remedies if r.kind == "immediate"}
         kept = [a for a in (tracking.actions_done if tracking else ()) if a not in offered]
         tracking = msgspec.structs.replace(tracking or Tracking(), actions_done=tuple(kept + list(done)))
         save()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from ..letters import MESSAGES, MIN_LETTER_CERTAINTY
+from ..letters import MESSAGES
 from .options import facts_input_options, kb_option, lang_option, output_format_option, today_option
 
 PLACEHOLDER_WIDTH = 18  # longer placeholders ([CONFIRM: …]) push their question along instead of every line
@@ -14,8 +14,9 @@ PLACEHOLDER_WIDTH = 18  # longer placeholders ([CONFIRM: …]) push their questi
 @click.option("--store", "store_name", default=None, metavar="NAME", help="The store's name (the store_name fact).")
 @click.option("--message", type=click.Choice(MESSAGES), default=None,
               help="Draft this buyer or follow-up message instead of the letter.")
-@click.option("--min-certainty", type=click.FloatRange(0, 1), default=MIN_LETTER_CERTAINTY, show_default=True,
-              help="Causes below this certainty are left out of the letter (and listed on stderr).")
+@click.option("--min-certainty", type=click.FloatRange(0, 1), default=None,
+              help="Causes below this certainty are left out of the letter (and listed on stderr); "
+                   "default: the knowledge's letter.min_certainty (0.5 in the shipped knowledge).")
 @output_format_option("text", "markdown", default="text")
 @lang_option
 @today_option

@@ -8,7 +8,6 @@ from ..facts import UNKNOWN_KEY
 from ..knowledge import Condition
 from ..render import percent
 from ..vocabulary import EXPECTING, Fact, ValueProblem, coerce, fold, format_value, say
-from .graph import TOP
 from .explain import Explainer, how, text
 from .session import ANYTHING_ELSE, Question, Session
 
@@ -146,7 +145,7 @@ class Dialog:
         """Once the diagnosis is settled: which immediate remedies of the top causes the seller has
         already carried out (one question; none allowed), handed to ``record_actions``. False when
         the consultant goes back instead."""
-        remedies = {r.id: r.text for cause in self.session.diagnosis.top(TOP) for r in cause.remedies
+        remedies = {r.id: r.text for cause in self.session.diagnosis.top(self.session.kb.setting("interview.top")) for r in cause.remedies
                     if r.kind == "immediate"} if self.session.diagnosis else {}
         if not remedies:
             return True
@@ -226,7 +225,7 @@ class Dialog:
         session = self.session
         unknown = len(session.case().get(UNKNOWN_KEY, ()))
         lines = [self.msg("status.heading", answered=len(session.values), unknown=unknown)]
-        causes = session.diagnosis.top(TOP) if session.diagnosis else ()
+        causes = session.diagnosis.top(session.kb.setting("interview.top")) if session.diagnosis else ()
         if not causes:
             lines.append(self.msg("status.none"))
         for cause in causes:

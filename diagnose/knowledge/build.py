@@ -10,9 +10,10 @@ from ..operators import NUMERIC_OPS, TABLE, condition_key, holds
 from ..vocabulary import Fact, Text, ValueProblem, coerce, format_value
 from ..yamlsafe import Mapping, YamlError, load_yaml, mark_of
 from .files import KNOWLEDGE_FILE_LIMIT, display_path, outside
-from .model import (Cause, Condition, Deadline, Finding, Fit, Guidance, KnowledgeBase, Message, Platform,
-                    Remedy, Rule, Source, Symptom, Term, Threshold, Where, suggest)
+from .model import (Cause, Closing, Condition, Deadline, Finding, Fit, Guidance, KnowledgeBase, Letters, Message,
+                    PartsRule, Platform, Refusal, Remedy, Rule, Source, Symptom, Term, Threshold, Where, suggest)
 from .schema import _non_finite, schema_finding, schema_validator
+from .templates import MESSAGES
 
 FIELD_MARK_DEPTH = 3  # how deep Where records the marks of fields (e.g. when.0.symptom)
 CORE_FACTS = ("platform", "fulfilment")
@@ -33,6 +34,7 @@ class _Builder:
         self.items: Dict[str, List[Tuple[Mapping, str]]] = {kind: [] for kind in LIST_KINDS + ("rules",)}
         self.files: List[str] = []
         self.broken: set = set()  # ids of items dropped for schema errors: no follow-on findings
+        self.settings: Dict[str, Tuple[Any, Where]] = {}  # "interview.margin" -> (value, where its group is set)
 
     # -- helpers --------------------------------------------------------------------------------
     def add(self, path: str, mark: tuple, level: str, message: str, check: str) -> None:
@@ -71,12 +73,29 @@ class _Builder:
                 return  # the file's shape is wrong: none of its items can be trusted
             broken_items.add((trail[0], trail[1]))
         lists = ("rules",) if kind == "rules" else LIST_KINDS
+        if kind == "knowledge":
+            self._read_settings(document.get("settings", {}), shown, broken_items)
         for list_kind in lists:
             for index, item in enumerate(document.get(list_kind, ())):
                 if (list_kind, index) not in broken_items:
                     self.items[list_kind].append((item, shown))
                 elif isinstance(item, dict) and isinstance(item.get("id"), str):
                     self.broken.add(item["id"])
+
+    def _read_settings(self, groups: Mapping, path: str, broken_items: set) -> None:
+        """The settings a file sets, by group; a group set in two files is an error."""
+        for group, values in groups.items():
+            if ("settings", group) in broken_items:
+                self.broken.add(f"settings.{group}")  # reported by the schema: not missing as well
+                continue
+            where = Where.of(path, *groups.mark_of(group), ())
+            earlier = next((w for name, (_, w) in self.settings.items() if name.startswith(f"{group}.")), None)
+            if earlier is not None:
+                self.add(path, (where.line, where.column), "error", f"settings: the group '{group}' is set twice "
+                         f"(first in {earlier.path}:{earlier.line})", "duplicate-setting")
+                continue
+            for name, value in values.items():
+                self.settings[f"{group}.{name}"] = (value, where)
 
     def _schema_finding(self, path: str, document: Any, error) -> None:
         self.findings.append(schema_finding(path, document, error))
@@ -107,6 +126,7 @@ class _Builder:
         self.facts, self.sources, self.symptoms, self.glossary = facts, sources, symptoms, glossary
         self.remedies, self.causes, self.messages = remedies, causes, messages
         deadlines = self._unique("deadlines", self._deadline)
+        self.deadlines = deadlines  # platforms' letters name deadlines
         platforms = self._unique("platforms", self._platform)
         self.platforms = platforms
         rules: Dict[str, Rule] = {}
@@ -121,12 +141,14 @@ class _Builder:
                 self._put(rules, rule.id, rule, rule.where, "rule")
         self._cross_check(facts, sources, symptoms, remedies, causes, guidance, platforms, rules)
         self._check_fits(remedies, causes, guidance, deadlines, platforms, sources)
+        self._check_settings()
         if had_errors or any(f.level == "error" for f in self.findings):
             return None, self.findings
         kb = KnowledgeBase(
             root=str(self.root), version=self.digest[:12], facts=facts, symptoms=symptoms,
             platforms=platforms, causes=causes, remedies=remedies, sources=sources, guidance=guidance,
             rules=dict(sorted(rules.items())), messages=messages, deadlines=deadlines, glossary=glossary,
+            settings={name: value for name, (value, _) in sorted(self.settings.items())},
             files=tuple(self.files),
             warnings=[f for f in self.findings if f.level != "error"])
         return kb, self.findings
@@ -247,7 +269,38 @@ class _Builder:
                 note=dict(raw["note"]) if "note" in raw else None, where=where))
         appeal = item.get("appeal")
         return Platform(item["id"], dict(item["name"]), dict(appeal) if appeal else None, tuple(thresholds),
-                        self.where(item, path))
+                        self.where(item, path), self._letters(item, path))
+
+    def _letters(self, item: Mapping, path: str) -> Letters:
+        """A platform's ``letters``, with every message kind, deadline, message and fact it names checked."""
+        raw, where, owner = item.get("letters", {}), self.where(item, path), f"platform '{item['id']}' letters"
+        for index, kind in enumerate(raw.get("messages", ())):
+            if kind not in MESSAGES:
+                self.add(path, where.at(f"letters.messages.{index}"), "error",
+                         f"{owner}: unknown message kind '{kind}' (one of {', '.join(MESSAGES)})", "unknown-message")
+        if "follow-up" in raw.get("messages", ()) and "follow_up" not in raw:
+            self.add(path, where.at("letters.messages"), "error",
+                     f"{owner}: the follow-up message needs follow_up, the deadline it waits for", "schema")
+        closes, refused, parts = raw.get("closes"), raw.get("refused", ()), raw.get("parts", ())
+        deadlines = [(f"letters.{key}", raw[key]) for key in ("follow_up", "review", "invoice") if key in raw]
+        deadlines += [("letters.closes.deadline", closes["deadline"])] if closes else []
+        for key, name in deadlines:
+            self._ref(where, key, owner, "deadline", name, self.deadlines, "unknown-deadline")
+        messages = [("letters.closes", closes[key]) for key in ("refusal", "reminder")] if closes else []
+        messages += [(f"letters.refused.{i}", r["message"]) for i, r in enumerate(refused)]
+        messages += [(f"letters.parts.{i}", p["note"]) for i, p in enumerate(parts)]
+        for key, name in messages:
+            self._ref(where, key, owner, "message", name, self.messages, "unknown-message")
+        for index, rule in enumerate(parts):
+            self._refs(where, f"letters.parts.{index}", owner, "fact", [rule["rate"], *rule["parts"]], self.facts,
+                       "unknown-fact")
+        conditions = [self._condition(r["when"], owner, path, what="") for r in refused]
+        return Letters(
+            messages=tuple(raw.get("messages", ())), follow_up=raw.get("follow_up"), review=raw.get("review"),
+            invoice=raw.get("invoice"),
+            closes=Closing(closes["deadline"], closes["refusal"], closes["reminder"]) if closes else None,
+            refused=tuple(Refusal(c, r["message"]) for c, r in zip(conditions, refused) if c is not None),
+            parts=tuple(PartsRule(p["rate"], tuple(p["parts"]), p["note"]) for p in parts))
 
     def _threshold_rule(self, platform: Platform, threshold: Threshold) -> Optional[Rule]:
         conditions = [Condition("fact", "platform", "is", platform.id),
@@ -333,6 +386,16 @@ class _Builder:
             if (deadline.since is None) == (deadline.day_of_month is None):
                 self.add(deadline.where.path, deadline.where.at("id"), "error",
                          f"deadline '{deadline.id}' needs either since (a date fact) or day_of_month", "deadline-kind")
+
+    def _check_settings(self) -> None:
+        """Every setting the schema defines must be set in some file (the program reads each one)."""
+        groups = schema_validator("knowledge").schema["$defs"]["settings"]["properties"]
+        for group, schema in groups.items():
+            for name in schema["properties"]:
+                if f"{group}.{name}" not in self.settings and f"settings.{group}" not in self.broken \
+                        and self.items["facts"]:
+                    self.add(display_path(self.root / "knowledge"), (1, 1), "error",
+                             f"the knowledge base must set '{name}' in the settings group '{group}'", "missing-setting")
 
     # -- cross-references -----------------------------------------------------------------------
     def _ref(self, where: Where, key: str, owner: str, what: str, name: str, table: dict, check: str) -> None:

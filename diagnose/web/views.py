@@ -14,6 +14,7 @@ from flask import Response, abort, g, redirect, render_template, request, url_fo
 
 from ..casefile import Case
 from ..interview import Session
+from ..letters import MESSAGES
 from ..tracking import STATUSES, Tracking, as_date
 from ..vocabulary import ValueProblem
 from . import pages
@@ -236,7 +237,7 @@ def letter(name: str):
 
 def _message_kind() -> Optional[str]:
     message = request.args.get("message") or None
-    if message is not None and message not in pages.MESSAGES:
+    if message is not None and message not in MESSAGES:
         abort(404)
     return message
 
@@ -265,7 +266,7 @@ def set_actions(name: str):
 
 def download(name: str, kind: str, fmt: str):
     """The letter (``kind`` = letter) or a message as a text or Markdown file."""
-    if fmt not in FORMATS or (kind != "letter" and kind not in pages.MESSAGES):
+    if fmt not in FORMATS or (kind != "letter" and kind not in MESSAGES):
         abort(404)
     lang = request.args.get("lang", g.lang)
     if lang not in LANGS:
