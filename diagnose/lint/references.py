@@ -10,7 +10,7 @@ from .base import KB_HEAD, RULES_HEAD, Check
 
 class UnusedFact(Check):
     id = "unused-fact"
-    summary = "A fact no rule, threshold, computed rate or letter uses: asking for it changes nothing."
+    summary = "A fact no rule, threshold, computed rate, deadline or letter uses: asking for it changes nothing."
     suppress_by = "the fact id"
     failing = {"knowledge/example.yaml": KB_HEAD + """\
 facts:
@@ -38,10 +38,14 @@ rules:
         used = {c.name for rule in ctx.kb.rules.values() for c in rule.conditions if c.kind == "fact"}
         used |= {part for fact in ctx.kb.facts.values() for part in fact.computed_from or ()}
         used |= set(CORE_FACTS) | letter_facts(ctx.root, ctx.kb)
+        used |= {deadline.since for deadline in ctx.kb.deadlines.values() if deadline.since}
+        for route in (platform.letters for platform in ctx.kb.platforms.values()):  # what the letters refuse or check
+            used |= {refusal.when.name for refusal in route.refused}
+            used |= {name for rule in route.parts for name in (rule.rate, *rule.parts)}
         for fact in ctx.kb.facts.values():
             if fact.id not in used:
                 yield self.found(fact.id, fact.where, "id",
-                                 f"fact '{fact.id}' is used by no rule, threshold, computed rate or letter")
+                                 f"fact '{fact.id}' is used by no rule, threshold, computed rate, deadline or letter")
 
 
 class UnconcludedCause(Check):
