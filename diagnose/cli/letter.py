@@ -1,6 +1,9 @@
 """``diagnose letter``: a Plan-of-Action letter, or a buyer or follow-up message, for one case."""
 from __future__ import annotations
 
+import datetime as _dt
+from typing import Optional, Tuple
+
 import click
 
 from ..letters import MESSAGES
@@ -22,8 +25,9 @@ PLACEHOLDER_WIDTH = 18  # longer placeholders ([CONFIRM: …]) push their questi
 @today_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write the draft to this file.")
 @kb_option
-def letter(facts_file, assignments, platform, store_name, message, min_certainty, output_format, lang, today, output,
-           kb_root):
+def letter(facts_file: Optional[str], assignments: Tuple[str, ...], platform: Optional[str], store_name: Optional[str],
+           message: Optional[str], min_certainty: Optional[float], output_format: str, lang: str, today: _dt.date,
+           output: Optional[str], kb_root: Optional[str]) -> None:
     """Draft the Plan of Action for a case, addressed the way its platform expects.
 
     FACTS_FILE is a facts or case file (what 'diagnose interview' saves). The English text is
