@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
 
 from ..errors import printable
 from ..operators import NUMERIC_OPS, TABLE, condition_key, holds
@@ -14,6 +14,9 @@ from .model import (Cause, Closing, Condition, Deadline, Finding, Fit, Guidance,
                     PartsRule, Platform, Refusal, Remedy, Rule, Source, Symptom, Term, Threshold, Where, suggest)
 from .schema import _non_finite, schema_finding, schema_validator
 from .templates import MESSAGES
+
+if TYPE_CHECKING:  # jsonschema is imported when the cache misses
+    from jsonschema import ValidationError
 
 FIELD_MARK_DEPTH = 3  # how deep Where records the marks of fields (e.g. when.0.symptom)
 CORE_FACTS = ("platform", "fulfilment")
@@ -27,7 +30,7 @@ _SINGULAR = {"facts": "fact", "symptoms": "symptom", "platforms": "platform", "c
 class _Builder:
     """Collects raw items from every file, then builds objects and cross-checks them."""
 
-    def __init__(self, root: Path, digest: str):
+    def __init__(self, root: Path, digest: str) -> None:
         self.root = root
         self.digest = digest
         self.findings: List[Finding] = []
@@ -97,7 +100,7 @@ class _Builder:
             for name, value in values.items():
                 self.settings[f"{group}.{name}"] = (value, where)
 
-    def _schema_finding(self, path: str, document: Any, error) -> None:
+    def _schema_finding(self, path: str, document: Any, error: ValidationError) -> None:
         self.findings.append(schema_finding(path, document, error))
 
     # -- building -------------------------------------------------------------------------------
@@ -153,7 +156,7 @@ class _Builder:
             warnings=[f for f in self.findings if f.level != "error"])
         return kb, self.findings
 
-    def _put(self, table: dict, key: str, value, where: Where, what: str) -> None:
+    def _put(self, table: dict, key: str, value: Any, where: Where, what: str) -> None:
         if key in table:
             first = table[key].where
             self.add(where.path, where.at("id"), "error",
@@ -161,7 +164,7 @@ class _Builder:
         else:
             table[key] = value
 
-    def _unique(self, kind: str, build) -> dict:
+    def _unique(self, kind: str, build: Callable[[Mapping, str], Any]) -> dict:
         table: dict = {}
         for item, path in self.items[kind]:
             obj = build(item, path)
@@ -377,7 +380,8 @@ class _Builder:
             return None
         return Condition("fact", name, op, None if op == "known" else value, negated)
 
-    def _check_fits(self, remedies, causes, guidance, deadlines, platforms, sources) -> None:
+    def _check_fits(self, remedies: Dict[str, Remedy], causes: Dict[str, Cause], guidance: Dict[str, Guidance],
+                    deadlines: Dict[str, Deadline], platforms: Dict[str, Platform], sources: Dict[str, Source]) -> None:
         for owner, where, prefix, fit in _fit_owners(remedies, causes, guidance, deadlines):
             self._refs(where, f"{prefix}platforms", owner, "platform", fit.platforms, platforms, "unknown-platform")
         for deadline in deadlines.values():
@@ -404,11 +408,14 @@ class _Builder:
             self.add(where.path, where.at(key), "error",
                      f"{owner}: unknown {what} '{name}'{suggest(name, table)}", check)
 
-    def _refs(self, where: Where, key: str, owner: str, what: str, names, table: dict, check: str) -> None:
+    def _refs(self, where: Where, key: str, owner: str, what: str, names: Iterable[str], table: dict,
+              check: str) -> None:
         for index, name in enumerate(names):
             self._ref(where, f"{key}.{index}", owner, what, name, table, check)
 
-    def _cross_check(self, facts, sources, symptoms, remedies, causes, guidance, platforms, rules) -> None:
+    def _cross_check(self, facts: Dict[str, Fact], sources: Dict[str, Source], symptoms: Dict[str, Symptom],
+                     remedies: Dict[str, Remedy], causes: Dict[str, Cause], guidance: Dict[str, Guidance],
+                     platforms: Dict[str, Platform], rules: Dict[str, Rule]) -> None:
         for core in CORE_FACTS:
             if core not in facts and core not in self.broken and self.items["facts"]:
                 self.add(display_path(self.root / "knowledge"), (1, 1), "error",
@@ -464,7 +471,8 @@ class _Builder:
                          "make one of them less than certain", "certainty-conflict")
 
 
-def _fit_owners(remedies, causes, guidance, deadlines):
+def _fit_owners(remedies: Dict[str, Remedy], causes: Dict[str, Cause], guidance: Dict[str, Guidance],
+                deadlines: Dict[str, Deadline]) -> Iterator[Tuple[str, Where, str, Fit]]:
     """(owner label, where, field prefix, fit) of every item that declares when it fits."""
     for remedy in remedies.values():
         yield f"remedy '{remedy.id}'", remedy.where, "", remedy.fit
@@ -484,7 +492,7 @@ def _text_or_plain(value: Any) -> Optional[Text]:
     return {"en": value} if isinstance(value, str) else dict(value)
 
 
-def _field_marks(node: Any, prefix: str, depth: int):
+def _field_marks(node: Any, prefix: str, depth: int) -> Iterator[Tuple[str, Tuple[int, int]]]:
     """(dotted field, (line, column)) for the fields of a loaded mapping, ``depth`` levels deep."""
     if depth <= 0:
         return
@@ -520,7 +528,7 @@ def _threshold_examples(platform: str, threshold: Threshold, fact: Optional[Fact
     if threshold.scope == "seller_fulfilled":
         base["fulfilment"] = "seller"
 
-    def case(value):
+    def case(value: float) -> Dict[str, Any]:
         value = round(value, 6)
         return dict(base, **{threshold.metric: int(value) if step == 1 else value})
 

@@ -319,7 +319,7 @@ class KnowledgeBase(msgspec.Struct):
     files: Tuple[str, ...] = ()
     warnings: List[Finding] = msgspec.field(default_factory=list)
 
-    def message(self, message_id: str, lang: str, **values) -> str:
+    def message(self, message_id: str, lang: str, **values: Any) -> str:
         """Interface text ``message_id`` in ``lang`` with ``{name}`` placeholders filled in."""
         if message_id not in self.messages:
             raise KnowledgeBaseError(f"the knowledge base has no message '{message_id}' "

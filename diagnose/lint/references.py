@@ -3,9 +3,11 @@ without a full Plan of Action.
 """
 from __future__ import annotations
 
+from typing import Iterator
+
 from ..knowledge import CORE_FACTS
 from ..knowledge.templates import letter_facts
-from .base import KB_HEAD, RULES_HEAD, Check
+from .base import KB_HEAD, RULES_HEAD, Check, LintContext, LintFinding
 
 
 class UnusedFact(Check):
@@ -34,7 +36,7 @@ rules:
       silent: [{platform: amazon, cancel_rate: 4%, shop_age_years: 3}]
 """}
 
-    def run(self, ctx):
+    def run(self, ctx: LintContext) -> Iterator[LintFinding]:
         used = {c.name for rule in ctx.kb.rules.values() for c in rule.conditions if c.kind == "fact"}
         used |= {part for fact in ctx.kb.facts.values() for part in fact.computed_from or ()}
         used |= set(CORE_FACTS) | letter_facts(ctx.root, ctx.kb)
@@ -74,7 +76,7 @@ rules:
       silent: [{platform: amazon, cancel_rate: 1%}]
 """}
 
-    def run(self, ctx):
+    def run(self, ctx: LintContext) -> Iterator[LintFinding]:
         concluded = {rule.conclusion[1] for rule in ctx.running_rules if rule.conclusion[0] == "cause"}
         for cause in ctx.kb.causes.values():
             if cause.id not in concluded:
@@ -98,7 +100,7 @@ causes:
     passing = {"knowledge/example.yaml": failing["knowledge/example.yaml"].replace(
         "[restock_now]", "[restock_now, daily_stock_check]")}
 
-    def run(self, ctx):
+    def run(self, ctx: LintContext) -> Iterator[LintFinding]:
         for cause in ctx.kb.causes.values():
             kinds = {ctx.kb.remedies[r].kind for r in cause.remedies if r in ctx.kb.remedies}
             missing = [kind for kind in ("immediate", "preventive") if kind not in kinds]
@@ -128,7 +130,7 @@ causes:
     sources: [src-a]
 """}
 
-    def run(self, ctx):
+    def run(self, ctx: LintContext) -> Iterator[LintFinding]:
         listed = {remedy for cause in ctx.kb.causes.values() for remedy in cause.remedies}
         for remedy in ctx.kb.remedies.values():
             if remedy.id not in listed:
@@ -153,7 +155,7 @@ guidance:
     sources: [src-b]
 """}
 
-    def run(self, ctx):
+    def run(self, ctx: LintContext) -> Iterator[LintFinding]:
         kb = ctx.kb
         cited = {s for rule in kb.rules.values() for s in rule.sources}
         for table in (kb.causes, kb.remedies, kb.guidance, kb.deadlines):
