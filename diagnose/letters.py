@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import unicodedata
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 import msgspec
 
@@ -26,7 +26,9 @@ from .deadlines import DueDate, due_date, due_dates
 from .knowledge.templates import MESSAGES, environment
 from .vocabulary import Text, format_value, say
 
-if TYPE_CHECKING:  # type names only: ranking would bring the engine along
+if TYPE_CHECKING:  # type names only: ranking would bring the engine along; Jinja2 is imported when rendering
+    import jinja2
+
     from .ranking import Diagnosis, RankedCause, RemedyAdvice
 
 # Which messages a platform takes, its deadlines and the cases it refuses are knowledge: each
@@ -263,7 +265,7 @@ class _Renderer:
     """Renders templates and letter sentences for one case, remembering the facts it lacked."""
 
     def __init__(self, kb: KnowledgeBase, diagnosis: Diagnosis, lang: str, markdown: bool, today: _dt.date,
-                 done: Tuple[str, ...] = (), planned: Optional[Mapping[str, str]] = None):
+                 done: Tuple[str, ...] = (), planned: Optional[Mapping[str, str]] = None) -> None:
         self.kb, self.diagnosis, self.lang = kb, diagnosis, lang
         self.done, self.planned = frozenset(done), dict(planned or {})
         self.env = environment(kb.root)
@@ -347,14 +349,15 @@ class _Renderer:
         return self._run(lambda: self.env.from_string(say(text, self.lang)), where.path,
                          (where.line or 1) - 1).strip()
 
-    def render(self, name: str, **extra) -> str:
+    def render(self, name: str, **extra: Any) -> str:
+        """Template ``name`` rendered with the case's context and ``extra`` (blank runs closed up)."""
         text = self._run(lambda: self.env.get_template(name), str(LETTER_DIR / name), 0, extra)
         text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
         if self.context["markdown"]:  # keep the letter's line breaks: Markdown's hard break is two spaces
             text = re.sub(r"(?m)(\S)\n(?=\S)", "\\1  \n", text)
         return text
 
-    def _run(self, load, path: str, line: int, extra: Optional[dict] = None) -> str:
+    def _run(self, load: Callable[[], jinja2.Template], path: str, line: int, extra: Optional[dict] = None) -> str:
         import jinja2
 
         try:

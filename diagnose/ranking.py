@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from functools import reduce
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import msgspec
 
@@ -126,7 +126,7 @@ def rank(kb: KnowledgeBase, seller: SellerFacts, firings: List[Firing]) -> Diagn
 
     symptom_cf: Dict[str, float] = {}
 
-    def certainty_of_symptom(symptom: str, visiting=()) -> float:
+    def certainty_of_symptom(symptom: str, visiting: Tuple[str, ...] = ()) -> float:
         if symptom in symptom_cf:
             return symptom_cf[symptom]
         if symptom in visiting:  # a derivation cycle cannot raise its own certainty
@@ -216,7 +216,7 @@ def _dedupe(firings: List[Firing]) -> List[Firing]:
     return [merged[rule] for rule in sorted(merged)]
 
 
-def _evidence(kb: KnowledgeBase, firing: Firing, symptom_certainty) -> Evidence:
+def _evidence(kb: KnowledgeBase, firing: Firing, symptom_certainty: Callable[[str], float]) -> Evidence:
     rule = kb.rules[firing.rule]
     certainties = [symptom_certainty(s) for s in firing.symptoms]
     # all-of premises are as strong as the weakest; any-of premises as the strongest (MYCIN)
@@ -225,7 +225,7 @@ def _evidence(kb: KnowledgeBase, firing: Firing, symptom_certainty) -> Evidence:
 
 
 def _ranked(kb: KnowledgeBase, seller: SellerFacts, cause_id: str, rank_: int, certainty: float,
-            evidence) -> RankedCause:
+            evidence: Tuple[Evidence, ...]) -> RankedCause:
     cause = kb.causes[cause_id]
     # a remedy the case contradicts (another platform, a fact it needs known otherwise) is never advised
     remedies = [kb.remedies[r] for r in cause.remedies
@@ -236,12 +236,13 @@ def _ranked(kb: KnowledgeBase, seller: SellerFacts, cause_id: str, rank_: int, c
                        cause.evidence, evidence, cause.guidance, cause.sources)
 
 
-def situation(causes, metrics) -> str:
+def situation(causes: Sequence[RankedCause], metrics: Sequence[MetricStatus]) -> str:
     """``problem`` when a cause was found or a metric missed, else ``healthy``."""
     return "problem" if causes or any(m.status == "missed" for m in metrics) else "healthy"
 
 
-def _next_steps(kb: KnowledgeBase, seller: SellerFacts, causes, symptoms, metrics) -> Tuple[Step, ...]:
+def _next_steps(kb: KnowledgeBase, seller: SellerFacts, causes: Sequence[RankedCause],
+                symptoms: Sequence[DerivedSymptom], metrics: Sequence[MetricStatus]) -> Tuple[Step, ...]:
     families = {c.family for c in causes}
     present = {s.id for s in symptoms}
     now = situation(causes, metrics)

@@ -1,7 +1,7 @@
 """The interview's dialog: every word shown comes from the knowledge base (knowledge/interview.yaml, facts)."""
 from __future__ import annotations
 
-from typing import Callable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 from ..consistency import CaseWarning, case_warnings, warning_text
 from ..facts import UNKNOWN_KEY
@@ -19,7 +19,7 @@ class Dialog:
     """Runs an interview through ``ask(prompt) -> str`` and ``tell(text)``; ``save()`` after each answer."""
 
     def __init__(self, session: Session, lang: str, ask: Callable[[str], str], tell: Callable[[str], None],
-                 save: Callable[[], None], record_actions: Optional[Callable[[List[str]], None]] = None):
+                 save: Callable[[], None], record_actions: Optional[Callable[[List[str]], None]] = None) -> None:
         self.session, self.kb, self.lang = session, session.kb, lang
         self.ask, self.tell, self.save = ask, tell, save
         self.record_actions = record_actions
@@ -29,7 +29,7 @@ class Dialog:
     def _words(self, command: str, language: str) -> List[str]:
         return [fold(w) for w in text(self.kb, f"word.{command}", language).split("|")]
 
-    def msg(self, message_id: str, **values) -> str:
+    def msg(self, message_id: str, **values: Any) -> str:
         return text(self.kb, message_id, self.lang, **values)
 
     def run(self) -> str:

@@ -36,7 +36,7 @@ NOTHING = Reach(frozenset(), frozenset())
 class RuleGraph:
     """One platform's rules as a graph: which rules test each fact and symptom, and conclude each node."""
 
-    def __init__(self, kb: KnowledgeBase, platform: str):
+    def __init__(self, kb: KnowledgeBase, platform: str) -> None:
         self.rules = kb.rules_for(platform)
         self.concluding: Dict[Node, List[Rule]] = {}
         self.testing_fact: Dict[str, List[Rule]] = {}
@@ -181,7 +181,7 @@ class Bounds:
     """
 
     def __init__(self, graph: RuleGraph, known: Dict[str, Any], closed: FrozenSet[str],
-                 base: Optional["Bounds"] = None, reach: Reach = NOTHING, focus: Optional[Focus] = None):
+                 base: Optional["Bounds"] = None, reach: Reach = NOTHING, focus: Optional[Focus] = None) -> None:
         self.graph, self.known, self.closed = graph, known, closed
         self.focus = base.focus if base is not None else focus
         self.base, self.changed, self.affected = base, reach.nodes, reach.rules

@@ -46,7 +46,7 @@ class Session:
     The state is a pure function of the history, so undoing an answer replays the rest.
     """
 
-    def __init__(self, diagnoser: Diagnoser, history: Iterable[Answer] = ()):
+    def __init__(self, diagnoser: Diagnoser, history: Iterable[Answer] = ()) -> None:
         self.diagnoser = diagnoser
         self.kb = diagnoser.kb
         # A question is worth asking on its own when its answer can move the contested causes'

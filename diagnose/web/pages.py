@@ -109,7 +109,7 @@ def _answers(history: List[Tuple[str, Any]]) -> Iterator[Tuple[str, Any]]:
             yield fact_id, value
 
 
-def _unused(*_args) -> None:
+def _unused(*_args: object) -> None:
     """The dialog's terminal callbacks: the web only borrows its texts."""
 
 
