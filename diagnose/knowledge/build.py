@@ -91,7 +91,8 @@ class _Builder:
             if ("settings", group) in broken_items:
                 self.broken.add(f"settings.{group}")  # reported by the schema: not missing as well
                 continue
-            where = Where.of(path, *groups.mark_of(group), ())
+            line, column = groups.mark_of(group)
+            where = Where(path, line, column)
             earlier = next((w for name, (_, w) in self.settings.items() if name.startswith(f"{group}.")), None)
             if earlier is not None:
                 self.add(path, (where.line, where.column), "error", f"settings: the group '{group}' is set twice "

@@ -98,6 +98,7 @@ def _guard() -> Optional[ResponseReturnValue]:
         sent = request.form.get("csrf", "")
         if not sent or not hmac.compare_digest(sent.encode(), session.get("csrf", "").encode()):
             raise FormRefused()
+    return None  # the request goes on to its view
 
 
 def _host_name(host: str) -> str:
