@@ -27,7 +27,7 @@ from .watch import FolderWatch, available, watch
 class Diagnoser:
     """A loaded knowledge base with its engine; reuse it for many diagnoses."""
 
-    def __init__(self, kb: KnowledgeBase):
+    def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
         self.engine = Engine(kb)
 

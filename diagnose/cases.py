@@ -36,13 +36,14 @@ class CaseResult(msgspec.Struct, frozen=True):
         return self.status == "fail"
 
 
-def _facts_of(rule: Rule, case: Dict[str, Any]) -> Dict[str, Any]:
-    """The example's facts, with the rule's first platform when it names none; line marks kept."""
+def _facts_of(kb: KnowledgeBase, rule: Rule, case: Dict[str, Any]) -> Dict[str, Any]:
+    """The example's facts, with the rule's first platform (or the knowledge's first) when it names
+    none; line marks kept."""
     facts = Mapping(case)
     if isinstance(case, Mapping):
         facts.line, facts.column, facts.key_marks = case.line, case.column, case.key_marks
     if "platform" not in facts:
-        facts["platform"] = rule.platforms[0] if rule.platforms else "amazon"
+        facts["platform"] = rule.platforms[0] if rule.platforms else next(iter(kb.platforms))
     return facts
 
 
@@ -55,7 +56,7 @@ def check_examples(kb: KnowledgeBase) -> List[Finding]:
         for kind in ("fires", "silent", "todo"):
             for index, case in enumerate(rule.examples.get(kind, ())):
                 try:
-                    validate_facts(_facts_of(rule, case), kb, rule.where.path)
+                    validate_facts(_facts_of(kb, rule, case), kb, rule.where.path)
                 except FactsError as exc:
                     for error in exc.errors:
                         where = error.location
@@ -102,7 +103,7 @@ def run_rule_examples(diagnoser: Diagnoser, rule_ids: Optional[List[str]] = None
                 where = f"{rule.where.path}:{line or rule.where.line}"
                 name = f"rule {rule.id} {kind}[{index}]"
                 try:
-                    fired_rules = diagnoser.run_facts(_facts_of(rule, case), where)
+                    fired_rules = diagnoser.run_facts(_facts_of(diagnoser.kb, rule, case), where)
                 except DiagnoseError as exc:
                     yield CaseResult(name, "fail", f"the example itself is invalid: {exc}", where)
                     continue

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as _dt
-from typing import Tuple
+from typing import Optional, Tuple
 
 import msgspec
 
@@ -50,7 +50,7 @@ def next_day_of_month(today: _dt.date, day: int) -> _dt.date:
     raise AssertionError("unreachable: next month's day always lies after today")
 
 
-def due_date(deadline: Deadline, facts: dict, today: _dt.date):
+def due_date(deadline: Deadline, facts: dict, today: _dt.date) -> Optional[_dt.date]:
     """The date ``deadline`` gives for ``facts``, or None when the case lacks its starting date."""
     if deadline.day_of_month is not None:
         return next_day_of_month(today, deadline.day_of_month)

@@ -42,7 +42,7 @@ class DiagnoseError(Exception):
     exit_code = 1
 
     def __init__(self, message: str, location: Optional[Location] = None, code: Optional[str] = None,
-                 values: Optional[Dict[str, Any]] = None):
+                 values: Optional[Dict[str, Any]] = None) -> None:
         super().__init__(message)
         self.message = message
         self.location = location
@@ -83,6 +83,6 @@ class InferenceError(DiagnoseError):
 
     exit_code = 1
 
-    def __init__(self, message: str, rule_id: Optional[str] = None):
+    def __init__(self, message: str, rule_id: Optional[str] = None) -> None:
         super().__init__(message)
         self.rule_id = rule_id

@@ -3,11 +3,11 @@ graph facts → symptoms → causes → remedies (``kb graph``)."""
 from __future__ import annotations
 
 import json
-from typing import Dict, Iterator, List, Optional, Set, Tuple
+from typing import Callable, Dict, Iterable, Iterator, List, Optional, Set, Tuple
 
-from .knowledge import KnowledgeBase, Rule, Where
+from .knowledge import Cause, KnowledgeBase, Remedy, Rule, Source, Symptom, Where
 from .render import describe_range
-from .vocabulary import say
+from .vocabulary import Fact, say
 
 KINDS = ("fact", "rule", "symptom", "cause", "remedy", "source")
 
@@ -27,7 +27,7 @@ def _list(title: str, items: List[str]) -> List[str]:
 class Explorer:
     """Indexes of what refers to what in one knowledge base."""
 
-    def __init__(self, kb: KnowledgeBase):
+    def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
         self.rules = [rule for rule in kb.rules.values() if rule.status != "deprecated"]
 
@@ -48,17 +48,17 @@ class Explorer:
         """Lines describing one item and everything linked to it."""
         return getattr(self, f"_show_{kind}")(self.tables()[kind][item_id])
 
-    def _sources(self, source_ids) -> List[str]:
+    def _sources(self, source_ids: Iterable[str]) -> List[str]:
         lines = []
         for source_id in source_ids:
             source = self.kb.sources[source_id]
             lines.append(f"{source.id}: {source.title} <{source.url or source.file}>")
         return _list("sources", lines)
 
-    def _rules_where(self, test) -> List[str]:
+    def _rules_where(self, test: Callable[[Rule], bool]) -> List[str]:
         return [_rule_ref(rule) for rule in self.rules if test(rule)]
 
-    def _show_fact(self, fact) -> List[str]:
+    def _show_fact(self, fact: Fact) -> List[str]:
         lines = [f"fact {fact.id} ({fact.type}): {say(fact.question, 'en')}", f"  defined at {_at(fact.where)}",
                  f"  accepted values: {describe_range(self.kb, fact, 'en')}"]
         if fact.window:
@@ -84,14 +84,14 @@ class Explorer:
             lines.insert(2, f"  generated from threshold {rule.generated_from}")
         return lines + self._sources(rule.sources)
 
-    def _show_symptom(self, symptom) -> List[str]:
+    def _show_symptom(self, symptom: Symptom) -> List[str]:
         lines = [f"symptom {symptom.id}: {say(symptom.title, 'en')}", f"  defined at {_at(symptom.where)}"]
         lines += _list("derived by rules", self._rules_where(lambda rule: rule.conclusion == ("symptom", symptom.id)))
         lines += _list("tested by rules", self._rules_where(
             lambda rule: any(c.kind == "symptom" and c.name == symptom.id for c in rule.conditions)))
         return lines
 
-    def _show_cause(self, cause) -> List[str]:
+    def _show_cause(self, cause: Cause) -> List[str]:
         lines = [f"cause {cause.id}: {say(cause.title, 'en')}", f"  defined at {_at(cause.where)}",
                  f"  family: {cause.family}"]
         lines += _list("concluded by rules", self._rules_where(lambda rule: rule.conclusion == ("cause", cause.id)))
@@ -99,13 +99,13 @@ class Explorer:
                                     for r in cause.remedies])
         return lines + self._sources(cause.sources)
 
-    def _show_remedy(self, remedy) -> List[str]:
+    def _show_remedy(self, remedy: Remedy) -> List[str]:
         lines = [f"remedy {remedy.id} ({remedy.kind}): {say(remedy.text, 'en')}", f"  defined at {_at(remedy.where)}"]
         lines += _list("listed by causes", [f"{c.id} ({_at(c.where)})" for c in self.kb.causes.values()
                                             if remedy.id in c.remedies])
         return lines + self._sources(remedy.sources)
 
-    def _show_source(self, source) -> List[str]:
+    def _show_source(self, source: Source) -> List[str]:
         lines = [f"source {source.id}: {source.title}", f"  defined at {_at(source.where)}",
                  f"  kind: {source.kind}", f"  address: {source.url or source.file}"]
         if source.author or source.date:
@@ -165,7 +165,7 @@ def dot(edges: List[Tuple[str, str, bool]]) -> Iterator[str]:
     yield "}"
 
 
-def _nodes(edges) -> List[str]:
+def _nodes(edges: Iterable[Tuple[str, str, bool]]) -> List[str]:
     seen: Dict[str, None] = {}
     for source, target, _ in edges:
         seen.setdefault(source)

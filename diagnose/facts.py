@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from decimal import Decimal, InvalidOperation
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 import msgspec
 
@@ -43,7 +43,7 @@ class FactsError(InputError):
     """One or more problems in the seller's facts; ``problems`` holds one line each, ``errors``
     the same problems with their locations."""
 
-    def __init__(self, errors: List[InputError]):
+    def __init__(self, errors: List[InputError]) -> None:
         self.errors = errors
         self.problems = [str(error) for error in errors]
         shown = self.problems[:MAX_PROBLEMS_SHOWN]
@@ -95,7 +95,7 @@ def validate_facts(raw: Dict[str, Any], kb: KnowledgeBase, source: str = "<facts
     problems: List[InputError] = []
     values: Dict[str, Any] = {}
 
-    def problem(key, message, code=None, **values):
+    def problem(key: Any, message: str, code: Optional[str] = None, **values: Any) -> None:
         if origins and key in origins:
             location = Location(origins[key], field=str(key))
         else:
@@ -196,7 +196,7 @@ def _one_of(names: List[str]) -> str:
     return " or ".join(filter(None, [", ".join(names[:-1]), names[-1]])) if names else "none is defined"
 
 
-def _unknown_list(raw: Dict[str, Any], kb: KnowledgeBase, problem) -> Tuple[str, ...]:
+def _unknown_list(raw: Dict[str, Any], kb: KnowledgeBase, problem: Callable[..., None]) -> Tuple[str, ...]:
     listed = raw.get(UNKNOWN_KEY, [])
     if not isinstance(listed, list) or not all(isinstance(name, str) for name in listed):
         problem(UNKNOWN_KEY, "expected a list of fact names")

@@ -9,7 +9,7 @@ notes on what it could not use; nothing the report says is dropped without a wor
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Never, Optional, Tuple
 
 import msgspec
 
@@ -18,6 +18,9 @@ from .knowledge import Finding, KnowledgeBase, schema_validator, suggest
 from .reportpaths import ReportError, Resolver, describe, parse_path
 from .rows import Row, parse_json
 from .yamlsafe import Mapping, YamlError, load_yaml, mark_of, read_text
+
+if TYPE_CHECKING:  # type names only: ranking would bring the engine along
+    from .ranking import Diagnosis
 
 IMPORTS = ("amazon-account-health", "ebay-seller-standards", "walmart-performance")
 REPORT_LIMIT = 20_000_000
@@ -95,7 +98,7 @@ def load_mapping(name: str, kb: KnowledgeBase) -> ImportMapping:
         raise KnowledgeBaseError(f"cannot read the import mapping: {exc}") from None
     findings: List[Finding] = []
 
-    def problem(container, key, message):
+    def problem(container: Any, key: Any, message: str) -> None:
         line, column = mark_of(container, key)
         findings.append(Finding(shown, line, column, "error", message, "import-mapping"))
 
@@ -436,7 +439,7 @@ def load_screening(kb: KnowledgeBase) -> Dict[str, Any]:
         document = load_yaml(str(path))
     except YamlError as exc:
         raise KnowledgeBaseError(f"cannot read {path}: {exc}") from None
-    def refuse(message, mark=(None, None)):
+    def refuse(message: str, mark: Tuple[Optional[int], Optional[int]] = (None, None)) -> Never:
         raise KnowledgeBaseError(f"{path}: {message}", findings=[Finding(str(path), *mark, "error", message,
                                                                            "import-mapping")])
 
@@ -449,7 +452,8 @@ def load_screening(kb: KnowledgeBase) -> Dict[str, Any]:
     return document
 
 
-def apply_verdicts(diagnosis, verdicts: Dict[str, Verdict], kb: KnowledgeBase, screening: Dict[str, Any]):
+def apply_verdicts(diagnosis: Diagnosis, verdicts: Dict[str, Verdict], kb: KnowledgeBase,
+                   screening: Dict[str, Any]) -> Diagnosis:
     """``diagnosis`` with each metric's window, status and target shown as the report states them.
 
     Where the report's status disagrees with ours, the report wins and a note says what ours was.

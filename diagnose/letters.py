@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import unicodedata
-from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 
 import msgspec
 
@@ -26,18 +26,14 @@ from .deadlines import DueDate, due_date, due_dates
 from .knowledge.templates import MESSAGES, environment
 from .vocabulary import Text, format_value, say
 
-if TYPE_CHECKING:  # type names only: ranking would bring the engine along
+if TYPE_CHECKING:  # type names only: ranking would bring the engine along; Jinja2 is imported when rendering
+    import jinja2
+
     from .ranking import Diagnosis, RankedCause, RemedyAdvice
 
-# Where each message makes sense: A-to-z claims and these feedback rules are Amazon's; eBay has no appeal.
-MESSAGE_PLATFORMS = {"feedback-removal": ("amazon",), "atoz-withdrawal": ("amazon",),
-                     "follow-up": ("amazon", "walmart", "wish")}
-MIN_LETTER_CERTAINTY = 0.5
-# The platforms' dates are knowledge (knowledge/deadlines.yaml); the letters read these rules:
-FOLLOW_UP, WISH_DISPUTE, EBAY_EVALUATION = "follow_up", "wish_dispute", "ebay_evaluation"
-INVOICE_RULES = ("amazon_invoice", "walmart_invoice")  # how long the latest invoice counts
+# Which messages a platform takes, its deadlines and the cases it refuses are knowledge: each
+# platform's `letters` in knowledge/platforms.yaml, naming rules of knowledge/deadlines.yaml.
 EMPTY_SECTIONS = {"[ACTION TAKEN]": "letter.no_action", "[PREVENTIVE MEASURE]": "letter.no_measure"}
-ODR_PARTS = ("negative_feedback_rate", "atoz_claim_rate", "chargeback_rate")  # Amazon's order defect rate
 # What Markdown or HTML could read as markup in the seller's words: these characters anywhere, and
 # a block marker (heading, list, quote) at the start; CommonMark takes each escaped by a backslash
 _MARKDOWN_INLINE = re.compile(r"[\\`*_\[\]<>&~|]")
@@ -114,17 +110,30 @@ class LetterCause(msgspec.Struct, frozen=True):
 # Rendering
 
 
+def messages_for(kb: KnowledgeBase, platform: str) -> Tuple[str, ...]:
+    """The buyer and follow-up messages that make sense on ``platform``, in the order of ``MESSAGES``."""
+    taken = kb.platforms[platform].letters.messages if platform in kb.platforms else ()
+    return tuple(kind for kind in MESSAGES if kind in taken)
+
+
+def letter_cutoff(kb: KnowledgeBase) -> float:
+    """The certainty from which a root cause goes into the letter (the knowledge's ``letter.min_certainty``)."""
+    return kb.setting("letter.min_certainty")
+
+
 def draft_letter(kb: KnowledgeBase, diagnosis: Diagnosis, lang: str = "en", markdown: bool = False,
-                 min_certainty: float = MIN_LETTER_CERTAINTY, today: Optional[_dt.date] = None,
+                 min_certainty: Optional[float] = None, today: Optional[_dt.date] = None,
                  source: str = "<facts>", done: Tuple[str, ...] = (),
                  planned: Optional[Mapping[str, str]] = None) -> Draft:
-    """The Plan-of-Action letter for the diagnosis: every cause at or above ``min_certainty``.
+    """The Plan-of-Action letter for the diagnosis: every cause at or above ``min_certainty``
+    (default: the knowledge's ``letter.min_certainty``).
 
     ``done`` lists the remedies the seller confirms are carried out, ``planned`` maps remedies
     to the date they are promised for; ``source`` names the facts' origin in error messages;
     ``today`` fixes the date for tests.
     """
     today = today or _dt.date.today()
+    min_certainty = letter_cutoff(kb) if min_certainty is None else min_certainty
     values, platform = diagnosis.facts, diagnosis.platform
     _refuse_closed_routes(kb, values, platform, today, source)
     chosen = [c for c in diagnosis.causes if c.certainty >= min_certainty]
@@ -165,16 +174,17 @@ def draft_message(kb: KnowledgeBase, diagnosis: Diagnosis, kind: str, lang: str 
     """A buyer or follow-up message (``feedback-removal``, ``atoz-withdrawal``, ``follow-up``)."""
     today = today or _dt.date.today()
     values, platform = diagnosis.facts, diagnosis.platform
-    if platform not in MESSAGE_PLATFORMS[kind]:
-        raise InputError(f"the {kind} message is for {', '.join(MESSAGE_PLATFORMS[kind])}, not {platform}",
-                         Location("--message"), "error.message_platform",
-                         {"kind": kind, "platforms": ", ".join(MESSAGE_PLATFORMS[kind]), "platform": platform})
+    if kind not in messages_for(kb, platform):
+        platforms = ", ".join(p for p in kb.platforms if kind in kb.platforms[p].letters.messages)
+        found = {"kind": kind, "platforms": platforms, "platform": platform}
+        raise InputError(kb.message("error.message_platform", "en", **found), Location("--message"),
+                         "error.message_platform", found)
     if kind == "feedback-removal" and values.get("feedback_reason", "none") == "none":
         raise InputError("the feedback meets none of the removal criteria; answer it "
                          "publicly instead, and never offer the buyer anything for removing it",
                          Location(source, field="feedback_reason"), "error.feedback_not_removable")
     if kind == "follow-up" and "appeal_date" in values:
-        due = due_date(kb.deadlines[FOLLOW_UP], values, today)
+        due = due_date(kb.deadlines[kb.platforms[platform].letters.follow_up], values, today)
         if today < due:
             raise InputError(f"the appeal went in on {values['appeal_date']}; wait for an answer until "
                              f"{due.isoformat()} before following up", Location(source, field="appeal_date"),
@@ -267,22 +277,22 @@ class _Renderer:
     """Renders templates and letter sentences for one case, remembering the facts it lacked."""
 
     def __init__(self, kb: KnowledgeBase, diagnosis: Diagnosis, lang: str, markdown: bool, today: _dt.date,
-                 done: Tuple[str, ...] = (), planned: Optional[Mapping[str, str]] = None):
+                 done: Tuple[str, ...] = (), planned: Optional[Mapping[str, str]] = None) -> None:
         self.kb, self.diagnosis, self.lang = kb, diagnosis, lang
         self.done, self.planned = frozenset(done), dict(planned or {})
         self.env = environment(kb.root)
         self.missing: Dict[str, Missing] = {}
         self.remedies_used: set = set()
         self.obtain: Dict[str, None] = {}  # documents to obtain, in order, each once
-        values = diagnosis.facts
+        values, route = diagnosis.facts, kb.platforms[diagnosis.platform].letters
         self.context = {
             "fact": self.fact, "has": lambda name: name in values, "value": values.get,
             "lang": lang, "markdown": markdown,
             "heading": (lambda text: f"## {text}") if markdown else _underlined,
             "platform": diagnosis.platform, "platform_name": say(kb.platforms[diagnosis.platform].name, lang),
             "today": today.isoformat(),
-            "review_date": _rule_date(kb, EBAY_EVALUATION, values, today),
-            "dispute_deadline": _rule_date(kb, WISH_DISPUTE, values, today) if diagnosis.platform == "wish" else None,
+            "review_date": _rule_date(kb, route.review, values, today),
+            "dispute_deadline": _rule_date(kb, route.closes.deadline, values, today) if route.closes else None,
             "fulfilment": values.get("fulfilment"), "feedback_reason": values.get("feedback_reason"),
             "passed": tuple(due.id for due in due_dates(kb, diagnosis, today) if due.passed),  # deadlines gone by
         }
@@ -350,14 +360,15 @@ class _Renderer:
         return self._run(lambda: self.env.from_string(say(text, self.lang)), where.path,
                          (where.line or 1) - 1).strip()
 
-    def render(self, name: str, **extra) -> str:
+    def render(self, name: str, **extra: Any) -> str:
+        """Template ``name`` rendered with the case's context and ``extra`` (blank runs closed up)."""
         text = self._run(lambda: self.env.get_template(name), str(LETTER_DIR / name), 0, extra)
         text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
         if self.context["markdown"]:  # keep the letter's line breaks: Markdown's hard break is two spaces
             text = re.sub(r"(?m)(\S)\n(?=\S)", "\\1  \n", text)
         return text
 
-    def _run(self, load, path: str, line: int, extra: Optional[dict] = None) -> str:
+    def _run(self, load: Callable[[], jinja2.Template], path: str, line: int, extra: Optional[dict] = None) -> str:
         import jinja2
 
         try:
@@ -411,9 +422,9 @@ def _chain_facts(diagnosis: Diagnosis, cause: RankedCause) -> set:
     return names
 
 
-def _rule_date(kb: KnowledgeBase, rule: str, values: Dict[str, Any], today: _dt.date) -> Optional[str]:
-    """The date the deadline rule ``rule`` gives for the case, if the knowledge has the rule and the case its start."""
-    if rule not in kb.deadlines:
+def _rule_date(kb: KnowledgeBase, rule: Optional[str], values: Dict[str, Any], today: _dt.date) -> Optional[str]:
+    """The date the deadline rule ``rule`` gives for the case, if there is the rule and the case has its start."""
+    if rule is None or rule not in kb.deadlines:
         return None
     date = due_date(kb.deadlines[rule], values, today)
     return date.isoformat() if date else None
@@ -421,52 +432,56 @@ def _rule_date(kb: KnowledgeBase, rule: str, values: Dict[str, Any], today: _dt.
 
 def _refuse_closed_routes(kb: KnowledgeBase, values: Dict[str, Any], platform: str, today: _dt.date,
                           source: str) -> None:
-    """Refuse a letter the platform would not accept at all."""
-    if platform == "walmart" and values.get("account_terminated"):
-        raise InputError("Walmart does not take appeals from terminated accounts; no letter was drafted",
-                         Location(source, field="account_terminated"), "error.walmart_terminated")
-    closed = _rule_date(kb, WISH_DISPUTE, values, today) if platform == "wish" else None
+    """Refuse a letter the platform would not accept at all: a case it refuses (``letters.refused``),
+    or one whose appeal window (``letters.closes``) has passed."""
+    route = kb.platforms[platform].letters
+    for refusal in route.refused:
+        if refusal.when.matches(values):
+            raise InputError(kb.message(refusal.message, "en"), Location(source, field=refusal.when.name),
+                             refusal.message)
+    closed = _rule_date(kb, route.closes.deadline, values, today) if route.closes else None
     if closed and today.isoformat() > closed:
-        rule = kb.deadlines[WISH_DISPUTE]
-        raise InputError(f"Wish takes disputes within {rule.days} days of the infraction; "
-                         f"this one closed on {closed}", Location(source, field="infraction_date"),
-                         "error.wish_dispute_closed", {"days": rule.days, "closed": closed})
+        rule = kb.deadlines[route.closes.deadline]
+        found = {"days": rule.days, "closed": closed}
+        raise InputError(kb.message(route.closes.refusal, "en", **found), Location(source, field=rule.since),
+                         route.closes.refusal, found)
 
 
 def _message_called_for(kb: KnowledgeBase, kind: str, values: Dict[str, Any], platform: str, today: _dt.date) -> bool:
-    if platform not in MESSAGE_PLATFORMS[kind]:
+    """Whether the case calls for message ``kind`` besides the letter."""
+    if kind not in messages_for(kb, platform):
         return False
     if kind == "feedback-removal":
         return values.get("feedback_reason", "none") != "none"
     if kind == "atoz-withdrawal":
         return "refund_date" in values or values.get("atoz_claim_rate", 0) > 0
-    due = _rule_date(kb, FOLLOW_UP, values, today)
+    due = _rule_date(kb, kb.platforms[platform].letters.follow_up, values, today)
     return due is not None and today.isoformat() >= due
 
 
-def _unanswered_parts(kb: KnowledgeBase, diagnosis: Diagnosis, chosen, lang: str) -> List[str]:
-    """A note for each part of the order defect rate above zero that no chosen cause explains."""
-    if "order_defect_rate" not in diagnosis.facts or diagnosis.platform != "amazon":
-        return []
+def _unanswered_parts(kb: KnowledgeBase, diagnosis: Diagnosis, chosen: List[RankedCause], lang: str) -> List[str]:
+    """A note for each part above zero of a rate the platform wants answered part by part (such as
+    Amazon's order defect rate) that no chosen cause explains."""
     explained = set().union(*(_chain_facts(diagnosis, cause) for cause in chosen))
-    return [kb.message("letter.odr_part_unanswered", lang, part=kb.message(f"letter.metric.{part}", lang),
-                       value=format_value(kb.facts[part], diagnosis.facts[part], lang))
-            for part in ODR_PARTS if diagnosis.facts.get(part, 0) > 0 and part not in explained]
+    values = diagnosis.facts
+    return [kb.message(rule.note, lang, part=kb.message(f"letter.metric.{part}", lang),
+                       value=format_value(kb.facts[part], values[part], lang))
+            for rule in kb.platforms[diagnosis.platform].letters.parts if rule.rate in values
+            for part in rule.parts if values.get(part, 0) > 0 and part not in explained]
 
 
 def _invoice_notes(kb: KnowledgeBase, values: Dict[str, Any], platform: str, lang: str, today: _dt.date) -> List[str]:
     """A note when the latest invoice is older than the platform accepts (knowledge/deadlines.yaml)."""
-    notes = []
-    for rule in INVOICE_RULES:
-        deadline = kb.deadlines.get(rule)
-        if deadline is None or deadline.fit.conflicts(values, platform):
-            continue
-        until = _rule_date(kb, rule, values, today)
-        if until and until < today.isoformat():
-            days = (today - _dt.date.fromisoformat(values["invoice_date"])).days
-            notes.append(kb.message("letter.invoice_old", lang, date=values["invoice_date"], days=days,
-                                    platform=say(kb.platforms[platform].name, lang), until=until))
-    return notes
+    rule = kb.platforms[platform].letters.invoice
+    deadline = kb.deadlines.get(rule) if rule else None
+    if deadline is None or deadline.since is None or deadline.fit.conflicts(values, platform):
+        return []
+    until = _rule_date(kb, rule, values, today)
+    if not until or until >= today.isoformat():
+        return []
+    days = (today - _dt.date.fromisoformat(values[deadline.since])).days
+    return [kb.message("letter.invoice_old", lang, date=values[deadline.since], days=days,
+                       platform=say(kb.platforms[platform].name, lang), until=until)]
 
 
 def _markdown_text(text: str) -> str:

@@ -6,13 +6,14 @@
 * Several rules concluding the same thing combine pairwise:
   both positive ``a + b(1 − a)``; both negative ``a + b(1 + a)``;
   mixed ``(a + b) / (1 − min(|a|, |b|))``.
-* Causes at or above :data:`MIN_CERTAINTY` are reported, ordered by certainty, then by
-  family (policy first: it needs documents), then by id — deterministic.
+* Causes at or above the knowledge's ``report.min_certainty`` are reported, ordered by
+  certainty, then by family in ``report.family_order`` (policy first: it needs documents),
+  then by id — deterministic (knowledge/run.yaml).
 """
 from __future__ import annotations
 
 from functools import reduce
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import msgspec
 
@@ -21,8 +22,11 @@ from .facts import SellerFacts
 from .knowledge import KnowledgeBase, Threshold
 from .vocabulary import Text
 
-MIN_CERTAINTY = 0.2
-FAMILY_ORDER = {"policy": 0, "performance": 1}
+
+
+def order_key(kb: KnowledgeBase, cause_id: str, certainty: float) -> Tuple[float, int, str]:
+    """Where a cause of this certainty ranks: more certain first, then by family, then by id."""
+    return (-certainty, kb.setting("report.family_order").index(kb.causes[cause_id].family), cause_id)
 
 
 def combine(a: float, b: float) -> float:
@@ -122,7 +126,7 @@ def rank(kb: KnowledgeBase, seller: SellerFacts, firings: List[Firing]) -> Diagn
 
     symptom_cf: Dict[str, float] = {}
 
-    def certainty_of_symptom(symptom: str, visiting=()) -> float:
+    def certainty_of_symptom(symptom: str, visiting: Tuple[str, ...] = ()) -> float:
         if symptom in symptom_cf:
             return symptom_cf[symptom]
         if symptom in visiting:  # a derivation cycle cannot raise its own certainty
@@ -146,11 +150,12 @@ def rank(kb: KnowledgeBase, seller: SellerFacts, firings: List[Firing]) -> Diagn
             continue
         evidence = tuple(sorted((_evidence(kb, f, certainty_of_symptom) for f in group), key=lambda e: e.rule))
         scored.append((cause_id, _round(reduce(combine, (e.certainty for e in evidence), 0.0)), evidence))
-    scored.sort(key=lambda item: (-item[1], FAMILY_ORDER[kb.causes[item[0]].family], item[0]))
+    scored.sort(key=lambda item: order_key(kb, item[0], item[1]))
 
     causes, ruled_out = [], []
+    cutoff = kb.setting("report.min_certainty")
     for cause_id, certainty, evidence in scored:
-        if certainty >= MIN_CERTAINTY:
+        if certainty >= cutoff:
             causes.append(_ranked(kb, seller, cause_id, len(causes) + 1, certainty, evidence))
         else:
             ruled_out.append((cause_id, certainty))
@@ -210,7 +215,7 @@ def _dedupe(firings: List[Firing]) -> List[Firing]:
     return [merged[rule] for rule in sorted(merged)]
 
 
-def _evidence(kb: KnowledgeBase, firing: Firing, symptom_certainty) -> Evidence:
+def _evidence(kb: KnowledgeBase, firing: Firing, symptom_certainty: Callable[[str], float]) -> Evidence:
     rule = kb.rules[firing.rule]
     certainties = [symptom_certainty(s) for s in firing.symptoms]
     # all-of premises are as strong as the weakest; any-of premises as the strongest (MYCIN)
@@ -219,7 +224,7 @@ def _evidence(kb: KnowledgeBase, firing: Firing, symptom_certainty) -> Evidence:
 
 
 def _ranked(kb: KnowledgeBase, seller: SellerFacts, cause_id: str, rank_: int, certainty: float,
-            evidence) -> RankedCause:
+            evidence: Tuple[Evidence, ...]) -> RankedCause:
     cause = kb.causes[cause_id]
     # a remedy the case contradicts (another platform, a fact it needs known otherwise) is never advised
     remedies = [kb.remedies[r] for r in cause.remedies
@@ -230,12 +235,13 @@ def _ranked(kb: KnowledgeBase, seller: SellerFacts, cause_id: str, rank_: int, c
                        cause.evidence, evidence, cause.guidance, cause.sources)
 
 
-def situation(causes, metrics) -> str:
+def situation(causes: Sequence[RankedCause], metrics: Sequence[MetricStatus]) -> str:
     """``problem`` when a cause was found or a metric missed, else ``healthy``."""
     return "problem" if causes or any(m.status == "missed" for m in metrics) else "healthy"
 
 
-def _next_steps(kb: KnowledgeBase, seller: SellerFacts, causes, symptoms, metrics) -> Tuple[Step, ...]:
+def _next_steps(kb: KnowledgeBase, seller: SellerFacts, causes: Sequence[RankedCause],
+                symptoms: Sequence[DerivedSymptom], metrics: Sequence[MetricStatus]) -> Tuple[Step, ...]:
     families = {c.family for c in causes}
     present = {s.id for s in symptoms}
     now = situation(causes, metrics)

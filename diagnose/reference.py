@@ -25,7 +25,7 @@ class _Compiled:
 
     __slots__ = ("rule", "ordered", "bound", "waits")
 
-    def __init__(self, rule: Rule):
+    def __init__(self, rule: Rule) -> None:
         self.rule = rule
         # the engine names patterns p0, p1, … and reports them sorted as text (p10 before p2)
         self.ordered: Tuple[Tuple[int, Condition], ...] = tuple(
@@ -43,7 +43,7 @@ class _Compiled:
 class ReferenceEvaluator:
     """Forward chaining to a fixpoint over a knowledge base's rules, per platform."""
 
-    def __init__(self, kb: KnowledgeBase):
+    def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
         self._rules: Dict[str, List[_Compiled]] = {}
         self._testing: Dict[str, Dict[str, List[_Compiled]]] = {}

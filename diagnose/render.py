@@ -13,7 +13,7 @@ from . import __version__
 from .consistency import CaseWarning, warning_text
 from .deadlines import DueDate, due_dates
 from .knowledge import KnowledgeBase
-from .ranking import Diagnosis, Evidence, RankedCause
+from .ranking import Diagnosis, Evidence, MetricStatus, RankedCause
 from .typography import bracket, colon, join, wrap
 from .vocabulary import Fact, format_value, say
 
@@ -338,14 +338,14 @@ def to_markdown(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", top: 
     return "\n".join(out)
 
 
-def _reported(metric, lang: str) -> Dict[str, Any]:
+def _reported(metric: MetricStatus, lang: str) -> Dict[str, Any]:
     """The marketplace's own verdict on a metric, for JSON, when its report gave one."""
     if metric.reported is None:
         return {}
     return {"reported": dict(metric.reported), "note": say(metric.note, lang) or None}
 
 
-def _status_text(metric, text: Dict[str, str], lang: str, kb) -> str:
+def _status_text(metric: MetricStatus, text: Dict[str, str], lang: str, kb: KnowledgeBase) -> str:
     """Our status word, with the marketplace's own verdict beside it (and why it wins, if they differ)."""
     if metric.note:
         return bracket(text[metric.status], say(metric.note, lang), lang)

@@ -20,7 +20,7 @@ _DECIMAL = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$")
 class ReportError(DiagnoseError):
     """A report field of the wrong type or shape; ``line`` is where it stands, when known."""
 
-    def __init__(self, message: str, line: Optional[int] = None):
+    def __init__(self, message: str, line: Optional[int] = None) -> None:
         super().__init__(message)
         self.line = line
 
@@ -69,7 +69,7 @@ class Resolver:
     """Reads one shop's entry of a report; remembers which top-level fields of the entry it read."""
 
     def __init__(self, report: Any, entry: Dict[str, Any], label: str, aliases: Dict[str, str],
-                 numbers_as_text: bool = False, source: Optional[str] = None):
+                 numbers_as_text: bool = False, source: Optional[str] = None) -> None:
         self.report, self.entry, self.label, self.source = report, entry, label, source
         self.numbers_as_text = numbers_as_text
         self.renamed = {schema: found for found, schema in aliases.items()}  # schema name -> spelling used

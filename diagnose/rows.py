@@ -12,7 +12,7 @@ import json
 import os
 import re
 import stat
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, TextIO, Tuple
 
 import msgspec
 
@@ -49,7 +49,7 @@ def detect_format(path: str) -> str:
     return "csv" if path.lower().endswith(".csv") else "jsonl"
 
 
-def _open(path: str):
+def _open(path: str) -> TextIO:
     """The file as text; bytes that are not UTF-8 become U+FFFD, which rejects their row.
 
     Only a regular file is opened: a device (``/dev/zero``), a pipe or a socket would hang the
@@ -68,7 +68,7 @@ def _open(path: str):
     return handle
 
 
-def _lines(handle) -> Iterator[Tuple[int, str, bool]]:
+def _lines(handle: TextIO) -> Iterator[Tuple[int, str, bool]]:
     """(line number, text, too long) for each line; a line over MAX_LINE characters is skipped
     in bounded chunks, never held whole in memory."""
     number = 0
@@ -178,7 +178,7 @@ def json_lines(path: str, parse: bool = True) -> Iterator[Tuple[int, Any, Option
     ``parse`` false, the line's text in place of the value."""
     handle = _open(path)
 
-    def lines():
+    def lines() -> Iterator[Tuple[int, Any, Optional[str]]]:
         with handle:
             for number, text, too_long in _lines(handle):
                 if too_long:

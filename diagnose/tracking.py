@@ -16,7 +16,7 @@ ignores them: ``diagnose run`` reads a tracked case file like any facts file.
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Collection, Dict, List, Optional, Tuple
+from typing import Any, Callable, Collection, Dict, List, Optional, Tuple
 
 import msgspec
 
@@ -72,7 +72,7 @@ def read_tracking(raw: Dict[str, Any], remedies: Collection[str], source: str) -
     (naming the file, line and field); the parts with problems keep their defaults."""
     problems: List[InputError] = []
 
-    def problem(container, key, field: str, message: str) -> None:
+    def problem(container: Any, key: Any, field: str, message: str) -> None:
         problems.append(InputError(message, Location(source, *mark_of(container, key), field=field)))
 
     done: List[str] = []
@@ -100,7 +100,8 @@ def read_tracking(raw: Dict[str, Any], remedies: Collection[str], source: str) -
     return Tracking(tuple(done), planned, **fields), problems
 
 
-def _remedy_problem(remedy: Any, remedies: Collection[str], listed: list, index: int, report) -> bool:
+def _remedy_problem(remedy: Any, remedies: Collection[str], listed: list, index: int,
+                    report: Callable[[str], None]) -> bool:
     """True when ``remedy`` names a known remedy not listed before ``index``; else report why not."""
     if not isinstance(remedy, str):
         report(f"expected a remedy id, got {remedy!r}")
@@ -113,7 +114,7 @@ def _remedy_problem(remedy: Any, remedies: Collection[str], listed: list, index:
     return False
 
 
-def _case_fields(raw: Dict[str, Any], problem) -> Dict[str, Any]:
+def _case_fields(raw: Dict[str, Any], problem: Callable[[Any, Any, str, str], None]) -> Dict[str, Any]:
     case = raw.get("case", {})
     fields: Dict[str, Any] = {}
     if not isinstance(case, dict):
@@ -144,7 +145,7 @@ def _case_fields(raw: Dict[str, Any], problem) -> Dict[str, Any]:
     return fields
 
 
-def _history(case: Dict[str, Any], problem) -> Tuple[Diagnosed, ...]:
+def _history(case: Dict[str, Any], problem: Callable[[Any, Any, str, str], None]) -> Tuple[Diagnosed, ...]:
     entries = case["history"]
     if not isinstance(entries, list) or len(entries) > MAX_HISTORY:
         problem(case, "history", "case.history", f"expected a list of at most {MAX_HISTORY} diagnoses")

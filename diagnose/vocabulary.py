@@ -72,7 +72,7 @@ class ValueProblem(ValueError):
     ``code`` (a key of :data:`PROBLEMS`) and ``values`` let an interface say it in another language.
     """
 
-    def __init__(self, code: str, **values: str):
+    def __init__(self, code: str, **values: str) -> None:
         super().__init__(PROBLEMS[code].format(**values))
         self.code, self.values = code, values
 

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import functools
 import os
-from typing import Iterable, Optional, Tuple
+from typing import TYPE_CHECKING, Iterable, Optional, Tuple
+
+if TYPE_CHECKING:  # Linux only, imported when a folder is first watched
+    from inotify_simple import INotify
 
 
 _CHANGES = ("MODIFY", "ATTRIB", "CLOSE_WRITE", "MOVED_FROM", "MOVED_TO", "CREATE", "DELETE",
@@ -21,7 +24,7 @@ _CHANGES = ("MODIFY", "ATTRIB", "CLOSE_WRITE", "MOVED_FROM", "MOVED_TO", "CREATE
 class FolderWatch:
     """Folders watched since a moment; :meth:`unchanged` holds while nothing in them changed."""
 
-    def __init__(self, notifier, pid: int, top: Optional[int] = None, names: Tuple[str, ...] = ()):
+    def __init__(self, notifier: INotify, pid: int, top: Optional[int] = None, names: Tuple[str, ...] = ()) -> None:
         self._notifier = notifier
         self._pid = pid  # a forked child shares the queue with its parent: it must watch on its own
         self._top, self._names = top, names  # in the top folder only these names count

@@ -12,7 +12,7 @@ with an impossible value (``!!int abc``, ``2020-02-30``) is a YAML error, not a 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Callable, Dict, Iterable, List, Never, Optional, Tuple
 
 import yaml
 
@@ -39,21 +39,22 @@ class Mapping(dict):
 
     __slots__ = ("line", "column", "key_marks")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.line = None
         self.column = None
         self.key_marks = {}
 
-    def __reduce__(self):  # pickle as a plain dict plus marks
+    def __reduce__(self) -> Tuple[Callable[..., "Mapping"], tuple]:  # pickle as a plain dict plus marks
         return (_rebuild_mapping, (dict(self), self.line, self.column, self.key_marks))
 
-    def mark_of(self, key) -> tuple:
+    def mark_of(self, key: Any) -> tuple:
         """(line, column) of ``key``, or of the mapping itself when the key is absent."""
         return self.key_marks.get(key, (self.line, self.column))
 
 
-def _rebuild_mapping(items, line, column, key_marks):
+def _rebuild_mapping(items: Dict[str, Any], line: Optional[int], column: Optional[int],
+                     key_marks: Dict[str, Tuple[int, int]]) -> Mapping:
     mapping = Mapping(items)
     mapping.line, mapping.column, mapping.key_marks = line, column, key_marks
     return mapping
@@ -64,17 +65,18 @@ class Sequence(list):
 
     __slots__ = ("line", "column", "item_marks")
 
-    def __init__(self, *args):
+    def __init__(self, *args: Iterable[Any]) -> None:
         super().__init__(*args)
         self.line = None
         self.column = None
         self.item_marks = []
 
-    def __reduce__(self):
+    def __reduce__(self) -> Tuple[Callable[..., "Sequence"], tuple]:
         return (_rebuild_sequence, (list(self), self.line, self.column, self.item_marks))
 
 
-def _rebuild_sequence(items, line, column, item_marks):
+def _rebuild_sequence(items: List[Any], line: Optional[int], column: Optional[int],
+                      item_marks: List[Tuple[int, int]]) -> Sequence:
     sequence = Sequence(items)
     sequence.line, sequence.column, sequence.item_marks = line, column, item_marks
     return sequence
@@ -84,7 +86,7 @@ class YamlError(DiagnoseError):
     """A file that is not acceptable YAML (syntax, size, aliases, depth, duplicate keys)."""
 
 
-def _mark(node) -> tuple:
+def _mark(node: yaml.Node) -> Tuple[int, int]:
     return (node.start_mark.line + 1, node.start_mark.column + 1)
 
 
@@ -94,11 +96,11 @@ class _Loader(_BaseLoader):
                 if tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")]
         for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()}
 
-    def __init__(self, stream, path: str):
+    def __init__(self, stream: str, path: str) -> None:
         super().__init__(stream)
         self._path = path
 
-    def construct_object(self, node, deep=False):
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         try:
             value = super().construct_object(node, deep=deep)
         except (ValueError, TypeError, AttributeError, OverflowError) as exc:
@@ -109,7 +111,7 @@ class _Loader(_BaseLoader):
                             Location(self._path, *_mark(node)))
         return value
 
-    def construct_mapping(self, node, deep=False):
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Mapping:
         mapping = Mapping()
         mapping.line, mapping.column = _mark(node)
         self.flatten_mapping(node)
@@ -127,14 +129,14 @@ class _Loader(_BaseLoader):
             mapping.key_marks[key] = _mark(key_node)
         return mapping
 
-    def construct_sequence(self, node, deep=False):
+    def construct_sequence(self, node: yaml.SequenceNode, deep: bool = False) -> Sequence:
         sequence = Sequence(self.construct_object(child, deep=True) for child in node.value)
         sequence.line, sequence.column = _mark(node)
         sequence.item_marks = [_mark(child) for child in node.value]
         return sequence
 
 
-def _construct_decimal_int(loader, node):
+def _construct_decimal_int(loader: _Loader, node: yaml.ScalarNode) -> int:
     digits = loader.construct_scalar(node).replace("_", "")
     if len(digits.lstrip("+-")) > MAX_INT_DIGITS:
         raise YamlError(f"an integer of {len(digits.lstrip('+-')):,} digits; at most {MAX_INT_DIGITS} are accepted",
@@ -142,23 +144,23 @@ def _construct_decimal_int(loader, node):
     return int(digits, 10)
 
 
-def _construct_timestamp(loader, node):
+def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode) -> Any:
     if not loader.timestamp_regexp.match(loader.construct_scalar(node)):
         raise YamlError("not a valid date or time: write a date as YYYY-MM-DD (a four-digit year)",
                         Location(loader._path, *_mark(node)))
     return loader.construct_yaml_timestamp(node)
 
 
-def _unsupported_tag(loader, node):
+def _unsupported_tag(loader: _Loader, node: yaml.Node) -> Never:
     raise YamlError(f"the {node.tag.replace('tag:yaml.org,2002:', '!!')} tag is not supported here",
                     Location(loader._path, *_mark(node)))
 
 
-def _construct_mapping_node(loader, node):
+def _construct_mapping_node(loader: _Loader, node: yaml.MappingNode) -> Mapping:
     return loader.construct_mapping(node)
 
 
-def _construct_sequence_node(loader, node):
+def _construct_sequence_node(loader: _Loader, node: yaml.SequenceNode) -> Sequence:
     return loader.construct_sequence(node)
 
 
@@ -196,7 +198,7 @@ def _check_limits(text: str, path: str) -> None:
     open_collections = [[None, 0, None]]  # [anchor, values inside so far, start event] per open collection
     aliases = 0
 
-    def refuse(message, event):
+    def refuse(message: str, event: yaml.Event) -> Never:
         raise YamlError(message, Location(path, event.start_mark.line + 1, event.start_mark.column + 1))
 
     for event in yaml.parse(text, Loader=_BaseLoader):
@@ -259,7 +261,7 @@ def load_yaml(path: str, max_bytes: int = 1_000_000) -> Any:
     return parse_yaml(read_text(path, max_bytes), path)
 
 
-def mark_of(container, key) -> tuple:
+def mark_of(container: Any, key: Any) -> tuple:
     """(line, column) of ``key`` in a loaded mapping or sequence, (None, None) if unknown."""
     if isinstance(container, Mapping):
         return container.mark_of(key)

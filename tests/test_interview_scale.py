@@ -10,7 +10,6 @@ import yaml
 from conftest import ROOT
 from diagnose.errors import InputError
 from diagnose.interview import Session
-from diagnose.interview.session import MARGIN
 
 pytestmark = pytest.mark.slow  # see pyproject.toml: `pytest -m "not slow"` leaves these out
 
@@ -99,4 +98,4 @@ def test_sound_on_a_generated_knowledge_base(generated):
                 except InputError:
                     continue
                 if [c.id for c in changed.causes[:1]] != top:
-                    assert session.value_of(fact, contested) < MARGIN and not session._pointed(fact, session.bounds)
+                    assert session.value_of(fact, contested) < session.margin and not session._pointed(fact, session.bounds)

@@ -11,7 +11,6 @@ from conftest import EXAMPLES, ROOT, SCENARIOS
 from diagnose.errors import InputError
 from diagnose.facts import read_facts_file
 from diagnose.interview import Session
-from diagnose.interview.session import MARGIN
 from diagnose.vocabulary import ValueProblem
 from diagnose.yamlsafe import load_yaml
 
@@ -68,7 +67,7 @@ def test_oracle_interviews_are_short_and_agree_with_run(diagnoser):
 @pytest.mark.parametrize("name,facts", CASES, ids=[c[0] for c in CASES])
 def test_the_stop_leaves_only_questions_under_the_margin(diagnoser, name, facts):
     """After the stop, a yes/no practice whose answer alone would change the first cause was left
-    for a reason the strategy states: its value in focus is under MARGIN and nothing points to it."""
+    for a reason the strategy states: its value in focus is under the margin and nothing points to it."""
     session = Session(diagnoser)
     while (question := session.next_question()) is not None:
         assert question.value > 0 or question.kind != "fact"
@@ -89,7 +88,7 @@ def test_the_stop_leaves_only_questions_under_the_margin(diagnoser, name, facts)
             except InputError:  # a placeholder that is no valid value (half an order, "<any>")
                 continue
             if [c.id for c in changed.causes[:1]] != top:
-                assert session.value_of(fact, contested) < MARGIN and not session._pointed(fact, session.bounds), \
+                assert session.value_of(fact, contested) < session.margin and not session._pointed(fact, session.bounds), \
                     (fact, value)
 
 

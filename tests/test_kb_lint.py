@@ -62,7 +62,7 @@ EXPECTED = {
         "(rules/example.yaml:3): same conditions, platforms and conclusion (shadowed-rule)",
         "1 error(s), 0 warning(s)"],
     "unused-fact": [
-        "knowledge/example.yaml:3:5: [warning] fact 'shop_age_years' is used by no rule, threshold, computed rate or letter "
+        "knowledge/example.yaml:3:5: [warning] fact 'shop_age_years' is used by no rule, threshold, computed rate, deadline or letter "
         "(unused-fact)",
         "0 error(s), 1 warning(s)"],
     "unconcluded-cause": [

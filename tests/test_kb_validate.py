@@ -75,6 +75,22 @@ def test_shipped_knowledge_is_clean():
                  "knowledge/facts.yaml:23:5: [error] facts.3.type: 'boolean' is not one of "
                  "['number', 'rate', 'count', 'bool', 'choice', 'text', 'date'] (schema)",
                  id="broken-fact-no-follow-on-findings"),
+    pytest.param([(KNOWLEDGE, "interview: {margin: 2.0, top: 3}", "interview: {margin: 2.0}")],
+                 "knowledge:1:1: [error] the knowledge base must set 'top' in the settings group 'interview' "
+                 "(missing-setting)", id="missing-setting"),
+    pytest.param([(KNOWLEDGE, "letter: {min_certainty: 0.5}", "letter: {min_certainty: 1.5}")],
+                 "knowledge/knowledge.yaml:29:12: [error] settings.letter.min_certainty: 1.5 is greater than "
+                 "the maximum of 1 (schema)", id="setting-out-of-range"),
+    pytest.param([(PLATFORMS, "name: {en: eBay, zh: eBay}\n", "name: {en: eBay, zh: eBay}\n    letters: {review: evaluation}\n")],
+                 "knowledge/platforms.yaml:16:15: [error] platform 'ebay' letters: unknown deadline 'evaluation' "
+                 "(unknown-deadline)", id="platform-letters-unknown-deadline"),
+    pytest.param([(PLATFORMS, "name: {en: eBay, zh: eBay}\n", "name: {en: eBay, zh: eBay}\n    letters: {messages: [follow-up]}\n")],
+                 "knowledge/platforms.yaml:16:15: [error] platform 'ebay' letters: the follow-up message needs "
+                 "follow_up, the deadline it waits for (schema)", id="platform-letters-follow-up-without-deadline"),
+    pytest.param([(PLATFORMS, "name: {en: eBay, zh: eBay}\n", "name: {en: eBay, zh: eBay}\n    letters: {messages: [thanks]}\n")],
+                 "knowledge/platforms.yaml:16:26: [error] platform 'ebay' letters: unknown message kind 'thanks' "
+                 "(one of feedback-removal, atoz-withdrawal, follow-up) (unknown-message)",
+                 id="platform-letters-unknown-message"),
 ])
 def test_each_problem_is_one_exact_finding(kb_dir, edits, expected):
     result = validate(kb_dir(edits=edits))
@@ -182,3 +198,11 @@ def test_ten_thousand_rules_are_an_engine_limit_finding(minimal_kb):
         (True, 3, "error", "engine-limit"), (True, 14, "error", "engine-limit")]
     assert all("error code: 108: more rules share one condition" in f.message for f in findings)
     assert check_engine(minimal_kb) == []
+
+
+def test_a_settings_group_is_set_in_one_file_only(kb_dir):
+    root = kb_dir(files={"knowledge/more.yaml": "settings:\n  letter: {min_certainty: 0.6}\n"})
+    result = validate(root)
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0] == ("knowledge/more.yaml:2:3: [error] settings: the group 'letter' is set "
+                                             "twice (first in knowledge/knowledge.yaml:29) (duplicate-setting)")

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
+from diagnose.api import Diagnoser
 from diagnose.errors import InputError, KnowledgeBaseError
 from diagnose.knowledge import check_knowledge, knowledge_files, load_knowledge
 from diagnose.letters import draft_letter, draft_message
@@ -325,3 +326,26 @@ def test_an_amazon_odr_letter_breaks_the_rate_into_its_parts_and_flags_unanswere
     flagged = [note for note in parts.notes if "Amazon expects every part answered" in note]
     assert len(flagged) == 2 and "chargebacks part of the order defect rate (0.2%)" in flagged[1]
     assert not any("A-to-z claims part" in note for note in flagged)
+
+
+def test_the_platforms_letter_policy_is_knowledge(kb_copy):
+    """Which messages a platform takes and which cases it refuses come from its `letters` in
+    platforms.yaml: moved to eBay, Walmart's refusal and messages change platform with it."""
+    path = kb_copy / "knowledge" / "platforms.yaml"
+    text = path.read_text(encoding="utf-8")
+    walmart = ("      messages: [follow-up]\n      follow_up: follow_up\n      invoice: walmart_invoice\n"
+               "      refused:\n        - when: {fact: account_terminated, is: yes}\n"
+               "          message: error.walmart_terminated\n")
+    ebay = "      messages: []  # eBay has no appeal to follow up, and neither buyer message applies\n"
+    assert text.count(walmart) == 1 and text.count(ebay) == 1
+    text = text.replace(walmart, "      invoice: walmart_invoice\n")
+    path.write_text(text.replace(ebay, walmart.replace("      invoice: walmart_invoice\n", "")), encoding="utf-8")
+    kb = load_knowledge(kb_copy, use_cache=False)
+    assert [p for p in kb.platforms if "follow-up" in kb.platforms[p].letters.messages] == ["amazon", "ebay", "wish"]
+    terminated = {"notice_reason": "listing_mismatch", "listing_details_wrong": True, "account_terminated": True}
+    diagnoser = Diagnoser(kb)
+    assert draft_letter(kb, diagnoser.run(dict(terminated, platform="walmart"))).text.strip()
+    with pytest.raises(InputError, match="terminated"):
+        draft_letter(kb, diagnoser.run(dict(terminated, platform="ebay")))
+    with pytest.raises(InputError, match="the follow-up message is for amazon, ebay, wish, not walmart"):
+        draft_message(kb, diagnoser.run({"platform": "walmart"}), "follow-up")

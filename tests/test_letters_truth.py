@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from conftest import EXAMPLES, ROOT
 from diagnose.cli import cli
 from diagnose.facts import load_facts, read_facts_file
-from diagnose.letters import MIN_LETTER_CERTAINTY, draft_letter
+from diagnose.letters import draft_letter, letter_cutoff
 from diagnose.tracking import read_tracking
 
 TODAY = dt.date(2026, 10, 20)
@@ -21,8 +21,8 @@ CASE_FILES = sorted(EXAMPLES.glob("*.y*ml")) + sorted(EXAMPLES.glob("*.json")) \
 LATE = {"platform": "amazon", "late_shipment_rate": "6%", "handling_time_too_short": True}
 
 
-def immediate(diagnosis):
-    return tuple(dict.fromkeys(r.id for c in diagnosis.causes if c.certainty >= MIN_LETTER_CERTAINTY
+def immediate(kb, diagnosis):
+    return tuple(dict.fromkeys(r.id for c in diagnosis.causes if c.certainty >= letter_cutoff(kb)
                                for r in c.remedies if r.kind == "immediate"))
 
 
@@ -33,13 +33,13 @@ def bullets(text):
 @pytest.mark.parametrize("path", CASE_FILES, ids=lambda p: p.name)
 def test_every_case_needs_confirmation_until_its_actions_are_done(diagnoser, path):
     diagnosis = diagnoser.run(load_facts(str(path), (), diagnoser.kb))
-    if not any(c.certainty >= MIN_LETTER_CERTAINTY for c in diagnosis.causes):
+    if not any(c.certainty >= letter_cutoff(diagnoser.kb) for c in diagnosis.causes):
         pytest.skip("no cause reaches the letter's cut-off")
     unconfirmed = draft_letter(diagnoser.kb, diagnosis, today=TODAY)
     assert "[CONFIRM: " in unconfirmed.text and not unconfirmed.ready
     assert unconfirmed.notes[-1].startswith("Not ready to send:")
     assert "This is the text to send." not in unconfirmed.notes
-    confirmed = draft_letter(diagnoser.kb, diagnosis, today=TODAY, done=immediate(diagnosis))
+    confirmed = draft_letter(diagnoser.kb, diagnosis, today=TODAY, done=immediate(diagnoser.kb, diagnosis))
     assert "[CONFIRM" not in confirmed.text and "[ACTION TAKEN]" not in confirmed.text
     for draft in (unconfirmed, confirmed):
         lines = bullets(draft.text)
@@ -51,9 +51,9 @@ def test_every_case_needs_confirmation_until_its_actions_are_done(diagnoser, pat
 def test_no_letter_promises_a_measure_or_lists_a_document_the_case_contradicts(diagnoser, path):
     kb = diagnoser.kb
     diagnosis = diagnoser.run(load_facts(str(path), (), kb))
-    if not any(c.certainty >= MIN_LETTER_CERTAINTY for c in diagnosis.causes):
+    if not any(c.certainty >= letter_cutoff(diagnoser.kb) for c in diagnosis.causes):
         pytest.skip("no cause reaches the letter's cut-off")
-    text = draft_letter(kb, diagnosis, today=TODAY, done=immediate(diagnosis)).text
+    text = draft_letter(kb, diagnosis, today=TODAY, done=immediate(diagnoser.kb, diagnosis)).text
     for remedy in kb.remedies.values():
         if remedy.fit.conflicts(diagnosis.facts, diagnosis.platform) and remedy.letter:
             assert remedy.letter["en"][:40] not in text, remedy.id
@@ -65,7 +65,7 @@ def test_no_letter_promises_a_measure_or_lists_a_document_the_case_contradicts(d
 
 def test_the_counterfeit_example_neither_attaches_nor_claims_what_the_seller_lacks(diagnoser):
     diagnosis = diagnoser.run(load_facts(str(EXAMPLES / "counterfeit-unauthorised-brand.yaml"), (), diagnoser.kb))
-    draft = draft_letter(diagnoser.kb, diagnosis, today=TODAY, done=immediate(diagnosis))
+    draft = draft_letter(diagnoser.kb, diagnosis, today=TODAY, done=immediate(diagnoser.kb, diagnosis))
     assert "authorisation or licence from the brand owner" not in draft.text
     assert "within the last 365 days" not in draft.text
     assert any("authorisation or licence from the brand owner" in item for item in draft.checklist)

@@ -4,7 +4,7 @@ import pytest
 
 from diagnose.engine import Firing
 from diagnose.facts import SellerFacts
-from diagnose.ranking import MIN_CERTAINTY, combine, metric_statuses, rank
+from diagnose.ranking import combine, metric_statuses, rank
 
 THRESHOLD = Firing("threshold.amazon.cancel_rate", (("cancel_rate", 0.04), ("platform", "amazon")), ())
 STOCKOUT = Firing("cancel.stockout", (("out_of_stock_often", True),), ("cancel_rate_high",))
@@ -33,7 +33,14 @@ def test_a_rule_firing_twice_counts_once(minimal_kb):
 def test_a_cause_whose_symptom_was_not_derived_is_ruled_out(minimal_kb):
     diagnosis = rank(minimal_kb, SELLER, [STOCKOUT])
     assert diagnosis.causes == () and diagnosis.ruled_out == (("chronic_stockout", 0.0),)
-    assert 0.0 < MIN_CERTAINTY
+    assert 0.0 < minimal_kb.setting("report.min_certainty")
+
+
+def test_the_reporting_threshold_is_the_knowledge_s(minimal_kb):
+    """report.min_certainty in the knowledge decides what is reported: at 0.9, the 0.8 cause is ruled out."""
+    strict = msgspec.structs.replace(minimal_kb, settings=dict(minimal_kb.settings, **{"report.min_certainty": 0.9}))
+    diagnosis = rank(strict, SELLER, [THRESHOLD, STOCKOUT])
+    assert diagnosis.causes == () and diagnosis.ruled_out == (("chronic_stockout", 0.8),)
 
 
 @pytest.mark.parametrize("values,status", [

@@ -8,6 +8,7 @@ import gc
 import importlib
 import os
 import sys
+from typing import Any, List, Optional, Sequence, Tuple
 
 import click
 
@@ -27,16 +28,16 @@ class DiagnoseGroup(click.Group):
     """Loads each command's module on first use (a run imports only what it needs) and turns
     every :class:`DiagnoseError` into one clear message and its exit code."""
 
-    def list_commands(self, ctx):
+    def list_commands(self, ctx: click.Context) -> List[str]:
         return sorted(COMMANDS)
 
-    def get_command(self, ctx, cmd_name):
+    def get_command(self, ctx: click.Context, cmd_name: str) -> Optional[click.Command]:
         if cmd_name not in COMMANDS:
             return None
         module = importlib.import_module(f"{__name__}.{COMMANDS[cmd_name]}")
         return getattr(module, cmd_name)
 
-    def invoke(self, ctx):
+    def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except DiagnoseError as exc:
@@ -53,7 +54,7 @@ class DiagnoseGroup(click.Group):
             ctx.exit(1)
 
 
-def report_error(exc: DiagnoseError, lang: str = "en", kb_root=None) -> None:
+def report_error(exc: DiagnoseError, lang: str = "en", kb_root: Optional[str] = None) -> None:
     """Print a DiagnoseError to stderr: one line per problem, in ``lang`` where the message
     catalogue has the error's words (a knowledge-base error is always told in English)."""
     if isinstance(exc, KnowledgeBaseError) and exc.findings:
@@ -70,7 +71,7 @@ def report_error(exc: DiagnoseError, lang: str = "en", kb_root=None) -> None:
         click.echo(f"{prefix}{line}", err=True)
 
 
-def _in_language(exc: DiagnoseError, lang: str, kb_root):
+def _in_language(exc: DiagnoseError, lang: str, kb_root: Optional[str]) -> Tuple[str, List[str]]:
     """(prefix, lines) of an error in ``lang``: each problem's catalogue entry, else its English."""
     english = ("Error: ", str(exc).splitlines())
     if lang == "en" or isinstance(exc, KnowledgeBaseError):
@@ -97,11 +98,11 @@ def _in_language(exc: DiagnoseError, lang: str, kb_root):
 
 @click.group(cls=DiagnoseGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="seller-diagnose")
-def cli():
+def cli() -> None:
     """Why was a marketplace seller account suspended, and what should the seller do?"""
 
 
-def main(argv=None):
+def main(argv: Optional[Sequence[str]] = None) -> None:
     """Console-script entry point."""
     try:
         cli.main(args=argv, prog_name="diagnose")

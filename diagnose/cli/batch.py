@@ -5,6 +5,8 @@ import contextlib
 import os
 import signal
 import sys
+from types import FrameType
+from typing import ContextManager, Iterable, Iterator, Never, Optional
 
 import click
 
@@ -27,7 +29,8 @@ from .options import kb_option, lang_option, output_format_option
               help="With --from ebay-seller-standards: CURRENT (the last evaluation, the default) or PROJECTED.")
 @lang_option
 @kb_option
-def batch(input_file, output_format, output, workers, top, source, cycle, lang, kb_root):
+def batch(input_file: str, output_format: str, output: str, workers: int, top: int, source: str, cycle: Optional[str],
+          lang: str, kb_root: Optional[str]) -> None:
     """Diagnose many shops: one result per shop, in input order.
 
     INPUT_FILE is CSV (a header row of fact names, an optional 'shop' column, one shop per row,
@@ -81,18 +84,18 @@ def batch(input_file, output_format, output, workers, top, source, cycle, lang, 
 class Stopped(BaseException):
     """The batch was asked to stop (Ctrl-C, SIGTERM, SIGHUP); ``name`` is the signal's."""
 
-    def __init__(self, signum: int):
+    def __init__(self, signum: int) -> None:
         super().__init__(signum)
         self.signum, self.name = signum, signal.Signals(signum).name
 
 
 @contextlib.contextmanager
-def _signals_stop_the_batch():
+def _signals_stop_the_batch() -> Iterator[None]:
     """Ctrl-C, SIGTERM and SIGHUP end the batch with its summary, once: a second signal while
     the workers are being stopped is ignored rather than interrupting the cleanup."""
     wanted = [signal.SIGINT, signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
 
-    def stop(signum, _frame):
+    def stop(signum: int, _frame: Optional[FrameType]) -> Never:
         for other in wanted:
             signal.signal(other, signal.SIG_IGN)
         raise Stopped(signum)
@@ -116,7 +119,7 @@ def _discard_unwritten(output: str) -> None:
         os.close(devnull)
 
 
-def _progress(path: str, outcomes):
+def _progress(path: str, outcomes: Iterable) -> ContextManager[Iterable]:
     """A progress bar on stderr when it is a terminal, else the outcomes as they are."""
     if not sys.stderr.isatty():
         return contextlib.nullcontext(outcomes)

@@ -2,10 +2,16 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING, Callable, List, Optional
 
 import click
 
 from .options import kb_option, lang_option, output_format_option
+
+if TYPE_CHECKING:  # type names only: the command imports the library when it runs
+    from ..interview import Session
+    from ..knowledge import KnowledgeBase
+    from ..vocabulary import Fact
 
 
 @click.command()
@@ -18,7 +24,8 @@ from .options import kb_option, lang_option, output_format_option
 @click.option("--template", is_flag=True,
               help="Print a starter facts file instead: each fact commented out under its question.")
 @kb_option
-def facts(output_format, lang, platform, notice, template, kb_root):
+def facts(output_format: str, lang: str, platform: Optional[str], notice: Optional[str], template: bool,
+          kb_root: Optional[str]) -> None:
     """List every fact one can give: name, type, unit, range and question."""
     from tabulate import tabulate
 
@@ -45,7 +52,7 @@ def facts(output_format, lang, platform, notice, template, kb_root):
     shown = session.relevant_facts() if history else sorted(kb.facts, key=lambda f: (-kb.facts[f].priority, f))
     ordered = [kb.facts[f] for f in shown]
 
-    def accepted(fact) -> str:
+    def accepted(fact: Fact) -> str:
         if fact.type == "choice":
             return ", ".join(value for value, _ in session.choices(fact))
         return describe_range(kb, fact, lang)
@@ -60,7 +67,7 @@ def facts(output_format, lang, platform, notice, template, kb_root):
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
 
-    def unit(fact) -> str:  # '%' and '' as they are; words from the catalogue
+    def unit(fact: Fact) -> str:  # '%' and '' as they are; words from the catalogue
         message_id = "unit." + fact.unit.replace(" ", "_")
         return kb.message(message_id, lang) if message_id in kb.messages else fact.unit
 
@@ -71,7 +78,8 @@ def facts(output_format, lang, platform, notice, template, kb_root):
     click.echo(tabulate(rows, headers=headers))
 
 
-def starter(kb, session, ordered, accepted, lang: str) -> str:
+def starter(kb: KnowledgeBase, session: Session, ordered: List[Fact], accepted: Callable[[Fact], str],
+            lang: str) -> str:
     """A facts file to fill in: the given platform and notice set, every other fact commented out
     under its question and accepted values."""
     from ..render import bracket

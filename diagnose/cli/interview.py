@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+from typing import List, Optional
 
 import click
 
@@ -18,7 +19,8 @@ from .options import kb_option, lang_option, platform_option
 @platform_option
 @kb_option
 @click.pass_context
-def interview(ctx, lang, save_path, resume_path, platform, kb_root):
+def interview(ctx: click.Context, lang: str, save_path: Optional[str], resume_path: Optional[str],
+              platform: Optional[str], kb_root: Optional[str]) -> None:
     """Ask the seller only what can still change the diagnosis, then print it.
 
     At every prompt: why, help, skip, back, status, done. Every answer is saved at once to
@@ -30,7 +32,7 @@ def interview(ctx, lang, save_path, resume_path, platform, kb_root):
     from ..casefile import load_case, save_case
     from ..errors import InputError, Location
     from ..fileio import check_writable_folder
-    from ..interview import TOP, Dialog, Session, text
+    from ..interview import Dialog, Session, text
     from ..tracking import Tracking
     from ..vocabulary import ValueProblem, coerce
     from .run import run
@@ -64,7 +66,7 @@ def interview(ctx, lang, save_path, resume_path, platform, kb_root):
     session = Session(diagnoser, history)
     header = text(kb, "case_header", lang)
 
-    def save():
+    def save() -> None:
         nonlocal tracking
         if tracking is not None:
             tracking = msgspec.structs.replace(tracking, version=tracking.version + 1)
@@ -76,13 +78,15 @@ def interview(ctx, lang, save_path, resume_path, platform, kb_root):
         click.echo(text(kb, "start", lang, path=save_path))
     if history:
         save()
-    def ask(prompt):
+
+    def ask(prompt: str) -> str:
         return click.prompt(prompt, default="", show_default=False, prompt_suffix=" ")
 
-    def record_actions(done):
+    def record_actions(done: List[str]) -> None:
         """The immediate remedies confirmed done, kept under the case file's ``actions_done``."""
         nonlocal tracking
-        offered = {r.id for c in session.diagnosis.top(TOP) for r in c.remedies if r.kind == "immediate"}
+        offered = {r.id for c in session.diagnosis.top(kb.setting("interview.top")) for r in c.remedies
+                   if r.kind == "immediate"}
         kept = [a for a in (tracking.actions_done if tracking else ()) if a not in offered]
         tracking = msgspec.structs.replace(tracking or Tracking(), actions_done=tuple(kept + list(done)))
         save()

@@ -7,15 +7,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, List, Optional, Tuple
 
 import click
 
 from .options import kb_option, output_format_option
 
+if TYPE_CHECKING:  # type names only: each command imports what it needs when it runs
+    from ..knowledge import Finding
+    from ..lint import Check
+
 
 @click.group()
-def kb():
+def kb() -> None:
     """Check, test and explore a knowledge base (knowledge/ and rules/)."""
 
 
@@ -31,7 +35,7 @@ def _root(kb_root: Optional[str]) -> Path:
     return root
 
 
-def _report(findings, output_format: str, failing: bool, files: Optional[int] = None) -> None:
+def _report(findings: List[Finding], output_format: str, failing: bool, files: Optional[int] = None) -> None:
     """Print findings (text or JSON) and a summary; exit 1 when ``failing``."""
     errors = sum(f.level == "error" for f in findings)
     warnings = len(findings) - errors
@@ -49,14 +53,14 @@ def _report(findings, output_format: str, failing: bool, files: Optional[int] = 
         click.get_current_context().exit(1)
 
 
-def _sorted(findings):
+def _sorted(findings: List[Finding]) -> List[Finding]:
     return sorted(findings, key=lambda f: (f.path, f.line or 0, f.column or 0, f.check, f.message))
 
 
 @kb.command()
 @output_format_option("text", "json", default="text")
 @kb_option
-def validate(output_format, kb_root):
+def validate(output_format: str, kb_root: Optional[str]) -> None:
     """Check YAML syntax, the JSON Schemas, every cross-reference and every example's values,
     and render every scenario's letter: no sentence or document the scenario's facts contradict,
     nothing said twice. The rule engine must accept each platform's ruleset.
@@ -87,7 +91,8 @@ def validate(output_format, kb_root):
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @output_format_option("text", "json", default="text")
 @kb_option
-def lint_command(list_checks, explain, strict, output_format, kb_root):
+def lint_command(list_checks: bool, explain: Optional[str], strict: bool, output_format: str,
+                 kb_root: Optional[str]) -> None:
     """Semantic checks: rules that never fire, unused knowledge, missing remedies, translations,
     cycles, durable-rules limits. Errors exit 1; warnings only with --strict.
 
@@ -113,7 +118,7 @@ def lint_command(list_checks, explain, strict, output_format, kb_root):
     _report(findings, output_format, failing)
 
 
-def _explain(check) -> None:
+def _explain(check: Check) -> None:
     click.echo(f"{check.id} ({check.level})")
     click.echo(check.summary)
     click.echo(f"Suppress with: {{check: {check.id}, id: <{check.suppress_by}>, reason: \"...\"}} in knowledge/lint.yaml")
@@ -128,7 +133,7 @@ def _explain(check) -> None:
 @click.option("--scenarios", "scenarios_dir", type=click.Path(file_okay=False, exists=True),
               help="Scenario folder (default: tests/scenarios in the knowledge base, if present).")
 @kb_option
-def test_command(rule_ids, scenarios_dir, kb_root):
+def test_command(rule_ids: Tuple[str, ...], scenarios_dir: Optional[str], kb_root: Optional[str]) -> None:
     """Run every rule's examples (fires / silent / todo) and the scenarios.
 
     With RULE_IDs, only those rules' examples run (no scenarios).
@@ -162,7 +167,7 @@ def test_command(rule_ids, scenarios_dir, kb_root):
               show_default=True, help="Graph language.")
 @click.option("--cause", "cause_id", metavar="CAUSE", help="Only what leads to this cause, and its remedies.")
 @kb_option
-def graph(output_format, cause_id, kb_root):
+def graph(output_format: str, cause_id: Optional[str], kb_root: Optional[str]) -> None:
     """The knowledge as a graph: facts → symptoms → causes → remedies (negated tests dashed)."""
     from ..explore import Explorer, dot, mermaid
     from ..knowledge import load_knowledge, suggest
@@ -178,7 +183,7 @@ def graph(output_format, cause_id, kb_root):
 @kb.command()
 @click.argument("item_id", metavar="ID")
 @kb_option
-def show(item_id, kb_root):
+def show(item_id: str, kb_root: Optional[str]) -> None:
     """A fact, rule, symptom, cause, remedy or source with everything linked to it."""
     from ..explore import Explorer
     from ..knowledge import load_knowledge, suggest

@@ -1,9 +1,12 @@
 """``diagnose letter``: a Plan-of-Action letter, or a buyer or follow-up message, for one case."""
 from __future__ import annotations
 
+import datetime as _dt
+from typing import Optional, Tuple
+
 import click
 
-from ..letters import MESSAGES, MIN_LETTER_CERTAINTY
+from ..letters import MESSAGES
 from .options import facts_input_options, kb_option, lang_option, output_format_option, today_option
 
 PLACEHOLDER_WIDTH = 18  # longer placeholders ([CONFIRM: …]) push their question along instead of every line
@@ -14,15 +17,17 @@ PLACEHOLDER_WIDTH = 18  # longer placeholders ([CONFIRM: …]) push their questi
 @click.option("--store", "store_name", default=None, metavar="NAME", help="The store's name (the store_name fact).")
 @click.option("--message", type=click.Choice(MESSAGES), default=None,
               help="Draft this buyer or follow-up message instead of the letter.")
-@click.option("--min-certainty", type=click.FloatRange(0, 1), default=MIN_LETTER_CERTAINTY, show_default=True,
-              help="Causes below this certainty are left out of the letter (and listed on stderr).")
+@click.option("--min-certainty", type=click.FloatRange(0, 1), default=None,
+              help="Causes below this certainty are left out of the letter (and listed on stderr); "
+                   "default: the knowledge's letter.min_certainty (0.5 in the shipped knowledge).")
 @output_format_option("text", "markdown", default="text")
 @lang_option
 @today_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write the draft to this file.")
 @kb_option
-def letter(facts_file, assignments, platform, store_name, message, min_certainty, output_format, lang, today, output,
-           kb_root):
+def letter(facts_file: Optional[str], assignments: Tuple[str, ...], platform: Optional[str], store_name: Optional[str],
+           message: Optional[str], min_certainty: Optional[float], output_format: str, lang: str, today: _dt.date,
+           output: Optional[str], kb_root: Optional[str]) -> None:
     """Draft the Plan of Action for a case, addressed the way its platform expects.
 
     FACTS_FILE is a facts or case file (what 'diagnose interview' saves). The English text is

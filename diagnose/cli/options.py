@@ -1,13 +1,15 @@
 """Options shared by several commands, defined once."""
 from __future__ import annotations
 
+import datetime as _dt
+from typing import Any, Callable, Optional
+
 import click
 
 
-
-def _remember(key: str):
+def _remember(key: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
     """A callback keeping an option's value in the context's meta, which error reports read."""
-    def remember(ctx, param, value):
+    def remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
         ctx.meta[key] = value
         return value
     return remember
@@ -22,7 +24,8 @@ lang_option = click.option(
     help="Language of the output (and of its error messages).")
 
 
-def output_format_option(*choices: str, default: str):
+def output_format_option(*choices: str, default: str) -> Callable[[Callable], Callable]:
+    """``--format`` with these ``choices``."""
     return click.option("--format", "output_format", type=click.Choice(list(choices)), default=default,
                         show_default=True, help="Output format.")
 
@@ -32,7 +35,7 @@ platform_option = click.option(
     help="The marketplace (a value of the 'platform' fact, e.g. amazon), if the facts do not say.")
 
 
-def facts_input_options(command):
+def facts_input_options(command: Callable) -> Callable:
     """FACTS_FILE, --fact NAME=VALUE (repeatable) and --platform: a seller's facts."""
     command = platform_option(command)
     command = click.option("--fact", "assignments", multiple=True, metavar="NAME=VALUE",
@@ -40,9 +43,7 @@ def facts_input_options(command):
     return click.argument("facts_file", required=False, type=click.Path(dir_okay=True))(command)
 
 
-def _parse_today(ctx, param, value):
-    import datetime as _dt
-
+def _parse_today(ctx: click.Context, param: click.Parameter, value: Optional[str]) -> _dt.date:
     if value is None:
         return _dt.date.today()
     try:

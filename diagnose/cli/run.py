@@ -1,6 +1,9 @@
 """``diagnose run``: diagnose one seller from a facts file and/or --fact options."""
 from __future__ import annotations
 
+import datetime as _dt
+from typing import Optional, Tuple
+
 import click
 
 from ..importers import IMPORTS
@@ -22,8 +25,9 @@ from .options import facts_input_options, kb_option, lang_option, output_format_
 @click.option("--cycle", default=None,
               help="With --from ebay-seller-standards: CURRENT (the last evaluation, the default) or PROJECTED.")
 @kb_option
-def run(facts_file, assignments, platform, output_format, lang, today, top, explain, source, marketplace, cycle,
-        kb_root):
+def run(facts_file: Optional[str], assignments: Tuple[str, ...], platform: Optional[str], output_format: str, lang: str,
+        today: _dt.date, top: int, explain: Optional[str], source: str, marketplace: Optional[str], cycle: Optional[str],
+        kb_root: Optional[str]) -> None:
     """Diagnose a seller: ranked root causes with remedies.
 
     FACTS_FILE is a YAML or JSON mapping of fact names to values (see examples/), or with

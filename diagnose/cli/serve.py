@@ -1,6 +1,8 @@
 """``diagnose serve``: the consultant's workspace in the browser (needs the ``web`` extra)."""
 from __future__ import annotations
 
+from typing import Optional
+
 import click
 
 from .options import kb_option, lang_option
@@ -16,7 +18,7 @@ from .options import kb_option, lang_option
 @click.option("--open", "open_browser", is_flag=True, help="Open the workspace in the default browser.")
 @lang_option
 @kb_option
-def serve(workspace, host, port, open_browser, lang, kb_root):
+def serve(workspace: str, host: str, port: int, open_browser: bool, lang: str, kb_root: Optional[str]) -> None:
     """Serve a workspace of cases in the browser: the interview, letter review and tracking.
 
     The browser and the command line share the case files: a case started with 'diagnose

@@ -37,7 +37,8 @@ answer that makes a difference to the rules (each choice, yes and no, a value on
 either side of every threshold a rule tests, and "unknown"); the sum is weighted by the
 fact's ``priority`` (``× (1 + priority/100)``). Questions come in this order: the platform; the
 metric behind a symptom the notice shows, while none of its figures is given (the letter needs
-the number); the question of highest value, if it reaches ``MARGIN`` (ties go to the vocabulary's
+the number); the question of highest value, if it reaches the margin (``interview.margin`` in
+knowledge/interview.yaml, with the top's size ``interview.top``; ties go to the vocabulary's
 order); then, once, "anything else?": a yes/no on every yes/no practice that could still change
 the top 3 out of focus (a yes lists them to tick, a no records them as unknown). (For speed, a
 fact's effect on a cause is kept until an answer reaches that cause; facts are tried in order of
@@ -51,8 +52,8 @@ from __future__ import annotations
 
 from .dialog import Dialog
 from .explain import Explainer, how, text
-from .graph import TOP, Bounds, Focus, Interval, Reach, RuleGraph, contested_causes, rule_graph
+from .graph import Bounds, Focus, Interval, Reach, RuleGraph, contested_causes, rule_graph
 from .session import ANYTHING_ELSE, Question, Session
 
 __all__ = ["ANYTHING_ELSE", "Bounds", "Dialog", "Explainer", "Focus", "Interval", "Question", "Reach", "RuleGraph", "Session",
-           "TOP", "contested_causes", "how", "rule_graph", "text"]
+           "contested_causes", "how", "rule_graph", "text"]

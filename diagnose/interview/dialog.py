@@ -1,14 +1,13 @@
 """The interview's dialog: every word shown comes from the knowledge base (knowledge/interview.yaml, facts)."""
 from __future__ import annotations
 
-from typing import Callable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 from ..consistency import CaseWarning, case_warnings, warning_text
 from ..facts import UNKNOWN_KEY
 from ..knowledge import Condition
 from ..render import percent
 from ..vocabulary import EXPECTING, Fact, ValueProblem, coerce, fold, format_value, say
-from .graph import TOP
 from .explain import Explainer, how, text
 from .session import ANYTHING_ELSE, Question, Session
 
@@ -20,7 +19,7 @@ class Dialog:
     """Runs an interview through ``ask(prompt) -> str`` and ``tell(text)``; ``save()`` after each answer."""
 
     def __init__(self, session: Session, lang: str, ask: Callable[[str], str], tell: Callable[[str], None],
-                 save: Callable[[], None], record_actions: Optional[Callable[[List[str]], None]] = None):
+                 save: Callable[[], None], record_actions: Optional[Callable[[List[str]], None]] = None) -> None:
         self.session, self.kb, self.lang = session, session.kb, lang
         self.ask, self.tell, self.save = ask, tell, save
         self.record_actions = record_actions
@@ -30,7 +29,7 @@ class Dialog:
     def _words(self, command: str, language: str) -> List[str]:
         return [fold(w) for w in text(self.kb, f"word.{command}", language).split("|")]
 
-    def msg(self, message_id: str, **values) -> str:
+    def msg(self, message_id: str, **values: Any) -> str:
         return text(self.kb, message_id, self.lang, **values)
 
     def run(self) -> str:
@@ -146,7 +145,7 @@ class Dialog:
         """Once the diagnosis is settled: which immediate remedies of the top causes the seller has
         already carried out (one question; none allowed), handed to ``record_actions``. False when
         the consultant goes back instead."""
-        remedies = {r.id: r.text for cause in self.session.diagnosis.top(TOP) for r in cause.remedies
+        remedies = {r.id: r.text for cause in self.session.diagnosis.top(self.session.kb.setting("interview.top")) for r in cause.remedies
                     if r.kind == "immediate"} if self.session.diagnosis else {}
         if not remedies:
             return True
@@ -226,7 +225,7 @@ class Dialog:
         session = self.session
         unknown = len(session.case().get(UNKNOWN_KEY, ()))
         lines = [self.msg("status.heading", answered=len(session.values), unknown=unknown)]
-        causes = session.diagnosis.top(TOP) if session.diagnosis else ()
+        causes = session.diagnosis.top(session.kb.setting("interview.top")) if session.diagnosis else ()
         if not causes:
             lines.append(self.msg("status.none"))
         for cause in causes:

@@ -9,11 +9,10 @@ from typing import Any, Dict, FrozenSet, Iterable, List, NamedTuple, Optional, S
 
 from ..knowledge import Condition, KnowledgeBase, Rule
 from ..operators import holds
-from ..ranking import FAMILY_ORDER, MIN_CERTAINTY, combine
+from ..ranking import combine, order_key
 from ..vocabulary import Fact
 
 CERTAIN, POSSIBLE, RULED_OUT = "certain", "possible", "ruled_out"
-TOP = 3
 Node = Tuple[str, str]  # ("symptom" | "cause", id)
 
 
@@ -37,7 +36,7 @@ NOTHING = Reach(frozenset(), frozenset())
 class RuleGraph:
     """One platform's rules as a graph: which rules test each fact and symptom, and conclude each node."""
 
-    def __init__(self, kb: KnowledgeBase, platform: str):
+    def __init__(self, kb: KnowledgeBase, platform: str) -> None:
         self.rules = kb.rules_for(platform)
         self.concluding: Dict[Node, List[Rule]] = {}
         self.testing_fact: Dict[str, List[Rule]] = {}
@@ -182,7 +181,7 @@ class Bounds:
     """
 
     def __init__(self, graph: RuleGraph, known: Dict[str, Any], closed: FrozenSet[str],
-                 base: Optional["Bounds"] = None, reach: Reach = NOTHING, focus: Optional[Focus] = None):
+                 base: Optional["Bounds"] = None, reach: Reach = NOTHING, focus: Optional[Focus] = None) -> None:
         self.graph, self.known, self.closed = graph, known, closed
         self.focus = base.focus if base is not None else focus
         self.base, self.changed, self.affected = base, reach.nodes, reach.rules
@@ -292,31 +291,29 @@ class Bounds:
         return all(fires) if rule.match == "all" else any(fires)
 
 
-def _key(kb: KnowledgeBase, cause: str, certainty: float) -> tuple:
-    """The ranking order of :mod:`diagnose.ranking`: certainty, then policy first, then id."""
-    return (-certainty, FAMILY_ORDER[kb.causes[cause].family], cause)
-
-
 def contested_causes(kb: KnowledgeBase, graph: RuleGraph, bounds: Bounds, ranked: Sequence[str],
-                     fill: int = TOP) -> FrozenSet[str]:
-    """Causes whose interval lets them enter, leave or move within the top 3; while fewer than
-    ``fill`` causes are reported, every cause that could reach the threshold too (the focused
-    interview fills only the first place: further causes come from "anything else?")."""
-    top = list(ranked[:TOP])
+                     fill: Optional[int] = None) -> FrozenSet[str]:
+    """Causes whose interval lets them enter, leave or move within the top (``interview.top``, 3);
+    while fewer than ``fill`` (default: the top's size) causes are reported, every cause that could
+    reach the threshold too (the focused interview fills only the first place: further causes
+    come from "anything else?")."""
+    size, cutoff = kb.setting("interview.top"), kb.setting("report.min_certainty")
+    top = list(ranked[:size])
+    fill = size if fill is None else fill
     contested = set()
 
     def could_beat(rising: str, falling: str) -> bool:
-        return _key(kb, rising, bounds.node(("cause", rising)).high) < \
-            _key(kb, falling, bounds.node(("cause", falling)).low)
+        return order_key(kb, rising, bounds.node(("cause", rising)).high) < \
+            order_key(kb, falling, bounds.node(("cause", falling)).low)
 
     for index, cause in enumerate(top):
-        if bounds.node(("cause", cause)).low < MIN_CERTAINTY:
+        if bounds.node(("cause", cause)).low < cutoff:
             contested.add(cause)
         for lower in top[index + 1:]:
             if could_beat(lower, cause):
                 contested |= {cause, lower}
     for cause in graph.causes:
-        if cause in top or bounds.node(("cause", cause)).high < MIN_CERTAINTY:
+        if cause in top or bounds.node(("cause", cause)).high < cutoff:
             continue
         beaten = [above for above in top if could_beat(cause, above)]
         if beaten or len(top) < fill:

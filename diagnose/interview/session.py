@@ -10,16 +10,12 @@ from ..facts import UNKNOWN_KEY, FactsError, validate_facts
 from ..knowledge import Rule
 from ..ranking import Diagnosis
 from ..vocabulary import Fact, ValueProblem, coerce
-from .graph import RULED_OUT, TOP, Bounds, Focus, Node, Reach, contested_causes, rule_graph
+from .graph import RULED_OUT, Bounds, Focus, Node, Reach, contested_causes, rule_graph
 
 Answer = Tuple[str, Any]  # (fact id, typed value); the value None means "unknown"
 _MISSING = object()
 
 
-# A question is worth asking on its own when its answer can move the contested causes' certainty
-# intervals by at least this much in all (weighted by priority, see value_of); below it, the
-# practice waits for the closing "anything else?" checklist.
-MARGIN = 2.0
 ANYTHING_ELSE = "anything_else"  # the closing yes/no question's key in the history (not a fact)
 
 
@@ -50,9 +46,13 @@ class Session:
     The state is a pure function of the history, so undoing an answer replays the rest.
     """
 
-    def __init__(self, diagnoser: Diagnoser, history: Iterable[Answer] = ()):
+    def __init__(self, diagnoser: Diagnoser, history: Iterable[Answer] = ()) -> None:
         self.diagnoser = diagnoser
         self.kb = diagnoser.kb
+        # A question is worth asking on its own when its answer can move the contested causes'
+        # certainty intervals by at least this much in all (weighted by priority, see value_of);
+        # below it, the practice waits for the closing "anything else?" (knowledge/interview.yaml).
+        self.margin: float = self.kb.setting("interview.margin")
         self.history: List[Answer] = list(history)
         self._changes: Dict[Tuple[str, Node], float] = {}  # (fact, cause) → change, see value_of
         self._seen: Optional[tuple] = None
@@ -169,7 +169,7 @@ class Session:
         """The causes whose place in the top 3 is open: in focus, the first place is filled and the
         top's order kept; with other ``bounds`` (out of focus), every place is filled."""
         ranked = [c.id for c in self.diagnosis.causes]
-        return contested_causes(self.kb, self.graph, bounds or self.bounds, ranked, 1 if bounds is None else TOP)
+        return contested_causes(self.kb, self.graph, bounds or self.bounds, ranked, 1 if bounds is None else None)
 
     def next_question(self) -> Optional[Question]:
         """The next question, or None when no answer can change the top 3: the platform; the figure
@@ -245,10 +245,10 @@ class Session:
         for bound, index, fact_id in sorted(open_facts, key=lambda item: (-item[0], item[1])):
             if bound <= 0 or (best is not None and bound < best.value):
                 break
-            if bound < MARGIN and not self._pointed(fact_id, bounds):
+            if bound < self.margin and not self._pointed(fact_id, bounds):
                 continue
             value = self.value_of(fact_id, contested, bounds, changes)
-            if (value >= MARGIN or value > 0 and self._pointed(fact_id, bounds)) and (best is None or (value, -index) > (best.value, -best_index)):
+            if (value >= self.margin or value > 0 and self._pointed(fact_id, bounds)) and (best is None or (value, -index) > (best.value, -best_index)):
                 best, best_index = Question(self._asked_for(fact_id), fact_id, value), index
         return best
 

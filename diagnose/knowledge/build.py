@@ -3,16 +3,20 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
 
 from ..errors import printable
 from ..operators import NUMERIC_OPS, TABLE, condition_key, holds
 from ..vocabulary import Fact, Text, ValueProblem, coerce, format_value
 from ..yamlsafe import Mapping, YamlError, load_yaml, mark_of
 from .files import KNOWLEDGE_FILE_LIMIT, display_path, outside
-from .model import (Cause, Condition, Deadline, Finding, Fit, Guidance, KnowledgeBase, Message, Platform,
-                    Remedy, Rule, Source, Symptom, Term, Threshold, Where, suggest)
+from .model import (Cause, Closing, Condition, Deadline, Finding, Fit, Guidance, KnowledgeBase, Letters, Message,
+                    PartsRule, Platform, Refusal, Remedy, Rule, Source, Symptom, Term, Threshold, Where, suggest)
 from .schema import _non_finite, schema_finding, schema_validator
+from .templates import MESSAGES
+
+if TYPE_CHECKING:  # jsonschema is imported when the cache misses
+    from jsonschema import ValidationError
 
 FIELD_MARK_DEPTH = 3  # how deep Where records the marks of fields (e.g. when.0.symptom)
 CORE_FACTS = ("platform", "fulfilment")
@@ -26,13 +30,14 @@ _SINGULAR = {"facts": "fact", "symptoms": "symptom", "platforms": "platform", "c
 class _Builder:
     """Collects raw items from every file, then builds objects and cross-checks them."""
 
-    def __init__(self, root: Path, digest: str):
+    def __init__(self, root: Path, digest: str) -> None:
         self.root = root
         self.digest = digest
         self.findings: List[Finding] = []
         self.items: Dict[str, List[Tuple[Mapping, str]]] = {kind: [] for kind in LIST_KINDS + ("rules",)}
         self.files: List[str] = []
         self.broken: set = set()  # ids of items dropped for schema errors: no follow-on findings
+        self.settings: Dict[str, Tuple[Any, Where]] = {}  # "interview.margin" -> (value, where its group is set)
 
     # -- helpers --------------------------------------------------------------------------------
     def add(self, path: str, mark: tuple, level: str, message: str, check: str) -> None:
@@ -71,6 +76,8 @@ class _Builder:
                 return  # the file's shape is wrong: none of its items can be trusted
             broken_items.add((trail[0], trail[1]))
         lists = ("rules",) if kind == "rules" else LIST_KINDS
+        if kind == "knowledge":
+            self._read_settings(document.get("settings", {}), shown, broken_items)
         for list_kind in lists:
             for index, item in enumerate(document.get(list_kind, ())):
                 if (list_kind, index) not in broken_items:
@@ -78,7 +85,23 @@ class _Builder:
                 elif isinstance(item, dict) and isinstance(item.get("id"), str):
                     self.broken.add(item["id"])
 
-    def _schema_finding(self, path: str, document: Any, error) -> None:
+    def _read_settings(self, groups: Mapping, path: str, broken_items: set) -> None:
+        """The settings a file sets, by group; a group set in two files is an error."""
+        for group, values in groups.items():
+            if ("settings", group) in broken_items:
+                self.broken.add(f"settings.{group}")  # reported by the schema: not missing as well
+                continue
+            line, column = groups.mark_of(group)
+            where = Where(path, line, column)
+            earlier = next((w for name, (_, w) in self.settings.items() if name.startswith(f"{group}.")), None)
+            if earlier is not None:
+                self.add(path, (where.line, where.column), "error", f"settings: the group '{group}' is set twice "
+                         f"(first in {earlier.path}:{earlier.line})", "duplicate-setting")
+                continue
+            for name, value in values.items():
+                self.settings[f"{group}.{name}"] = (value, where)
+
+    def _schema_finding(self, path: str, document: Any, error: ValidationError) -> None:
         self.findings.append(schema_finding(path, document, error))
 
     # -- building -------------------------------------------------------------------------------
@@ -107,6 +130,7 @@ class _Builder:
         self.facts, self.sources, self.symptoms, self.glossary = facts, sources, symptoms, glossary
         self.remedies, self.causes, self.messages = remedies, causes, messages
         deadlines = self._unique("deadlines", self._deadline)
+        self.deadlines = deadlines  # platforms' letters name deadlines
         platforms = self._unique("platforms", self._platform)
         self.platforms = platforms
         rules: Dict[str, Rule] = {}
@@ -121,17 +145,19 @@ class _Builder:
                 self._put(rules, rule.id, rule, rule.where, "rule")
         self._cross_check(facts, sources, symptoms, remedies, causes, guidance, platforms, rules)
         self._check_fits(remedies, causes, guidance, deadlines, platforms, sources)
+        self._check_settings()
         if had_errors or any(f.level == "error" for f in self.findings):
             return None, self.findings
         kb = KnowledgeBase(
             root=str(self.root), version=self.digest[:12], facts=facts, symptoms=symptoms,
             platforms=platforms, causes=causes, remedies=remedies, sources=sources, guidance=guidance,
             rules=dict(sorted(rules.items())), messages=messages, deadlines=deadlines, glossary=glossary,
+            settings={name: value for name, (value, _) in sorted(self.settings.items())},
             files=tuple(self.files),
             warnings=[f for f in self.findings if f.level != "error"])
         return kb, self.findings
 
-    def _put(self, table: dict, key: str, value, where: Where, what: str) -> None:
+    def _put(self, table: dict, key: str, value: Any, where: Where, what: str) -> None:
         if key in table:
             first = table[key].where
             self.add(where.path, where.at("id"), "error",
@@ -139,7 +165,7 @@ class _Builder:
         else:
             table[key] = value
 
-    def _unique(self, kind: str, build) -> dict:
+    def _unique(self, kind: str, build: Callable[[Mapping, str], Any]) -> dict:
         table: dict = {}
         for item, path in self.items[kind]:
             obj = build(item, path)
@@ -248,7 +274,38 @@ class _Builder:
                 note=dict(raw["note"]) if "note" in raw else None, where=where))
         appeal = item.get("appeal")
         return Platform(item["id"], dict(item["name"]), dict(appeal) if appeal else None, tuple(thresholds),
-                        self.where(item, path))
+                        self.where(item, path), self._letters(item, path))
+
+    def _letters(self, item: Mapping, path: str) -> Letters:
+        """A platform's ``letters``, with every message kind, deadline, message and fact it names checked."""
+        raw, where, owner = item.get("letters", {}), self.where(item, path), f"platform '{item['id']}' letters"
+        for index, kind in enumerate(raw.get("messages", ())):
+            if kind not in MESSAGES:
+                self.add(path, where.at(f"letters.messages.{index}"), "error",
+                         f"{owner}: unknown message kind '{kind}' (one of {', '.join(MESSAGES)})", "unknown-message")
+        if "follow-up" in raw.get("messages", ()) and "follow_up" not in raw:
+            self.add(path, where.at("letters.messages"), "error",
+                     f"{owner}: the follow-up message needs follow_up, the deadline it waits for", "schema")
+        closes, refused, parts = raw.get("closes"), raw.get("refused", ()), raw.get("parts", ())
+        deadlines = [(f"letters.{key}", raw[key]) for key in ("follow_up", "review", "invoice") if key in raw]
+        deadlines += [("letters.closes.deadline", closes["deadline"])] if closes else []
+        for key, name in deadlines:
+            self._ref(where, key, owner, "deadline", name, self.deadlines, "unknown-deadline")
+        messages = [("letters.closes", closes[key]) for key in ("refusal", "reminder")] if closes else []
+        messages += [(f"letters.refused.{i}", r["message"]) for i, r in enumerate(refused)]
+        messages += [(f"letters.parts.{i}", p["note"]) for i, p in enumerate(parts)]
+        for key, name in messages:
+            self._ref(where, key, owner, "message", name, self.messages, "unknown-message")
+        for index, rule in enumerate(parts):
+            self._refs(where, f"letters.parts.{index}", owner, "fact", [rule["rate"], *rule["parts"]], self.facts,
+                       "unknown-fact")
+        conditions = [self._condition(r["when"], owner, path, what="") for r in refused]
+        return Letters(
+            messages=tuple(raw.get("messages", ())), follow_up=raw.get("follow_up"), review=raw.get("review"),
+            invoice=raw.get("invoice"),
+            closes=Closing(closes["deadline"], closes["refusal"], closes["reminder"]) if closes else None,
+            refused=tuple(Refusal(c, r["message"]) for c, r in zip(conditions, refused) if c is not None),
+            parts=tuple(PartsRule(p["rate"], tuple(p["parts"]), p["note"]) for p in parts))
 
     def _threshold_rule(self, platform: Platform, threshold: Threshold) -> Optional[Rule]:
         conditions = [Condition("fact", "platform", "is", platform.id),
@@ -325,7 +382,8 @@ class _Builder:
             return None
         return Condition("fact", name, op, None if op == "known" else value, negated)
 
-    def _check_fits(self, remedies, causes, guidance, deadlines, platforms, sources) -> None:
+    def _check_fits(self, remedies: Dict[str, Remedy], causes: Dict[str, Cause], guidance: Dict[str, Guidance],
+                    deadlines: Dict[str, Deadline], platforms: Dict[str, Platform], sources: Dict[str, Source]) -> None:
         for owner, where, prefix, fit in _fit_owners(remedies, causes, guidance, deadlines):
             self._refs(where, f"{prefix}platforms", owner, "platform", fit.platforms, platforms, "unknown-platform")
         for deadline in deadlines.values():
@@ -335,6 +393,16 @@ class _Builder:
                 self.add(deadline.where.path, deadline.where.at("id"), "error",
                          f"deadline '{deadline.id}' needs either since (a date fact) or day_of_month", "deadline-kind")
 
+    def _check_settings(self) -> None:
+        """Every setting the schema defines must be set in some file (the program reads each one)."""
+        groups = schema_validator("knowledge").schema["$defs"]["settings"]["properties"]
+        for group, schema in groups.items():
+            for name in schema["properties"]:
+                if f"{group}.{name}" not in self.settings and f"settings.{group}" not in self.broken \
+                        and self.items["facts"]:
+                    self.add(display_path(self.root / "knowledge"), (1, 1), "error",
+                             f"the knowledge base must set '{name}' in the settings group '{group}'", "missing-setting")
+
     # -- cross-references -----------------------------------------------------------------------
     def _ref(self, where: Where, key: str, owner: str, what: str, name: str, table: dict, check: str) -> None:
         """A finding at field ``key`` of the item at ``where`` when ``name`` is not in ``table``."""
@@ -342,11 +410,14 @@ class _Builder:
             self.add(where.path, where.at(key), "error",
                      f"{owner}: unknown {what} '{name}'{suggest(name, table)}", check)
 
-    def _refs(self, where: Where, key: str, owner: str, what: str, names, table: dict, check: str) -> None:
+    def _refs(self, where: Where, key: str, owner: str, what: str, names: Iterable[str], table: dict,
+              check: str) -> None:
         for index, name in enumerate(names):
             self._ref(where, f"{key}.{index}", owner, what, name, table, check)
 
-    def _cross_check(self, facts, sources, symptoms, remedies, causes, guidance, platforms, rules) -> None:
+    def _cross_check(self, facts: Dict[str, Fact], sources: Dict[str, Source], symptoms: Dict[str, Symptom],
+                     remedies: Dict[str, Remedy], causes: Dict[str, Cause], guidance: Dict[str, Guidance],
+                     platforms: Dict[str, Platform], rules: Dict[str, Rule]) -> None:
         for core in CORE_FACTS:
             if core not in facts and core not in self.broken and self.items["facts"]:
                 self.add(display_path(self.root / "knowledge"), (1, 1), "error",
@@ -408,7 +479,8 @@ class _Builder:
                          "make one of them less than certain", "certainty-conflict")
 
 
-def _fit_owners(remedies, causes, guidance, deadlines):
+def _fit_owners(remedies: Dict[str, Remedy], causes: Dict[str, Cause], guidance: Dict[str, Guidance],
+                deadlines: Dict[str, Deadline]) -> Iterator[Tuple[str, Where, str, Fit]]:
     """(owner label, where, field prefix, fit) of every item that declares when it fits."""
     for remedy in remedies.values():
         yield f"remedy '{remedy.id}'", remedy.where, "", remedy.fit
@@ -428,7 +500,7 @@ def _text_or_plain(value: Any) -> Optional[Text]:
     return {"en": value} if isinstance(value, str) else dict(value)
 
 
-def _field_marks(node: Any, prefix: str, depth: int):
+def _field_marks(node: Any, prefix: str, depth: int) -> Iterator[Tuple[str, Tuple[int, int]]]:
     """(dotted field, (line, column)) for the fields of a loaded mapping, ``depth`` levels deep."""
     if depth <= 0:
         return
@@ -464,7 +536,7 @@ def _threshold_examples(platform: str, threshold: Threshold, fact: Optional[Fact
     if threshold.scope == "seller_fulfilled":
         base["fulfilment"] = "seller"
 
-    def case(value):
+    def case(value: float) -> Dict[str, Any]:
         value = round(value, 6)
         return dict(base, **{threshold.metric: int(value) if step == 1 else value})
 

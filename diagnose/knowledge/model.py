@@ -127,12 +127,49 @@ def _band_edge(must_be: str, target: float, warn_within: float) -> Decimal:
     return exact(target) + exact(warn_within)
 
 
+class Refusal(msgspec.Struct, frozen=True):
+    """A case the platform takes no appeal from: the condition, and the message that says so."""
+
+    when: "Condition"
+    message: str
+
+
+class Closing(msgspec.Struct, frozen=True):
+    """The deadline after which the platform takes no appeal, and the messages about it."""
+
+    deadline: str
+    refusal: str  # refuses a letter once the date has passed
+    reminder: str  # the web workspace's line for the date
+
+
+class PartsRule(msgspec.Struct, frozen=True):
+    """A rate the platform wants answered part by part, and the note for a part left unexplained."""
+
+    rate: str
+    parts: Tuple[str, ...]
+    note: str
+
+
+class Letters(msgspec.Struct, frozen=True):
+    """What a platform's appeal route takes (``letters`` in platforms.yaml): its messages and the
+    deadlines and conditions a letter follows."""
+
+    messages: Tuple[str, ...] = ()
+    follow_up: Optional[str] = None  # deadline ids
+    review: Optional[str] = None
+    invoice: Optional[str] = None
+    closes: Optional[Closing] = None
+    refused: Tuple[Refusal, ...] = ()
+    parts: Tuple[PartsRule, ...] = ()
+
+
 class Platform(msgspec.Struct, frozen=True):
     id: str
     name: Text
     appeal: Optional[Text]
     thresholds: Tuple[Threshold, ...]
     where: Where
+    letters: Letters = msgspec.field(default_factory=Letters)
 
 
 class Remedy(msgspec.Struct, frozen=True):
@@ -308,16 +345,23 @@ class KnowledgeBase(msgspec.Struct):
     messages: Dict[str, Message] = msgspec.field(default_factory=dict)
     glossary: Dict[str, Term] = msgspec.field(default_factory=dict)
     deadlines: Dict[str, Deadline] = msgspec.field(default_factory=dict)
+    settings: Dict[str, Any] = msgspec.field(default_factory=dict)  # "interview.margin" -> 2.0
     files: Tuple[str, ...] = ()
     warnings: List[Finding] = msgspec.field(default_factory=list)
 
-    def message(self, message_id: str, lang: str, **values) -> str:
+    def message(self, message_id: str, lang: str, **values: Any) -> str:
         """Interface text ``message_id`` in ``lang`` with ``{name}`` placeholders filled in."""
         if message_id not in self.messages:
             raise KnowledgeBaseError(f"the knowledge base has no message '{message_id}' "
                                      "(the shipped ones are in knowledge/messages.yaml and interview.yaml)")
         text = self.messages[message_id].text
         return (text.get(lang) or text["en"]).format(**values)
+
+    def setting(self, name: str) -> Any:
+        """The value of setting ``name`` (``interview.margin``): the loader makes sure each is set."""
+        if name not in self.settings:
+            raise KnowledgeBaseError(f"the knowledge base has no setting '{name}'")
+        return self.settings[name]
 
     def term_of(self, fact_id: str) -> Optional[Text]:
         """The glossary term naming fact ``fact_id``, if the glossary has one."""

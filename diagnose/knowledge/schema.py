@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, Dict, List
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Tuple
 
 from ..yamlsafe import Mapping, mark_of
 from .files import default_root
 from .model import Finding, suggest
+
+if TYPE_CHECKING:  # jsonschema is imported when the cache misses
+    from jsonschema import ValidationError
 
 _SCHEMAS: Dict[str, Any] = {}
 
@@ -24,7 +27,7 @@ def schema_validator(kind: str) -> Any:
     return _SCHEMAS[kind]
 
 
-def schema_finding(path: str, document: Any, error) -> Finding:
+def schema_finding(path: str, document: Any, error: ValidationError) -> Finding:
     """A JSON Schema error as a finding at the offending field of a loaded document."""
     error = _most_specific(error)
     container, key = document, None
@@ -41,7 +44,7 @@ def schema_finding(path: str, document: Any, error) -> Finding:
     return Finding(path, line, column, "error", f"{field_path}: {_schema_message(error)}", "schema")
 
 
-def _non_finite(node):
+def _non_finite(node: Any) -> Iterator[Tuple[Any, Any]]:
     """(container, key) of every NaN or infinite number in a loaded document (JSON Schema allows them)."""
     items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
     for key, value in items:
@@ -51,21 +54,21 @@ def _non_finite(node):
             yield from _non_finite(value)
 
 
-def _most_specific(error):
+def _most_specific(error: ValidationError) -> ValidationError:
     """For oneOf/anyOf failures, the sub-error that went deepest into the document."""
     while error.context:
         error = max(error.context, key=lambda e: (len(e.absolute_path), -len(e.schema_path)))
     return error
 
 
-def _extra_fields(error) -> List[str]:
+def _extra_fields(error: ValidationError) -> List[str]:
     """The fields an ``additionalProperties`` error complains about, sorted."""
     if error.validator != "additionalProperties" or not isinstance(error.instance, dict):
         return []
     return sorted(set(error.instance) - set(error.schema.get("properties", {})))
 
 
-def _schema_message(error) -> str:
+def _schema_message(error: ValidationError) -> str:
     if error.validator == "additionalProperties":
         extra = _extra_fields(error)
         allowed = sorted(error.schema.get("properties", {}))

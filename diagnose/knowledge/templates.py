@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Collection, Iterator, List, Optional, Tuple
 
 from ..errors import Location
 from ..fileio import FileProblem, read_regular
@@ -16,6 +16,8 @@ from .files import LETTER_DIR, TEMPLATE_FILE_LIMIT, display_path, outside, templ
 from .model import Finding, KnowledgeBase, suggest
 
 if TYPE_CHECKING:  # Jinja2 is imported when a letter is first needed
+    from jinja2.nodes import Node, Template
+    from jinja2.runtime import Context
     from jinja2.sandbox import SandboxedEnvironment
 
 LANGS = ("en", "zh")
@@ -42,7 +44,7 @@ def environment(root: str) -> SandboxedEnvironment:
     folder = Path(root) / LETTER_DIR
 
     class LetterLoader(jinja2.BaseLoader):
-        def get_source(self, environment, template):
+        def get_source(self, environment: jinja2.Environment, template: str) -> Tuple[str, None, None]:
             path = folder.joinpath(*template.split("/"))
             if ".." in template.split("/") or not path.is_file():
                 raise jinja2.TemplateNotFound(template)
@@ -56,7 +58,7 @@ def environment(root: str) -> SandboxedEnvironment:
 
         intercepted_binops = frozenset({"*", "**"})
 
-        def call_binop(self, context, operator, left, right):
+        def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
             sizes = [len(x) for x in (left, right) if isinstance(x, (str, list, tuple))]
             counts = [x for x in (left, right) if isinstance(x, int)]
             if operator == "*" and sizes and counts and max(sizes) * max(counts) > MAX_PRODUCT:
@@ -125,7 +127,8 @@ def check_letters(root: Path, kb: Optional[KnowledgeBase]) -> List[Finding]:
     return findings
 
 
-def _check_source(env, source: str, path: str, offset: int, facts) -> List[Finding]:
+def _check_source(env: SandboxedEnvironment, source: str, path: str, offset: int,
+                  facts: Optional[Collection[str]]) -> List[Finding]:
     import jinja2
     from jinja2 import meta
 
@@ -148,7 +151,7 @@ def _check_source(env, source: str, path: str, offset: int, facts) -> List[Findi
     return findings
 
 
-def _runaway(tree) -> Iterator[Tuple[int, str]]:
+def _runaway(tree: Template) -> Iterator[Tuple[int, str]]:
     """(line, problem) for what would fail or run away when rendered: a private attribute (the
     sandbox refuses it), a loop over range() or loops nested too deep, a macro that calls itself."""
     from jinja2 import nodes
@@ -161,7 +164,7 @@ def _runaway(tree) -> Iterator[Tuple[int, str]]:
         if isinstance(call.node, nodes.Name) and call.node.name == "range":
             yield call.lineno, "loops over range(): a letter loops over the diagnosis' own lists only"
 
-    def deep(node, depth):
+    def deep(node: Node, depth: int) -> Iterator[Tuple[int, str]]:
         for child in node.iter_child_nodes():
             inner = depth + isinstance(child, nodes.For)
             if inner > MAX_LOOP_DEPTH:
@@ -184,7 +187,7 @@ def _runaway(tree) -> Iterator[Tuple[int, str]]:
             yield macro.lineno, f"the macro '{name}' calls itself (endless recursion)"
 
 
-def _fact_calls(tree) -> Iterator[Tuple[str, int]]:
+def _fact_calls(tree: Template) -> Iterator[Tuple[str, int]]:
     """(fact id, line) for every ``fact("…")`` or ``has("…")`` call with a constant name."""
     from jinja2 import nodes
 
@@ -220,7 +223,7 @@ def letter_facts(root: Path, kb: KnowledgeBase) -> set:
     return used
 
 
-def _referenced_templates(env, source: str) -> List[str]:
+def _referenced_templates(env: SandboxedEnvironment, source: str) -> List[str]:
     """The templates ``source`` extends, includes or imports by a constant name."""
     import jinja2
     from jinja2 import meta
@@ -231,7 +234,7 @@ def _referenced_templates(env, source: str) -> List[str]:
         return []  # reported by _check_source
 
 
-def _line_of(tree, name: str) -> int:
+def _line_of(tree: Template, name: str) -> int:
     from jinja2 import nodes
 
     return next((n.lineno for n in tree.find_all(nodes.Name) if n.name == name), 1)

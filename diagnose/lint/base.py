@@ -29,7 +29,7 @@ class LintFinding(msgspec.Struct, frozen=True):
 class LintContext:
     """The knowledge base under lint and what several checks derive from it."""
 
-    def __init__(self, kb: KnowledgeBase, root: Path):
+    def __init__(self, kb: KnowledgeBase, root: Path) -> None:
         self.kb = kb
         self.root = root
 

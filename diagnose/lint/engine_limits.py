@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from typing import Dict
+from typing import Dict, Iterator
 
 from ..compiler import expression
 from ..knowledge import Condition
-from .base import RULES_HEAD, Check, candidates, holds
+from .base import RULES_HEAD, Check, LintContext, LintFinding, candidates, holds
 
 
 def _expression_key(condition: Condition) -> str:
@@ -44,7 +44,7 @@ rules:   # one rule per band: any value satisfies a few conditions only
   - {id: cancel.over_5, when: [{fact: cancel_rate, above: 5%}], ...}
 """}
 
-    def run(self, ctx):
+    def run(self, ctx: LintContext) -> Iterator[LintFinding]:
         for platform in sorted(ctx.kb.platforms):
             conditions: Dict[str, Dict[str, Condition]] = defaultdict(dict)
             for rule in ctx.kb.rules_for(platform):
@@ -78,7 +78,7 @@ rules:   # a few rules sharing a condition are fine
   - {id: cancel.reason_1, when: [{symptom: cancel_rate_high}, {fact: reason_1, is: true}], ...}
 """}
 
-    def run(self, ctx):
+    def run(self, ctx: LintContext) -> Iterator[LintFinding]:
         for platform_id, platform in sorted(ctx.kb.platforms.items()):
             shared = Counter(_expression_key(c) for rule in ctx.kb.rules_for(platform_id) for c in rule.conditions)
             for key, count in sorted(shared.items()):
@@ -104,7 +104,7 @@ rules:   # a few dozen facts per platform are fine
   - {id: signal.1, when: [{fact: signal_1, is: true}], ...}
 """}
 
-    def run(self, ctx):
+    def run(self, ctx: LintContext) -> Iterator[LintFinding]:
         for platform_id, platform in sorted(ctx.kb.platforms.items()):
             names, values = set(), defaultdict(set)
             for rule in ctx.kb.rules_for(platform_id):

@@ -5,7 +5,7 @@ import re
 from typing import Dict, Iterator, List, Set, Tuple
 
 from ..knowledge import Finding, KnowledgeBase, Term, display_path, template_files
-from .base import KB_HEAD, Check, LintFinding
+from .base import KB_HEAD, Check, LintContext, LintFinding
 from .texts import _texts
 
 # Not prose: template code, {placeholders}, `code`, command-line options, addresses. Each is
@@ -81,7 +81,7 @@ symptoms:
     title: {en: "Handling time set too short", zh: "处理时间设得太短（eBay 同样），详见 `diagnose run`"}
 """}
 
-    def run(self, ctx):
+    def run(self, ctx: LintContext) -> Iterator[LintFinding]:
         kb = ctx.kb
         if not kb.glossary:
             return
@@ -92,7 +92,7 @@ symptoms:
                     yield self.found(owner, where, key, f"'{owner}' {key}: the Chinese text {problem}")
         yield from self._templates(ctx, allowed)
 
-    def _templates(self, ctx, allowed: Set[str]) -> Iterator[LintFinding]:
+    def _templates(self, ctx: LintContext, allowed: Set[str]) -> Iterator[LintFinding]:
         for path in template_files(ctx.root):
             if ".zh." not in path.name:
                 continue

@@ -4,11 +4,11 @@ are tested absent while derived, derivation cycles and rules that repeat one ano
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Dict, Iterator, List, Tuple
+from typing import Dict, Iterator, List, Sequence, Tuple
 
 from ..knowledge import Condition, Rule
 from ..operators import condition_key
-from .base import KB_HEAD, RULES_HEAD, Check, rule_conditions, satisfiable
+from .base import KB_HEAD, RULES_HEAD, Check, LintContext, LintFinding, rule_conditions, satisfiable
 
 
 class ContradictoryConditions(Check):
@@ -47,7 +47,7 @@ rules:
       silent: [{platform: amazon, cancel_rate: 1%}]
 """}
 
-    def run(self, ctx):
+    def run(self, ctx: LintContext) -> Iterator[LintFinding]:
         for rule in ctx.running_rules:
             by_fact: Dict[Tuple[str, str], List[Tuple[str, Condition]]] = defaultdict(list)
             for key, condition in rule_conditions(rule):
@@ -102,7 +102,7 @@ rules:
       silent: [{platform: amazon, cancel_rate: 1%, fulfilment: seller}]
 """}
 
-    def run(self, ctx):
+    def run(self, ctx: LintContext) -> Iterator[LintFinding]:
         for rule in ctx.running_rules:
             key_of = condition_key(rule.match)
             platforms = set(ctx.platforms_of(rule))
@@ -141,7 +141,7 @@ rules:
     passing = {"rules/example.yaml": failing["rules/example.yaml"].replace(
         "{not: {symptom: cancel_rate_high}}", "{fact: cancel_rate, below: 2.5%}")}
 
-    def run(self, ctx):
+    def run(self, ctx: LintContext) -> Iterator[LintFinding]:
         for rule in ctx.running_rules:
             key_of = condition_key(rule.match)
             for index, condition in enumerate(rule.conditions):
@@ -183,7 +183,7 @@ rules:
     passing = {"knowledge/example.yaml": failing["knowledge/example.yaml"],
                "rules/example.yaml": failing["rules/example.yaml"].split("  - id: cycle.two")[0]}
 
-    def run(self, ctx):
+    def run(self, ctx: LintContext) -> Iterator[LintFinding]:
         edges: Dict[str, List[Tuple[str, Rule]]] = defaultdict(list)
         for rule in ctx.running_rules:
             kind, target = rule.conclusion
@@ -205,7 +205,7 @@ rules:
                                  f"symptoms derive each other in a cycle: {chain} (rules {rules})")
 
     @staticmethod
-    def _cycles_from(start: str, edges) -> Iterator[List[Tuple[str, Rule]]]:
+    def _cycles_from(start: str, edges: Dict[str, Sequence[Tuple[str, Rule]]]) -> Iterator[List[Tuple[str, Rule]]]:
         """Paths start ⇒ ... ⇒ start (each symptom at most once), shortest first."""
         frontier: List[List[Tuple[str, Rule]]] = [[]]
         while frontier:
@@ -242,7 +242,7 @@ rules:
     passing = {"rules/example.yaml": failing["rules/example.yaml"].replace(
         "      - {symptom: cancel_rate_high}\n", "      - {symptom: cancel_rate_high}\n      - {fact: fulfilment, is: seller}\n")}
 
-    def run(self, ctx):
+    def run(self, ctx: LintContext) -> Iterator[LintFinding]:
         first: Dict[tuple, Rule] = {}
         for rule in sorted(ctx.running_rules, key=lambda r: (r.where.path, r.where.line or 0, r.id)):
             key = (frozenset(rule.conditions), rule.match if len(rule.conditions) > 1 else "all",

@@ -3,14 +3,16 @@ without a full Plan of Action.
 """
 from __future__ import annotations
 
+from typing import Iterator
+
 from ..knowledge import CORE_FACTS
 from ..knowledge.templates import letter_facts
-from .base import KB_HEAD, RULES_HEAD, Check
+from .base import KB_HEAD, RULES_HEAD, Check, LintContext, LintFinding
 
 
 class UnusedFact(Check):
     id = "unused-fact"
-    summary = "A fact no rule, threshold, computed rate or letter uses: asking for it changes nothing."
+    summary = "A fact no rule, threshold, computed rate, deadline or letter uses: asking for it changes nothing."
     suppress_by = "the fact id"
     failing = {"knowledge/example.yaml": KB_HEAD + """\
 facts:
@@ -34,14 +36,18 @@ rules:
       silent: [{platform: amazon, cancel_rate: 4%, shop_age_years: 3}]
 """}
 
-    def run(self, ctx):
+    def run(self, ctx: LintContext) -> Iterator[LintFinding]:
         used = {c.name for rule in ctx.kb.rules.values() for c in rule.conditions if c.kind == "fact"}
         used |= {part for fact in ctx.kb.facts.values() for part in fact.computed_from or ()}
         used |= set(CORE_FACTS) | letter_facts(ctx.root, ctx.kb)
+        used |= {deadline.since for deadline in ctx.kb.deadlines.values() if deadline.since}
+        for route in (platform.letters for platform in ctx.kb.platforms.values()):  # what the letters refuse or check
+            used |= {refusal.when.name for refusal in route.refused}
+            used |= {name for rule in route.parts for name in (rule.rate, *rule.parts)}
         for fact in ctx.kb.facts.values():
             if fact.id not in used:
                 yield self.found(fact.id, fact.where, "id",
-                                 f"fact '{fact.id}' is used by no rule, threshold, computed rate or letter")
+                                 f"fact '{fact.id}' is used by no rule, threshold, computed rate, deadline or letter")
 
 
 class UnconcludedCause(Check):
@@ -70,7 +76,7 @@ rules:
       silent: [{platform: amazon, cancel_rate: 1%}]
 """}
 
-    def run(self, ctx):
+    def run(self, ctx: LintContext) -> Iterator[LintFinding]:
         concluded = {rule.conclusion[1] for rule in ctx.running_rules if rule.conclusion[0] == "cause"}
         for cause in ctx.kb.causes.values():
             if cause.id not in concluded:
@@ -94,7 +100,7 @@ causes:
     passing = {"knowledge/example.yaml": failing["knowledge/example.yaml"].replace(
         "[restock_now]", "[restock_now, daily_stock_check]")}
 
-    def run(self, ctx):
+    def run(self, ctx: LintContext) -> Iterator[LintFinding]:
         for cause in ctx.kb.causes.values():
             kinds = {ctx.kb.remedies[r].kind for r in cause.remedies if r in ctx.kb.remedies}
             missing = [kind for kind in ("immediate", "preventive") if kind not in kinds]
@@ -124,7 +130,7 @@ causes:
     sources: [src-a]
 """}
 
-    def run(self, ctx):
+    def run(self, ctx: LintContext) -> Iterator[LintFinding]:
         listed = {remedy for cause in ctx.kb.causes.values() for remedy in cause.remedies}
         for remedy in ctx.kb.remedies.values():
             if remedy.id not in listed:
@@ -149,7 +155,7 @@ guidance:
     sources: [src-b]
 """}
 
-    def run(self, ctx):
+    def run(self, ctx: LintContext) -> Iterator[LintFinding]:
         kb = ctx.kb
         cited = {s for rule in kb.rules.values() for s in rule.sources}
         for table in (kb.causes, kb.remedies, kb.guidance, kb.deadlines):

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Iterator, Optional, Tuple
 
 from ..knowledge import LINT_FILE, Finding, KnowledgeBase, Where, display_path, knowledge_files
-from .base import KB_HEAD, Check, LintFinding
+from .base import KB_HEAD, Check, LintContext, LintFinding
 
 MODELINE = re.compile(r"^#\s*yaml-language-server:\s*\$schema=(\S+)\s*$")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -53,7 +53,7 @@ symptoms:
     title: {en: "Buyer messages wait too long", zh: "买家消息等待太久"}
 """}
 
-    def run(self, ctx):
+    def run(self, ctx: LintContext) -> Iterator[LintFinding]:
         for owner, where, key, text in _texts(ctx.kb):
             if not text:
                 continue
@@ -87,7 +87,7 @@ symptoms:
 """}
     failing = {"knowledge/example.yaml": passing["knowledge/example.yaml"][len(KB_HEAD):]}
 
-    def run(self, ctx):
+    def run(self, ctx: LintContext) -> Iterator[LintFinding]:
         knowledge, rules = knowledge_files(ctx.root)
         lint_file = ctx.root / "knowledge" / LINT_FILE
         for path in knowledge + rules + ([lint_file] if lint_file.is_file() else []):

@@ -10,7 +10,8 @@ import secrets
 from typing import Optional
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, g, redirect, request, session, url_for
+from flask import Flask, Response, abort, g, redirect, request, session, url_for
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import BadRequest, HTTPException, NotFound
 
 from ..api import get_diagnoser
@@ -68,7 +69,7 @@ def create_app(workspace: str, kb_root: Optional[str] = None, lang: str = "en", 
 # Guards
 
 
-def _guard():
+def _guard() -> Optional[ResponseReturnValue]:
     """Refuse requests without the token, for a foreign host name, or posting without the CSRF token."""
     config = settings()
     g.diagnoser = get_diagnoser(config["kb_root"])
@@ -97,6 +98,7 @@ def _guard():
         sent = request.form.get("csrf", "")
         if not sent or not hmac.compare_digest(sent.encode(), session.get("csrf", "").encode()):
             raise FormRefused()
+    return None  # the request goes on to its view
 
 
 def _host_name(host: str) -> str:
@@ -105,7 +107,7 @@ def _host_name(host: str) -> str:
     return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
-def _headers(response):
+def _headers(response: Response) -> Response:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
     return response
@@ -119,20 +121,20 @@ ERRORS = {400: "error.bad_form", 403: "error.token", 404: "error.not_found", 405
           413: "error.too_large", 421: "error.host"}
 
 
-def _http_error(exc: HTTPException):
+def _http_error(exc: HTTPException) -> ResponseReturnValue:
     name = "error.expired" if isinstance(exc, FormRefused) else ERRORS.get(exc.code or 500)
     if name is None or getattr(g, "kb", None) is None:
         return page(exc.code or 500, exc.name)
     return page(exc.code, translate(name))
 
 
-def _diagnose_error(exc: DiagnoseError):
+def _diagnose_error(exc: DiagnoseError) -> ResponseReturnValue:
     if getattr(g, "kb", None) is None:
         return page(500, "", str(exc))
     return page(400 if exc.exit_code == 2 else 500, translate("error.case"), str(exc))
 
 
-def _conflict(exc: Conflict):
+def _conflict(exc: Conflict) -> ResponseReturnValue:
     return page(409, translate("error.conflict"), str(exc))
 
 

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import secrets
 
+from typing import Any
+
 from flask import current_app, g, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 
 LANGS = ("en", "zh")
 
@@ -24,7 +27,7 @@ def csrf_token() -> str:
     return session["csrf"]
 
 
-def translate(message_id: str, /, **values) -> str:
+def translate(message_id: str, /, **values: Any) -> str:
     """The interface text ``web.<message_id>`` in the page's language."""
     return g.kb.message(f"web.{message_id}", g.lang, **values)
 
@@ -38,7 +41,7 @@ def lang_url(lang: str) -> str:
     return url_for(request.endpoint or "cases", **(request.view_args or {}), **args)
 
 
-def page(status: int, message: str, detail: str = ""):
+def page(status: int, message: str, detail: str = "") -> ResponseReturnValue:
     """An error page in the workspace's words (plain text if the knowledge base itself failed)."""
     if getattr(g, "kb", None) is None:  # the knowledge base itself failed: no words to use but these
         return f"{status}: {detail or message}\n", status, {"Content-Type": "text/plain; charset=utf-8"}

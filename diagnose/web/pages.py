@@ -11,10 +11,9 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 from ..casefile import Case
 from ..errors import InputError
 from ..facts import UNKNOWN_KEY
-from ..interview import ANYTHING_ELSE, TOP, Dialog, Question, Session, text
+from ..interview import ANYTHING_ELSE, Dialog, Question, Session, text
 from ..knowledge import KnowledgeBase
-from ..letters import (FOLLOW_UP, MESSAGE_PLATFORMS, MESSAGES, MIN_LETTER_CERTAINTY, WISH_DISPUTE,
-                       Draft, draft_letter, draft_message)
+from ..letters import Draft, draft_letter, draft_message, letter_cutoff, messages_for
 from ..ranking import Diagnosis, Evidence, RankedCause
 from ..render import labels, percent, show_fact
 from ..tracking import Tracking
@@ -54,20 +53,23 @@ def case_row(kb: KnowledgeBase, name: str, case: Optional[Case], diagnosis: Opti
 
 def deadlines(kb: KnowledgeBase, case: Case, lang: str) -> List[Dict[str, str]]:
     """The dates that apply to a case, earliest first: actions promised and not yet done, the
-    follow-up after an appeal, and Wish's dispute window."""
+    follow-up after an appeal, and the date after which the platform takes no appeal (Wish's dispute
+    window): the platform's ``letters`` in knowledge/platforms.yaml name their deadlines."""
     tracking, values = case.tracking, case.values
+    platform = kb.platforms.get(values.get("platform"))
+    route = platform.letters if platform else None
     found = []
     for remedy, date in tracking.actions_planned.items():
         if remedy not in tracking.actions_done and remedy in kb.remedies:
             found.append((date, kb.message("web.deadline.action", lang, action=say(kb.remedies[remedy].text, lang))))
-    if tracking.status == "appeal_sent" and tracking.appeal_sent_on:
-        days = kb.deadlines[FOLLOW_UP].days  # the platforms' dates are knowledge (knowledge/deadlines.yaml)
+    if route and route.follow_up and tracking.status == "appeal_sent" and tracking.appeal_sent_on:
+        days = kb.deadlines[route.follow_up].days
         due = _dt.date.fromisoformat(tracking.appeal_sent_on) + _dt.timedelta(days=days)
         found.append((due.isoformat(), kb.message("web.deadline.follow_up", lang, days=days)))
-    if values.get("platform") == "wish" and "infraction_date" in values and tracking.status == "draft":
-        days = kb.deadlines[WISH_DISPUTE].days
-        due = _dt.date.fromisoformat(values["infraction_date"]) + _dt.timedelta(days=days)
-        found.append((due.isoformat(), kb.message("web.deadline.wish_dispute", lang, days=days)))
+    closing = kb.deadlines[route.closes.deadline] if route and route.closes else None
+    if closing and closing.since in values and tracking.status == "draft":
+        due = _dt.date.fromisoformat(values[closing.since]) + _dt.timedelta(days=closing.days)
+        found.append((due.isoformat(), kb.message(route.closes.reminder, lang, days=closing.days)))
     return [{"date": date, "what": what} for date, what in sorted(found)]
 
 
@@ -107,7 +109,7 @@ def _answers(history: List[Tuple[str, Any]]) -> Iterator[Tuple[str, Any]]:
             yield fact_id, value
 
 
-def _unused(*_args) -> None:
+def _unused(*_args: object) -> None:
     """The dialog's terminal callbacks: the web only borrows its texts."""
 
 
@@ -173,7 +175,7 @@ def cause_view(kb: KnowledgeBase, diagnosis: Diagnosis, cause: RankedCause, sess
     interval = session.bounds.node(("cause", cause.id))
     return {"id": cause.id, "rank": cause.rank, "title": say(cause.title, lang), "certainty": percent(cause.certainty),
             "width": max(0, min(100, round(cause.certainty * 100))), "low": percent(interval.low),
-            "high": percent(interval.high), "top": cause.rank <= TOP, "explanation": say(cause.explanation, lang),
+            "high": percent(interval.high), "top": cause.rank <= kb.setting("interview.top"), "explanation": say(cause.explanation, lang),
             "remedies": {kind: [say(r.text, lang) for r in cause.remedies if r.kind == kind]
                          for kind in ("immediate", "preventive")},
             "tree": [evidence_view(kb, diagnosis, e, lang, frozenset()) for e in cause.because]}
@@ -222,7 +224,7 @@ def letter_view(kb: KnowledgeBase, diagnosis: Optional[Diagnosis], case: Case, l
     if diagnosis is None:
         view["problem"] = kb.message("web.letter.no_platform", lang)
         return view
-    view["messages"] = [kind for kind in MESSAGES if diagnosis.platform in MESSAGE_PLATFORMS[kind]]
+    view["messages"] = list(messages_for(kb, diagnosis.platform))
     try:
         draft = make_draft(kb, diagnosis, lang, message, False, source, case.tracking)
     except InputError as exc:
@@ -232,7 +234,7 @@ def letter_view(kb: KnowledgeBase, diagnosis: Optional[Diagnosis], case: Case, l
         done = set(case.tracking.actions_done)
         view["actions"] = [{"id": r.id, "kind": r.kind, "text": say(r.text, lang), "cause": say(cause.title, lang),
                             "done": r.id in done, "planned": case.tracking.actions_planned.get(r.id, "")}
-                           for cause in diagnosis.causes if cause.certainty >= MIN_LETTER_CERTAINTY
+                           for cause in diagnosis.causes if cause.certainty >= letter_cutoff(kb)
                            for r in cause.remedies]
     view["left"] = sum(not action["done"] for action in view["actions"])
     view["pieces"] = pieces(draft)

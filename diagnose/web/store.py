@@ -38,7 +38,7 @@ class Workspace:
     Callers hold :attr:`lock` around a read-check-write sequence (the server is threaded).
     """
 
-    def __init__(self, folder: str):
+    def __init__(self, folder: str) -> None:
         self.folder = os.path.realpath(folder)
         if not os.path.isdir(self.folder):
             raise InputError(f"the workspace {folder} is not a folder")

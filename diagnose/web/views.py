@@ -10,20 +10,22 @@ import datetime as _dt
 from typing import Optional, Tuple
 
 import msgspec
-from flask import Response, abort, g, redirect, render_template, request, url_for
+from flask import Flask, Response, abort, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from ..casefile import Case
 from ..interview import Session
+from ..letters import MESSAGES
 from ..tracking import STATUSES, Tracking, as_date
 from ..vocabulary import ValueProblem
 from . import pages
 from .common import LANGS, Conflict, page, settings, translate
-from .store import NAME
+from .store import NAME, Workspace
 
 FORMATS = {"txt": ("text/plain", False), "md": ("text/markdown", True)}
 
 
-def register(app) -> None:
+def register(app: Flask) -> None:
     """Add the workspace's pages and actions to ``app``."""
     for rule, endpoint, view, methods in (
             ("/", "cases", case_list, ["GET"]),
@@ -39,7 +41,7 @@ def register(app) -> None:
         app.add_url_rule(rule, endpoint, view, methods=methods)
 
 
-def workspace():
+def workspace() -> Workspace:
     return settings()["workspace"]
 
 
@@ -47,7 +49,7 @@ def workspace():
 # The case list
 
 
-def case_list():
+def case_list() -> ResponseReturnValue:
     """Every case: shop, platform, notice, top cause, status and next deadline, soonest first."""
     ws, today = workspace(), _dt.date.today()
     query = request.args.get("q", "").strip()
@@ -61,7 +63,7 @@ def case_list():
     return render_template("cases.html", rows=rows, query=query, platforms=platforms)
 
 
-def new_case():
+def new_case() -> ResponseReturnValue:
     """Start a case, named as asked (or by the time), with the platform if one was chosen."""
     ws = workspace()
     name = request.form.get("name", "").strip()
@@ -82,7 +84,7 @@ def new_case():
     return redirect(url_for("case", name=name))
 
 
-def _bad_name(name: str):
+def _bad_name(name: str) -> ResponseReturnValue:
     return page(400, translate("error.name"), name)
 
 
@@ -90,7 +92,7 @@ def _bad_name(name: str):
 # A case: the interview
 
 
-def case_page(name: str, problem: str = "", typed: str = "", status: int = 200):
+def case_page(name: str, problem: str = "", typed: str = "", status: int = 200) -> ResponseReturnValue:
     """The next question, the answers so far, the ranked causes and the case's tracking."""
     ws = workspace()
     with ws.lock:
@@ -121,7 +123,7 @@ def _header() -> str:
     return g.kb.message("web.case_header", "en")
 
 
-def answer(name: str):
+def answer(name: str) -> ResponseReturnValue:
     """Answer the question on the page (or say it is not known)."""
     ws = workspace()
     with ws.lock:
@@ -147,7 +149,7 @@ def answer(name: str):
     return redirect(url_for("case", name=name, _anchor="question"))
 
 
-def back(name: str):
+def back(name: str) -> ResponseReturnValue:
     """Undo the last answer."""
     ws = workspace()
     with ws.lock:
@@ -159,7 +161,7 @@ def back(name: str):
     return redirect(url_for("case", name=name, _anchor="question"))
 
 
-def edit(name: str):
+def edit(name: str) -> ResponseReturnValue:
     """Change, unknow or remove an answer (any fact: the letter page fills its placeholders here)."""
     ws = workspace()
     fact = request.form.get("fact", "")
@@ -197,7 +199,7 @@ def _edited(session: Session, rest: list, fact: str, action: str, raw: str) -> S
     return Session(session.diagnoser, [(f, value if f == fact else v) for f, v in session.history])
 
 
-def set_status(name: str):
+def set_status(name: str) -> ResponseReturnValue:
     """Set the case's status (and the date the appeal went in)."""
     status = request.form.get("status", "")
     if status not in STATUSES:
@@ -221,7 +223,7 @@ def set_status(name: str):
 # The letter
 
 
-def letter(name: str):
+def letter(name: str) -> ResponseReturnValue:
     """The draft with its placeholders highlighted, the actions to confirm, and whether it is ready."""
     message = _message_kind()
     ws = workspace()
@@ -236,12 +238,12 @@ def letter(name: str):
 
 def _message_kind() -> Optional[str]:
     message = request.args.get("message") or None
-    if message is not None and message not in pages.MESSAGES:
+    if message is not None and message not in MESSAGES:
         abort(404)
     return message
 
 
-def set_actions(name: str):
+def set_actions(name: str) -> ResponseReturnValue:
     """Tick the actions the seller confirms as done, and the dates others are planned for."""
     shown = request.form.getlist("remedy")
     ticked = set(request.form.getlist("done"))
@@ -263,9 +265,9 @@ def set_actions(name: str):
     return redirect(url_for("letter", name=name, _anchor="actions"))
 
 
-def download(name: str, kind: str, fmt: str):
+def download(name: str, kind: str, fmt: str) -> ResponseReturnValue:
     """The letter (``kind`` = letter) or a message as a text or Markdown file."""
-    if fmt not in FORMATS or (kind != "letter" and kind not in pages.MESSAGES):
+    if fmt not in FORMATS or (kind != "letter" and kind not in MESSAGES):
         abort(404)
     lang = request.args.get("lang", g.lang)
     if lang not in LANGS:
