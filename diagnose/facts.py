@@ -102,7 +102,7 @@ def validate_facts(raw: Dict[str, Any], kb: KnowledgeBase, source: str = "<facts
             location = Location(source, *mark_of(raw, key), field=str(key))
         problems.append(InputError(message, location, code, values))
 
-    def counts_at(key) -> str:
+    def counts_at(key: str) -> str:
         if origins and key in origins:
             return origins[key]
         return str(Location(source, mark_of(raw, key)[0]))
@@ -171,8 +171,8 @@ def rate_tolerance(given: Any) -> Decimal:
     return min(max(half_unit, RATE_TIGHTEST), RATE_LOOSEST)
 
 
-def _check_rate_agrees(rate: str, given: Any, values: Dict[str, Any], parts: Tuple[str, str], counts_at,
-                       problem) -> None:
+def _check_rate_agrees(rate: str, given: Any, values: Dict[str, Any], parts: Tuple[str, str],
+                       counts_at: Callable[[str], str], problem: Callable[..., None]) -> None:
     """A problem when the rate given disagrees with the one its counts give, beyond rounding."""
     numerator, denominator = parts
     ratio = Decimal(values[numerator]) / Decimal(values[denominator])

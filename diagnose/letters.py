@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Mapping, 
 import msgspec
 
 from .errors import InputError, KnowledgeBaseError, Location
-from .knowledge import LETTER_DIR, Finding, KnowledgeBase, Where, suggest
+from .knowledge import LETTER_DIR, Cause, Finding, KnowledgeBase, Where, suggest
 from .deadlines import DueDate, due_date, due_dates
 from .knowledge.templates import MESSAGES, environment
 from .vocabulary import Text, format_value, say
@@ -198,7 +198,7 @@ def draft_message(kb: KnowledgeBase, diagnosis: Diagnosis, kind: str, lang: str 
     return Draft(text, missing, notes + _readiness(kb, missing, lang, "buyer" if to_buyer else ""))
 
 
-def _document_in_hand(cause, index: int, values: Mapping[str, Any], platform: Optional[str],
+def _document_in_hand(cause: Cause, index: int, values: Mapping[str, Any], platform: Optional[str],
                       done: Iterable[str]) -> bool:
     """Whether the case shows the seller has the cause's ``index``-th document: its facts hold,
     and the actions it is the result of (``after``) are confirmed done."""
