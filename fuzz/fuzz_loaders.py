@@ -14,6 +14,7 @@ into the corpus folder, so give it a scratch copy)::
 ``tests/test_fuzz.py`` drives the same checks with hypothesis for a fixed number of examples;
 ``.ci/run`` also runs atheris for 20 seconds when it is installed.
 """
+import re
 import shutil
 import sys
 import tempfile
@@ -72,7 +73,13 @@ class Target:
                 except InputError as exc:
                     assert str(exc).strip(), "an InputError without a message"
                     continue
-                assert text.endswith("\n") and "{{" not in text and "{%" not in text
+                assert text.endswith("\n")
+                if markdown:  # the seller's text comes backslash-escaped: compare it as written
+                    text = re.sub(r"\\(.)", r"\1", text)
+                for value in diagnosis.facts.values():  # the seller's own text may hold braces: never evaluated
+                    if isinstance(value, str):
+                        text = text.replace(value, "")
+                assert "{{" not in text and "{%" not in text, "template syntax left unrendered"
 
     def check_knowledge(self, data: bytes) -> None:
         from diagnose.knowledge import Finding, check_knowledge

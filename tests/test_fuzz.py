@@ -7,7 +7,7 @@ of them get past the YAML parser and the schemas into the checks behind them.
 import importlib.util
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from conftest import EXAMPLES, ROOT
 
@@ -82,5 +82,6 @@ def test_fuzz_knowledge_loader(target, data):
 @given(data=st.one_of(mutated(), st.text(alphabet="<>*_[]()#&`|~\\-.!{}%", max_size=40).map(
     lambda store: f"platform: amazon\ncancel_rate: 4%\nout_of_stock_often: yes\nstore_name: '{store}'\n"
                   .encode("utf-8"))))
+@example(data=b"platform: amazon\ncancel_rate: 4%\nout_of_stock_often: yes\nstore_name: '{%'\n")  # braces in a name
 def test_fuzz_letter_renderer(target, data):
     target.check_letter(data)

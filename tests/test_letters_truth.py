@@ -288,3 +288,15 @@ def test_platform_words_wish_review_and_walmart_cancellation_rate(diagnoser):
     walmart = {"platform": "walmart", "cancel_rate": "3%", "out_of_stock_often": True}
     text = draft_letter(diagnoser.kb, diagnoser.run(walmart), today=TODAY).text
     assert "Cancellation rate: 3%" in text and "pre-fulfilment" not in text.lower()
+
+
+def test_a_document_after_an_unknown_remedy_is_one_finding_not_a_crash(kb_copy):
+    causes = kb_copy / "knowledge" / "policy" / "causes.yaml"
+    text = causes.read_text(encoding="utf-8")
+    text = text.replace("remedies: [remove_unauthorised_brand_listings, audit_all_listings",
+                        "remedies: [ghost_remedy, audit_all_listings")
+    causes.write_text(text.replace("after: [remove_unauthorised_brand_listings]", "after: [ghost_remedy]"),
+                      encoding="utf-8")
+    result = validate(kb_copy)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "cause 'unauthorised_brand': unknown remedy 'ghost_remedy'" in result.stdout

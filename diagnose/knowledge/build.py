@@ -440,7 +440,8 @@ class _Builder:
                        "unknown-remedy")
             for index, after in enumerate(cause.evidence_after):
                 for position, name in enumerate(after):
-                    if name not in cause.remedies or remedies[name].kind != "immediate":
+                    remedy = remedies.get(name)  # an unknown one is reported as such above
+                    if name not in cause.remedies or (remedy is not None and remedy.kind != "immediate"):
                         self.add(cause.where.path, cause.where.at(f"evidence.{index}.after.{position}"), "error",
                                  f"cause '{cause.id}' evidence {index + 1}: after names '{name}', which is not one "
                                  "of the cause's immediate remedies", "unknown-remedy")
