@@ -20,6 +20,7 @@ from .engine import Engine
 from .errors import DiagnoseError, InferenceError
 from .facts import FactsError, validate_facts
 from .knowledge import Finding, KnowledgeBase, Rule, display_path, schema_finding, schema_validator
+from .lint.engine_limits import EnginePropertyValues, property_value_counts
 from .yamlsafe import Mapping, load_yaml, mark_of
 
 
@@ -79,10 +80,20 @@ def check_engine(kb: KnowledgeBase) -> List[Finding]:
     engine = Engine(kb)
     findings = []
     for platform in sorted(kb.platforms):
+        where = kb.platforms[platform].where
+        hangs = [(what, count) for what, count in property_value_counts(kb, platform)
+                 if count >= EnginePropertyValues.limit]
+        if hangs:  # creating this ruleset would never return: say so instead
+            what, count = hangs[0]
+            findings.append(Finding(where.path, where.line, where.column, "error",
+                                    f"the rules for {platform} test {count} different {what}; the rule engine "
+                                    f"hangs creating a ruleset that tests {EnginePropertyValues.limit} or more "
+                                    "('diagnose run' would hang): split such rules or test ranges instead",
+                                    "engine-limit"))
+            continue
         try:
             engine.prepare(platform)
         except InferenceError as exc:
-            where = kb.platforms[platform].where
             code = re.search(r"error code: (\d+)", exc.message)
             meaning = ENGINE_CODES.get(code.group(1)) if code else None
             message = f"{exc.message}: {meaning}" if meaning else exc.message

@@ -248,3 +248,17 @@ def test_control_characters_in_an_interview_answer_are_refused_and_not_recorded(
     with pytest.raises(ValueProblem, match="control character"):
         session.answer("store_name", value)
     assert "store_name" not in session.values
+
+
+@pytest.mark.parametrize("written,number", [("017", 17), ("1_000", 1000), ("1,000", 1000), ("'1,000'", 1000)])
+def test_numbers_are_decimal_with_thousands_grouped(tmp_path, monkeypatch, written, number):
+    """The README's row: `017` is 17 (not YAML 1.1's octal 15); `1,000` and `1_000` group thousands,
+    in a file and in --fact alike."""
+    from diagnose.api import get_diagnoser
+    from diagnose.facts import load_facts
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "facts.yaml").write_text(f"platform: amazon\norders_7d: {written}\n", encoding="utf-8")
+    kb = get_diagnoser().kb
+    assert load_facts("facts.yaml", [], kb).values["orders_7d"] == number
+    assert load_facts(None, ["platform=amazon", f"orders_7d={written.strip(chr(39))}"], kb).values["orders_7d"] == number

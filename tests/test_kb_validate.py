@@ -1,5 +1,7 @@
 """`diagnose kb validate`: every kind of problem, with its exact text and location."""
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -206,3 +208,31 @@ def test_a_settings_group_is_set_in_one_file_only(kb_dir):
     assert result.exit_code == 1
     assert result.output.splitlines()[0] == ("knowledge/more.yaml:2:3: [error] settings: the group 'letter' is set "
                                              "twice (first in knowledge/knowledge.yaml:29) (duplicate-setting)")
+
+
+COUNT_FACT = """\
+facts:
+  - id: open_cases
+    type: count
+    question: {en: "How many cases are open?", zh: "有多少未结案件？"}
+    help: {en: "As shown in the account.", zh: "以后台显示为准。"}
+"""
+VALUE_RULE = ("  - {{id: gen.v{n}, title: {{en: 'Open cases {n}', zh: '未结案件 {n}'}}, when: [{{fact: open_cases, is: {n}}}], "
+              "then: {{cause: chronic_stockout}}, certainty: 0.5, sources: [src-a], "
+              "examples: {{fires: [{{platform: amazon, open_cases: {n}}}], silent: [{{platform: amazon, open_cases: 9999}}]}}}}\n")
+
+
+def test_a_ruleset_the_engine_would_hang_on_is_a_finding_not_a_hang(kb_dir):
+    """513 rules each testing another value of one fact: durable-rules never returns from creating
+    that ruleset (durable-rules-notes §2.8), so validate counts the values instead of trying."""
+    root = kb_dir(files={"knowledge/open_cases.yaml": COUNT_FACT,
+                         "rules/generated.yaml": "rules:\n" + "".join(VALUE_RULE.format(n=n) for n in range(513))})
+    done = subprocess.run([sys.executable, "-m", "diagnose", "kb", "validate", "--kb", str(root)], cwd=root,
+                          capture_output=True, text=True, timeout=120)  # a hang fails here, not the whole run
+    assert done.returncode == 1, done.stderr
+    hang = ("[error] the rules for {} test 513 different values of fact 'open_cases'; the rule engine hangs creating a "
+            "ruleset that tests 512 or more ('diagnose run' would hang): split such rules or test ranges instead "
+            "(engine-limit)")
+    assert done.stdout.splitlines() == [f"knowledge/platforms.yaml:3:5: {hang.format('amazon')}",
+                                        f"knowledge/platforms.yaml:14:5: {hang.format('ebay')}",
+                                        "2 error(s), 0 warning(s) in 6 files"]

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from typing import Dict, Iterator
+from typing import Dict, Iterator, List, Tuple
 
 from ..compiler import expression
-from ..knowledge import Condition
+from ..knowledge import Condition, KnowledgeBase
 from .base import RULES_HEAD, Check, LintContext, LintFinding, candidates, holds
 
 
@@ -106,19 +106,24 @@ rules:   # a few dozen facts per platform are fine
 
     def run(self, ctx: LintContext) -> Iterator[LintFinding]:
         for platform_id, platform in sorted(ctx.kb.platforms.items()):
-            names, values = set(), defaultdict(set)
-            for rule in ctx.kb.rules_for(platform_id):
-                for condition in rule.conditions:
-                    names.add((condition.kind, condition.name))
-                    if condition.op == "is":
-                        values[condition.name].add(json.dumps(condition.value))
-                    elif condition.op == "in":
-                        values[condition.name] |= {json.dumps(v) for v in condition.value}
-            counts = [("names of facts and symptoms", len(names))]
-            counts += [(f"values of fact '{name}'", len(tested)) for name, tested in sorted(values.items())]
-            for what, count in counts:
+            for what, count in property_value_counts(ctx.kb, platform_id):
                 if self.over(count):
                     yield self.found(platform_id, platform.where, "id",
                                      f"{platform_id}: the ruleset tests {count} different {what}; "
                                      f"durable-rules hangs at {self.limit}")
+
+
+def property_value_counts(kb: KnowledgeBase, platform: str) -> List[Tuple[str, int]]:
+    """How many different fact and symptom names a platform's ruleset tests, and how many values
+    of each fact: durable-rules hangs creating (or running) a ruleset once one reaches 512."""
+    names, values = set(), defaultdict(set)
+    for rule in kb.rules_for(platform):
+        for condition in rule.conditions:
+            names.add((condition.kind, condition.name))
+            if condition.op == "is":
+                values[condition.name].add(json.dumps(condition.value))
+            elif condition.op == "in":
+                values[condition.name] |= {json.dumps(v) for v in condition.value}
+    counts = [("names of facts and symptoms", len(names))]
+    return counts + [(f"values of fact '{name}'", len(tested)) for name, tested in sorted(values.items())]
 
