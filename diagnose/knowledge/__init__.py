@@ -20,15 +20,15 @@ from ..operators import NUMERIC_OPS, OPERATORS
 from .build import CORE_FACTS, _Builder
 from .cache import CACHE_KEEP, _LOADED, _digest, _Loaded, _read_cache, _stat_signature, _write_cache
 from .files import LETTER_DIR, LINT_FILE, default_root, display_path, knowledge_files, template_files
-from .model import (Cause, Condition, Deadline, Finding, Fit, Guidance, KnowledgeBase, Message, Platform,
-                    Remedy, Rule, Source, Symptom, Term, Threshold, Where, suggest)
+from .model import (Cause, Closing, Condition, Deadline, Finding, Fit, Guidance, KnowledgeBase, Letters, Message,
+                    PartsRule, Platform, Refusal, Remedy, Rule, Source, Symptom, Term, Threshold, Where, suggest)
 from .schema import schema_finding, schema_validator
 from .templates import check_letters, letter_facts
 
 __all__ = [
-    "CACHE_KEEP", "CORE_FACTS", "LETTER_DIR", "LINT_FILE", "NUMERIC_OPS", "OPERATORS", "Cause", "Condition",
-    "Deadline", "Finding", "Fit", "Guidance", "KnowledgeBase", "Message", "Platform", "Remedy", "Rule", "Source", "Symptom",
-    "Term",
+    "CACHE_KEEP", "CORE_FACTS", "LETTER_DIR", "LINT_FILE", "NUMERIC_OPS", "OPERATORS", "Cause", "Closing", "Condition",
+    "Deadline", "Finding", "Fit", "Guidance", "KnowledgeBase", "Letters", "Message", "PartsRule", "Platform", "Refusal",
+    "Remedy", "Rule", "Source", "Symptom", "Term",
     "Threshold", "Where", "check_knowledge", "check_letters", "default_root", "display_path", "knowledge_files",
     "letter_facts", "load_knowledge", "schema_finding", "schema_validator", "suggest", "template_files",
 ]
