@@ -183,8 +183,9 @@ def draft_message(kb: KnowledgeBase, diagnosis: Diagnosis, kind: str, lang: str 
         raise InputError("the feedback meets none of the removal criteria; answer it "
                          "publicly instead, and never offer the buyer anything for removing it",
                          Location(source, field="feedback_reason"), "error.feedback_not_removable")
-    if kind == "follow-up" and "appeal_date" in values:
-        due = due_date(kb.deadlines[kb.platforms[platform].letters.follow_up], values, today)
+    follow_up = kb.platforms[platform].letters.follow_up  # set whenever the platform takes the message
+    if kind == "follow-up" and follow_up and "appeal_date" in values:
+        due = due_date(kb.deadlines[follow_up], values, today)
         if today < due:
             raise InputError(f"the appeal went in on {values['appeal_date']}; wait for an answer until "
                              f"{due.isoformat()} before following up", Location(source, field="appeal_date"),
@@ -439,12 +440,13 @@ def _refuse_closed_routes(kb: KnowledgeBase, values: Dict[str, Any], platform: s
         if refusal.when.matches(values):
             raise InputError(kb.message(refusal.message, "en"), Location(source, field=refusal.when.name),
                              refusal.message)
-    closed = _rule_date(kb, route.closes.deadline, values, today) if route.closes else None
-    if closed and today.isoformat() > closed:
-        rule = kb.deadlines[route.closes.deadline]
+    closes = route.closes
+    closed = _rule_date(kb, closes.deadline, values, today) if closes else None
+    if closes and closed and today.isoformat() > closed:
+        rule = kb.deadlines[closes.deadline]
         found = {"days": rule.days, "closed": closed}
-        raise InputError(kb.message(route.closes.refusal, "en", **found), Location(source, field=rule.since),
-                         route.closes.refusal, found)
+        raise InputError(kb.message(closes.refusal, "en", **found), Location(source, field=rule.since),
+                         closes.refusal, found)
 
 
 def _message_called_for(kb: KnowledgeBase, kind: str, values: Dict[str, Any], platform: str, today: _dt.date) -> bool:

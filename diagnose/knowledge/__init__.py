@@ -28,7 +28,8 @@ from .templates import check_letters, letter_facts
 __all__ = [
     "CACHE_KEEP", "CORE_FACTS", "LETTER_DIR", "LINT_FILE", "NUMERIC_OPS", "OPERATORS", "Cause", "Closing", "Condition",
     "Deadline", "Finding", "Fit", "Guidance", "KnowledgeBase", "Letters", "Message", "PartsRule", "Platform", "Refusal",
-    "Remedy", "Rule", "Source", "Symptom", "Term", "Threshold", "Where", "check_knowledge", "check_letters", "default_root", "display_path", "knowledge_files",
+    "Remedy", "Rule", "Source", "Symptom", "Term",
+    "Threshold", "Where", "check_knowledge", "check_letters", "default_root", "display_path", "knowledge_files",
     "letter_facts", "load_knowledge", "schema_finding", "schema_validator", "suggest", "template_files",
 ]
 

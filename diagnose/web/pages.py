@@ -12,7 +12,7 @@ from ..casefile import Case
 from ..errors import InputError
 from ..facts import UNKNOWN_KEY
 from ..interview import ANYTHING_ELSE, Dialog, Question, Session, text
-from ..knowledge import KnowledgeBase
+from ..knowledge import KnowledgeBase, Letters
 from ..letters import Draft, draft_letter, draft_message, letter_cutoff, messages_for
 from ..ranking import Diagnosis, Evidence, RankedCause
 from ..render import labels, percent, show_fact
@@ -56,20 +56,21 @@ def deadlines(kb: KnowledgeBase, case: Case, lang: str) -> List[Dict[str, str]]:
     follow-up after an appeal, and the date after which the platform takes no appeal (Wish's dispute
     window): the platform's ``letters`` in knowledge/platforms.yaml name their deadlines."""
     tracking, values = case.tracking, case.values
-    platform = kb.platforms.get(values.get("platform"))
-    route = platform.letters if platform else None
+    platform = kb.platforms.get(str(values.get("platform")))
+    route = platform.letters if platform else Letters()
     found = []
     for remedy, date in tracking.actions_planned.items():
         if remedy not in tracking.actions_done and remedy in kb.remedies:
             found.append((date, kb.message("web.deadline.action", lang, action=say(kb.remedies[remedy].text, lang))))
-    if route and route.follow_up and tracking.status == "appeal_sent" and tracking.appeal_sent_on:
+    if route.follow_up and tracking.status == "appeal_sent" and tracking.appeal_sent_on:
         days = kb.deadlines[route.follow_up].days
         due = _dt.date.fromisoformat(tracking.appeal_sent_on) + _dt.timedelta(days=days)
         found.append((due.isoformat(), kb.message("web.deadline.follow_up", lang, days=days)))
-    closing = kb.deadlines[route.closes.deadline] if route and route.closes else None
-    if closing and closing.since in values and tracking.status == "draft":
+    closes = route.closes
+    closing = kb.deadlines[closes.deadline] if closes else None
+    if closes and closing and closing.since in values and tracking.status == "draft":
         due = _dt.date.fromisoformat(values[closing.since]) + _dt.timedelta(days=closing.days)
-        found.append((due.isoformat(), kb.message(route.closes.reminder, lang, days=closing.days)))
+        found.append((due.isoformat(), kb.message(closes.reminder, lang, days=closing.days)))
     return [{"date": date, "what": what} for date, what in sorted(found)]
 
 
