@@ -16,7 +16,7 @@ import msgspec
 from .errors import InputError, Location
 from .knowledge import KnowledgeBase, suggest
 from .tracking import CASE_KEYS, read_tracking
-from .vocabulary import ValueProblem, coerce, exact
+from .vocabulary import Fact, ValueProblem, coerce, exact
 from .yamlsafe import Mapping, YamlError, load_yaml, mark_of
 
 FACTS_FILE_LIMIT = 32_768  # a seller's facts fill a few kilobytes; the pure-Python parser is slow
@@ -142,7 +142,7 @@ def validate_facts(raw: Dict[str, Any], kb: KnowledgeBase, source: str = "<facts
                 if fact.id not in values:
                     values[fact.id] = round(values[numerator] / values[denominator], 10)
                     computed.append(fact.id)
-                elif fact.id in raw:
+                elif fact.id in raw and _counts_cover_the_rates_window(kb, values.get("platform"), fact):
                     _check_rate_agrees(fact.id, raw[fact.id], values, fact.computed_from, counts_at, problem)
     if "platform" not in values and not any(p.location.field == "platform" for p in problems):
         problems.append(InputError(f"the platform is required ({_one_of(sorted(kb.platforms))})",
@@ -169,6 +169,17 @@ def rate_tolerance(given: Any) -> Decimal:
         return RATE_LOOSEST
     half_unit = Decimal(5).scaleb(exponent - 1 - (2 if percent else 0))
     return min(max(half_unit, RATE_TIGHTEST), RATE_LOOSEST)
+
+
+def _counts_cover_the_rates_window(kb: KnowledgeBase, platform: Any, fact: Fact) -> bool:
+    """Whether the counts behind ``fact`` span the window the platform measures its rate over
+    (the fact's own window): Walmart's 30-day cancel rate is not the ratio of 7-day counts, so a
+    rate given beside such counts is not compared with them."""
+    known = kb.platforms.get(platform) if isinstance(platform, str) else None
+    if known is None:
+        return False
+    windows = {tuple(sorted(t.window.items())) for t in known.thresholds if t.metric == fact.id}
+    return fact.window is not None and windows <= {tuple(sorted(fact.window.items()))}
 
 
 def _check_rate_agrees(rate: str, given: Any, values: Dict[str, Any], parts: Tuple[str, str],

@@ -89,7 +89,7 @@ CASES = {
     "no-platform": ("cancel_rate: 3%\n", "facts.yaml: platform: the platform is required"),
     "counts-disagree-with-a-rate": ("platform: amazon\norders_7d: 10\ncancelled_orders_7d: 50\ncancel_rate: 1%\n",
                                     "facts.yaml:3:1: cancelled_orders_7d: cancelled_orders_7d (50) exceeds orders_7d (10)"),
-    "rate-contradicts-counts": ("platform: walmart\norders_7d: 100\ncancelled_orders_7d: 50\ncancel_rate: 0%\n",
+    "rate-contradicts-counts": ("platform: amazon\norders_7d: 100\ncancelled_orders_7d: 50\ncancel_rate: 0%\n",
                                 "facts.yaml:4:1: cancel_rate: cancel_rate 0% contradicts cancelled_orders_7d and "
                                 "orders_7d (50 of 100 is 50%, facts.yaml:3): give the counts or the rate"),
     "counts-disagree": ("platform: amazon\norders_7d: 10\ncancelled_orders_7d: 11\n",

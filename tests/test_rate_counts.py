@@ -73,8 +73,21 @@ def test_a_batch_row_that_contradicts_itself_is_rejected_at_its_line(tmp_path, m
 
 def test_the_refusal_reads_in_chinese(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    result = invoke("run", "--lang", "zh", "--fact", "platform=walmart", "--fact", "orders_7d=100",
+    result = invoke("run", "--lang", "zh", "--fact", "platform=amazon", "--fact", "orders_7d=100",
                     "--fact", "cancelled_orders_7d=50", "--fact", "cancel_rate=0%")
     assert result.exit_code == 2
     assert "cancel_rate 为 0%，与 cancelled_orders_7d 和 orders_7d 不符（100 单中有 50 单，即 50%，见 --fact）" \
         in result.output, result.output
+
+
+def test_a_rate_over_another_window_than_its_counts_is_not_compared_with_them(kb):
+    """Walmart measures its cancel rate over 30 days; the counts the vocabulary has are 7-day ones,
+    so a Walmart seller giving both is not refused (their rate is kept), while Amazon, whose
+    cancel rate is the 7-day ratio, still refuses the contradiction."""
+    facts = {"orders_7d": 100, "cancelled_orders_7d": 50, "cancel_rate": "1%"}
+    walmart = validate_facts(dict(facts, platform="walmart"), kb, "case.yaml")
+    assert walmart.values["cancel_rate"] == 0.01 and "cancel_rate" not in walmart.computed
+    assert [w.window for w in kb.platforms["walmart"].thresholds if w.metric == "cancel_rate"] != [
+        kb.facts["cancel_rate"].window]
+    with pytest.raises(FactsError):
+        validate_facts(dict(facts, platform="amazon"), kb, "case.yaml")
