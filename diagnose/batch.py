@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import collections
 import csv
+import gc
 import io
 import itertools
 import json
@@ -247,6 +248,7 @@ def screen(rows: Iterable[Row], kb_root, path: str, out_format: str = "jsonl", t
     global _prepared
     chunks = _chunks(rows, chunk)
     _prepared = _prepare(arguments)  # until the workers have started (they start with the pool)
+    gc.freeze()  # what exists now, the knowledge above all: forked workers neither scan nor copy it for gc
     executor = ProcessPoolExecutor(workers, initializer=_start_worker, initargs=arguments)
     done = 0
     try:
@@ -263,6 +265,7 @@ def screen(rows: Iterable[Row], kb_root, path: str, out_format: str = "jsonl", t
     finally:  # also when the reader stops early (a closed pipe, a signal): drop what has not started
         _prepared = None
         executor.shutdown(wait=True, cancel_futures=True)
+        gc.unfreeze()
 
 
 def _chunks(rows: Iterable[Row], size: int) -> Iterator[List[Row]]:
