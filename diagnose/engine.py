@@ -255,7 +255,7 @@ class Engine:
     def _fire(self, sid: str, rule_id: str, matched: Any, handle: int) -> None:
         """Record one firing; assert the symptom it concludes if some rule tests it."""
         session = self._session
-        facts, symptoms = [], []
+        facts, symptoms, values = [], [], session.values
         for alias in sorted(matched if isinstance(matched, dict) else ()):
             fact = matched[alias]
             name = fact["id"]
@@ -264,7 +264,7 @@ class Engine:
             if name.startswith(SYMPTOM_PREFIX):
                 symptoms.append(name[len(SYMPTOM_PREFIX):])
             else:
-                facts.append((name, session.values.get(name, fact["v"])))
+                facts.append((name, values[name] if name in values else fact["v"]))
         session.firings.append(Firing(rule_id, tuple(facts), tuple(symptoms)))
         kind, target = session.compiled.rules[rule_id].conclusion
         if kind == "symptom" and target in session.compiled.tested_symptoms and target not in session.asserted_symptoms:
@@ -285,12 +285,12 @@ class Engine:
             session = _Session(compiled, facts)
             self._session = session
             feed = self._feeds[platform]
-            prefixes, batch = feed.fact_prefixes, []
+            prefixes, checked, binds, batch = feed.fact_prefixes, self._checked, feed.binds, []
             for name, value in sorted(facts.items()):
                 prefix = prefixes.get(name)
                 if prefix is not None:
-                    value = self._checked(name, value)
-                    if feed.binds(name, value):
+                    value = checked(name, value)
+                    if binds(name, value):
                         batch.append(prefix + _scalar_json(value) + "}")
             batch += [text for _, condition, text in feed.absences if not condition.matches(facts)]
             self._unfinished = handle  # until the session is cleared again; see above
