@@ -1,4 +1,4 @@
-"""Benchmark seller-diagnose: run ``python bench/run.py`` from the checkout (about two minutes).
+"""Benchmark seller-diagnose: run ``python bench/run.py`` from the checkout (several minutes).
 
 Prints, in one run:
   * cold ``diagnose run`` on an example, next to ``python -c "import durable.engine, yaml"``;
