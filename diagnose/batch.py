@@ -6,12 +6,15 @@ written as they come, so memory does not grow with the input.
 
 A row that cannot be diagnosed becomes a rejection naming the file, row and field; the rest of
 the batch goes on. With several workers, rows go to a process pool in chunks; results come
-back in input order, and each worker builds its own :class:`~diagnose.api.Diagnoser` once.
+back in input order. The parent builds the :class:`~diagnose.api.Diagnoser` and every
+platform's ruleset before starting the workers, which inherit them where processes fork (Linux);
+elsewhere each worker builds its own once. Outcomes come back as MessagePack.
 """
 from __future__ import annotations
 
 import collections
 import csv
+import gc
 import io
 import itertools
 import json
@@ -185,7 +188,9 @@ def _metric_text(kb: KnowledgeBase, metric: Dict[str, Any]) -> str:
     return f"{fact.id} {value} ({kb.operator_words(metric['must_be'], 'en')} {target}, margin {margin})"
 
 
-_worker: Optional[Screener] = None  # each pool process's own Screener, built once by _start_worker
+_worker: Optional[Screener] = None  # each pool process's own Screener, set once by _start_worker
+_prepared: Optional[Tuple[tuple, Screener]] = None  # the parent's Screener and its arguments, for forked workers
+_outcomes = msgspec.msgpack.Decoder(List[Outcome])
 
 
 def _start_worker(*arguments) -> None:
@@ -198,11 +203,26 @@ def _start_worker(*arguments) -> None:
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), signal.SIG_DFL)
-    _worker = Screener(*arguments)
+    if _prepared is not None and _prepared[0] == arguments:  # forked from the parent that built it
+        _worker = _prepared[1]
+    else:
+        _worker = Screener(*arguments)
 
 
-def _screen_chunk(rows: List[Row]) -> List[Outcome]:
-    return [_worker(row) for row in rows]
+def _screen_chunk(rows: List[Row]) -> bytes:
+    return msgspec.msgpack.encode([_worker(row) for row in rows])
+
+
+def _prepare(arguments: tuple) -> Tuple[tuple, Screener]:
+    """A Screener with every platform's ruleset built in this (the parent) process, once for all
+    the workers it forks."""
+    screener = Screener(*arguments)
+    for platform in screener.diagnoser.kb.platforms:
+        try:
+            screener.diagnoser.engine.prepare(platform)
+        except DiagnoseError:
+            pass  # each row on that platform reports it, as with one worker
+    return arguments, screener
 
 
 class WorkerLost(DiagnoseError):
@@ -225,14 +245,17 @@ def screen(rows: Iterable[Row], kb_root, path: str, out_format: str = "jsonl", t
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
+    global _prepared
     chunks = _chunks(rows, chunk)
+    _prepared = _prepare(arguments)  # until the workers have started (they start with the pool)
+    gc.freeze()  # what exists now, the knowledge above all: forked workers neither scan nor copy it for gc
     executor = ProcessPoolExecutor(workers, initializer=_start_worker, initargs=arguments)
     done = 0
     try:
         pending = collections.deque(executor.submit(_screen_chunk, part)
                                     for part in itertools.islice(chunks, workers * 4))
         while pending:
-            outcomes = pending.popleft().result()
+            outcomes = _outcomes.decode(pending.popleft().result())
             done += len(outcomes)
             yield from outcomes
             pending.extend(executor.submit(_screen_chunk, part) for part in itertools.islice(chunks, 1))
@@ -240,7 +263,9 @@ def screen(rows: Iterable[Row], kb_root, path: str, out_format: str = "jsonl", t
         raise WorkerLost(f"a worker process ended before finishing its rows; the {done:,} shop(s) "
                          "before them were screened, the rest were not") from None
     finally:  # also when the reader stops early (a closed pipe, a signal): drop what has not started
+        _prepared = None
         executor.shutdown(wait=True, cancel_futures=True)
+        gc.unfreeze()
 
 
 def _chunks(rows: Iterable[Row], size: int) -> Iterator[List[Row]]:

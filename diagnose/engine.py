@@ -17,15 +17,18 @@ state after a failure is not to be trusted.
 from __future__ import annotations
 
 import json
+import math
 import threading
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import msgspec
 
-from .compiler import ABSENCE_PREFIX, SYMPTOM_PREFIX, WARM_UP, CompiledPlatform, compile_platform, symptom_key
+from .compiler import (ABSENCE_PREFIX, SYMPTOM_PREFIX, WARM_UP, CompiledPlatform, Condition, compile_platform,
+                       symptom_key)
 from .errors import InferenceError
+from .operators import TABLE
 from .knowledge import KnowledgeBase
-from .vocabulary import ValueProblem, coerce
+from .vocabulary import MAX_MAGNITUDE, Fact, ValueProblem, coerce, fold
 
 
 LIVE_SID = "live"  # the one session each ruleset keeps (see Engine._clear_session)
@@ -37,6 +40,51 @@ class Firing(msgspec.Struct, frozen=True):
     rule: str
     facts: Tuple[Tuple[str, Any], ...]
     symptoms: Tuple[str, ...]
+
+
+class _Feed(msgspec.Struct, frozen=True):
+    """What a ruleset is fed, prepared once: each tested fact's JSON up to its value, the value
+    tests of the patterns that can bind it, and each absence marker's JSON whole.
+
+    A fact no pattern can bind (a value every rule's test on it rejects, or a fact only negated
+    conditions test: those see its absence marker) changes no firing; the C core would still
+    store it and run it through its network, so it is not asserted. Patterns test the fact's
+    id and value only, so a value passes one of them when it passes one of the conditions
+    compiled into it; a ``known`` condition binds any value.
+    """
+
+    fact_prefixes: Dict[str, str]
+    value_tests: Dict[str, Optional[Tuple[Tuple[Callable[[Any, Any], bool], Any], ...]]]  # None: any value
+    absences: Tuple[Tuple[str, Condition, str], ...]  # (marker id, condition, marker JSON), sorted
+
+    @classmethod
+    def of(cls, compiled: CompiledPlatform) -> "_Feed":
+        head = '{"sid":' + _encode_plain(LIVE_SID) + ',"id":'
+        tests: Dict[str, Optional[dict]] = {name: {} for name in compiled.tested_facts}
+        for rule in compiled.rules.values():
+            for condition in rule.conditions:
+                found = tests[condition.name] if condition.kind == "fact" and not condition.negated else None
+                if found is not None and condition.op == "known":
+                    tests[condition.name] = None
+                elif found is not None:  # each distinct test once
+                    found.setdefault((condition.op, repr(condition.value)), (TABLE[condition.op].test, condition.value))
+        return cls({name: f'{head}{_encode_plain(name)},"v":' for name in compiled.tested_facts},
+                   {name: None if found is None else tuple(found.values()) for name, found in tests.items()},
+                   tuple((key, condition, f'{head}{_encode_plain(key)},"v":true}}')
+                         for key, condition in sorted(compiled.absences.items())))
+
+    def binds(self, name: str, value: Any) -> bool:
+        """Whether some pattern of the ruleset can bind the fact ``name`` with ``value``."""
+        tests = self.value_tests[name]
+        if tests is None:
+            return True
+        try:
+            for test, target in tests:
+                if test(value, target):
+                    return True
+            return False
+        except TypeError:  # a value of another kind than the rules compare with: the core decides
+            return True
 
 
 class _Session(msgspec.Struct):
@@ -84,12 +132,45 @@ def engine_json(value: Any) -> str:
     return _encode_plain(value)
 
 
+_SCALARS = {bool: lambda value: "true" if value else "false", int: int.__repr__, float: engine_number,
+            str: json.encoder.encode_basestring}  # exactly engine_json's text for these types
+
+
+def _scalar_json(value: Any) -> str:
+    """:func:`engine_json` of one value, without its recursion for the usual scalar types."""
+    write = _SCALARS.get(type(value))
+    return write(value) if write is not None else engine_json(value)
+
+
+def _typed_check(fact: Fact) -> Callable[[Any], bool]:
+    """A quick test that passes only values :func:`coerce` accepts for ``fact`` unchanged in kind
+    (a value already typed by validation); any other value goes through ``coerce`` itself."""
+    kind = fact.type
+    if kind == "bool":
+        return lambda value: type(value) is bool
+    if kind == "choice":
+        plain = frozenset(value for value in fact.choice_values if fold(value) == value)
+        return lambda value: type(value) is str and value in plain
+    if kind == "rate":
+        return lambda value: type(value) is float and 0.0 <= value <= 1.0
+    if kind in ("number", "count"):
+        low = fact.minimum if fact.minimum is not None else (0 if kind == "count" else -math.inf)
+        high = fact.maximum if fact.maximum is not None else math.inf
+        low, high = max(low, -MAX_MAGNITUDE), min(high, MAX_MAGNITUDE)
+        if kind == "count":
+            return lambda value: type(value) is int and low <= value <= high
+        return lambda value: type(value) in (int, float) and low <= value <= high
+    return lambda value: False  # text and dates: always coerced
+
+
 class Engine:
     """Runs diagnoses against one knowledge base. Thread-safe; sessions never share facts."""
 
     def __init__(self, kb: KnowledgeBase):
         self.kb = kb
         self.compiled: Dict[str, CompiledPlatform] = {}  # by platform, compiled when first used
+        self._feeds: Dict[str, _Feed] = {}  # by platform, with its compiled ruleset
+        self._quick_checks = {name: _typed_check(fact) for name, fact in kb.facts.items()}
         self._handles: Dict[str, int] = {}  # ruleset name -> its handle in the C core
         self._c = _durable()
         self._session: Optional[_Session] = None  # the one running session (sessions run one at a time)
@@ -105,7 +186,10 @@ class Engine:
     def _checked(self, name: str, value: Any) -> Any:
         """``value`` if coercion accepts it and would keep its kind (number, yes/no or text): the C
         core crashes on some values (an infinite float) and compares others wrongly (a string
-        with a number)."""
+        with a number). A value validation already typed passes a quick test instead."""
+        quick = self._quick_checks.get(name)
+        if quick is not None and quick(value):
+            return value
         try:
             typed = coerce(self.kb.facts[name], value)
         except (KeyError, ValueProblem) as exc:
@@ -119,6 +203,7 @@ class Engine:
         compiled = self.compiled.get(platform)
         if compiled is None and platform in self.kb.platforms:
             compiled = self.compiled[platform] = compile_platform(self.kb, platform)
+            self._feeds[platform] = _Feed.of(compiled)
         if compiled is None:
             return None
         handle = self._handles.get(compiled.name)
@@ -150,12 +235,12 @@ class Engine:
         self._c.get_state(handle, WARM_UP)
         self._c.delete_state(handle, WARM_UP)
 
-    def _run_session(self, handle: int, sid: str, session: _Session, batch: List[dict]) -> None:
-        """Assert ``batch`` and run every action it leads to, in this thread, one at a time."""
+    def _run_session(self, handle: int, sid: str, session: _Session, batch: str) -> None:
+        """Assert ``batch`` (JSON) and run every action it leads to, in this thread, one at a time."""
         engine = self._c
-        state = _accepted(engine.assert_facts(handle, engine_json(batch)), batch)
+        state = _accepted(engine.assert_facts(handle, batch), batch)
         started = engine.start_action_for_state(handle, state)
-        pending = json.loads(started[1]) if started else None
+        pending = _decode(started[1]) if started else None
         while pending:
             rule_id, matched = next(iter(pending.items()))
             try:
@@ -165,26 +250,27 @@ class Engine:
                 session.failure = (rule_id, exc)
                 raise
             following = engine.complete_and_start_action(handle, state)
-            pending = json.loads(following) if following else None
+            pending = _decode(following) if following else None
 
     def _fire(self, sid: str, rule_id: str, matched: Any, handle: int) -> None:
         """Record one firing; assert the symptom it concludes if some rule tests it."""
         session = self._session
-        facts, symptoms = [], []
+        facts, symptoms, values = [], [], session.values
         for alias in sorted(matched if isinstance(matched, dict) else ()):
             fact = matched[alias]
-            if fact["id"].startswith(ABSENCE_PREFIX):
+            name = fact["id"]
+            if name.startswith(ABSENCE_PREFIX):
                 continue  # a negated condition binds no fact
-            if fact["id"].startswith(SYMPTOM_PREFIX):
-                symptoms.append(fact["id"][len(SYMPTOM_PREFIX):])
+            if name.startswith(SYMPTOM_PREFIX):
+                symptoms.append(name[len(SYMPTOM_PREFIX):])
             else:
-                facts.append((fact["id"], session.values.get(fact["id"], fact["v"])))
+                facts.append((name, values[name] if name in values else fact["v"]))
         session.firings.append(Firing(rule_id, tuple(facts), tuple(symptoms)))
         kind, target = session.compiled.rules[rule_id].conclusion
         if kind == "symptom" and target in session.compiled.tested_symptoms and target not in session.asserted_symptoms:
             session.asserted_symptoms.add(target)
-            symptom = {"id": symptom_key(target), "v": True, "sid": sid}
-            _accepted(self._c.assert_fact(handle, engine_json(symptom)), symptom)
+            symptom = f'{{"id":{_encode_plain(symptom_key(target))},"v":true,"sid":{_encode_plain(sid)}}}'
+            _accepted(self._c.assert_fact(handle, symptom), symptom)
 
     def infer(self, platform: str, facts: Dict[str, Any]) -> List[Firing]:
         """Run one session for ``platform`` on typed ``facts``; return every firing in order."""
@@ -198,14 +284,19 @@ class Engine:
             compiled, handle = found
             session = _Session(compiled, facts)
             self._session = session
-            batch = [{"sid": LIVE_SID, "id": name, "v": self._checked(name, value)}
-                     for name, value in sorted(facts.items()) if name in compiled.tested_facts]
-            batch += [{"sid": LIVE_SID, "id": key, "v": True}
-                      for key, condition in sorted(compiled.absences.items()) if not condition.matches(facts)]
+            feed = self._feeds[platform]
+            prefixes, checked, binds, batch = feed.fact_prefixes, self._checked, feed.binds, []
+            for name, value in sorted(facts.items()):
+                prefix = prefixes.get(name)
+                if prefix is not None:
+                    value = checked(name, value)
+                    if binds(name, value):
+                        batch.append(prefix + _scalar_json(value) + "}")
+            batch += [text for _, condition, text in feed.absences if not condition.matches(facts)]
             self._unfinished = handle  # until the session is cleared again; see above
             try:
                 if batch:
-                    self._run_session(handle, LIVE_SID, session, batch)
+                    self._run_session(handle, LIVE_SID, session, "[" + ",".join(batch) + "]")
             except Exception as exc:
                 self._discard_session(handle)
                 if session.failure is None:
@@ -221,7 +312,7 @@ class Engine:
                 raise self._fail(f"rule '{rule_id}' failed inside the engine: {_describe(exc)}", rule_id)
             return session.firings
 
-    def _clear_session(self, handle: int, batch: List[dict], session: _Session) -> None:
+    def _clear_session(self, handle: int, batch: List[str], session: _Session) -> None:
         """Retract everything the diagnosis asserted, so the next one starts from an empty session.
 
         Creating and deleting a session costs more than the diagnosis itself (durable-rules
@@ -229,11 +320,12 @@ class Engine:
         emptied. If anything is left afterwards (a fact, a pending action), the session is
         deleted instead: a diagnosis never sees another's facts.
         """
-        asserted = batch + [{"sid": LIVE_SID, "id": symptom_key(s), "v": True} for s in sorted(session.asserted_symptoms)]
+        head = '{"sid":' + _encode_plain(LIVE_SID) + ',"id":'
+        asserted = batch + [f'{head}{_encode_plain(symptom_key(s))},"v":true}}' for s in sorted(session.asserted_symptoms)]
         try:
-            state = self._c.retract_facts(handle, engine_json(asserted))
+            state = self._c.retract_facts(handle, "[" + ",".join(asserted) + "]")
             left_over = self._c.start_action_for_state(handle, state[1]) if state and state[0] == 0 else True
-            remaining = [f for f in json.loads(self._c.get_facts(handle, LIVE_SID)) if "$s" not in f]
+            remaining = [f for f in _decode(self._c.get_facts(handle, LIVE_SID)) if "$s" not in f]
             if left_over or remaining:  # "$s" marks the session's own state fact
                 self._discard_session(handle)
         except Exception:
@@ -244,6 +336,9 @@ class Engine:
             self._c.delete_state(handle, LIVE_SID)
         except Exception:
             pass  # there was no session: nothing is left to clean
+
+
+_decode = msgspec.json.Decoder().decode  # what the C core reports: its facts as JSON
 
 
 def _accepted(result, facts) -> int:

@@ -180,6 +180,11 @@ def read_text(path: str, max_bytes: int) -> str:
         data = read_regular(path, max_bytes)
     except FileProblem as exc:
         raise YamlError(exc.message, exc.location) from None
+    return decode_text(data, path)
+
+
+def decode_text(data: bytes, path: str) -> str:
+    """A file's bytes as text, refusing UTF-16 and binary data and bytes that are not UTF-8."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise YamlError("file is UTF-16 text: save it as UTF-8", Location(path))
     if b"\x00" in data:

@@ -168,3 +168,54 @@ def test_a_band_on_one_fact_fires_inside_it_only(kb):
 
     assert band_firings(0.03) == [Firing(band.id, (("cancel_rate", 0.03), ("platform", "amazon")), ())]
     assert band_firings(0.005) == [] and band_firings(0.06) == []
+
+
+PROBES = [True, False, 0, 1, 2, -1, 0.0, -0.0, 0.5, 1.0, 1.5, -0.25, 10 ** 15, 10 ** 15 + 1, 1e15, 1e16,
+          float("nan"), float("inf"), -float("inf"), "", " ", "yes", "amazon", "Amazon", " seller", "4%", 3.0]
+
+
+def test_quick_fact_check_passes_only_what_coercion_keeps(diagnoser):
+    # the engine skips coerce() for a value its quick test passes: each such value must be one
+    # coerce() accepts and keeps in kind (yes/no, text or number), as the full check demands
+    from diagnose.vocabulary import ValueProblem, coerce
+
+    engine = Engine(diagnoser.kb)
+    passed = 0
+    for name, fact in diagnoser.kb.facts.items():
+        for value in PROBES + list(fact.choice_values):
+            if not engine._quick_checks[name](value):
+                continue
+            passed += 1
+            try:
+                typed = coerce(fact, value)
+            except ValueProblem as exc:
+                pytest.fail(f"{name}={value!r} passes the quick check but coerce() refuses it: {exc}")
+            assert isinstance(typed, bool) == isinstance(value, bool), (name, value)
+            assert isinstance(typed, str) == isinstance(value, str), (name, value)
+    assert passed > len(diagnoser.kb.facts)  # the quick path is taken for typed values
+
+
+def test_facts_no_pattern_binds_are_not_asserted_and_change_nothing(diagnoser, monkeypatch):
+    import diagnose.engine
+
+    facts = {"platform": "amazon", "cancel_rate": "0.1%", "out_of_stock_often": False, "late_shipment_rate": "9%"}
+    seller = validate_facts(facts, diagnoser.kb)
+    engine = Engine(diagnoser.kb)
+    asserted = []
+    real = engine._c
+
+    class Recording:
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def assert_facts(self, handle, text):
+            asserted.append(text)
+            return real.assert_facts(handle, text)
+
+    engine._c = Recording()
+    filtered = engine.infer("amazon", seller.values)
+    assert '"id":"late_shipment_rate"' in asserted[-1]  # above Amazon's 4% target
+    assert '"id":"cancel_rate"' not in asserted[-1] and '"id":"out_of_stock_often"' not in asserted[-1]
+    monkeypatch.setattr(diagnose.engine._Feed, "binds", lambda self, name, value: True)
+    everything = Engine(diagnoser.kb).infer("amazon", seller.values)
+    assert filtered == everything and filtered

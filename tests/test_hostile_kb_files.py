@@ -1,5 +1,6 @@
 """A hostile --kb folder and a hostile cache: links out of the folder, special and oversized
 templates, edited or blocked cache files, and knowledge that validates but would fail in use."""
+import json
 import os
 import shutil
 
@@ -132,9 +133,10 @@ rules:
 # The knowledge cache
 
 
-def cache_files(kb):
+def cache_files(kb, prefix="kb-"):
+    """The knowledge caches (or, with prefix "checks-", the per-file check records) of the fixture."""
     folder = kb.parent / "cache"
-    return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(prefix)) if folder.is_dir() else []
 
 
 def test_the_cache_key_covers_every_byte_of_a_file(kb):
@@ -158,6 +160,75 @@ def test_an_edited_cache_file_is_rebuilt_not_trusted(kb):
     digest = cache.name.split("-")[1]
     assert _read_cache(digest + "0" * 32, kb) is None
     assert invoke("run", CASE, "--kb", kb).exit_code == 0
+
+
+def edit_and_run(kb, edit):
+    """Run after an edit of one knowledge file (the knowledge's own cache misses), in a fresh load."""
+    from diagnose.knowledge.cache import _LOADED
+
+    with open(kb / "knowledge" / "causes.yaml", "a", encoding="utf-8") as out:
+        out.write(f"# edit {edit}\n")
+    _LOADED.clear()
+    result = invoke("run", CASE, "--kb", kb, "--format", "json")
+    assert result.exit_code == 0, result.output
+    diagnosis = json.loads(result.stdout)
+    diagnosis.pop("knowledge_version")  # each edit makes a new version
+    return diagnosis
+
+
+def test_damaged_or_planted_check_records_are_checked_again(kb, monkeypatch):
+    import hashlib
+    import pickle
+
+    from diagnose.errors import KnowledgeBaseError
+    from diagnose.knowledge import display_path, load_knowledge
+    from diagnose.knowledge.cache import _LOADED, CheckCache
+
+    expected = edit_and_run(kb, 0)
+    assert expected["causes"] and cache_files(kb, "checks-")
+    (records,) = [kb.parent / "cache" / name for name in cache_files(kb, "checks-")]
+    data = bytearray(records.read_bytes())
+    data[-40] ^= 0xFF  # one flipped byte inside the pickle: the whole file is ignored
+    records.write_bytes(bytes(data))
+    assert not CheckCache.load()._stored
+    assert edit_and_run(kb, 1) == expected
+    stored = pickle.loads(records.read_bytes()[32:])
+    shapes = [("not", "a", "record"), (None, "findings", None), (1,), {"a": "mapping"}, (None, ((1, 2),), None)]
+    wrong = {key: shapes[index % len(shapes)] for index, key in enumerate(stored)}
+    pickled = pickle.dumps(wrong)  # a well-formed file whose records have the wrong shape
+    records.write_bytes(hashlib.sha256(pickled).digest() + pickled)
+    assert edit_and_run(kb, 2) == expected
+    (kb / "rules" / "extra.yaml").write_text("rules:\n  - id: [\n", encoding="utf-8")
+    _LOADED.clear()
+    with pytest.raises(KnowledgeBaseError) as info:  # an edit that breaks a file is reported
+        load_knowledge(kb)
+    assert [f.path for f in info.value.findings] == [display_path(kb / "rules" / "extra.yaml")]
+
+
+def test_an_edit_rechecks_only_the_edited_file(kb, monkeypatch):
+    import diagnose.knowledge.build as build
+
+    edit_and_run(kb, 0)
+    checked = []
+    real = build._check_file
+    monkeypatch.setattr(build, "_check_file", lambda data, path, kind: checked.append(path) or real(data, path, kind))
+    edit_and_run(kb, 1)
+    assert checked == [str(kb / "knowledge" / "causes.yaml")]
+
+
+@pytest.mark.parametrize("kind", ["directory", "fifo"])
+def test_something_at_the_check_records_path_neither_blocks_nor_leaves_files(kb, kind):
+    edit_and_run(kb, 0)
+    (name,) = cache_files(kb, "checks-")
+    records = kb.parent / "cache" / name
+    records.unlink()
+    if kind == "directory":
+        records.mkdir()
+    else:
+        os.mkfifo(records)
+    for edit in range(1, 4):
+        edit_and_run(kb, edit)
+    assert cache_files(kb, "checks-") == [name]
 
 
 @pytest.mark.parametrize("kind", ["directory", "fifo"])

@@ -18,7 +18,7 @@ from typing import List, Optional, Tuple
 from ..errors import KnowledgeBaseError
 from ..operators import NUMERIC_OPS, OPERATORS
 from .build import CORE_FACTS, _Builder
-from .cache import CACHE_KEEP, _LOADED, _digest, _Loaded, _read_cache, _stat_signature, _write_cache
+from .cache import CACHE_KEEP, _LOADED, CheckCache, _digest, _Loaded, _read_cache, _stat_signature, _write_cache
 from .files import LETTER_DIR, LINT_FILE, default_root, display_path, knowledge_files, template_files
 from .model import (Cause, Closing, Condition, Deadline, Finding, Fit, Guidance, KnowledgeBase, Letters, Message,
                     PartsRule, Platform, Refusal, Remedy, Rule, Source, Symptom, Term, Threshold, Where, suggest)
@@ -54,7 +54,10 @@ def load_knowledge(root: Optional[os.PathLike] = None, use_cache: bool = True) -
     digest = _digest(root_path, files)
     kb = _read_cache(digest, root_path) if use_cache else None
     if kb is None:
-        kb, findings = check_knowledge(root_path, knowledge, rules, digest)
+        checks = CheckCache.load() if use_cache else None
+        kb, findings = check_knowledge(root_path, knowledge, rules, digest, checks)
+        if checks is not None:
+            checks.save()
         errors = [f for f in findings if f.level == "error"]
         if errors:
             raise KnowledgeBaseError(
@@ -67,16 +70,20 @@ def load_knowledge(root: Optional[os.PathLike] = None, use_cache: bool = True) -
     return kb
 
 
-def check_knowledge(root: Path, knowledge: List[Path], rules: List[Path],
-                    digest: str = "") -> Tuple[Optional[KnowledgeBase], List[Finding]]:
-    """Parse, schema-check and cross-check every file; return the KB (None if unusable) and findings."""
+def check_knowledge(root: Path, knowledge: List[Path], rules: List[Path], digest: str = "",
+                    checks: Optional[CheckCache] = None) -> Tuple[Optional[KnowledgeBase], List[Finding]]:
+    """Parse, schema-check and cross-check every file; return the KB (None if unusable) and findings.
+
+    With ``checks``, what a file's own checks (parse, schema, template syntax) found is taken
+    from it for a file of the same content checked before; the checks across files always run.
+    """
     builder = _Builder(root, digest or _digest(root, knowledge + rules + template_files(root)))
     for path in knowledge:
-        builder.read(path, "knowledge")
+        builder.read(path, "knowledge", checks)
     for path in rules:
-        builder.read(path, "rules")
+        builder.read(path, "rules", checks)
     kb, findings = builder.finish()
-    letter_findings = check_letters(root, kb)
+    letter_findings = check_letters(root, kb, checks)
     if any(f.level == "error" for f in letter_findings):
         kb = None
     return kb, findings + letter_findings

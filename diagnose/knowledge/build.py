@@ -3,20 +3,19 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
 
 from ..errors import printable
 from ..operators import NUMERIC_OPS, TABLE, condition_key, holds
 from ..vocabulary import Fact, Text, ValueProblem, coerce, format_value
-from ..yamlsafe import Mapping, YamlError, load_yaml, mark_of
+from ..fileio import FileProblem, read_regular
+from ..yamlsafe import Mapping, YamlError, decode_text, mark_of, parse_yaml
+from .cache import CheckCache
 from .files import KNOWLEDGE_FILE_LIMIT, display_path, outside
 from .model import (Cause, Closing, Condition, Deadline, Finding, Fit, Guidance, KnowledgeBase, Letters, Message,
                     PartsRule, Platform, Refusal, Remedy, Rule, Source, Symptom, Term, Threshold, Where, suggest)
 from .schema import _non_finite, schema_finding, schema_validator
 from .templates import MESSAGES
-
-if TYPE_CHECKING:  # jsonschema is imported when the cache misses
-    from jsonschema import ValidationError
 
 FIELD_MARK_DEPTH = 3  # how deep Where records the marks of fields (e.g. when.0.symptom)
 CORE_FACTS = ("platform", "fulfilment")
@@ -49,32 +48,19 @@ class _Builder:
                         _field_marks(item, "", FIELD_MARK_DEPTH))
 
     # -- reading --------------------------------------------------------------------------------
-    def read(self, path: Path, kind: str) -> None:
+    def read(self, path: Path, kind: str, checks: Optional[CheckCache] = None) -> None:
+        """Parse and schema-check one file (or take what ``checks`` holds for its content) and
+        collect its items."""
         shown = display_path(path)
         self.files.append(shown)
         if outside(self.root, path):  # never read, never shown: it could be any file of the system
             self.add(shown, (1, 1), "error", "a link to a file outside the knowledge base; not read", "yaml-syntax")
             return
-        try:
-            document = load_yaml(str(path), KNOWLEDGE_FILE_LIMIT)
-        except YamlError as exc:
-            loc = exc.location
-            self.add(shown, (loc.line, loc.column) if loc else None, "error",
-                     exc.message if not (loc and loc.field) else f"{printable(loc.field)}: {exc.message}", "yaml-syntax")
-            return
-        if document is None:
-            self.add(shown, (1, 1), "error", "the file is empty", "schema")
-            return
-        for container, key in _non_finite(document):
-            self.add(shown, mark_of(container, key), "error", f"{key}: not a finite number", "schema")
-        errors = sorted(schema_validator(kind).iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
-        broken_items = set()
-        for error in errors:
-            self._schema_finding(shown, document, error)
-            trail = list(error.absolute_path)
-            if len(trail) < 2:
-                return  # the file's shape is wrong: none of its items can be trusted
-            broken_items.add((trail[0], trail[1]))
+        document, findings, broken_items = _file_record(path, kind, checks)
+        for line, column, level, message, check in findings:
+            self.findings.append(Finding(shown, line, column, level, message, check))
+        if document is None or broken_items is None:
+            return  # unreadable, empty, or the file's shape is wrong: none of its items can be trusted
         lists = ("rules",) if kind == "rules" else LIST_KINDS
         if kind == "knowledge":
             self._read_settings(document.get("settings", {}), shown, broken_items)
@@ -100,9 +86,6 @@ class _Builder:
                 continue
             for name, value in values.items():
                 self.settings[f"{group}.{name}"] = (value, where)
-
-    def _schema_finding(self, path: str, document: Any, error: ValidationError) -> None:
-        self.findings.append(schema_finding(path, document, error))
 
     # -- building -------------------------------------------------------------------------------
     def finish(self) -> Tuple[Optional[KnowledgeBase], List[Finding]]:
@@ -478,6 +461,61 @@ class _Builder:
                          f"rule '{rule.id}' is certain against the {kind} '{target}' (-1.0) while rule "
                          f"'{by_sign[1.0].id}' is certain of it (1.0): certainty factors cannot combine the two; "
                          "make one of them less than certain", "certainty-conflict")
+
+
+def _file_record(path: Path, kind: str, checks: Optional[CheckCache]) -> tuple:
+    """(document or None, findings as (line, column, level, message, check), the (list, index) of
+    items with schema errors, or None when no item can be trusted) for one file: from ``checks``
+    when it holds a record for this very content, else checked now (and stored there)."""
+    try:
+        data = read_regular(path, KNOWLEDGE_FILE_LIMIT)
+    except FileProblem as exc:
+        return None, (_yaml_problem(YamlError(exc.message, exc.location)),), None
+    key = CheckCache.key(kind, data) if checks is not None else ""
+    record = checks.get(key) if checks is not None else None
+    if _is_file_record(record):
+        return record
+    record = _check_file(data, str(path), kind)
+    if checks is not None:
+        checks.put(key, record)
+    return record
+
+
+def _is_file_record(record: Any) -> bool:
+    """Whether a cached record has the shape :func:`_check_file` gives (else it is checked again)."""
+    return (isinstance(record, tuple) and len(record) == 3 and (record[0] is None or isinstance(record[0], Mapping))
+            and isinstance(record[1], tuple) and all(isinstance(f, tuple) and len(f) == 5 for f in record[1])
+            and (record[2] is None or (isinstance(record[2], frozenset)
+                                       and all(isinstance(i, tuple) and len(i) == 2 for i in record[2]))))
+
+
+def _check_file(data: bytes, path: str, kind: str) -> tuple:
+    """Parse one file's bytes and check them against the schema of ``kind``: see :func:`_file_record`."""
+    try:
+        document = parse_yaml(decode_text(data, path), path)
+    except YamlError as exc:
+        return None, (_yaml_problem(exc),), None
+    if document is None:
+        return None, ((1, 1, "error", "the file is empty", "schema"),), None
+    findings = [(*mark_of(container, key), "error", f"{key}: not a finite number", "schema")
+                for container, key in _non_finite(document)]
+    errors = sorted(schema_validator(kind).iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
+    broken_items = set()
+    for error in errors:
+        finding = schema_finding("", document, error)
+        findings.append((finding.line, finding.column, finding.level, finding.message, finding.check))
+        trail = list(error.absolute_path)
+        if len(trail) < 2:
+            return None, tuple(findings), None  # the file's shape is wrong
+        broken_items.add((trail[0], trail[1]))
+    return document, tuple(findings), frozenset(broken_items)
+
+
+def _yaml_problem(exc: YamlError) -> tuple:
+    loc = exc.location
+    line, column = (loc.line, loc.column) if loc else (None, None)
+    return line, column, "error", exc.message if not (loc and loc.field) else f"{printable(loc.field)}: {exc.message}", \
+        "yaml-syntax"
 
 
 def _fit_owners(remedies: Dict[str, Remedy], causes: Dict[str, Cause], guidance: Dict[str, Guidance],

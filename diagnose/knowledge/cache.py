@@ -13,7 +13,7 @@ import io
 import os
 import pickle
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional, Union
 
 import msgspec
 
@@ -74,10 +74,13 @@ def _relative(root: Path, path: Path) -> str:
 def _cache_path(digest: str, root: Path) -> Path:
     """The cache file of a knowledge version loaded from ``root`` (the loaded knowledge names its
     folder) by this code (a change to the code that builds the records makes a new cache)."""
-    base = os.environ.get("DIAGNOSE_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "seller-diagnose")
     folder = hashlib.sha256(os.path.abspath(root).encode("utf-8", "surrogateescape")).hexdigest()
-    return Path(base) / f"kb-{digest[:32]}-{folder[:16]}-{_code_stamp()}.pickle"
+    return _cache_folder() / f"kb-{digest[:32]}-{folder[:16]}-{_code_stamp()}.pickle"
+
+
+def _cache_folder() -> Path:
+    return Path(os.environ.get("DIAGNOSE_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "seller-diagnose"))
 
 
 @functools.lru_cache(maxsize=None)
@@ -152,3 +155,93 @@ def _prune_cache(folder: Path) -> None:
             stale.unlink(missing_ok=True)
         except OSError:
             pass  # not ours to remove (a folder of that name): left alone
+
+
+# ---------------------------------------------------------------------------------------------
+# What each file's own checks found, by its content: an edit re-checks only the edited file.
+
+CHECKS_KEEP = 5000  # records kept (each file's and each letter sentence's, most recently used)
+
+
+class CheckCache:
+    """The records of per-file checks (a file's parse and schema findings, a template's parse),
+    each under a key made of its kind and its content's SHA-256. Read from and written to one
+    cache file; a record that is missing, damaged or of another shape is simply checked again
+    (the caller validates each record's shape)."""
+
+    def __init__(self, records: Optional[Dict[str, Any]] = None, path: Optional[Path] = None):
+        self._stored = records or {}
+        self._used: Dict[str, Any] = {}
+        self._path = path
+
+    @classmethod
+    def load(cls) -> "CheckCache":
+        """The check cache of this code and these libraries, empty if none (or caching is off)."""
+        if os.environ.get("DIAGNOSE_NO_CACHE"):
+            return cls()
+        path = _cache_folder() / f"checks-{_library_stamp()}-{_code_stamp()}.pickle"
+        try:
+            data = read_regular(path, CACHE_FILE_LIMIT)
+            checksum, pickled = data[:_CHECKSUM], data[_CHECKSUM:]
+            records = _CacheUnpickler(io.BytesIO(pickled)).load() if hashlib.sha256(pickled).digest() == checksum else {}
+        except Exception:  # missing, damaged or planted: every file is checked again
+            records = {}
+        return cls(records if isinstance(records, dict) else {}, path)
+
+    @staticmethod
+    def key(kind: str, content: Union[str, bytes]) -> str:
+        """The key of a record: the check's kind and the SHA-256 of what it checked."""
+        data = content.encode("utf-8", "surrogatepass") if isinstance(content, str) else content
+        return kind + ":" + hashlib.sha256(data).hexdigest()
+
+    def get(self, key: str) -> Any:
+        """The record stored under ``key``, or None."""
+        record = self._used.get(key)
+        if record is None:
+            record = self._stored.get(key)
+            if record is not None:
+                self._used[key] = record
+        return record
+
+    def put(self, key: str, record: Any) -> None:
+        self._used[key] = record
+
+    def save(self) -> None:
+        """Write the records used now, then the most recent others, if anything new was checked."""
+        if self._path is None or all(key in self._stored for key in self._used):
+            return
+        others = [(key, record) for key, record in self._stored.items() if key not in self._used]
+        kept = dict(others[max(0, len(others) + len(self._used) - CHECKS_KEEP):])
+        kept.update(self._used)  # the most recently used last
+        try:
+            pickled = pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL)
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(self._path, hashlib.sha256(pickled).digest() + pickled, durable=False)
+            for stale in self._path.parent.glob("checks-*.pickle"):
+                if stale != self._path:
+                    stale.unlink(missing_ok=True)
+        except (OSError, FileProblem, pickle.PicklingError, RecursionError):
+            pass  # a read-only home, a full disk: that only costs speed
+
+
+@functools.lru_cache(maxsize=None)
+def _library_stamp() -> str:
+    """What else decides the checks' findings: the shipped schemas, and the installed YAML, JSON
+    Schema and Jinja2 packages (their files' sizes and times: an upgrade rewrites them)."""
+    import importlib.util
+
+    from .files import default_root
+
+    hasher = hashlib.sha256()
+    for path in sorted((default_root() / "knowledge" / "schemas").glob("*.json")):
+        try:
+            hasher.update(path.name.encode() + b"\0" + path.read_bytes())
+        except OSError:
+            hasher.update(path.name.encode() + b"\0<unreadable>")
+    for package in ("yaml", "jsonschema", "jinja2"):
+        try:
+            status = os.stat(importlib.util.find_spec(package).origin)
+            hasher.update(f"{package}:{status.st_size}:{status.st_mtime_ns}".encode())
+        except (AttributeError, ImportError, OSError, TypeError, ValueError):
+            hasher.update(f"{package}:?".encode())
+    return hasher.hexdigest()[:12]

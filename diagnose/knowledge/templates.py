@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Collection, Iterator, List, Optional, Tup
 from ..errors import Location
 from ..fileio import FileProblem, read_regular
 from .files import LETTER_DIR, TEMPLATE_FILE_LIMIT, display_path, outside, template_files
+from .cache import CheckCache
 from .model import Finding, KnowledgeBase, suggest
 
 if TYPE_CHECKING:  # Jinja2 is imported when a letter is first needed
@@ -85,17 +86,64 @@ def read_template(folder: Path, path: Path) -> str:
         raise FileProblem("the template is not UTF-8 text", Location(display_path(path))) from None
 
 
-def check_letters(root: Path, kb: Optional[KnowledgeBase]) -> List[Finding]:
+class _Sources:
+    """What parsing a template source found (see :func:`_parse_record`), each source parsed once
+    and, with a :class:`CheckCache`, kept by its content; Jinja2 is imported only to parse."""
+
+    def __init__(self, root: Path, checks: Optional[CheckCache]) -> None:
+        self.root, self.checks, self._env = root, checks, None
+
+    def record(self, source: str) -> tuple:
+        key = CheckCache.key("letter", source) if self.checks is not None else ""
+        found = self.checks.get(key) if self.checks is not None else None
+        if _is_parse_record(found):
+            return found
+        if self._env is None:
+            self._env = environment(str(self.root))
+        found = _parse_record(self._env, source)
+        if self.checks is not None:
+            self.checks.put(key, found)
+        return found
+
+
+def _parse_record(env: SandboxedEnvironment, source: str) -> tuple:
+    """(syntax error as (line, message) or None, unknown names as (name, line), runaway problems as
+    (line, message), fact calls as (fact, line), templates referenced by a constant name)."""
+    import jinja2
+    from jinja2 import meta
+
+    try:
+        tree = env.parse(source)
+    except jinja2.TemplateSyntaxError as exc:
+        return (exc.lineno or 1, exc.message), (), (), (), ()
+    unknown = tuple((name, _line_of(tree, name)) for name in sorted(meta.find_undeclared_variables(tree) - CONTEXT_NAMES))
+    return (None, unknown, tuple(_runaway(tree)), tuple(_fact_calls(tree)),
+            tuple(name for name in meta.find_referenced_templates(tree) if name))
+
+
+def _is_parse_record(record: Any) -> bool:
+    """Whether a cached record has the shape :func:`_parse_record` gives (else it is parsed again)."""
+    if not (isinstance(record, tuple) and len(record) == 5 and all(isinstance(part, tuple) for part in record[1:])):
+        return False
+    error, unknown, runaway, calls, referenced = record
+    pairs = (isinstance(error, tuple) and len(error) == 2 and isinstance(error[0], int) and isinstance(error[1], str)
+             or error is None)
+    return pairs and all(isinstance(item, tuple) and len(item) == 2 for item in unknown + runaway + calls) \
+        and all(isinstance(name, str) for name in referenced)
+
+
+def check_letters(root: Path, kb: Optional[KnowledgeBase], checks: Optional[CheckCache] = None) -> List[Finding]:
     """Every letter template and letter sentence parses and uses only known names and facts.
 
     Also: each platform letter and each message exists in every language, and no English
     message offers the buyer anything (an incentive for removing feedback is itself a violation).
+    With ``checks``, what parsing found is taken from it for sources parsed before.
     """
     folder = Path(root) / LETTER_DIR
     if not folder.is_dir():
         return []
     findings: List[Finding] = []
-    env = environment(str(root))
+    env = _Sources(Path(root), checks)
     facts = kb.facts if kb is not None else None
     for path in template_files(root):
         shown = display_path(path)
@@ -105,7 +153,7 @@ def check_letters(root: Path, kb: Optional[KnowledgeBase]) -> List[Finding]:
             findings.append(Finding(shown, 1, 1, "error", f"cannot read the template: {exc.message}", "letter-template"))
             continue
         findings += _check_source(env, source, shown, 0, facts)
-        for name in _referenced_templates(env, source):
+        for name in env.record(source)[4]:
             if not (folder / name).is_file():
                 findings.append(Finding(shown, 1, 1, "error", f"extends or includes the missing template '{name}'",
                                         "letter-template"))
@@ -127,24 +175,19 @@ def check_letters(root: Path, kb: Optional[KnowledgeBase]) -> List[Finding]:
     return findings
 
 
-def _check_source(env: SandboxedEnvironment, source: str, path: str, offset: int,
+def _check_source(sources: _Sources, source: str, path: str, offset: int,
                   facts: Optional[Collection[str]]) -> List[Finding]:
-    import jinja2
-    from jinja2 import meta
-
-    try:
-        tree = env.parse(source)
-    except jinja2.TemplateSyntaxError as exc:
-        return [Finding(path, offset + (exc.lineno or 1), 1, "error", f"template syntax: {exc.message}",
-                        "letter-template")]
+    error, unknown, runaway, calls, _ = sources.record(source)
+    if error is not None:
+        return [Finding(path, offset + error[0], 1, "error", f"template syntax: {error[1]}", "letter-template")]
     findings = []
-    for name in sorted(meta.find_undeclared_variables(tree) - CONTEXT_NAMES):
-        findings.append(Finding(path, offset + _line_of(tree, name), 1, "error",
+    for name, line in unknown:
+        findings.append(Finding(path, offset + line, 1, "error",
                                 f"unknown template variable '{name}'{suggest(name, CONTEXT_NAMES)}", "letter-template"))
-    for line, message in _runaway(tree):
+    for line, message in runaway:
         findings.append(Finding(path, offset + line, 1, "error", message, "letter-template"))
     if facts is not None:
-        for name, line in _fact_calls(tree):
+        for name, line in calls:
             if name not in facts:
                 findings.append(Finding(path, offset + line, 1, "error",
                                         f"unknown fact '{name}'{suggest(name, facts)}", "letter-template"))
@@ -221,17 +264,6 @@ def letter_facts(root: Path, kb: KnowledgeBase) -> set:
         except jinja2.TemplateSyntaxError:
             continue  # reported by check_letters
     return used
-
-
-def _referenced_templates(env: SandboxedEnvironment, source: str) -> List[str]:
-    """The templates ``source`` extends, includes or imports by a constant name."""
-    import jinja2
-    from jinja2 import meta
-
-    try:
-        return [name for name in meta.find_referenced_templates(env.parse(source)) if name]
-    except jinja2.TemplateSyntaxError:
-        return []  # reported by _check_source
 
 
 def _line_of(tree: Template, name: str) -> int:
