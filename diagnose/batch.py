@@ -20,7 +20,7 @@ import itertools
 import json
 import os
 import signal
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional, Tuple, Union
 
 import msgspec
 
@@ -29,6 +29,9 @@ from .facts import FactsError, validate_facts
 from .importers import apply_verdicts, load_screening, report_rows
 from .knowledge import KnowledgeBase
 from .rows import Row, csv_rows, detect_format, json_lines, jsonl_rows
+
+if TYPE_CHECKING:
+    from .ranking import Diagnosis
 
 
 class Outcome(msgspec.Struct, frozen=True):
@@ -88,7 +91,8 @@ def read_rows(path: str, kb: KnowledgeBase, source: str = "facts", variant: Opti
 class Screener:
     """Diagnoses one row and renders its output line; one per process."""
 
-    def __init__(self, kb_root, path: str, out_format: str, top: int, lang: str):
+    def __init__(self, kb_root: Optional[Union[str, os.PathLike]], path: str, out_format: str, top: int,
+                 lang: str) -> None:
         from .api import get_diagnoser
 
         self.diagnoser = get_diagnoser(kb_root)
@@ -130,7 +134,7 @@ def _on_row(error: InputError, number: int) -> str:
     return str(error)
 
 
-def shop_record(row: Row, diagnosis, top: int, lang: str, flagging: Iterable[str] = ()) -> Dict[str, Any]:
+def shop_record(row: Row, diagnosis: Diagnosis, top: int, lang: str, flagging: Iterable[str] = ()) -> Dict[str, Any]:
     """One shop's result: top causes with certainty and first remedies, missed and at-risk metrics,
     and ``flags``: the symptoms among ``flagging`` (the marketplace's own alarms) it shows."""
     from .vocabulary import say
@@ -193,7 +197,7 @@ _prepared: Optional[Tuple[tuple, Screener]] = None  # the parent's Screener and 
 _outcomes = msgspec.msgpack.Decoder(List[Outcome])
 
 
-def _start_worker(*arguments) -> None:
+def _start_worker(*arguments: Any) -> None:
     """Build this worker's Screener. Signals are the parent's to handle: the worker leaves the
     terminal's process group, so Ctrl-C or a signal to the group reaches only the parent, which
     lets the chunks under way finish, drops the rest and writes its summary."""
@@ -229,7 +233,7 @@ class WorkerLost(DiagnoseError):
     """A worker process ended without finishing its rows (killed, or crashed)."""
 
 
-def screen(rows: Iterable[Row], kb_root, path: str, out_format: str = "jsonl", top: int = 3,
+def screen(rows: Iterable[Row], kb_root: Optional[Union[str, os.PathLike]], path: str, out_format: str = "jsonl", top: int = 3,
            lang: str = "en", workers: int = 1, chunk: int = 64) -> Iterator[Outcome]:
     """Diagnose every row; outcomes come in input order whatever the number of workers.
 

@@ -95,7 +95,7 @@ class _Session(msgspec.Struct):
     failure: Optional[Tuple[str, BaseException]] = None
 
 
-def _durable():
+def _durable() -> Any:
     """durable-rules' C extension (imported when the first engine is made)."""
     import durable_rules_engine
 
@@ -166,7 +166,7 @@ def _typed_check(fact: Fact) -> Callable[[Any], bool]:
 class Engine:
     """Runs diagnoses against one knowledge base. Thread-safe; sessions never share facts."""
 
-    def __init__(self, kb: KnowledgeBase):
+    def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
         self.compiled: Dict[str, CompiledPlatform] = {}  # by platform, compiled when first used
         self._feeds: Dict[str, _Feed] = {}  # by platform, with its compiled ruleset
@@ -341,7 +341,7 @@ class Engine:
 _decode = msgspec.json.Decoder().decode  # what the C core reports: its facts as JSON
 
 
-def _accepted(result, facts) -> int:
+def _accepted(result: Any, facts: Any) -> int:
     """The state handle from an assert call; durable-rules' result codes become exceptions."""
     if result[0] == 1:
         raise InferenceError(f"no rule pattern handles {str(facts)[:200]}")

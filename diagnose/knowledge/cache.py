@@ -123,7 +123,7 @@ class _CacheUnpickler(pickle.Unpickler):
     _FUNCTIONS = {("diagnose.yamlsafe", "_rebuild_mapping"), ("diagnose.yamlsafe", "_rebuild_sequence"),
                   ("datetime", "date"), ("datetime", "datetime")}
 
-    def find_class(self, module, name):
+    def find_class(self, module: str, name: str) -> Any:
         if (module, name) in self._FUNCTIONS:
             return super().find_class(module, name)
         if module in ("diagnose.knowledge.model", "diagnose.vocabulary") and name.isidentifier():
@@ -169,7 +169,7 @@ class CheckCache:
     cache file; a record that is missing, damaged or of another shape is simply checked again
     (the caller validates each record's shape)."""
 
-    def __init__(self, records: Optional[Dict[str, Any]] = None, path: Optional[Path] = None):
+    def __init__(self, records: Optional[Dict[str, Any]] = None, path: Optional[Path] = None) -> None:
         self._stored = records or {}
         self._used: Dict[str, Any] = {}
         self._path = path
