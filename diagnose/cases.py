@@ -9,7 +9,6 @@ top three causes' remedies (``remedies``), and causes that must not be reported 
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
 
@@ -17,10 +16,9 @@ import msgspec
 
 from .api import Diagnoser
 from .engine import Engine
-from .errors import DiagnoseError, InferenceError
+from .errors import DiagnoseError, KnowledgeBaseError
 from .facts import FactsError, validate_facts
 from .knowledge import Finding, KnowledgeBase, Rule, display_path, schema_finding, schema_validator
-from .lint.engine_limits import EnginePropertyValues, property_value_counts
 from .yamlsafe import Mapping, load_yaml, mark_of
 
 
@@ -68,37 +66,18 @@ def check_examples(kb: KnowledgeBase) -> List[Finding]:
     return findings
 
 
-ENGINE_CODES = {  # what durable-rules' error codes at ruleset creation mean (docs: durable-rules-notes §2.8)
-    "108": "more rules share one condition than the engine can join, 255 at most in a platform's ruleset; "
-           "merge such rules or make their conditions differ",
-}
-
-
 def check_engine(kb: KnowledgeBase) -> List[Finding]:
-    """A finding for every platform whose ruleset the rule engine refuses (its own limits), found
-    by creating each ruleset as ``diagnose run`` would."""
+    """A finding for every platform whose ruleset the rule engine refuses or would hang creating
+    (its own limits), found by preparing each ruleset as ``diagnose run`` would."""
     engine = Engine(kb)
     findings = []
     for platform in sorted(kb.platforms):
         where = kb.platforms[platform].where
-        hangs = [(what, count) for what, count in property_value_counts(kb, platform)
-                 if count >= EnginePropertyValues.limit]
-        if hangs:  # creating this ruleset would never return: say so instead
-            what, count = hangs[0]
-            findings.append(Finding(where.path, where.line, where.column, "error",
-                                    f"the rules for {platform} test {count} different {what}; the rule engine "
-                                    f"hangs creating a ruleset that tests {EnginePropertyValues.limit} or more "
-                                    "('diagnose run' would hang): split such rules or test ranges instead",
-                                    "engine-limit"))
-            continue
         try:
             engine.prepare(platform)
-        except InferenceError as exc:
-            code = re.search(r"error code: (\d+)", exc.message)
-            meaning = ENGINE_CODES.get(code.group(1)) if code else None
-            message = f"{exc.message}: {meaning}" if meaning else exc.message
+        except KnowledgeBaseError as exc:
             findings.append(Finding(where.path, where.line, where.column, "error",
-                                    f"{message} ('diagnose run' fails the same way)", "engine-limit"))
+                                    f"{exc.message} ('diagnose run' fails the same way)", "engine-limit"))
     return findings
 
 

@@ -17,6 +17,8 @@ another rule derives).
 """
 from __future__ import annotations
 
+import json
+from collections import defaultdict
 from typing import Dict, FrozenSet, List, Tuple
 
 import msgspec
@@ -126,3 +128,21 @@ def compile_platform(kb: KnowledgeBase, platform: str) -> CompiledPlatform:
         tested_symptoms=frozenset(c.name for c in conditions if c.kind == "symptom"),
         absences={absence_key(c): c.positive() for c in conditions if c.kind == "fact" and c.negated},
     )
+
+
+HANG_AT = 512  # durable-rules never returns from creating a ruleset testing this many values of one property
+
+
+def property_value_counts(kb: KnowledgeBase, platform: str) -> List[Tuple[str, int]]:
+    """How many different fact and symptom names a platform's ruleset tests, and how many values
+    of each fact: durable-rules hangs creating (or running) a ruleset once one reaches 512."""
+    names, values = set(), defaultdict(set)
+    for rule in kb.rules_for(platform):
+        for condition in rule.conditions:
+            names.add((condition.kind, condition.name))
+            if condition.op == "is":
+                values[condition.name].add(json.dumps(condition.value))
+            elif condition.op == "in":
+                values[condition.name] |= {json.dumps(v) for v in condition.value}
+    counts = [("names of facts and symptoms", len(names))]
+    return counts + [(f"values of fact '{name}'", len(tested)) for name, tested in sorted(values.items())]

@@ -18,14 +18,15 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import threading
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import msgspec
 
-from .compiler import (ABSENCE_PREFIX, SYMPTOM_PREFIX, WARM_UP, CompiledPlatform, Condition, compile_platform,
-                       symptom_key)
-from .errors import InferenceError
+from .compiler import (ABSENCE_PREFIX, HANG_AT, SYMPTOM_PREFIX, WARM_UP, CompiledPlatform, Condition,
+                       compile_platform, property_value_counts, symptom_key)
+from .errors import InferenceError, KnowledgeBaseError
 from .operators import TABLE
 from .knowledge import KnowledgeBase
 from .vocabulary import MAX_MAGNITUDE, Fact, ValueProblem, coerce, fold
@@ -208,17 +209,24 @@ class Engine:
             return None
         handle = self._handles.get(compiled.name)
         if handle is None:
+            _refuse_what_would_hang(self.kb, platform)
             try:
                 handle = self._c.create_ruleset(compiled.name, engine_json(compiled.ruleset))
+            except Exception as exc:  # its own limits: a knowledge problem, told with what the code means
+                code = re.search(r"error code: (\d+)", str(exc))
+                meaning = ENGINE_CODES.get(code.group(1)) if code else None
+                raise KnowledgeBaseError(f"the rule engine rejected the rules for {platform}: {_describe(exc)}"
+                                         + (f": {meaning}" if meaning else "")) from None
+            try:
                 self._warm_up(handle)
             except Exception as exc:
-                raise InferenceError(f"the rule engine rejected the rules for {platform}: {_describe(exc)}") from None
+                raise InferenceError(f"the rule engine failed its first run for {platform}: {_describe(exc)}") from None
             self._handles[compiled.name] = handle
         return compiled, handle
 
     def prepare(self, platform: str) -> None:
-        """Compile and create the platform's ruleset now; raise :class:`InferenceError` if the
-        engine refuses it (e.g. error 108: more rules than its beta network holds)."""
+        """Compile and create the platform's ruleset now; raise :class:`KnowledgeBaseError` if the
+        engine refuses it or would hang creating it (its limits: durable-rules-notes §2.8)."""
         with self._lock:
             self._ruleset(platform)
 
@@ -348,6 +356,21 @@ def _accepted(result: Any, facts: Any) -> int:
     if result[0] == 2:
         raise InferenceError(f"the engine had already observed {str(facts)[:200]}")
     return 0 if result[0] == 3 else result[1]  # as durable.engine.Ruleset._handle_result
+
+
+ENGINE_CODES = {  # what durable-rules' error codes at ruleset creation mean (docs: durable-rules-notes §2.8)
+    "108": "more rules share one condition than the engine can join, 255 at most in a platform's ruleset; "
+           "merge such rules or make their conditions differ",
+}
+
+
+def _refuse_what_would_hang(kb: KnowledgeBase, platform: str) -> None:
+    """A :class:`KnowledgeBaseError` instead of a ruleset durable-rules would never finish creating."""
+    for what, count in property_value_counts(kb, platform):
+        if count >= HANG_AT:
+            raise KnowledgeBaseError(f"the rules for {platform} test {count} different {what}; the rule engine "
+                                     f"hangs creating a ruleset that tests {HANG_AT} or more: split such rules or "
+                                     "test ranges instead")
 
 
 def _describe(exc: BaseException) -> str:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from typing import Dict, Iterator, List, Tuple
+from typing import Dict, Iterator
 
-from ..compiler import expression
-from ..knowledge import Condition, KnowledgeBase
+from ..compiler import HANG_AT, expression, property_value_counts
+from ..knowledge import Condition
 from .base import RULES_HEAD, Check, LintContext, LintFinding, candidates, holds
 
 
@@ -90,7 +90,7 @@ rules:   # a few rules sharing a condition are fine
 
 class EnginePropertyValues(EngineLimit):
     id = "engine-property-values"
-    limit, warn_at = 512, 256
+    limit, warn_at = HANG_AT, HANG_AT // 2
     summary = ("A platform's ruleset tests one property for many different values (fact and symptom names, "
                "or one fact's values); durable-rules hangs at 512. Warns from 256.")
     suppress_by = "the platform id"
@@ -111,19 +111,3 @@ rules:   # a few dozen facts per platform are fine
                     yield self.found(platform_id, platform.where, "id",
                                      f"{platform_id}: the ruleset tests {count} different {what}; "
                                      f"durable-rules hangs at {self.limit}")
-
-
-def property_value_counts(kb: KnowledgeBase, platform: str) -> List[Tuple[str, int]]:
-    """How many different fact and symptom names a platform's ruleset tests, and how many values
-    of each fact: durable-rules hangs creating (or running) a ruleset once one reaches 512."""
-    names, values = set(), defaultdict(set)
-    for rule in kb.rules_for(platform):
-        for condition in rule.conditions:
-            names.add((condition.kind, condition.name))
-            if condition.op == "is":
-                values[condition.name].add(json.dumps(condition.value))
-            elif condition.op == "in":
-                values[condition.name] |= {json.dumps(v) for v in condition.value}
-    counts = [("names of facts and symptoms", len(names))]
-    return counts + [(f"values of fact '{name}'", len(tested)) for name, tested in sorted(values.items())]
-
