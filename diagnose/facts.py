@@ -54,7 +54,7 @@ def read_facts_file(path: str) -> Mapping:
     try:
         document = load_yaml(path, FACTS_FILE_LIMIT)
     except YamlError as exc:
-        raise InputError(exc.message, exc.location) from None
+        raise InputError(exc.message, exc.location, exc.code, exc.values) from None
     if document is None:
         raise InputError("the file is empty: expected a mapping of fact names to values", Location(path, 1),
                          "error.empty_file")

@@ -225,7 +225,7 @@ def _readiness(kb: KnowledgeBase, missing: Tuple[Missing, ...], lang: str, recip
     notes = []
     if missing:
         notes.append(kb.message("letter.not_ready", lang, count=len(missing),
-                                placeholders=", ".join(m.placeholder for m in missing)))
+                                placeholders=("、" if lang == "zh" else ", ").join(m.placeholder for m in missing)))
     if lang != "en" or not missing:
         notes.append(kb.message("letter.review_version" + (f".{recipient}" if recipient else ""), lang))
     return tuple(notes)

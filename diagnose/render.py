@@ -30,6 +30,13 @@ def percent(certainty: float) -> str:
     return f"{round(certainty * 100):d}%"
 
 
+def metric_name(kb: KnowledgeBase, name: str, lang: str) -> str:
+    """What a metrics table calls a metric's fact: its glossary term (every shipped metric has
+    one), else its id."""
+    term = kb.term_of(name)
+    return say(term, lang) if term else name
+
+
 def show_fact(kb: KnowledgeBase, name: str, value: Any, lang: str) -> str:
     fact = kb.facts.get(name)
     return format_value(fact, value, lang) if fact else str(value)
@@ -47,12 +54,6 @@ def describe_range(kb: KnowledgeBase, fact: Fact, lang: str) -> str:
     if high:
         return kb.message("range.between", lang, low=low, high=high)
     return kb.message("range.from", lang, low=low) if low else kb.message("range.number", lang)
-
-
-def fact_name(kb: KnowledgeBase, name: str, lang: str) -> str:
-    """What the output calls a fact: its glossary term, else its id."""
-    term = kb.term_of(name)
-    return say(term, lang) if term else name
 
 
 def _glossary_words(kb: KnowledgeBase) -> List[str]:
@@ -198,7 +199,7 @@ def to_table(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", top: int
             out += [first] + [f"- {line}" for line in rest]
     if diagnosis.metrics:
         out += ["", colon(text["metrics"], lang).rstrip()]
-        rows = [[fact_name(kb, m.fact, lang), show_fact(kb, m.fact, m.value, lang),
+        rows = [[metric_name(kb, m.fact, lang), show_fact(kb, m.fact, m.value, lang),
                  f"{kb.operator_words(m.must_be, lang)} {show_fact(kb, m.fact, m.target, lang)}", say(m.window, lang),
                  _status_text(m, text, lang, kb)] for m in diagnosis.metrics]
         out.append(tabulate(rows, headers=[text["metric"], text["value"], text["target"], text["window"],
@@ -236,7 +237,7 @@ def explanation(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", top: 
     def facts_line(evidence: Evidence) -> str:
         shown = []
         for name, value in evidence.facts:
-            item = _fact_shown(kb, name, value, lang)
+            item = fact_shown(kb, name, value, lang)
             shown.append(bracket(item, text["computed"], lang) if name in computed else item)
         return join(shown, lang) if lang == "zh" else ", ".join(shown)
 
@@ -264,7 +265,7 @@ def explanation(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", top: 
     return "\n".join(lines)
 
 
-def _fact_shown(kb: KnowledgeBase, name: str, value: Any, lang: str) -> str:
+def fact_shown(kb: KnowledgeBase, name: str, value: Any, lang: str) -> str:
     """A fact and its value: ``name = value`` in English; in Chinese its glossary term and the
     value (``配送前取消率：4.61%``), or its question and the answer (``在售商品是否经常断货？是``)."""
     shown = show_fact(kb, name, value, lang)
@@ -314,7 +315,7 @@ def to_markdown(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", top: 
     if diagnosis.metrics:
         out += [f"## {text['metrics']}", "", f"| {text['metric']} | {text['value']} | {text['target']} | {text['window']} | {text['status']} |",
                 "|---|---|---|---|---|"]
-        out += [f"| {fact_name(kb, m.fact, lang)} | {show_fact(kb, m.fact, m.value, lang)} "
+        out += [f"| {metric_name(kb, m.fact, lang)} | {show_fact(kb, m.fact, m.value, lang)} "
                 f"| {kb.operator_words(m.must_be, lang)} {show_fact(kb, m.fact, m.target, lang)} "
                 f"| {say(m.window, lang)} | {_status_text(m, text, lang, kb)} |" for m in diagnosis.metrics]
         out.append("")

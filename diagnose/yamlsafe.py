@@ -122,7 +122,8 @@ class _Loader(_BaseLoader):
             if key in mapping:
                 first = mapping.key_marks[key][0]
                 raise YamlError(f"duplicate key (first given on line {first})",
-                                Location(self._path, *_mark(key_node), field=str(key)))
+                                Location(self._path, *_mark(key_node), field=str(key)), "error.duplicate_key",
+                                {"first": first})
             mapping[key] = self.construct_object(value_node, deep=True)
             mapping.key_marks[key] = _mark(key_node)
         return mapping
@@ -177,7 +178,7 @@ def read_text(path: str, max_bytes: int) -> str:
     try:
         data = read_regular(path, max_bytes)
     except FileProblem as exc:
-        raise YamlError(exc.message, exc.location) from None
+        raise YamlError(exc.message, exc.location, exc.code, exc.values) from None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise YamlError("file is UTF-16 text: save it as UTF-8", Location(path))
     if b"\x00" in data:

@@ -12,7 +12,7 @@ import sys
 import click
 
 from .. import __version__
-from ..errors import DiagnoseError, InferenceError, KnowledgeBaseError
+from ..errors import DiagnoseError, InferenceError, KnowledgeBaseError, printable
 
 MAX_FINDINGS_SHOWN = 20
 
@@ -84,15 +84,32 @@ def _in_language(exc: DiagnoseError, lang: str, kb_root):
         return english
 
     def told(error: DiagnoseError) -> str:
+        field = error.location.field if error.location else None
+        shown = None if field is None else kb.fact_label(field, lang) if field in kb.facts else printable(field)
         if error.code not in kb.messages:
-            return str(error)
-        return error.located(kb.message(error.code, lang, **error.values))
+            return error.located(error.message, shown)
+        return error.located(kb.message(error.code, lang, **_values(kb, error, lang)), shown)
 
     errors = exc.errors if isinstance(exc, facts.FactsError) else [exc]
     lines = [told(error) for error in errors[:facts.MAX_PROBLEMS_SHOWN]]
     if len(errors) > len(lines):
         lines.append(kb.message("error.more", lang, count=len(errors) - len(lines)))
     return kb.message("error.prefix", lang), lines
+
+
+def _values(kb, error: DiagnoseError, lang: str) -> dict:
+    """An error's values as its message in ``lang`` shows them: facts by their labels, a
+    fact's choices by theirs."""
+    from ..vocabulary import say
+
+    values = dict(error.values)
+    for key in ("numerator", "denominator"):
+        if values.get(key) in kb.facts:
+            values[key] = kb.fact_label(values[key], lang)
+    fact = kb.facts.get(error.location.field) if error.location and error.location.field else None
+    if "choices" in values and fact is not None and fact.choices:
+        values["choices"] = kb.message("range.separator", lang).join(say(label, lang) for _, label in fact.choices)
+    return values
 
 
 @click.group(cls=DiagnoseGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -7,7 +7,8 @@ from typing import List, Optional, Sequence
 from ..errors import KnowledgeBaseError
 from ..knowledge import Condition, KnowledgeBase, Rule
 from ..ranking import Diagnosis
-from ..render import percent
+from ..render import fact_shown, percent
+from ..typography import bracket, join, quote, spaced
 from ..vocabulary import format_value, say
 from .graph import CERTAIN, POSSIBLE, RULED_OUT, Node
 from .session import ANYTHING_ELSE, Question, Session
@@ -22,8 +23,6 @@ def text(kb: KnowledgeBase, name: str, lang: str, **values) -> str:
     if message_id not in kb.messages:
         raise KnowledgeBaseError(f"the knowledge base has no message '{message_id}' (see knowledge/interview.yaml)")
     return kb.message(message_id, lang, **values)
-
-
 
 
 def _fit(lines: List[str], kb: KnowledgeBase, lang: str) -> str:
@@ -53,7 +52,8 @@ class Explainer:
             return self.msg("why.platform")
         lines = []
         if question.fact.id != question.tests:
-            lines.append(self.msg("why.count", fact=question.fact.id, rate=question.tests))
+            lines.append(self.msg("why.count", fact=self.kb.fact_label(question.fact.id, self.lang),
+                                  rate=self.kb.fact_label(question.tests, self.lang)))
         chain = self.chain(question)
         if question.kind == "figure":
             lines.append(self.msg("why.figure", fact=self.fact_name(question.tests)) if level == 0 else self.msg("why.end"))
@@ -72,8 +72,9 @@ class Explainer:
                                   certainty=percent(session.current(cause)), low=percent(interval.low),
                                   high=percent(interval.high)))
             top = session.diagnosis.top(3)
-            lines.append(self.msg("why.top", causes=", ".join(f"{c.rank}. {c.id} ({percent(c.certainty)})" for c in top)
-                                  or self.msg("why.top_none")))
+            causes = [f"{c.rank}. " + bracket(f"{say(c.title, self.lang)} [{c.id}]", percent(c.certainty), self.lang)
+                      for c in top]
+            lines.append(self.msg("why.top", causes=join(causes, self.lang) or self.msg("why.top_none")))
         else:
             lines.append(self.msg("why.end"))
         return _fit(lines, self.kb, self.lang)
@@ -125,8 +126,8 @@ class Explainer:
         return lines
 
     def fact_name(self, fact_id: str) -> str:
-        """A fact as the question that asks it."""
-        return say(self.kb.facts[fact_id].question, self.lang)
+        """A fact as the question that asks it, in quotation marks."""
+        return quote(say(self.kb.facts[fact_id].question, self.lang), self.lang)
 
     def node_name(self, node: Node) -> str:
         kind, name = node
@@ -141,13 +142,16 @@ class Explainer:
         else:
             fact = self.kb.facts[condition.name]
             shown = condition.value if isinstance(condition.value, tuple) else (condition.value,)
-            value = ", ".join(format_value(fact, v, self.lang) for v in shown if v is not None)
-            text = self.msg(f"cond.{condition.op}", fact=fact.id, value=value)
+            value = ("、" if self.lang == "zh" else ", ").join(format_value(fact, v, self.lang) for v in shown
+                                                              if v is not None)
+            text = self.msg(f"cond.{condition.op}", fact=self.kb.fact_label(fact.id, self.lang), value=value)
+            gap = "" if self.lang == "zh" else " "
             if fact.id in session.known:
-                text += " " + self.msg("cond.answer", value=format_value(fact, session.known[fact.id], self.lang))
+                text += gap + self.msg("cond.answer", value=format_value(fact, session.known[fact.id], self.lang))
             elif fact.id in session.closed:
-                text += " " + self.msg("cond.unknown")
-        return self.msg("cond.not", condition=text) if condition.negated else text
+                text += gap + self.msg("cond.unknown")
+        text = self.msg("cond.not", condition=text) if condition.negated else text
+        return spaced(text) if self.lang == "zh" else text
 
 
 def how(kb: KnowledgeBase, diagnosis: Diagnosis, cause_id: str, lang: str) -> str:
@@ -179,4 +183,4 @@ def how(kb: KnowledgeBase, diagnosis: Diagnosis, cause_id: str, lang: str) -> st
 
 
 def _facts(kb: KnowledgeBase, facts: Sequence, lang: str) -> str:
-    return ", ".join(f"{name} = {format_value(kb.facts[name], value, lang)}" for name, value in facts)
+    return join((fact_shown(kb, name, value, lang) for name, value in facts), lang, ", ")

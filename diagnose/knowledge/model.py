@@ -14,7 +14,8 @@ import msgspec
 
 from ..errors import KnowledgeBaseError
 from ..operators import TABLE, holds
-from ..vocabulary import Fact, Text
+from ..typography import quote
+from ..vocabulary import Fact, Text, say
 
 
 class Finding(msgspec.Struct, frozen=True):
@@ -295,6 +296,15 @@ class KnowledgeBase(msgspec.Struct):
             if fact_id in term.facts:
                 return term.text
         return None
+
+    def fact_label(self, fact_id: str, lang: str) -> str:
+        """What people are shown for fact ``fact_id`` in ``lang``: its glossary term (``配送前取消率``),
+        else its question in quotation marks; the id itself only for a fact the vocabulary lacks."""
+        term = self.term_of(fact_id)
+        if term:
+            return say(term, lang)
+        fact = self.facts.get(fact_id)
+        return quote(say(fact.question, lang), lang) if fact else fact_id
 
     def operator_words(self, op: str, lang: str) -> str:
         """How the operator ``op`` (``at_most``) reads in ``lang``."""
