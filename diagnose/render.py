@@ -30,6 +30,11 @@ def percent(certainty: float) -> str:
     return f"{round(certainty * 100):d}%"
 
 
+def listing(lang: str) -> str:
+    """What separates names in a list (source ids, rule ids): ``、`` in Chinese, ``, `` in English."""
+    return "、" if lang == "zh" else ", "
+
+
 def metric_name(kb: KnowledgeBase, name: str, lang: str) -> str:
     """What a metrics table calls a metric's fact: its glossary term (every shipped metric has
     one), else its id."""
@@ -239,7 +244,7 @@ def explanation(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", top: 
         for name, value in evidence.facts:
             item = fact_shown(kb, name, value, lang)
             shown.append(bracket(item, text["computed"], lang) if name in computed else item)
-        return join(shown, lang) if lang == "zh" else ", ".join(shown)
+        return join(shown, lang, ", ")
 
     def walk(evidence: Evidence, depth: int, seen: frozenset) -> None:
         pad = "   " * depth
@@ -260,7 +265,7 @@ def explanation(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", top: 
         lines.append(f"{cause.rank}. {say(cause.title, lang)} [{cause.id}] — {percent(cause.certainty)}")
         for evidence in cause.because:
             walk(evidence, 1, frozenset())
-        lines.append("   " + colon(text["sources"], lang) + ", ".join(_source_label(diagnosis, s)
+        lines.append("   " + colon(text["sources"], lang) + listing(lang).join(_source_label(diagnosis, s)
                                                                    for s in cause.sources))
     return "\n".join(lines)
 
@@ -308,7 +313,7 @@ def to_markdown(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", top: 
             items = [r for r in cause.remedies if r.kind == kind]
             if items:
                 out += [f"**{text[kind]}**", ""]
-                out += ["- " + bracket(say(r.text, lang), ", ".join(r.sources), lang) for r in items]
+                out += ["- " + bracket(say(r.text, lang), listing(lang).join(r.sources), lang) for r in items]
                 out.append("")
         if cause.evidence_needed:
             out += [f"**{text['evidence']}**", ""] + [f"- {say(e, lang)}" for e in cause.evidence_needed] + [""]

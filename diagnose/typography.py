@@ -99,10 +99,18 @@ def wrap(text: str, columns: int, keep: Iterable[str] = ()) -> List[str]:
     return lines
 
 
+def _bound(text: str, at: int) -> bool:
+    """Whether a break at ``at`` would part an ASCII token from the Chinese after it (``24 小时``,
+    ``Wish 的``): the line may end before the token, not after it."""
+    before = text[at - 2:at - 1] if text[at - 1:at] == " " else text[at - 1:at]
+    return bool(before) and before.isascii() and (before.isalnum() or before == "%") and not text[at].isascii()
+
+
 def _units(text: str, keep: Iterable[str]) -> List[str]:
     """The unbreakable pieces of ``text``: it breaks only where UAX #14 allows (not inside an
     ASCII token, not before closing punctuation) and BudouX's phrase model finds a phrase's end
-    (not inside a word); a leading label (``立即：``) and the next piece make one."""
+    (not inside a word), and not between an ASCII token and the Chinese after it; a leading label
+    (``立即：``) and the next piece make one."""
     global _PHRASES
     from uniseg.linebreak import line_break_boundaries  # ~100 ms to import both: only for Chinese text
     if _PHRASES is None:
@@ -118,5 +126,5 @@ def _units(text: str, keep: Iterable[str]) -> List[str]:
     inside = {at for word in keep for match in re.finditer(re.escape(word), text)
               for at in range(match.start() + 1, match.end())}
     cuts = [b for b in line_break_boundaries(text)
-            if b in phrase_ends and start < b < len(text) and b not in inside]
+            if b in phrase_ends and start < b < len(text) and b not in inside and not _bound(text, b)]
     return [text[a:b] for a, b in zip([0] + cuts, cuts + [len(text)])]

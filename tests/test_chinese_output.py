@@ -1,25 +1,28 @@
-"""Every command's Chinese output for the examples: Chinese labels and headers, full-width
-punctuation after Chinese, the glossary's terms, no fact ids or decimal rates where people read
-figures; and golden copies of the Chinese diagnoses (`UPDATE_GOLDEN=1` rewrites them; review the
-diff line by line)."""
+"""Every command's Chinese output for the examples: Chinese labels, headers and errors, full-width
+punctuation after Chinese, the glossary's terms, no fact ids, English words or decimal rates where
+people read words and figures; the line breaker's rules; and golden copies of the Chinese diagnoses
+(`UPDATE_GOLDEN=1` rewrites them; review the diff line by line)."""
+import functools
 import json
 import os
 import re
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from conftest import EXAMPLES, ROOT
 from diagnose.cli import cli
 from diagnose.knowledge import load_knowledge
-from diagnose.lint.glossary import other_names
+from diagnose.letters import MESSAGES
+from diagnose.lint import glossary
 from diagnose.typography import wrap
 
 GOLDEN = ROOT / "tests" / "golden" / "zh"
 EXAMPLE_FILES = sorted(p.name for p in EXAMPLES.iterdir() if p.suffix in (".yaml", ".json"))
 CJK = "\u3400-\u9fff\uff00-\uffef\u3000-\u303f"
 HALF_AFTER_CJK = re.compile(f"[{CJK}] ?[:;,()!?]")
-DECIMAL_RATE = re.compile(r"(?<![\d.])0\.\d+(?![\d.%])")
+DECIMAL_RATE = re.compile(r"(?<![\d.])(?<!或 )0\.\d+(?![\d.%])")  # '1.2% 或 0.012': what may be typed
 ASCII_LABEL = re.compile(r"^\s*(?:#+ |\*\*|- )?[A-Za-z][A-Za-z ]*(?::|：|\*\*)")
 
 
@@ -27,42 +30,117 @@ def invoke(*args, stdin=None):
     return CliRunner().invoke(cli, [str(a) for a in args], input=stdin)
 
 
+@functools.lru_cache(maxsize=None)
+def kb():
+    return load_knowledge()
+
+
 def outputs(example):
-    """(what, text) for each Chinese surface of one example."""
+    """(what, text) for each Chinese surface of one example: run (table, Markdown, the JSON's texts,
+    --explain), the facts that matter for its notice, the interview, the letter and each message."""
     path = EXAMPLES / example
-    run = [("table", invoke("run", path, "--lang", "zh", "--explain").output),
-           ("markdown", invoke("run", path, "--lang", "zh", "--format", "markdown", "--explain").output)]
-    data = json.loads(invoke("run", path, "--lang", "zh", "--format", "json").output)
-    titles = [c["title"] for c in data["causes"]] + [s["title"] for s in data["symptoms"]]
-    titles += [b["title"] for c in data["causes"] for b in c["because"]]
-    titles += [s["title"] for s in data["sources"].values() if s["kind"] == "seed"]
-    letter = invoke("letter", path, "--lang", "zh")
-    return run + [("json titles", "\n".join(titles)), ("letter", letter.stdout), ("letter notes", letter.stderr)]
+    facts = yaml.safe_load(path.read_text(encoding="utf-8"))
+    found = [("table", invoke("run", path, "--lang", "zh", "--explain").output),
+             ("markdown", invoke("run", path, "--lang", "zh", "--format", "markdown", "--explain").output),
+             ("json texts", "\n".join(json_texts(json.loads(invoke("run", path, "--lang", "zh", "--format",
+                                                                    "json").output)))),
+             ("facts", invoke("facts", "--lang", "zh", "--platform", facts["platform"], "--notice",
+                              facts["notice_reason"]).output),
+             ("facts template", invoke("facts", "--lang", "zh", "--template", "--platform", facts["platform"]).output),
+             ("interview", interview(facts))]
+    for message in (None,) + MESSAGES:  # a message that does not fit the case is refused (an error)
+        result = invoke("letter", path, "--lang", "zh", *(("--message", message) if message else ()))
+        what = f"message {message}" if message else "letter"
+        found += [(what, result.stdout or result.stderr), (f"{what} notes", result.stderr)]
+    return found
+
+
+def json_texts(data):
+    """Every text of run's JSON that people read."""
+    texts = [s["title"] for s in data["symptoms"]] + [m["window"] for m in data["metrics"]]
+    for cause in data["causes"]:
+        texts += [cause["title"], cause["explanation"]] + [r["text"] for r in cause["remedies"]]
+        texts += cause["evidence_needed"] + [b["title"] for b in cause["because"]]
+    texts += [s["text"] for s in data["next_steps"]] + [w["text"] for w in data["warnings"]]
+    return texts + [s["title"] for s in data["sources"].values() if s["kind"] == "seed"]
+
+
+ASK = ["为什么", "为什么", "为什么", "帮助", "状态", "如何 1"]
+
+
+def interview(facts):
+    """A Chinese interview answering from ``facts`` (skipping the rest); at every question the
+    consultant asks why three times, for help, the status and how the top cause was reached,
+    and first gives an answer that does not fit."""
+    from diagnose.api import get_diagnoser
+    from diagnose.interview import Dialog, Session
+
+    session, said, pending = Session(get_diagnoser()), [], []
+    questions = {f.question["zh"]: f for f in kb().facts.values()}
+
+    def ask(prompt):
+        if not pending:
+            asked = re.findall(r"^问题 (\d+)：(.*)$", "\n".join(said), flags=re.M)
+            if len(asked) > 40:
+                raise EOFError
+            fact = questions.get(asked[-1][1])
+            if fact is None:  # anything else?
+                pending.extend(ASK + ["否"])
+            else:
+                value = facts.get(fact.id)
+                answer = "跳过" if value is None else {True: "是", False: "否"}.get(value, str(value))
+                pending.extend(ASK + ([] if fact.type == "text" else ["abc"]) + [answer])
+        return pending.pop(0)
+
+    try:
+        Dialog(session, "zh", ask, said.append, lambda: None).run()
+    except EOFError:
+        pass
+    return "\n".join(said)
+
+
+# Names, not words for people: `code`, addresses, [ids], rule and source ids, guidance numbers, the
+# knowledge version, file paths, [PLACEHOLDERS] (the letter shares them with the English), an English
+# source's title (a Markdown link), a forum user's name, what the consultant typed (> abc, 'abc'), the
+# names a facts file is written with (the first column of `diagnose facts`, the template's keys)
+NAMES = re.compile(r"`[^`\n]*`|<[^>\n]*>|\[[^\]\n]*\]\(https?://[^)\s]*\)|https?://\S+|\[[a-z0-9_.]+\]"
+                   r"|\[CONFIRM: [a-z0-9_]+\]|(?:规则|rule) [a-z0-9_.]+(?:(?:, |、)[a-z0-9_.]+)*|[（(]G\d+[）)]"
+                   r"|版本 `?[0-9a-f]{12}`?|(?<![\w.])(?:examples|seeds)?(?:/[\w.+-]+)+(?::\d+)*:?|\S+ 的论坛帖|'[^'\n]*'"
+                   r"|^(?:# )?[a-z0-9_]+(?::.*|(?= ))|^> .*", re.M)
 
 
 def prose(text):
-    """``text`` without `code`, addresses and [rule ids] (names, not words for people)."""
-    text = re.sub(r"`[^`\n]*`|<[^>\n]*>|https?://\S+|\[[a-z0-9_.]+\]", " ", text)
-    return re.sub(r"(?:规则|rule) [a-z0-9_.]+", " ", text)
+    """``text`` with names blanked out (see NAMES) and source ids."""
+    text = re.sub(r"来源：.*", " ", NAMES.sub(" ", text))
+    return glossary.prose(source_ids().sub(" ", text))
+
+
+@functools.lru_cache(maxsize=None)
+def source_ids():
+    return re.compile(r"(?<![\w-])(?:%s)(?![\w-])" % "|".join(sorted(map(re.escape, kb().sources), key=len, reverse=True)))
 
 
 def problems(kb, text):
-    found = [f"half-width after Chinese: {m.group()!r}" for m in HALF_AFTER_CJK.finditer(prose(text))]
-    found += [f"glossary: {problem}" for _, problem in other_names(kb, text)]
-    found += [f"decimal rate: {m.group()!r}" for m in DECIMAL_RATE.finditer(prose(text).replace("0.031", ""))]
-    found += [f"English label: {line.strip()!r}" for line in prose(text).splitlines() if ASCII_LABEL.match(line)]
+    """What is wrong in a Chinese output: half-width punctuation after Chinese, a glossary concept
+    named otherwise, an English word or label, a fact id, a decimal rate."""
+    words = prose(text)
+    found = [f"half-width after Chinese: {m.group()!r}" for m in HALF_AFTER_CJK.finditer(words)]
+    found += [f"glossary: {problem}" for _, problem in glossary.problems(kb, words, glossary.allowed_words(kb))]
+    found += [f"decimal rate: {m.group()!r}" for m in DECIMAL_RATE.finditer(words)]
+    found += [f"English label: {line.strip()!r}" for line in words.splitlines() if ASCII_LABEL.match(line)]
+    found += [f"fact id: {m.group()!r}" for m in fact_ids(kb).finditer(words)]
     return found
+
+
+def fact_ids(kb):
+    return re.compile(r"\b(?:%s)\b" % "|".join(sorted(kb.facts, key=len, reverse=True)))
 
 
 @pytest.mark.parametrize("example", EXAMPLE_FILES)
 def test_every_chinese_surface_of_an_example(example):
-    kb = load_knowledge()
-    metric_ids = re.compile(r"\b(?:%s)\b" % "|".join(f for t in kb.glossary.values() for f in t.facts))
     for what, text in outputs(example):
-        assert text.strip(), what
-        found = problems(kb, text)
-        if what != "letter notes":  # the notes list placeholders with the fact a consultant fills in
-            found += [f"fact id: {m.group()!r}" for m in metric_ids.finditer(prose(text))]
+        assert text.strip() or what.endswith("notes"), what
+        found = problems(kb(), text)
         assert not found, f"{example} {what}: {found}"
 
 
@@ -106,6 +184,46 @@ def test_wrapped_chinese_keeps_tokens_punctuation_and_labels(text, columns):
         for token in ("FBA", "365", "24", "平台"):
             assert not any(before.endswith(token[:k]) and after.startswith(token[k:]) for k in range(1, len(token))), lines
     assert lines[0].startswith(text[:4]) and len(lines[0]) > 4  # the label stays with its text
+
+
+@pytest.mark.parametrize("kind,sample", [
+    ("half-width after Chinese", "诊断: 亚马逊"), ("half-width after Chinese", "平台仓配送(计算得出)"),
+    ("fact id", "事实：是否经常断货？是；cancel_rate 未达标"), ("decimal rate", "亚马逊：配送前取消率未达标（须低于 0.025）"),
+    ("English word", "错误：a rate cannot exceed 100%"), ("English word", "fact  type  unit  accepted values"),
+    ("English label", "Error: 比率不能超过 100%"), ("glossary", "根本原因（可信度 85%）"),
+])
+def test_the_checks_find_each_kind_of_problem(kind, sample):
+    assert any(kind in problem for problem in problems(kb(), sample)), problems(kb(), sample)
+
+
+def chinese_texts():
+    """Every Chinese text a table cell or a wrapped line shows: cause titles, remedies after their
+    label, questions, deadlines, and the glossary's terms inside a sentence."""
+    from diagnose.vocabulary import say
+
+    texts = [say(c.title, "zh") for c in kb().causes.values()]
+    texts += [("立即：" if r.kind == "immediate" else "预防：") + say(r.text, "zh") for r in kb().remedies.values()]
+    texts += [say(f.question, "zh") for f in kb().facts.values()] + [say(d.label, "zh") for d in kb().deadlines.values()]
+    return texts + [f"请先核对{t.text['zh']}，再逐条整改并记录。" for t in kb().glossary.values()]
+
+
+CLOSING = "，。、；：！？）」”》"
+ASCII_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9%./-]*")
+
+
+@pytest.mark.parametrize("columns", [16, 34, 60])
+def test_wrapping_every_chinese_text(columns):
+    keep = [t.text["zh"] for t in kb().glossary.values()]
+    for text in chinese_texts():
+        lines = wrap(text, columns, keep)
+        assert "".join(lines).replace(" ", "") == text.replace(" ", ""), lines
+        assert not [line for line in lines[1:] if line[:1] in CLOSING], lines
+        for term in keep + ASCII_TOKEN.findall(text):  # each term and token whole on one line
+            assert sum(line.count(term) for line in lines) == text.count(term), (term, lines)
+        for before, after in zip(lines, lines[1:]):  # a figure stays with its unit: 24 小时
+            assert not (re.search(r"[A-Za-z0-9%]$", before) and not after[:1].isascii()), lines
+        if re.match(r"^(立即|预防)：", text):
+            assert len(lines[0]) > 3, lines
 
 
 @pytest.mark.parametrize("example", EXAMPLE_FILES)

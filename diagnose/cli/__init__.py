@@ -85,7 +85,7 @@ def _in_language(exc: DiagnoseError, lang: str, kb_root):
 
     def told(error: DiagnoseError) -> str:
         field = error.location.field if error.location else None
-        shown = None if field is None else kb.fact_label(field, lang) if field in kb.facts else printable(field)
+        shown = None if field is None else kb.fact_label(field, lang) if field in kb.facts else f"`{printable(field)}`"
         if error.code not in kb.messages:
             return error.located(error.message, shown)
         return error.located(kb.message(error.code, lang, **_values(kb, error, lang)), shown)

@@ -212,7 +212,7 @@ class Dialog:
         lines = [self.msg("help.heading", fact=fact.id), say(fact.help, self.lang),
                  self.msg("help.accepted", accepted=self.accepted(fact))]
         if fact.unit and fact.type != "rate":
-            lines.append(self.msg("help.unit", unit=fact.unit))
+            lines.append(self.msg("help.unit", unit=self.kb.unit_words(fact, self.lang)))
         if fact.window:
             lines.append(self.msg("help.window", window=say(fact.window, self.lang)))
         if fact.example is not None:

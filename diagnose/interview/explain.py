@@ -7,7 +7,7 @@ from typing import List, Optional, Sequence
 from ..errors import KnowledgeBaseError
 from ..knowledge import Condition, KnowledgeBase, Rule
 from ..ranking import Diagnosis
-from ..render import fact_shown, percent
+from ..render import fact_shown, listing, percent
 from ..typography import bracket, join, quote, spaced
 from ..vocabulary import format_value, say
 from .graph import CERTAIN, POSSIBLE, RULED_OUT, Node
@@ -158,7 +158,7 @@ def how(kb: KnowledgeBase, diagnosis: Diagnosis, cause_id: str, lang: str) -> st
     """How a cause was concluded (or why it was not): the rules that fired, with the facts and
     symptoms that satisfied them, and how each symptom was shown; at most a dozen lines."""
     if cause_id not in kb.causes:
-        return text(kb, "how.unknown", lang, id=cause_id, causes=", ".join(c.id for c in diagnosis.top(3)) or "-")
+        return text(kb, "how.unknown", lang, id=cause_id, causes=listing(lang).join(c.id for c in diagnosis.top(3)) or "-")
     title = say(kb.causes[cause_id].title, lang)
     found = [c for c in diagnosis.causes if c.id == cause_id]
     if not found:
@@ -176,7 +176,7 @@ def how(kb: KnowledgeBase, diagnosis: Diagnosis, cause_id: str, lang: str) -> st
             lines.append(text(kb, "how.facts", lang, facts=_facts(kb, evidence.facts, lang)))
         for symptom_id in evidence.symptoms:
             symptom = symptoms.get(symptom_id)
-            shown = ", ".join(e.rule for e in symptom.because) if symptom else "-"
+            shown = listing(lang).join(e.rule for e in symptom.because) if symptom else "-"
             lines.append(text(kb, "how.symptom", lang, title=say(kb.symptoms[symptom_id].title, lang),
                                  id=symptom_id, certainty=percent(symptom.certainty if symptom else 0.0), rules=shown))
     return _fit(lines, kb, lang)

@@ -306,6 +306,11 @@ class KnowledgeBase(msgspec.Struct):
         fact = self.facts.get(fact_id)
         return quote(say(fact.question, lang), lang) if fact else fact_id
 
+    def unit_words(self, fact: Fact, lang: str) -> str:
+        """Fact ``fact``'s unit in ``lang`` (the catalogue's ``unit.*``; ``%`` and others as they are)."""
+        message_id = "unit." + fact.unit.replace(" ", "_")
+        return self.message(message_id, lang) if message_id in self.messages else fact.unit
+
     def operator_words(self, op: str, lang: str) -> str:
         """How the operator ``op`` (``at_most``) reads in ``lang``."""
         return TABLE[op].words(self.messages, lang)

@@ -133,7 +133,7 @@ def question_view(kb: KnowledgeBase, dialog: Dialog, question: Question, number:
                 "skippable": True}
     help_lines = [say(fact.help, lang), text(kb, "help.accepted", lang, accepted=dialog.accepted(fact))]
     if fact.unit and fact.type != "rate":
-        help_lines.append(text(kb, "help.unit", lang, unit=fact.unit))
+        help_lines.append(text(kb, "help.unit", lang, unit=kb.unit_words(fact, lang)))
     if fact.window:
         help_lines.append(text(kb, "help.window", lang, window=say(fact.window, lang)))
     if fact.example is not None:
