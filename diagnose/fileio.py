@@ -41,7 +41,7 @@ def read_regular(path: Union[str, os.PathLike], max_bytes: int) -> bytes:
         if stat.S_ISDIR(info.st_mode):
             raise FileProblem("is a directory, not a file", where, "error.is_directory")
         if not stat.S_ISREG(info.st_mode):
-            raise FileProblem("is not a regular file (a device, pipe or socket)", where)
+            raise FileProblem("is not a regular file (a device, pipe or socket)", where, "error.not_regular")
         if info.st_size > max_bytes:
             raise FileProblem(f"file is {info.st_size:,} bytes; the limit is {max_bytes:,}", where)
         chunks, size = [], 0

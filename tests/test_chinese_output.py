@@ -6,6 +6,8 @@ import functools
 import json
 import os
 import re
+import shutil
+import tempfile
 
 import pytest
 import yaml
@@ -23,6 +25,7 @@ EXAMPLE_FILES = sorted(p.name for p in EXAMPLES.iterdir() if p.suffix in (".yaml
 CJK = "\u3400-\u9fff\uff00-\uffef\u3000-\u303f"
 HALF_AFTER_CJK = re.compile(f"[{CJK}] ?[:;,()!?]")
 DECIMAL_RATE = re.compile(r"(?<![\d.])(?<!或 )0\.\d+(?![\d.%])")  # '1.2% 或 0.012': what may be typed
+NESTED = re.compile(r"（[^（）\n]*（[^（）\n]*）[^（）\n]*）")
 ASCII_LABEL = re.compile(r"^\s*(?:#+ |\*\*|- )?[A-Za-z][A-Za-z ]*(?::|：|\*\*)")
 
 
@@ -47,12 +50,25 @@ def outputs(example):
              ("facts", invoke("facts", "--lang", "zh", "--platform", facts["platform"], "--notice",
                               facts["notice_reason"]).output),
              ("facts template", invoke("facts", "--lang", "zh", "--template", "--platform", facts["platform"]).output),
-             ("interview", interview(facts))]
+             ("interview", interview(facts))] + web_pages(path)
     for message in (None,) + MESSAGES:  # a message that does not fit the case is refused (an error)
         result = invoke("letter", path, "--lang", "zh", *(("--message", message) if message else ()))
         what = f"message {message}" if message else "letter"
         found += [(what, result.stdout or result.stderr), (f"{what} notes", result.stderr)]
     return found
+
+
+def web_pages(path):
+    """The workspace's Chinese case page (with its why) and letter page for the case ``path``."""
+    from web_client import visible
+
+    from diagnose.web import create_app
+
+    with tempfile.TemporaryDirectory() as workspace:
+        shutil.copy(path, os.path.join(workspace, "001" + path.suffix.replace(".json", ".yaml")))
+        client = create_app(workspace, str(ROOT), lang="zh").test_client()
+        return [(f"web {page}", visible(client.get(page).get_data(as_text=True)))
+                for page in ("/case/001?why=1", "/case/001/letter")]
 
 
 def json_texts(data):
@@ -122,13 +138,14 @@ def source_ids():
 
 def problems(kb, text):
     """What is wrong in a Chinese output: half-width punctuation after Chinese, a glossary concept
-    named otherwise, an English word or label, a fact id, a decimal rate."""
+    named otherwise, an English word or label, a fact id, a decimal rate, brackets inside brackets."""
     words = prose(text)
     found = [f"half-width after Chinese: {m.group()!r}" for m in HALF_AFTER_CJK.finditer(words)]
     found += [f"glossary: {problem}" for _, problem in glossary.problems(kb, words, glossary.allowed_words(kb))]
     found += [f"decimal rate: {m.group()!r}" for m in DECIMAL_RATE.finditer(words)]
     found += [f"English label: {line.strip()!r}" for line in words.splitlines() if ASCII_LABEL.match(line)]
     found += [f"fact id: {m.group()!r}" for m in fact_ids(kb).finditer(words)]
+    found += [f"nested brackets: {m.group()!r}" for m in NESTED.finditer(words)]
     return found
 
 
@@ -153,21 +170,45 @@ def test_facts_table_in_chinese():
     assert problems(kb, text) == []
 
 
+def chinese_errors(tmp_path):
+    """What a consultant gets wrong on the command line, each told in Chinese."""
+    files = {"bad.yaml": "platform: amazon\ncancel_rate: 150%\nfulfilment: abc\norders_7d: 5\ncancelled_orders_7d: 9\n"
+                         "unknown: [foo, slow_replies]\nslow_replies: yes\nfoo: 1\n",
+             "zero.yaml": "platform: amazon\norders_7d: 0\ncancelled_orders_7d: 2\n",
+             "twice.yaml": "platform: amazon\nplatform: ebay\n", "list.yaml": "- amazon\n", "broken.yaml": "platform: [\n",
+             "date.yaml": "platform: amazon\nsuspension_date: 2026-13-45\n", "noplatform.yaml": "cancel_rate: 3%\n"}
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    today = "--today=2026-03-01"
+    return [invoke("run", tmp_path / name, "--lang", "zh") for name in files] + [
+        invoke("run", "--fact", "platform=amazon", "--fact", "cancel_rate=150%", "--lang", "zh"),
+        invoke("run", "--fact", "cancel_rat=1%", "--lang", "zh"), invoke("run", "--fact", "x", "--lang", "zh"),
+        invoke("run", "--lang", "zh"), invoke("run", tmp_path / "missing.yaml", "--lang", "zh"),
+        invoke("run", tmp_path, "--lang", "zh"),
+        invoke("run", EXAMPLES / "odr-slow-replies.yaml", "--explain", "nonsense", "--lang", "zh"),
+        invoke("letter", "--fact", "platform=amazon", "--lang", "zh"),
+        invoke("letter", "--fact", "platform=amazon", "--fact", "slow_replies=yes", "--message", "feedback-removal",
+               "--lang", "zh"),
+        invoke("letter", "--fact", "platform=ebay", "--fact", "slow_replies=yes", "--message", "feedback-removal",
+               "--lang", "zh"),
+        invoke("letter", "--fact", "platform=amazon", "--fact", "slow_replies=yes", "--fact", "appeal_date=2026-02-28",
+               "--message", "follow-up", "--lang", "zh", today),
+        invoke("letter", "--fact", "platform=walmart", "--fact", "account_terminated=yes", "--fact", "slow_replies=yes",
+               "--lang", "zh"),
+        invoke("letter", "--fact", "platform=wish", "--fact", "infraction_date=2025-01-01", "--fact", "slow_replies=yes",
+               "--lang", "zh", today)]
+
+
 def test_interview_and_errors_in_chinese(tmp_path):
-    kb = load_knowledge()
     answers = "1\n帮助\nabc\n完成\n"
     interview = invoke("interview", "--lang", "zh", "--save", tmp_path / "c.yaml", stdin=answers).output
     assert "收到的是 'abc'" in interview and interview.count("应为") == 1
-    errors = [invoke("run", "--fact", "platform=amazon", "--fact", "cancel_rate=150%", "--lang", "zh"),
-              invoke("run", "--fact", "cancel_rat=1%", "--lang", "zh"),
-              invoke("letter", "--fact", "platform=amazon", "--lang", "zh"),
-              invoke("letter", "--fact", "platform=amazon", "--fact", "slow_replies=yes", "--message",
-                     "feedback-removal", "--lang", "zh")]
+    errors = chinese_errors(tmp_path)
     for result in errors:
         assert result.exit_code == 2 and result.stderr.startswith("错误："), result.stderr
-        assert not re.search(r"\b(Error|expected|unknown|got|give|cannot|the)\b", result.stderr), result.stderr
+        assert not re.search(r"\b(Error|expected|unknown|got|give|cannot|the|is|not)\b", prose(result.stderr)), result.stderr
     for text in [interview] + [r.stderr for r in errors]:
-        assert problems(kb, text) == [], text
+        assert problems(kb(), text) == [], text
 
 
 @pytest.mark.parametrize("text,columns", [
@@ -191,6 +232,7 @@ def test_wrapped_chinese_keeps_tokens_punctuation_and_labels(text, columns):
     ("fact id", "事实：是否经常断货？是；cancel_rate 未达标"), ("decimal rate", "亚马逊：配送前取消率未达标（须低于 0.025）"),
     ("English word", "错误：a rate cannot exceed 100%"), ("English word", "fact  type  unit  accepted values"),
     ("English label", "Error: 比率不能超过 100%"), ("glossary", "根本原因（可信度 85%）"),
+    ("nested brackets", "请检查（并非（配送方式为平台仓配送））"),
 ])
 def test_the_checks_find_each_kind_of_problem(kind, sample):
     assert any(kind in problem for problem in problems(kb(), sample)), problems(kb(), sample)

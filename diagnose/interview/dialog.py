@@ -263,6 +263,8 @@ class Dialog:
         if session.diagnosis is None:
             return self.msg("why.platform")
         causes = session.diagnosis.causes
+        if not causes and (not argument or argument.isdigit()):
+            return self.msg("how.nothing")
         if argument.isdigit() and 1 <= int(argument) <= len(causes):
             argument = causes[int(argument) - 1].id
         elif not argument:

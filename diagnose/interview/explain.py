@@ -13,7 +13,7 @@ from ..vocabulary import format_value, say
 from .graph import CERTAIN, POSSIBLE, RULED_OUT, Node
 from .session import ANYTHING_ELSE, Question, Session
 
-MARKS = {True: "✓", False: "✗", None: "?"}
+MARKS = {True: "✓", False: "✗", None: "?"}  # in Chinese output "？" for not known yet
 MAX_LINES = 12  # a WHY or HOW answer never runs longer (issue 14: at most a dozen lines)
 
 
@@ -119,7 +119,8 @@ class Explainer:
             lines = [self.msg("why.up", what=self.node_name(below))]
         lines.append(self.msg("why.rule", id=rule.id, certainty=percent(rule.certainty),
                               title=say(rule.title, self.lang)))
-        lines += ["  " + MARKS[bounds.truth(c)] + " " + self.condition(c) for c in rule.conditions]
+        marks = {**MARKS, None: "？"} if self.lang == "zh" else MARKS
+        lines += ["  " + marks[bounds.truth(c)] + " " + self.condition(c) for c in rule.conditions]
         status, _, _ = bounds._rule(rule)
         verdict = {CERTAIN: "why.holds", POSSIBLE: "why.would", RULED_OUT: "why.fails"}[status]
         lines.append(self.msg(verdict, what=self.node_name(rule.conclusion), certainty=percent(rule.certainty)))
