@@ -55,7 +55,8 @@ def outputs(example):
         result = invoke("letter", path, "--lang", "zh", *(("--message", message) if message else ()))
         what = f"message {message}" if message else "letter"
         found += [(what, result.stdout or result.stderr), (f"{what} notes", result.stderr)]
-    return found
+    markdown = invoke("letter", path, "--lang", "zh", "--format", "markdown")
+    return found + [("letter markdown", markdown.stdout)]
 
 
 def web_pages(path):

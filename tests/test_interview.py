@@ -337,7 +337,11 @@ def test_resume_errors(small_kb, tmp_path):
     walmart.write_text("platform: walmart\n")
     result = small_invoke(small_kb, ["--resume", walmart, "--platform", "amazon"], [])
     assert result.exit_code == 2
-    assert "the case file says the platform is walmart, but --platform says amazon" in result.output
+    assert "the case file says the platform is Walmart, but --platform says Amazon" in result.output
+    missing = small_invoke(small_kb, ["--resume", tmp_path / "none.yaml", "--lang", "zh"], [])
+    assert missing.exit_code == 2 and "none.yaml: 无法读取：文件不存在" in missing.output
+    conflict = small_invoke(small_kb, ["--resume", walmart, "--platform", "amazon", "--lang", "zh"], [])
+    assert "案例文件中的平台是“沃尔玛”，但 --platform 指定的是“亚马逊”" in conflict.output
 
 
 def test_chinese_interview(small_kb, tmp_path):
