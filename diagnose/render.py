@@ -244,7 +244,7 @@ def explanation(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", top: 
         for name, value in evidence.facts:
             item = fact_shown(kb, name, value, lang)
             shown.append(bracket(item, text["computed"], lang) if name in computed else item)
-        return join(shown, lang, ", ")
+        return join(shown, lang)
 
     def walk(evidence: Evidence, depth: int, seen: frozenset) -> None:
         pad = "   " * depth
@@ -271,14 +271,16 @@ def explanation(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", top: 
 
 
 def fact_shown(kb: KnowledgeBase, name: str, value: Any, lang: str) -> str:
-    """A fact and its value: ``name = value`` in English; in Chinese its glossary term and the
-    value (``配送前取消率：4.61%``), or its question and the answer (``在售商品是否经常断货？是``)."""
+    """A fact and its value: its glossary term and the value (``配送前取消率：4.61%``), or its
+    question and the answer (``在售商品是否经常断货？是``, ``Are items often out of stock? yes``)."""
     shown = show_fact(kb, name, value, lang)
     fact = kb.facts.get(name)
-    if lang == "en" or fact is None:
+    if fact is None:
         return f"{name} = {shown}"
     term = kb.term_of(name)
-    return colon(say(term, lang), lang) + shown if term else say(fact.question, lang) + shown
+    if term:
+        return colon(say(term, lang), lang) + shown
+    return say(fact.question, lang) + ("" if lang == "zh" else " ") + shown
 
 
 def _source_label(diagnosis: Diagnosis, source_id: str) -> str:

@@ -68,9 +68,9 @@ def quote(text: str, lang: str = "en") -> str:
     return f"“{text}”" if lang == "zh" else f'"{text}"'
 
 
-def join(items: Iterable[str], lang: str, english: str = "; ") -> str:
-    """Items of a list on one line: ``a；b`` in Chinese, ``a; b`` (or ``english`` between them) in English."""
-    return ("；" if lang == "zh" else english).join(items)
+def join(items: Iterable[str], lang: str) -> str:
+    """Items of a list on one line: ``a；b`` in Chinese, ``a; b`` in English."""
+    return ("；" if lang == "zh" else "; ").join(items)
 
 
 def width(text: str) -> int:

@@ -168,7 +168,7 @@ def test_how_explains_a_cause_at_any_prompt_and_in_run(kb, tmp_path):
     out = result.output
     heading = "HOW: Listed items are often out of stock [chronic_stockout] is cause 1 with certainty"
     assert out.count(heading) == 2
-    assert "- rule cancel.chronic_stockout (85%)" in out and "because out_of_stock_often = yes" in out
+    assert "- rule cancel.chronic_stockout (85%)" in out and "because Do listed items often turn out to be out of stock when an order arrives? yes" in out
     assert "There is no cause nonsense; type how with a cause id or its rank" in out
     run = CliRunner().invoke(cli, ["run", str(path), "--explain", "chronic_stockout"])
     assert run.exit_code == 0 and run.output.startswith(heading) and len(run.output.splitlines()) <= 15

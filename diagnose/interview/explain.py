@@ -184,4 +184,4 @@ def how(kb: KnowledgeBase, diagnosis: Diagnosis, cause_id: str, lang: str) -> st
 
 
 def _facts(kb: KnowledgeBase, facts: Sequence, lang: str) -> str:
-    return join((fact_shown(kb, name, value, lang) for name, value in facts), lang, ", ")
+    return join((fact_shown(kb, name, value, lang) for name, value in facts), lang)
