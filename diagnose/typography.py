@@ -63,11 +63,6 @@ def _han(char: str) -> bool:
     return 0x3400 <= ord(char) <= 0x9FFF
 
 
-def quote(text: str, lang: str = "en") -> str:
-    """``text`` in quotation marks: ``“…”`` in Chinese output, ``"…"`` in English."""
-    return f"“{text}”" if lang == "zh" else f'"{text}"'
-
-
 def join(items: Iterable[str], lang: str) -> str:
     """Items of a list on one line: ``a；b`` in Chinese, ``a; b`` in English."""
     return ("；" if lang == "zh" else "; ").join(items)

@@ -8,8 +8,8 @@ from ..errors import KnowledgeBaseError
 from ..knowledge import Condition, KnowledgeBase, Rule
 from ..ranking import Diagnosis
 from ..render import fact_shown, listing, percent
-from ..typography import bracket, join, quote, spaced
-from ..vocabulary import format_value, say
+from ..typography import bracket, join, spaced
+from ..vocabulary import format_value, quote, say
 from .graph import CERTAIN, POSSIBLE, RULED_OUT, Node
 from .session import ANYTHING_ELSE, Question, Session
 

@@ -14,8 +14,7 @@ import msgspec
 
 from ..errors import KnowledgeBaseError
 from ..operators import TABLE, holds
-from ..typography import quote
-from ..vocabulary import Fact, Text, say
+from ..vocabulary import Fact, Text, quote, say
 
 
 class Finding(msgspec.Struct, frozen=True):
