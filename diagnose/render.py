@@ -274,13 +274,15 @@ def fact_shown(kb: KnowledgeBase, name: str, value: Any, lang: str) -> str:
     """A fact and its value: its glossary term and the value (``配送前取消率：4.61%``), or its
     question and the answer (``在售商品是否经常断货？是``, ``Are items often out of stock? yes``)."""
     shown = show_fact(kb, name, value, lang)
-    fact = kb.facts.get(name)
-    if fact is None:
-        return f"{name} = {shown}"
+    return f"{name} = {shown}" if name not in kb.facts else fact_lead(kb, name, lang) + shown
+
+
+def fact_lead(kb: KnowledgeBase, name: str, lang: str) -> str:
+    """What comes before a known fact's value: its term and a colon, or its question."""
     term = kb.term_of(name)
     if term:
-        return colon(say(term, lang), lang) + shown
-    return say(fact.question, lang) + ("" if lang == "zh" else " ") + shown
+        return colon(say(term, lang), lang)
+    return say(kb.facts[name].question, lang) + ("" if lang == "zh" else " ")
 
 
 def _source_label(diagnosis: Diagnosis, source_id: str) -> str:

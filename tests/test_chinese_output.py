@@ -181,6 +181,18 @@ def test_deadlines_and_an_undecided_case_in_chinese(tmp_path):
         assert problems(kb(), text) == [], text
 
 
+def test_the_letter_s_notes_in_chinese(tmp_path):
+    """Causes left out, an old invoice, deadlines, an overdue plan and the placeholders."""
+    case = tmp_path / "case.yaml"
+    case.write_text((EXAMPLES / "counterfeit-unauthorised-brand.yaml").read_text(encoding="utf-8") +
+                    "suspension_date: 2026-02-20\ninvoice_date: 2024-06-01\n"
+                    "actions_planned: {remove_unauthorised_brand_listings: 2026-02-01}\n", encoding="utf-8")
+    notes = invoke("letter", case, "--lang", "zh", "--today", "2026-03-01", "--min-certainty", "0.6").stderr
+    for said in ("未写入草稿：货源来自零售渠道或未授权卖家（50%）", "亚马逊只接受到", "还剩 8 天", "原定 2026-02-01", "尚不能发送"):
+        assert said in notes, notes
+    assert problems(kb(), notes) == [], notes
+
+
 def chinese_errors(tmp_path):
     """What a consultant gets wrong on the command line, each told in Chinese."""
     files = {"bad.yaml": "platform: amazon\ncancel_rate: 150%\nfulfilment: abc\norders_7d: 5\ncancelled_orders_7d: 9\n"

@@ -194,7 +194,7 @@ def test_causes_certainties_remedies_and_the_rule_tree_follow_the_answers(client
     assert "1 Listed items are often out of stock 85% could still end between" in page
     assert "Ask the supplier to restock every listed item that is short" in page
     assert "rule cancel.chronic_stockout (85%): Cancellations come from chronic stock-outs " \
-           '"Do listed items often turn out to be out of stock when an order arrives?": yes ' \
+           'Do listed items often turn out to be out of stock when an order arrives? yes ' \
            "symptom: Cancellation rate over the platform's target" in page
 
 

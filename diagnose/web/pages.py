@@ -16,7 +16,7 @@ from ..knowledge import KnowledgeBase
 from ..letters import (FOLLOW_UP, MESSAGE_PLATFORMS, MESSAGES, MIN_LETTER_CERTAINTY, WISH_DISPUTE,
                        Draft, draft_letter, draft_message)
 from ..ranking import Diagnosis, Evidence, RankedCause
-from ..render import labels, metric_name, percent, show_fact
+from ..render import fact_lead, labels, metric_name, percent, show_fact
 from ..tracking import Tracking
 from ..typography import bracket
 from ..vocabulary import EXPECTING, Fact, ValueProblem, format_value, say
@@ -193,7 +193,7 @@ def evidence_view(kb: KnowledgeBase, diagnosis: Diagnosis, evidence: Evidence, l
         inner.append({"id": symptom_id, "title": say(symptom.title, lang), "certainty": percent(symptom.certainty),
                       "because": [evidence_view(kb, diagnosis, e, lang, seen | {symptom_id}) for e in symptom.because]})
     return {"rule": evidence.rule, "title": say(evidence.rule_title, lang), "certainty": percent(evidence.certainty),
-            "facts": [{"name": name, "label": kb.fact_label(name, lang), "value": show_fact(kb, name, value, lang),
+            "facts": [{"name": name, "lead": fact_lead(kb, name, lang), "value": show_fact(kb, name, value, lang),
                        "computed": name in computed}
                       for name, value in evidence.facts],
             "symptoms": inner}
