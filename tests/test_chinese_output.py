@@ -156,7 +156,10 @@ def fact_ids(kb):
 
 @pytest.mark.parametrize("example", EXAMPLE_FILES)
 def test_every_chinese_surface_of_an_example(example):
-    for what, text in outputs(example):
+    shown = dict(outputs(example))
+    assert "为什么：" in shown["interview"] and "收到的是 'abc'" in shown["interview"]  # why and a refusal were seen
+    assert re.search(r"^  [✓✗？] ", shown["interview"], re.M)  # a rule's conditions, marked
+    for what, text in shown.items():
         assert text.strip() or what.endswith("notes"), what
         found = problems(kb(), text)
         assert not found, f"{example} {what}: {found}"
