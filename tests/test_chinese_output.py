@@ -261,6 +261,7 @@ def test_wrapped_chinese_keeps_words_tokens_punctuation_and_labels(text, columns
     ("fact id", "事实：是否经常断货？是；cancel_rate 未达标"), ("decimal rate", "亚马逊：配送前取消率未达标（须低于 0.025）"),
     ("English word", "错误：a rate cannot exceed 100%"), ("English word", "fact  type  unit  accepted values"),
     ("English label", "Error: 比率不能超过 100%"), ("glossary", "根本原因（可信度 85%）"),
+    ("glossary", "订单由平台配送"),  # 平台 is a term, yet 平台配送 is another name for 平台仓配送
     ("nested brackets", "请检查（并非（配送方式为平台仓配送））"),
 ])
 def test_the_checks_find_each_kind_of_problem(kind, sample):
