@@ -23,25 +23,29 @@ class CaseWarning(msgspec.Struct, frozen=True):
 
 def case_warnings(kb: KnowledgeBase, diagnosis: Diagnosis, lang: str = "en") -> Tuple[CaseWarning, ...]:
     """The contradictions of a diagnosed case: a metric that meets its target although the notice
-    names it, and causes blamed on a metric that does not apply to how the orders are shipped."""
+    names it, and causes blamed on a metric that does not apply to how the orders are shipped. In
+    Chinese the metric is named by its term and the causes by their titles."""
     thresholds = {t.id: t for t in kb.thresholds(diagnosis.platform)}
     symptoms = {s.id: s for s in diagnosis.symptoms}
     missed = {thresholds[m.threshold].symptom for m in diagnosis.metrics if m.status == "missed"}
     found: List[CaseWarning] = []
+    separator = "、" if lang == "zh" else ", "
     for metric in diagnosis.metrics:
         threshold = thresholds[metric.threshold]
         symptom = symptoms.get(threshold.symptom)
         if symptom is None:
             continue
         fact = kb.facts[metric.fact]
-        values = {"metric": metric.fact, "value": format_value(fact, metric.value, lang),
+        values = {"metric": metric.fact if lang == "en" else kb.fact_label(metric.fact, lang),
+                  "value": format_value(fact, metric.value, lang),
                   "target": format_value(fact, metric.target, lang), "symptom": say(symptom.title, lang)}
         shown_by = [e.rule for e in symptom.because if kb.rules[e.rule].generated_from is None]
         if metric.status in ("met", "at_risk") and shown_by and threshold.symptom not in missed:
-            found.append(CaseWarning("metric_meets_target", dict(values, rules=", ".join(shown_by))))
-        blamed = [c.id for c in diagnosis.causes if any(threshold.symptom in e.symptoms for e in c.because)]
+            found.append(CaseWarning("metric_meets_target", dict(values, rules=separator.join(shown_by))))
+        blamed = [c.id if lang == "en" else say(c.title, lang) for c in diagnosis.causes
+                  if any(threshold.symptom in e.symptoms for e in c.because)]
         if metric.status == "not_applicable" and blamed:
-            found.append(CaseWarning("metric_not_applicable", dict(values, causes=", ".join(blamed))))
+            found.append(CaseWarning("metric_not_applicable", dict(values, causes=separator.join(blamed))))
     return tuple(found)
 
 

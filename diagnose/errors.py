@@ -49,11 +49,15 @@ class DiagnoseError(Exception):
         self.code = code
         self.values = values or {}
 
-    def located(self, message: str) -> str:
-        """``message`` (this error's, or its translation) after the location, if any."""
+    def located(self, message: str, field: Optional[str] = None) -> str:
+        """``message`` (this error's, or its translation) after the location, if any; ``field``
+        names the field in Chinese output (a fact's label), then a full-width colon follows it.
+        The file, line and column stay as the English gives them, for tools that read them."""
         if self.location is None:
             return message
         prefix = str(self.location)
+        if field is not None and self.location.field is not None:
+            return f"{prefix}: {field}：{message}"
         if self.location.field is not None:
             return f"{prefix}: {printable(self.location.field)}: {message}"
         return f"{prefix}: {message}"

@@ -57,13 +57,14 @@ def read_facts_file(path: str) -> Mapping:
     try:
         document = load_yaml(path, FACTS_FILE_LIMIT)
     except YamlError as exc:
-        raise InputError(exc.message, exc.location) from None
+        raise InputError(exc.message, exc.location, exc.code, exc.values) from None
     if document is None:
         raise InputError("the file is empty: expected a mapping of fact names to values", Location(path, 1),
                          "error.empty_file")
     if not isinstance(document, dict):
         kind = "a list" if isinstance(document, list) else f"a single value ({type(document).__name__})"
-        raise InputError(f"expected a mapping of fact names to values, found {kind}", Location(path, 1))
+        raise InputError(f"expected a mapping of fact names to values, found {kind}", Location(path, 1),
+                         "error.not_mapping")
     return document
 
 
@@ -217,9 +218,10 @@ def _unknown_list(raw: Dict[str, Any], kb: KnowledgeBase, problem: Callable[...,
         return ()
     for name in listed:
         if name not in kb.facts:
-            problem(UNKNOWN_KEY, f"unknown fact {name!r}{suggest(name, kb.facts)}")
+            problem(UNKNOWN_KEY, f"unknown fact {name!r}{suggest(name, kb.facts)}", "error.unknown_listed",
+                    name=repr(name))
         elif name in raw:
-            problem(name, "given a value and also listed as unknown")
+            problem(name, "given a value and also listed as unknown", "error.known_and_unknown")
     return tuple(sorted(set(listed) & set(kb.facts)))
 
 

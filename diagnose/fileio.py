@@ -31,14 +31,17 @@ def read_regular(path: Union[str, os.PathLike], max_bytes: int) -> bytes:
     where = Location(os.fspath(path))
     try:
         fd = os.open(path, _READ_FLAGS)
+    except FileNotFoundError:
+        raise FileProblem("cannot read file: No such file or directory", where, "error.no_such_file") from None
     except OSError as exc:
-        raise FileProblem(f"cannot read file: {exc.strerror or exc}", where) from None
+        raise FileProblem(f"cannot read file: {exc.strerror or exc}", where, "error.cannot_read",
+                          {"reason": exc.strerror or str(exc)}) from None
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
-            raise FileProblem("is a directory, not a file", where)
+            raise FileProblem("is a directory, not a file", where, "error.is_directory")
         if not stat.S_ISREG(info.st_mode):
-            raise FileProblem("is not a regular file (a device, pipe or socket)", where)
+            raise FileProblem("is not a regular file (a device, pipe or socket)", where, "error.not_regular")
         if info.st_size > max_bytes:
             raise FileProblem(f"file is {info.st_size:,} bytes; the limit is {max_bytes:,}", where)
         chunks, size = [], 0

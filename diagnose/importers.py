@@ -385,7 +385,7 @@ def read_report(path: str, kb: KnowledgeBase, name: str, marketplace: Optional[s
     try:
         text = read_text(path, REPORT_LIMIT)
     except YamlError as exc:
-        raise InputError(exc.message, exc.location) from None
+        raise InputError(exc.message, exc.location, exc.code, exc.values) from None
     try:
         shops = {shop.id: shop for shop in shops_from_report(parse_json(text, path), load_mapping(name, kb),
                                                              path, variant)}

@@ -30,6 +30,18 @@ def percent(certainty: float) -> str:
     return f"{round(certainty * 100):d}%"
 
 
+def listing(lang: str) -> str:
+    """What separates names in a list (source ids, rule ids): ``、`` in Chinese, ``, `` in English."""
+    return "、" if lang == "zh" else ", "
+
+
+def metric_name(kb: KnowledgeBase, name: str, lang: str) -> str:
+    """What a metrics table calls a metric's fact: its glossary term (every shipped metric has
+    one), else its id."""
+    term = kb.term_of(name)
+    return say(term, lang) if term else name
+
+
 def show_fact(kb: KnowledgeBase, name: str, value: Any, lang: str) -> str:
     fact = kb.facts.get(name)
     return format_value(fact, value, lang) if fact else str(value)
@@ -47,12 +59,6 @@ def describe_range(kb: KnowledgeBase, fact: Fact, lang: str) -> str:
     if high:
         return kb.message("range.between", lang, low=low, high=high)
     return kb.message("range.from", lang, low=low) if low else kb.message("range.number", lang)
-
-
-def fact_name(kb: KnowledgeBase, name: str, lang: str) -> str:
-    """What the output calls a fact: its glossary term, else its id."""
-    term = kb.term_of(name)
-    return say(term, lang) if term else name
 
 
 def _glossary_words(kb: KnowledgeBase) -> List[str]:
@@ -198,7 +204,7 @@ def to_table(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", top: int
             out += [first] + [f"- {line}" for line in rest]
     if diagnosis.metrics:
         out += ["", colon(text["metrics"], lang).rstrip()]
-        rows = [[fact_name(kb, m.fact, lang), show_fact(kb, m.fact, m.value, lang),
+        rows = [[metric_name(kb, m.fact, lang), show_fact(kb, m.fact, m.value, lang),
                  f"{kb.operator_words(m.must_be, lang)} {show_fact(kb, m.fact, m.target, lang)}", say(m.window, lang),
                  _status_text(m, text, lang, kb)] for m in diagnosis.metrics]
         out.append(tabulate(rows, headers=[text["metric"], text["value"], text["target"], text["window"],
@@ -236,9 +242,9 @@ def explanation(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", top: 
     def facts_line(evidence: Evidence) -> str:
         shown = []
         for name, value in evidence.facts:
-            item = _fact_shown(kb, name, value, lang)
+            item = fact_shown(kb, name, value, lang)
             shown.append(bracket(item, text["computed"], lang) if name in computed else item)
-        return join(shown, lang) if lang == "zh" else ", ".join(shown)
+        return join(shown, lang)
 
     def walk(evidence: Evidence, depth: int, seen: frozenset) -> None:
         pad = "   " * depth
@@ -259,20 +265,24 @@ def explanation(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", top: 
         lines.append(f"{cause.rank}. {say(cause.title, lang)} [{cause.id}] — {percent(cause.certainty)}")
         for evidence in cause.because:
             walk(evidence, 1, frozenset())
-        lines.append("   " + colon(text["sources"], lang) + ", ".join(_source_label(diagnosis, s)
+        lines.append("   " + colon(text["sources"], lang) + listing(lang).join(_source_label(diagnosis, s)
                                                                    for s in cause.sources))
     return "\n".join(lines)
 
 
-def _fact_shown(kb: KnowledgeBase, name: str, value: Any, lang: str) -> str:
-    """A fact and its value: ``name = value`` in English; in Chinese its glossary term and the
-    value (``配送前取消率：4.61%``), or its question and the answer (``在售商品是否经常断货？是``)."""
+def fact_shown(kb: KnowledgeBase, name: str, value: Any, lang: str) -> str:
+    """A fact and its value: its glossary term and the value (``配送前取消率：4.61%``), or its
+    question and the answer (``在售商品是否经常断货？是``, ``Are items often out of stock? yes``)."""
     shown = show_fact(kb, name, value, lang)
-    fact = kb.facts.get(name)
-    if lang == "en" or fact is None:
-        return f"{name} = {shown}"
+    return f"{name} = {shown}" if name not in kb.facts else fact_lead(kb, name, lang) + shown
+
+
+def fact_lead(kb: KnowledgeBase, name: str, lang: str) -> str:
+    """What comes before a known fact's value: its term and a colon, or its question."""
     term = kb.term_of(name)
-    return colon(say(term, lang), lang) + shown if term else say(fact.question, lang) + shown
+    if term:
+        return colon(say(term, lang), lang)
+    return say(kb.facts[name].question, lang) + ("" if lang == "zh" else " ")
 
 
 def _source_label(diagnosis: Diagnosis, source_id: str) -> str:
@@ -307,14 +317,14 @@ def to_markdown(diagnosis: Diagnosis, kb: KnowledgeBase, lang: str = "en", top: 
             items = [r for r in cause.remedies if r.kind == kind]
             if items:
                 out += [f"**{text[kind]}**", ""]
-                out += ["- " + bracket(say(r.text, lang), ", ".join(r.sources), lang) for r in items]
+                out += ["- " + bracket(say(r.text, lang), listing(lang).join(r.sources), lang) for r in items]
                 out.append("")
         if cause.evidence_needed:
             out += [f"**{text['evidence']}**", ""] + [f"- {say(e, lang)}" for e in cause.evidence_needed] + [""]
     if diagnosis.metrics:
         out += [f"## {text['metrics']}", "", f"| {text['metric']} | {text['value']} | {text['target']} | {text['window']} | {text['status']} |",
                 "|---|---|---|---|---|"]
-        out += [f"| {fact_name(kb, m.fact, lang)} | {show_fact(kb, m.fact, m.value, lang)} "
+        out += [f"| {metric_name(kb, m.fact, lang)} | {show_fact(kb, m.fact, m.value, lang)} "
                 f"| {kb.operator_words(m.must_be, lang)} {show_fact(kb, m.fact, m.target, lang)} "
                 f"| {say(m.window, lang)} | {_status_text(m, text, lang, kb)} |" for m in diagnosis.metrics]
         out.append("")

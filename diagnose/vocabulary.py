@@ -244,6 +244,11 @@ def _coerce_date(raw: Any, today: _dt.date) -> str:
     return value.isoformat()
 
 
+def quote(text: str, lang: str = "en") -> str:
+    """``text`` in quotation marks: ``“…”`` in Chinese output, ``"…"`` in English."""
+    return f"“{text}”" if lang == "zh" else f'"{text}"'
+
+
 def format_value(fact: Fact, value: Any, lang: str = "en") -> str:
     """Render a typed value for people: rates as percentages, booleans as yes/no."""
     if fact.type == "rate":

@@ -104,8 +104,9 @@ class _Loader(_BaseLoader):
         try:
             value = super().construct_object(node, deep=deep)
         except (ValueError, TypeError, AttributeError, OverflowError) as exc:
-            raise YamlError(f"not a valid {node.tag.replace('tag:yaml.org,2002:', '!!')} value: {exc}",
-                            Location(self._path, *_mark(node))) from None
+            tag = node.tag.replace('tag:yaml.org,2002:', '!!')
+            raise YamlError(f"not a valid {tag} value: {exc}", Location(self._path, *_mark(node)),
+                            "error.yaml_value", {"tag": tag, "problem": str(exc)}) from None
         if isinstance(value, str) and _NON_PRINTABLE.search(value):
             raise YamlError("a string holds a control character or an invalid code point",
                             Location(self._path, *_mark(node)))
@@ -124,7 +125,8 @@ class _Loader(_BaseLoader):
             if key in mapping:
                 first = mapping.key_marks[key][0]
                 raise YamlError(f"duplicate key (first given on line {first})",
-                                Location(self._path, *_mark(key_node), field=str(key)))
+                                Location(self._path, *_mark(key_node), field=str(key)), "error.duplicate_key",
+                                {"first": first})
             mapping[key] = self.construct_object(value_node, deep=True)
             mapping.key_marks[key] = _mark(key_node)
         return mapping
@@ -179,7 +181,7 @@ def read_text(path: str, max_bytes: int) -> str:
     try:
         data = read_regular(path, max_bytes)
     except FileProblem as exc:
-        raise YamlError(exc.message, exc.location) from None
+        raise YamlError(exc.message, exc.location, exc.code, exc.values) from None
     return decode_text(data, path)
 
 
@@ -251,7 +253,8 @@ def parse_yaml(text: str, path: str) -> Any:
         problem = exc.problem or exc.context or "invalid YAML"
         if problem.startswith("but ") and exc.context:  # "but found another document" needs its context
             problem = f"{exc.context}, {problem}"
-        raise YamlError(f"invalid YAML: {problem}", Location(path, line, column)) from None
+        raise YamlError(f"invalid YAML: {problem}", Location(path, line, column), "error.yaml_syntax",
+                        {"problem": problem}) from None
     except yaml.YAMLError as exc:
         raise YamlError(f"invalid YAML: {exc}", Location(path)) from None
     except RecursionError:

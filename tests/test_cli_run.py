@@ -100,7 +100,7 @@ def test_explain_shows_the_chain():
     result = invoke("run", EXAMPLES / "cancel-rate-stockouts.yaml", "--explain")
     assert "rule cancel.chronic_stockout" in result.output
     assert "rule threshold.amazon.cancel_rate" in result.output
-    assert "cancel_rate = 4.61% (computed)" in result.output
+    assert "pre-fulfilment cancellation rate: 4.61% (computed)" in result.output
 
 
 def test_fact_options_without_a_file():

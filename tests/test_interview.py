@@ -126,7 +126,7 @@ def test_why_shows_the_rule_then_climbs_one_level_each_time(small_kb, tmp_path):
     assert rule == """WHY: "Are listed items often out of stock?" decides a condition of this rule:
 rule cancel.stockout (80%): Cancellations come from stock-outs
   ✓ symptom: Cancellation rate over the target [cancel_rate_high]
-  ? out_of_stock_often is yes
+  ? "Are listed items often out of stock?" is yes
 If every condition holds, it concludes cause: Listed items are often out of stock [chronic_stockout] with certainty 80%.
 (✓ holds  ✗ does not hold  ? not known yet; type why again to go one step up)"""
     assert goal == """WHY (the goal): Listed items are often out of stock [chronic_stockout] may still enter or move in the top three: \
@@ -168,7 +168,7 @@ def test_how_explains_a_cause_at_any_prompt_and_in_run(kb, tmp_path):
     out = result.output
     heading = "HOW: Listed items are often out of stock [chronic_stockout] is cause 1 with certainty"
     assert out.count(heading) == 2
-    assert "- rule cancel.chronic_stockout (85%)" in out and "because out_of_stock_often = yes" in out
+    assert "- rule cancel.chronic_stockout (85%)" in out and "because Do listed items often turn out to be out of stock when an order arrives? yes" in out
     assert "There is no cause nonsense; type how with a cause id or its rank" in out
     run = CliRunner().invoke(cli, ["run", str(path), "--explain", "chronic_stockout"])
     assert run.exit_code == 0 and run.output.startswith(heading) and len(run.output.splitlines()) <= 15
@@ -337,7 +337,11 @@ def test_resume_errors(small_kb, tmp_path):
     walmart.write_text("platform: walmart\n")
     result = small_invoke(small_kb, ["--resume", walmart, "--platform", "amazon"], [])
     assert result.exit_code == 2
-    assert "the case file says the platform is walmart, but --platform says amazon" in result.output
+    assert "the case file says the platform is Walmart, but --platform says Amazon" in result.output
+    missing = small_invoke(small_kb, ["--resume", tmp_path / "none.yaml", "--lang", "zh"], [])
+    assert missing.exit_code == 2 and "none.yaml: 无法读取：文件不存在" in missing.output
+    conflict = small_invoke(small_kb, ["--resume", walmart, "--platform", "amazon", "--lang", "zh"], [])
+    assert "案例文件中的平台是“沃尔玛”，但 --platform 指定的是“亚马逊”" in conflict.output
 
 
 def test_chinese_interview(small_kb, tmp_path):
@@ -395,7 +399,8 @@ def test_why_on_a_count_names_the_rate_it_stands_for(small):
                ("late_shipment_rate", None), ("cancel_rate", None)]
     said, _ = dialog(small, history, ["why"])
     assert "Q6. How many orders in 7 days?" in said
-    assert "(cancel_rate was not known, so it is worked out from counts; orders_7d is one of them.)" in said
+    assert '("What is the cancellation rate?" was not known, so it is worked out from counts; "How many orders in 7 days?" \
+is one of them.)' in said
 
 
 def test_a_knowledge_base_without_interview_messages_is_a_clear_error(diagnoser):
@@ -448,4 +453,6 @@ def test_every_fact_type_and_operator_has_its_words(diagnoser, lang):
     for op in OPERATORS:
         value = None if op == "known" else (("seller", "mixed") if op == "in" else "seller")
         for negated in (False, True):
-            assert "fulfilment" in dialog_.condition(Condition("fact", "fulfilment", op, value, negated))
+            shown = dialog_.condition(Condition("fact", "fulfilment", op, value, negated))
+            assert diagnoser.kb.fact_label("fulfilment", lang) in shown and "fulfilment" not in shown.replace(
+                "fulfilment method", "")

@@ -1,4 +1,5 @@
 """Every page and action of `diagnose serve`, through Flask's test client, on the shipped knowledge."""
+import re
 import datetime as dt
 
 import yaml
@@ -194,7 +195,8 @@ def test_causes_certainties_remedies_and_the_rule_tree_follow_the_answers(client
     assert "1 Listed items are often out of stock 85% could still end between" in page
     assert "Ask the supplier to restock every listed item that is short" in page
     assert "rule cancel.chronic_stockout (85%): Cancellations come from chronic stock-outs " \
-           "out_of_stock_often = yes symptom: Cancellation rate over the platform's target" in page
+           'Do listed items often turn out to be out of stock when an order arrives? yes ' \
+           "symptom: Cancellation rate over the platform's target" in page
 
 
 def test_status_deadlines_and_history(client, workspace):
@@ -313,6 +315,11 @@ def test_chinese_pages_from_the_knowledge_texts(client, workspace):
     finished_case(client, workspace)
     page = client.text("/case/shop?lang=zh")
     assert "目前的根本原因" in page and "在售商品经常断货" in page
+    assert "症状：" in page and "配送前取消率：" in page and "（由订单数计算）" in page
+    for shown in (page, client.text("/case/shop/letter?lang=zh")):  # full-width after Chinese, no fact ids
+        assert not re.search(r"[\u3400-\u9fff\uff00-\uffef] ?[:;,()]", shown), re.findall(r".{20}[\u4e00-\u9fff] ?[:;,()].{5}", shown)
+        words = re.sub(r"规则 [a-z0-9_.]+", "", shown)  # rule ids are names, not words for people
+        assert not re.search(r"\b(?:cancel_rate|out_of_stock_often|fulfilment|notice_reason)\b", words)
     assert "问题" in client.text("/case/shop") or "问诊已完成" in client.text("/case/shop")  # the choice is kept
     body = client.get("/case/shop/letter").get_data(as_text=True)
     assert "尚不能发送" in body and "这是中文审阅稿" in body

@@ -52,9 +52,10 @@ def facts(output_format: str, lang: str, platform: Optional[str], notice: Option
     shown = session.relevant_facts() if history else sorted(kb.facts, key=lambda f: (-kb.facts[f].priority, f))
     ordered = [kb.facts[f] for f in shown]
 
-    def accepted(fact: Fact) -> str:
+    def accepted(fact: Fact) -> str:  # choices by value in English, by label in Chinese (a file takes either)
         if fact.type == "choice":
-            return ", ".join(value for value, _ in session.choices(fact))
+            shown = [value if lang == "en" else say(label, lang) for value, label in session.choices(fact)]
+            return kb.message("range.separator", lang).join(shown)
         return describe_range(kb, fact, lang)
 
     if template:
@@ -67,12 +68,8 @@ def facts(output_format: str, lang: str, platform: Optional[str], notice: Option
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
 
-    def unit(fact: Fact) -> str:  # '%' and '' as they are; words from the catalogue
-        message_id = "unit." + fact.unit.replace(" ", "_")
-        return kb.message(message_id, lang) if message_id in kb.messages else fact.unit
-
     keep = [term.text["zh"] for term in kb.glossary.values()]
-    rows = [[f.id, kb.message(f"type.{f.type}", lang), unit(f), "\n".join(wrap(accepted(f), 30, keep)),
+    rows = [[f.id, kb.message(f"type.{f.type}", lang), kb.unit_words(f, lang), "\n".join(wrap(accepted(f), 30, keep)),
              "\n".join(wrap(say(f.question, lang), 60, keep))] for f in ordered]
     headers = [kb.message(f"facts.header.{name}", lang) for name in ("fact", "type", "unit", "accepted", "question")]
     click.echo(tabulate(rows, headers=headers))
@@ -82,12 +79,14 @@ def starter(kb: KnowledgeBase, session: Session, ordered: List[Fact], accepted: 
             lang: str) -> str:
     """A facts file to fill in: the given platform and notice set, every other fact commented out
     under its question and accepted values."""
-    from ..render import bracket
+    from ..render import bracket, colon
     from ..vocabulary import format_value, say
 
     lines = [f"# {line}" for line in kb.message("facts.template_header", lang).splitlines()]
-    for fact in ordered:
-        lines.append("# " + bracket(say(fact.question, lang), accepted(fact), lang))
+    for fact in ordered:  # in Chinese the values after a label: their own brackets stay unnested
+        question = say(fact.question, lang)
+        lines.append("# " + (bracket(question, accepted(fact), lang) if lang == "en" else
+                             question + colon(kb.message("facts.header.accepted", lang), lang) + accepted(fact)))
         if fact.id in session.values:
             value = session.values[fact.id]
             lines.append(f"{fact.id}: {value}")

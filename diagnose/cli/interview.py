@@ -14,7 +14,7 @@ from .options import kb_option, lang_option, platform_option
 @lang_option
 @click.option("--save", "save_path", type=click.Path(dir_okay=False), default=None,
               help="Case file the answers are saved to after each one (default: case-<time>.yaml here).")
-@click.option("--resume", "resume_path", type=click.Path(exists=True, dir_okay=False), default=None,
+@click.option("--resume", "resume_path", type=click.Path(), default=None,
               help="Continue the interview saved in this case file (and keep saving to it).")
 @platform_option
 @kb_option
@@ -50,7 +50,8 @@ def interview(ctx: click.Context, lang: str, save_path: Optional[str], resume_pa
         case = load_case(resume_path, kb)
         saved = case.values.get("platform")
         if platform and saved and saved != platform:
-            raise InputError(text(kb, "platform_conflict", lang, saved=saved, given=platform),
+            name = kb.facts["platform"].choice_label  # the marketplaces by name in the output language
+            raise InputError(text(kb, "platform_conflict", lang, saved=name(saved, lang), given=name(platform, lang)),
                              Location(resume_path, field="platform"))
         history = case.history()
         if case.tracking != Tracking():  # a tracked case (e.g. the web workspace's): keep it, count this save

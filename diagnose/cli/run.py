@@ -66,8 +66,9 @@ def run(facts_file: Optional[str], assignments: Tuple[str, ...], platform: Optio
         from ..interview import how
 
         if explain not in kb.causes:
-            raise InputError(f"unknown cause '{explain}' (the causes found: "
-                             f"{', '.join(c.id for c in diagnosis.causes) or 'none'})", Location("--explain"))
+            found = ", ".join(c.id for c in diagnosis.causes)
+            raise InputError(f"unknown cause '{explain}' (the causes found: {found or 'none'})", Location("--explain"),
+                             "error.unknown_cause", {"id": explain, "found": found or "-"})
         click.echo(how(kb, diagnosis, explain, lang))
         return
     explain = explain is not None

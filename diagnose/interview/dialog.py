@@ -211,7 +211,7 @@ class Dialog:
         lines = [self.msg("help.heading", fact=fact.id), say(fact.help, self.lang),
                  self.msg("help.accepted", accepted=self.accepted(fact))]
         if fact.unit and fact.type != "rate":
-            lines.append(self.msg("help.unit", unit=fact.unit))
+            lines.append(self.msg("help.unit", unit=self.kb.unit_words(fact, self.lang)))
         if fact.window:
             lines.append(self.msg("help.window", window=say(fact.window, self.lang)))
         if fact.example is not None:
@@ -262,6 +262,8 @@ class Dialog:
         if session.diagnosis is None:
             return self.msg("why.platform")
         causes = session.diagnosis.causes
+        if not causes and (not argument or argument.isdigit()):
+            return self.msg("how.nothing")
         if argument.isdigit() and 1 <= int(argument) <= len(causes):
             argument = causes[int(argument) - 1].id
         elif not argument:

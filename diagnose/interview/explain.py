@@ -2,28 +2,27 @@
 each time; how a conclusion was reached. Every word comes from knowledge/interview.yaml."""
 from __future__ import annotations
 
-from typing import List, Optional, Sequence
+from typing import Any, List, Optional, Sequence
 
 from ..errors import KnowledgeBaseError
 from ..knowledge import Condition, KnowledgeBase, Rule
 from ..ranking import Diagnosis
-from ..render import percent
-from ..vocabulary import format_value, say
+from ..render import fact_shown, listing, percent
+from ..typography import bracket, join, spaced
+from ..vocabulary import format_value, quote, say
 from .graph import CERTAIN, POSSIBLE, RULED_OUT, Node
 from .session import ANYTHING_ELSE, Question, Session
 
-MARKS = {True: "✓", False: "✗", None: "?"}
+MARKS = {True: "✓", False: "✗", None: "?"}  # in Chinese output "？" for not known yet
 MAX_LINES = 12  # a WHY or HOW answer never runs longer (issue 14: at most a dozen lines)
 
 
-def text(kb: KnowledgeBase, name: str, lang: str, **values) -> str:
+def text(kb: KnowledgeBase, name: str, lang: str, **values: Any) -> str:
     """Interface text ``interview.<name>`` in ``lang``; a clear error when the knowledge base lacks it."""
     message_id = f"interview.{name}"
     if message_id not in kb.messages:
         raise KnowledgeBaseError(f"the knowledge base has no message '{message_id}' (see knowledge/interview.yaml)")
     return kb.message(message_id, lang, **values)
-
-
 
 
 def _fit(lines: List[str], kb: KnowledgeBase, lang: str) -> str:
@@ -37,10 +36,10 @@ def _fit(lines: List[str], kb: KnowledgeBase, lang: str) -> str:
 class Explainer:
     """WHY at a question of one session, in one language."""
 
-    def __init__(self, session: Session, lang: str):
+    def __init__(self, session: Session, lang: str) -> None:
         self.session, self.kb, self.lang = session, session.kb, lang
 
-    def msg(self, name: str, **values) -> str:
+    def msg(self, name: str, **values: Any) -> str:
         return text(self.kb, name, self.lang, **values)
 
     def why(self, question: Question, level: int = 0) -> str:
@@ -53,7 +52,8 @@ class Explainer:
             return self.msg("why.platform")
         lines = []
         if question.fact.id != question.tests:
-            lines.append(self.msg("why.count", fact=question.fact.id, rate=question.tests))
+            lines.append(self.msg("why.count", fact=self.kb.fact_label(question.fact.id, self.lang),
+                                  rate=self.kb.fact_label(question.tests, self.lang)))
         chain = self.chain(question)
         if question.kind == "figure":
             lines.append(self.msg("why.figure", fact=self.fact_name(question.tests)) if level == 0 else self.msg("why.end"))
@@ -72,8 +72,9 @@ class Explainer:
                                   certainty=percent(session.current(cause)), low=percent(interval.low),
                                   high=percent(interval.high)))
             top = session.diagnosis.top(3)
-            lines.append(self.msg("why.top", causes=", ".join(f"{c.rank}. {c.id} ({percent(c.certainty)})" for c in top)
-                                  or self.msg("why.top_none")))
+            causes = [f"{c.rank}. " + bracket(f"{say(c.title, self.lang)} [{c.id}]", percent(c.certainty), self.lang)
+                      for c in top]
+            lines.append(self.msg("why.top", causes=join(causes, self.lang) or self.msg("why.top_none")))
         else:
             lines.append(self.msg("why.end"))
         return _fit(lines, self.kb, self.lang)
@@ -118,15 +119,16 @@ class Explainer:
             lines = [self.msg("why.up", what=self.node_name(below))]
         lines.append(self.msg("why.rule", id=rule.id, certainty=percent(rule.certainty),
                               title=say(rule.title, self.lang)))
-        lines += ["  " + MARKS[bounds.truth(c)] + " " + self.condition(c) for c in rule.conditions]
+        marks = {**MARKS, None: "？"} if self.lang == "zh" else MARKS
+        lines += ["  " + marks[bounds.truth(c)] + " " + self.condition(c) for c in rule.conditions]
         status, _, _ = bounds._rule(rule)
         verdict = {CERTAIN: "why.holds", POSSIBLE: "why.would", RULED_OUT: "why.fails"}[status]
         lines.append(self.msg(verdict, what=self.node_name(rule.conclusion), certainty=percent(rule.certainty)))
         return lines
 
     def fact_name(self, fact_id: str) -> str:
-        """A fact as the question that asks it."""
-        return say(self.kb.facts[fact_id].question, self.lang)
+        """A fact as the question that asks it, in quotation marks."""
+        return quote(say(self.kb.facts[fact_id].question, self.lang), self.lang)
 
     def node_name(self, node: Node) -> str:
         kind, name = node
@@ -141,20 +143,23 @@ class Explainer:
         else:
             fact = self.kb.facts[condition.name]
             shown = condition.value if isinstance(condition.value, tuple) else (condition.value,)
-            value = ", ".join(format_value(fact, v, self.lang) for v in shown if v is not None)
-            text = self.msg(f"cond.{condition.op}", fact=fact.id, value=value)
+            value = ("、" if self.lang == "zh" else ", ").join(format_value(fact, v, self.lang) for v in shown
+                                                              if v is not None)
+            text = self.msg(f"cond.{condition.op}", fact=self.kb.fact_label(fact.id, self.lang), value=value)
+            gap = "" if self.lang == "zh" else " "
             if fact.id in session.known:
-                text += " " + self.msg("cond.answer", value=format_value(fact, session.known[fact.id], self.lang))
+                text += gap + self.msg("cond.answer", value=format_value(fact, session.known[fact.id], self.lang))
             elif fact.id in session.closed:
-                text += " " + self.msg("cond.unknown")
-        return self.msg("cond.not", condition=text) if condition.negated else text
+                text += gap + self.msg("cond.unknown")
+        text = self.msg("cond.not", condition=text) if condition.negated else text
+        return spaced(text) if self.lang == "zh" else text
 
 
 def how(kb: KnowledgeBase, diagnosis: Diagnosis, cause_id: str, lang: str) -> str:
     """How a cause was concluded (or why it was not): the rules that fired, with the facts and
     symptoms that satisfied them, and how each symptom was shown; at most a dozen lines."""
     if cause_id not in kb.causes:
-        return text(kb, "how.unknown", lang, id=cause_id, causes=", ".join(c.id for c in diagnosis.top(3)) or "-")
+        return text(kb, "how.unknown", lang, id=cause_id, causes=listing(lang).join(c.id for c in diagnosis.top(3)) or "-")
     title = say(kb.causes[cause_id].title, lang)
     found = [c for c in diagnosis.causes if c.id == cause_id]
     if not found:
@@ -172,11 +177,11 @@ def how(kb: KnowledgeBase, diagnosis: Diagnosis, cause_id: str, lang: str) -> st
             lines.append(text(kb, "how.facts", lang, facts=_facts(kb, evidence.facts, lang)))
         for symptom_id in evidence.symptoms:
             symptom = symptoms.get(symptom_id)
-            shown = ", ".join(e.rule for e in symptom.because) if symptom else "-"
+            shown = listing(lang).join(e.rule for e in symptom.because) if symptom else "-"
             lines.append(text(kb, "how.symptom", lang, title=say(kb.symptoms[symptom_id].title, lang),
                                  id=symptom_id, certainty=percent(symptom.certainty if symptom else 0.0), rules=shown))
     return _fit(lines, kb, lang)
 
 
 def _facts(kb: KnowledgeBase, facts: Sequence, lang: str) -> str:
-    return ", ".join(f"{name} = {format_value(kb.facts[name], value, lang)}" for name, value in facts)
+    return join((fact_shown(kb, name, value, lang) for name, value in facts), lang)

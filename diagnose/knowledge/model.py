@@ -16,7 +16,7 @@ import msgspec
 
 from ..errors import KnowledgeBaseError
 from ..operators import TABLE, holds
-from ..vocabulary import Fact, Text, exact
+from ..vocabulary import Fact, Text, exact, quote, say
 
 
 class Finding(msgspec.Struct, frozen=True):
@@ -369,6 +369,20 @@ class KnowledgeBase(msgspec.Struct):
             if fact_id in term.facts:
                 return term.text
         return None
+
+    def fact_label(self, fact_id: str, lang: str) -> str:
+        """What people are shown for fact ``fact_id`` in ``lang``: its glossary term (``配送前取消率``),
+        else its question in quotation marks; the id itself only for a fact the vocabulary lacks."""
+        term = self.term_of(fact_id)
+        if term:
+            return say(term, lang)
+        fact = self.facts.get(fact_id)
+        return quote(say(fact.question, lang), lang) if fact else fact_id
+
+    def unit_words(self, fact: Fact, lang: str) -> str:
+        """Fact ``fact``'s unit in ``lang`` (the catalogue's ``unit.*``; ``%`` and others as they are)."""
+        message_id = "unit." + fact.unit.replace(" ", "_")
+        return self.message(message_id, lang) if message_id in self.messages else fact.unit
 
     def operator_words(self, op: str, lang: str) -> str:
         """How the operator ``op`` (``at_most``) reads in ``lang``."""

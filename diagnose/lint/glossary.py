@@ -27,19 +27,16 @@ def allowed_words(kb: KnowledgeBase) -> Set[str]:
     return {word for term in kb.glossary.values() for word in _WORD.findall(term.text["zh"])}
 
 
-def _blank_terms(text: str, terms: List[str]) -> str:
-    for term in terms:
-        text = text.replace(term, "\0" * len(term))
-    return text
-
-
 def other_names(kb: KnowledgeBase, text: str) -> List[Tuple[int, str]]:
-    """(offset, problem) for each place ``text`` names a glossary concept by one of its other names."""
-    names = sorted({n for term in kb.glossary.values() for n in (term.text["zh"], _ALTERNATE.sub("", term.text["zh"]))},
-                   key=len, reverse=True)
-    bare = _blank_terms(text, names)
+    """(offset, problem) for each place ``text`` names a glossary concept by one of its other names:
+    a match that runs into a glossary term is that term (亚马逊配送 in 亚马逊配送前取消率), but a
+    shorter term inside the match (平台 in 平台配送) does not hide it."""
+    names = {n for term in kb.glossary.values() for n in (term.text["zh"], _ALTERNATE.sub("", term.text["zh"]))}
+    spans = [(m.start(), m.end()) for name in names for m in re.finditer(re.escape(name), text)]
     return [(match.start(), f"says '{match.group()}' for {_describe(term)}")
-            for term in kb.glossary.values() for pattern in term.avoid for match in re.finditer(pattern, bare)]
+            for term in kb.glossary.values() for pattern in term.avoid for match in re.finditer(pattern, text)
+            if not any(start < match.end() and match.start() < end and not match.start() <= start < end <= match.end()
+                       for start, end in spans)]
 
 
 def problems(kb: KnowledgeBase, text: str, allowed: Set[str]) -> List[Tuple[int, str]]:

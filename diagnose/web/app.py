@@ -18,7 +18,7 @@ from ..api import get_diagnoser
 from ..errors import DiagnoseError, KnowledgeBaseError
 from ..tracking import STATUSES
 from . import views
-from .common import LANGS, Conflict, csrf_token, lang_url, page, settings, translate
+from .common import LANGS, Conflict, brackets, colon, csrf_token, lang_url, listed, page, settings, translate
 from .store import NoSuchCase, Workspace
 
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -56,7 +56,8 @@ def create_app(workspace: str, kb_root: Optional[str] = None, lang: str = "en", 
                                   "token_cookie": f"{cookie}_token"}
     app.before_request(_guard)
     app.after_request(_headers)
-    app.jinja_env.globals.update(t=translate, csrf_token=csrf_token, lang_url=lang_url, LANGS=LANGS, STATUSES=STATUSES)
+    app.jinja_env.globals.update(t=translate, csrf_token=csrf_token, lang_url=lang_url, LANGS=LANGS, STATUSES=STATUSES,
+                                 colon=colon, brackets=brackets, listed=listed)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(DiagnoseError, _diagnose_error)
     app.register_error_handler(Conflict, _conflict)

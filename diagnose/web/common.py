@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import secrets
 
-from typing import Any
+from typing import Any, Iterable
 
 from flask import current_app, g, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
+
+from .. import typography
 
 LANGS = ("en", "zh")
 
@@ -30,6 +32,21 @@ def csrf_token() -> str:
 def translate(message_id: str, /, **values: Any) -> str:
     """The interface text ``web.<message_id>`` in the page's language."""
     return g.kb.message(f"web.{message_id}", g.lang, **values)
+
+
+def colon(text: str) -> str:
+    """``text`` and a colon as the page's language punctuates it (``症状：``, ``Symptoms: ``)."""
+    return typography.colon(text, g.lang)
+
+
+def brackets(inner: str) -> str:
+    """``inner`` in brackets after what precedes it: ``（…）`` on a Chinese page, `` (…)`` else."""
+    return typography.bracket("", inner, g.lang)
+
+
+def listed(items: Iterable[str]) -> str:
+    """Items on one line, separated as the page's language does (``；`` or ``; ``)."""
+    return typography.join(items, g.lang)
 
 
 def lang_url(lang: str) -> str:

@@ -15,8 +15,9 @@ from ..interview import ANYTHING_ELSE, Dialog, Question, Session, text
 from ..knowledge import KnowledgeBase, Letters
 from ..letters import Draft, draft_letter, draft_message, letter_cutoff, messages_for
 from ..ranking import Diagnosis, Evidence, RankedCause
-from ..render import labels, percent, show_fact
+from ..render import fact_lead, labels, metric_name, percent, show_fact
 from ..tracking import Tracking
+from ..typography import bracket
 from ..vocabulary import EXPECTING, Fact, ValueProblem, format_value, say
 
 CAUSES_SHOWN = 5
@@ -93,11 +94,11 @@ def case_view(kb: KnowledgeBase, case: Case, session: Session, lang: str, why: b
     }
     if diagnosis is not None:
         view["causes"] = [cause_view(kb, diagnosis, cause, session, lang) for cause in diagnosis.top(CAUSES_SHOWN)]
-        view["metrics"] = [{"fact": m.fact, "value": show_fact(kb, m.fact, m.value, lang),
+        view["metrics"] = [{"fact": metric_name(kb, m.fact, lang), "value": show_fact(kb, m.fact, m.value, lang),
                             "target": f"{kb.operator_words(m.must_be, lang)} {show_fact(kb, m.fact, m.target, lang)}",
                             "window": say(m.window, lang), "status": m.status, "status_text": labels(kb, lang)[m.status]}
                            for m in diagnosis.metrics]
-        view["symptoms"] = [f"{say(s.title, lang)} ({percent(s.certainty)})" for s in diagnosis.symptoms]
+        view["symptoms"] = [bracket(say(s.title, lang), percent(s.certainty), lang) for s in diagnosis.symptoms]
     return view
 
 
@@ -135,7 +136,7 @@ def question_view(kb: KnowledgeBase, dialog: Dialog, question: Question, number:
                 "skippable": True}
     help_lines = [say(fact.help, lang), text(kb, "help.accepted", lang, accepted=dialog.accepted(fact))]
     if fact.unit and fact.type != "rate":
-        help_lines.append(text(kb, "help.unit", lang, unit=fact.unit))
+        help_lines.append(text(kb, "help.unit", lang, unit=kb.unit_words(fact, lang)))
     if fact.window:
         help_lines.append(text(kb, "help.window", lang, window=say(fact.window, lang)))
     if fact.example is not None:
@@ -195,7 +196,8 @@ def evidence_view(kb: KnowledgeBase, diagnosis: Diagnosis, evidence: Evidence, l
         inner.append({"id": symptom_id, "title": say(symptom.title, lang), "certainty": percent(symptom.certainty),
                       "because": [evidence_view(kb, diagnosis, e, lang, seen | {symptom_id}) for e in symptom.because]})
     return {"rule": evidence.rule, "title": say(evidence.rule_title, lang), "certainty": percent(evidence.certainty),
-            "facts": [{"name": name, "value": show_fact(kb, name, value, lang), "computed": name in computed}
+            "facts": [{"name": name, "lead": fact_lead(kb, name, lang), "value": show_fact(kb, name, value, lang),
+                       "computed": name in computed}
                       for name, value in evidence.facts],
             "symptoms": inner}
 
