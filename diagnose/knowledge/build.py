@@ -5,13 +5,15 @@ import re
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
+import msgspec
+
 from ..errors import printable
 from ..operators import NUMERIC_OPS, TABLE, condition_key, holds
 from ..vocabulary import Fact, Text, ValueProblem, coerce, format_value
 from ..yamlsafe import Mapping, YamlError, load_yaml, mark_of
 from .files import KNOWLEDGE_FILE_LIMIT, display_path, outside
-from .model import (Cause, Condition, Deadline, Finding, Fit, Guidance, KnowledgeBase, Message, Platform,
-                    Remedy, Rule, Source, Symptom, Term, Threshold, Where, suggest)
+from .model import (MARKETPLACE, Cause, Condition, Deadline, Finding, Fit, Guidance, KnowledgeBase, Message,
+                    Platform, Remedy, Rule, Source, Symptom, Term, Threshold, Where, suggest)
 from .schema import _non_finite, schema_finding, schema_validator
 
 FIELD_MARK_DEPTH = 3  # how deep Where records the marks of fields (e.g. when.0.symptom)
@@ -237,36 +239,69 @@ class _Builder:
                     except ValueProblem as exc:
                         self.add(path, raw.mark_of(key), "error", f"threshold '{raw['id']}': {key}: {exc}",
                                  "type-mismatch")
-            if "target" not in values:
+            owner = f"threshold '{raw['id']}'"
+            unless = tuple(self._condition(c, owner, path, what="") for c in raw.get("unless", ()))
+            marketplaces = self._marketplaces(raw, owner, path)
+            if "target" not in values or None in unless or marketplaces is None:
+                continue
+            if any(c.op not in NUMERIC_OPS for c in unless):
+                self.add(path, raw.mark_of("unless"), "error",
+                         f"{owner}: unless compares a count or a number (above, at_least, below, at_most)",
+                         "type-mismatch")
                 continue
             thresholds.append(Threshold(
                 id=raw["id"], platform=item["id"], metric=fact.id, symptom=raw["symptom"], must_be=raw["must_be"],
                 target=values["target"], warn_within=values.get("warn_within"), window=_text_or_plain(raw["window"]),
                 scope=raw.get("scope", "all_orders"), effective=str(raw.get("effective", "")),
                 certainty=raw.get("certainty", 1.0), sources=tuple(raw["sources"]),
-                note=dict(raw["note"]) if "note" in raw else None, where=where))
+                note=dict(raw["note"]) if "note" in raw else None, where=where, unless=unless,
+                marketplaces=marketplaces))
         appeal = item.get("appeal")
-        return Platform(item["id"], dict(item["name"]), dict(appeal) if appeal else None, tuple(thresholds),
-                        self.where(item, path))
+        return Platform(item["id"], dict(item["name"]), dict(appeal) if appeal else None,
+                        _regional(thresholds), self.where(item, path))
+
+    def _marketplaces(self, raw: Mapping, owner: str, path: str) -> Optional[Tuple[str, ...]]:
+        """A threshold's ``marketplaces``, each checked against the fact ``marketplace`` (None: an error)."""
+        names = raw.get("marketplaces", ())
+        if not names:
+            return ()
+        fact = self.facts.get(MARKETPLACE)
+        if fact is None:
+            self.add(path, raw.mark_of("marketplaces"), "error",
+                     f"{owner}: marketplaces needs the fact '{MARKETPLACE}' in the vocabulary", "unknown-fact")
+            return None
+        try:
+            return tuple(coerce(fact, name) for name in names)
+        except ValueProblem as exc:
+            self.add(path, raw.mark_of("marketplaces"), "error", f"{owner}: marketplaces: {exc}", "type-mismatch")
+            return None
 
     def _threshold_rule(self, platform: Platform, threshold: Threshold) -> Optional[Rule]:
         conditions = [Condition("fact", "platform", "is", platform.id),
                       Condition("fact", threshold.metric, threshold.breach_operator, threshold.target)]
         if threshold.scope == "seller_fulfilled":
             conditions.append(Condition("fact", "fulfilment", "is", "platform", negated=True))
+        conditions += threshold.conditions
         term = next((t.text for t in self.glossary.values() if threshold.metric in t.facts), None)
         fact = self.facts.get(threshold.metric)
         names = {lang: term[lang] if term else threshold.metric for lang in ("en", "zh")}
         targets = {lang: format_value(fact, threshold.target, lang) if fact else f"{threshold.target:g}"
                    for lang in ("en", "zh")}
         words = {lang: TABLE[threshold.must_be].words(self.messages, lang) for lang in ("en", "zh")}
-        title = {"en": f"{platform.name['en']}: {names['en']} misses the target ({words['en']} {targets['en']})",
-                 "zh": f"{platform.name['zh']}：{names['zh']}未达标（须{words['zh']} {targets['zh']}）"}
+        where = {lang: "" for lang in ("en", "zh")}
+        if threshold.marketplaces:
+            market = self.facts[MARKETPLACE]
+            where = {lang: " (" + ", ".join(market.choice_label(m, lang) for m in threshold.marketplaces) + ")"
+                     for lang in ("en", "zh")}
+        title = {"en": f"{platform.name['en']}{where['en']}: {names['en']} misses the target "
+                       f"({words['en']} {targets['en']})",
+                 "zh": f"{platform.name['zh']}{where['zh']}：{names['zh']}未达标（须{words['zh']} {targets['zh']}）"}
         return Rule(
             id=f"threshold.{threshold.id}", title=title, conditions=tuple(conditions), match="all",
             conclusion=("symptom", threshold.symptom), certainty=threshold.certainty,
             platforms=(platform.id,), sources=threshold.sources, guidance=(), status="stable",
-            examples=_threshold_examples(platform.id, threshold, self.facts.get(threshold.metric)),
+            examples=_threshold_examples(platform.id, threshold, self.facts.get(threshold.metric),
+                                         tuple(self.facts[c.name] for c in threshold.unless)),
             where=threshold.where, generated_from=threshold.id)
 
     def _rule(self, item: Mapping, path: str) -> Optional[Rule]:
@@ -447,21 +482,55 @@ def _operator_problem(fact: Fact, op: str) -> str:
     return ""
 
 
-def _threshold_examples(platform: str, threshold: Threshold, fact: Optional[Fact]) -> Dict[str, tuple]:
-    """Boundary cases for a threshold rule: on the target line (or just past it) and just inside."""
-    step = 0.001 if fact is not None and fact.type == "rate" else 1
+def _regional(thresholds: List[Threshold]) -> Tuple[Threshold, ...]:
+    """The thresholds, each default one told which marketplaces a sibling (same metric and
+    symptom) covers, so that exactly one figure applies to any marketplace."""
+    covered: Dict[Tuple[str, str], set] = {}
+    for threshold in thresholds:
+        covered.setdefault((threshold.metric, threshold.symptom), set()).update(threshold.marketplaces)
+    return tuple(threshold if threshold.marketplaces else msgspec.structs.replace(
+        threshold, elsewhere=tuple(sorted(covered[(threshold.metric, threshold.symptom)])))
+        for threshold in thresholds)
+
+
+def _threshold_examples(platform: str, threshold: Threshold, fact: Optional[Fact],
+                        unless_facts: Tuple[Fact, ...] = ()) -> Dict[str, tuple]:
+    """Boundary cases for a threshold rule: on the target line (or just past it) and just inside;
+    for a regional figure, another marketplace; for each ``unless`` fact, both sides of its line."""
     target = threshold.target
-    breach = next(v for v in (target, target + step, target - step) if not holds(threshold.must_be, v, target))
-    inside = next(v for v in (target, target - step, target + step) if holds(threshold.must_be, v, target))
-    base = {"platform": platform}
+    breach, inside = _boundary(threshold.must_be, target, _step(fact))
+    base: Dict[str, Any] = {"platform": platform}
     if threshold.scope == "seller_fulfilled":
         base["fulfilment"] = "seller"
+    if threshold.marketplaces:
+        base[MARKETPLACE] = threshold.marketplaces[0]
 
-    def case(value):
-        value = round(value, 6)
-        return dict(base, **{threshold.metric: int(value) if step == 1 else value})
+    def case(value, **more):
+        return dict(base, **{threshold.metric: _shown(value, fact)}, **more)
 
-    silent = [case(inside)]
+    fires, silent = [case(breach)], [case(inside)]
     if threshold.scope == "seller_fulfilled":
-        silent.append(dict(case(breach), fulfilment="platform"))
-    return {"fires": (case(breach),), "silent": tuple(silent), "todo": ()}
+        silent.append(case(breach, fulfilment="platform"))
+    if threshold.elsewhere:
+        silent.append(case(breach, **{MARKETPLACE: threshold.elsewhere[0]}))
+    for condition, other in zip(threshold.unless, unless_facts):
+        counted, kept = _boundary(condition.op, condition.value, _step(other))
+        fires.append(case(breach, **{condition.name: _shown(counted, other)}))
+        silent.append(case(breach, **{condition.name: _shown(kept, other)}))
+    return {"fires": tuple(fires), "silent": tuple(silent), "todo": ()}
+
+
+def _step(fact: Optional[Fact]) -> float:
+    return 0.001 if fact is not None and fact.type == "rate" else 1
+
+
+def _boundary(must_be: str, target: float, step: float) -> Tuple[float, float]:
+    """A value that misses ``must_be target`` (on the line or one step past it) and one that meets it."""
+    miss = next(v for v in (target, target + step, target - step) if not holds(must_be, v, target))
+    meet = next(v for v in (target, target - step, target + step) if holds(must_be, v, target))
+    return miss, meet
+
+
+def _shown(value: float, fact: Optional[Fact]):
+    value = round(value, 6)
+    return int(value) if _step(fact) == 1 else value
