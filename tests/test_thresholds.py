@@ -135,3 +135,52 @@ def test_a_bad_unless_or_marketplace_is_one_clear_finding(kb_dir, addition, mess
                           "        scope: seller_fulfilled\n" + addition)])
     result = invoke("kb", "validate", "--kb", root)
     assert result.exit_code != 0 and message in result.output, result.output
+
+
+# ---------------------------------------------------------------------------------------------
+# A metric known only to be over its target (the fact over_target)
+
+
+def test_a_metric_stated_over_target_reaches_its_symptom(diagnoser):
+    assert "cases_closed_high" in fired(diagnoser, platform="ebay", over_target="cases_closed_rate")
+    assert "cases_closed_high" not in fired(diagnoser, platform="ebay", over_target="cases_closed_rate",
+                                            cases_closed_count=2)
+    assert "tracking_low" not in fired(diagnoser, platform="amazon", over_target="valid_tracking_rate",
+                                       fulfilment="platform")
+
+
+def test_over_target_means_the_first_target_the_metric_misses(diagnoser, kb):
+    assert "ahr_at_risk" in fired(diagnoser, platform="amazon", over_target="account_health_rating")
+    assert "ahr_unhealthy" not in fired(diagnoser, platform="amazon", over_target="account_health_rating")
+    flagged = {r.generated_from for r in kb.rules.values() if r.id.endswith(".over_target")}
+    assert {"wish.refund_rate", "wish.refund_rate_63_93d"} <= flagged
+    assert not {"wish.refund_rate_liability", "amazon.account_health_rating_unhealthy"} & flagged
+    ca = diagnoser.run({"platform": "walmart", "marketplace": "ca", "over_target": "refund_rate"})
+    (symptom,) = [s for s in ca.symptoms if s.id == "refund_rate_high"]
+    assert [e.rule for e in symptom.because] == ["threshold.walmart.refund_rate_ca.over_target"]
+
+
+def test_the_interview_takes_over_target_as_an_answer_and_never_asks_it(diagnoser):
+    from diagnose.interview import Session
+    session = Session(diagnoser, [("platform", "ebay")])
+    assert session.answer("cases_closed_rate", "over target") == "cases_closed_rate"
+    assert session.values["over_target"] == "cases_closed_rate"
+    assert "cases_closed_high" in {s.id for s in session.diagnosis.symptoms}
+    asked = []
+    while (question := session.next_question()) is not None and question.fact is not None:
+        asked.append(question.fact.id)
+        session.skip(question.fact.id)
+    assert not {"over_target", "cases_closed_rate"} & set(asked)
+
+
+def test_an_over_target_choice_no_threshold_judges_is_one_finding(kb_dir):
+    fact = ("facts:\n  - id: over_target\n    type: choice\n    choices:\n"
+            "      - {value: cancel_rate, label: {en: cancellation rate, zh: 取消率}}\n"
+            "      - {value: cancel_rat, label: {en: typo, zh: 错字}}\n"
+            "    question: {en: Which?, zh: 哪项？}\n    help: {en: Which metric., zh: 哪项指标。}\n")
+    root = kb_dir(files={"knowledge/over.yaml": fact})
+    result = invoke("kb", "validate", "--kb", root)
+    assert result.exit_code != 0
+    assert ("fact 'over_target': choice 'cancel_rat' is no metric a threshold judges; "
+            "did you mean 'cancel_rate'?") in result.output, result.output
+    assert "fact 'over_target' needs the message 'rule.over_target' to title its rules" in result.output

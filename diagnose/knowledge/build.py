@@ -5,16 +5,16 @@ import re
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-import msgspec
 
 from ..errors import printable
-from ..operators import NUMERIC_OPS, TABLE, condition_key, holds
-from ..vocabulary import Fact, Text, ValueProblem, coerce, format_value
+from ..operators import NUMERIC_OPS, condition_key
+from ..vocabulary import Fact, Text, ValueProblem, coerce
 from ..yamlsafe import Mapping, YamlError, load_yaml, mark_of
 from .files import KNOWLEDGE_FILE_LIMIT, display_path, outside
 from .model import (MARKETPLACE, Cause, Condition, Deadline, Finding, Fit, Guidance, KnowledgeBase, Message,
                     Platform, Remedy, Rule, Source, Symptom, Term, Threshold, Where, suggest)
 from .schema import _non_finite, schema_finding, schema_validator
+from .thresholds import OVER_TARGET, OVER_TARGET_TITLE, RuleContext, regional, threshold_rules
 
 FIELD_MARK_DEPTH = 3  # how deep Where records the marks of fields (e.g. when.0.symptom)
 CORE_FACTS = ("platform", "fulfilment")
@@ -112,11 +112,11 @@ class _Builder:
         platforms = self._unique("platforms", self._platform)
         self.platforms = platforms
         rules: Dict[str, Rule] = {}
+        self._check_over_target(platforms)
+        context = RuleContext(facts, glossary, messages)
         for platform in platforms.values():
-            for threshold in platform.thresholds:
-                rule = self._threshold_rule(platform, threshold)
-                if rule is not None:
-                    self._put(rules, rule.id, rule, threshold.where, "rule")
+            for rule in threshold_rules(platform, context):
+                self._put(rules, rule.id, rule, rule.where, "rule")
         for item, path in self.items["rules"]:
             rule = self._rule(item, path)
             if rule is not None:
@@ -258,7 +258,22 @@ class _Builder:
                 marketplaces=marketplaces))
         appeal = item.get("appeal")
         return Platform(item["id"], dict(item["name"]), dict(appeal) if appeal else None,
-                        _regional(thresholds), self.where(item, path))
+                        regional(thresholds), self.where(item, path))
+
+    def _check_over_target(self, platforms: Dict[str, Platform]) -> None:
+        """Each choice of the fact ``over_target`` must be a metric some threshold judges."""
+        fact = self.facts.get(OVER_TARGET)
+        if fact is None:
+            return
+        if OVER_TARGET_TITLE not in self.messages:
+            self.add(fact.where.path, fact.where.at("id"), "error",
+                     f"fact '{OVER_TARGET}' needs the message '{OVER_TARGET_TITLE}' to title its rules", "unknown-message")
+        judged = {t.metric for platform in platforms.values() for t in platform.thresholds}
+        for value in fact.choice_values:
+            if value not in judged:
+                self.add(fact.where.path, fact.where.at("choices"), "error",
+                         f"fact '{OVER_TARGET}': choice '{value}' is no metric a threshold judges"
+                         f"{suggest(value, judged)}", "unknown-fact")
 
     def _marketplaces(self, raw: Mapping, owner: str, path: str) -> Optional[Tuple[str, ...]]:
         """A threshold's ``marketplaces``, each checked against the fact ``marketplace`` (None: an error)."""
@@ -275,34 +290,6 @@ class _Builder:
         except ValueProblem as exc:
             self.add(path, raw.mark_of("marketplaces"), "error", f"{owner}: marketplaces: {exc}", "type-mismatch")
             return None
-
-    def _threshold_rule(self, platform: Platform, threshold: Threshold) -> Optional[Rule]:
-        conditions = [Condition("fact", "platform", "is", platform.id),
-                      Condition("fact", threshold.metric, threshold.breach_operator, threshold.target)]
-        if threshold.scope == "seller_fulfilled":
-            conditions.append(Condition("fact", "fulfilment", "is", "platform", negated=True))
-        conditions += threshold.conditions
-        term = next((t.text for t in self.glossary.values() if threshold.metric in t.facts), None)
-        fact = self.facts.get(threshold.metric)
-        names = {lang: term[lang] if term else threshold.metric for lang in ("en", "zh")}
-        targets = {lang: format_value(fact, threshold.target, lang) if fact else f"{threshold.target:g}"
-                   for lang in ("en", "zh")}
-        words = {lang: TABLE[threshold.must_be].words(self.messages, lang) for lang in ("en", "zh")}
-        where = {lang: "" for lang in ("en", "zh")}
-        if threshold.marketplaces:
-            market = self.facts[MARKETPLACE]
-            where = {lang: " (" + ", ".join(market.choice_label(m, lang) for m in threshold.marketplaces) + ")"
-                     for lang in ("en", "zh")}
-        title = {"en": f"{platform.name['en']}{where['en']}: {names['en']} misses the target "
-                       f"({words['en']} {targets['en']})",
-                 "zh": f"{platform.name['zh']}{where['zh']}：{names['zh']}未达标（须{words['zh']} {targets['zh']}）"}
-        return Rule(
-            id=f"threshold.{threshold.id}", title=title, conditions=tuple(conditions), match="all",
-            conclusion=("symptom", threshold.symptom), certainty=threshold.certainty,
-            platforms=(platform.id,), sources=threshold.sources, guidance=(), status="stable",
-            examples=_threshold_examples(platform.id, threshold, self.facts.get(threshold.metric),
-                                         tuple(self.facts[c.name] for c in threshold.unless)),
-            where=threshold.where, generated_from=threshold.id)
 
     def _rule(self, item: Mapping, path: str) -> Optional[Rule]:
         match = "all" if "when" in item else "any"
@@ -480,57 +467,3 @@ def _operator_problem(fact: Fact, op: str) -> str:
     if op in ("is", "is_not") and fact.type in ("text", "date", "rate"):
         return f"'{op}' cannot test a {fact.type} fact ('{fact.id}'); use known or a comparison"
     return ""
-
-
-def _regional(thresholds: List[Threshold]) -> Tuple[Threshold, ...]:
-    """The thresholds, each default one told which marketplaces a sibling (same metric and
-    symptom) covers, so that exactly one figure applies to any marketplace."""
-    covered: Dict[Tuple[str, str], set] = {}
-    for threshold in thresholds:
-        covered.setdefault((threshold.metric, threshold.symptom), set()).update(threshold.marketplaces)
-    return tuple(threshold if threshold.marketplaces else msgspec.structs.replace(
-        threshold, elsewhere=tuple(sorted(covered[(threshold.metric, threshold.symptom)])))
-        for threshold in thresholds)
-
-
-def _threshold_examples(platform: str, threshold: Threshold, fact: Optional[Fact],
-                        unless_facts: Tuple[Fact, ...] = ()) -> Dict[str, tuple]:
-    """Boundary cases for a threshold rule: on the target line (or just past it) and just inside;
-    for a regional figure, another marketplace; for each ``unless`` fact, both sides of its line."""
-    target = threshold.target
-    breach, inside = _boundary(threshold.must_be, target, _step(fact))
-    base: Dict[str, Any] = {"platform": platform}
-    if threshold.scope == "seller_fulfilled":
-        base["fulfilment"] = "seller"
-    if threshold.marketplaces:
-        base[MARKETPLACE] = threshold.marketplaces[0]
-
-    def case(value, **more):
-        return dict(base, **{threshold.metric: _shown(value, fact)}, **more)
-
-    fires, silent = [case(breach)], [case(inside)]
-    if threshold.scope == "seller_fulfilled":
-        silent.append(case(breach, fulfilment="platform"))
-    if threshold.elsewhere:
-        silent.append(case(breach, **{MARKETPLACE: threshold.elsewhere[0]}))
-    for condition, other in zip(threshold.unless, unless_facts):
-        counted, kept = _boundary(condition.op, condition.value, _step(other))
-        fires.append(case(breach, **{condition.name: _shown(counted, other)}))
-        silent.append(case(breach, **{condition.name: _shown(kept, other)}))
-    return {"fires": tuple(fires), "silent": tuple(silent), "todo": ()}
-
-
-def _step(fact: Optional[Fact]) -> float:
-    return 0.001 if fact is not None and fact.type == "rate" else 1
-
-
-def _boundary(must_be: str, target: float, step: float) -> Tuple[float, float]:
-    """A value that misses ``must_be target`` (on the line or one step past it) and one that meets it."""
-    miss = next(v for v in (target, target + step, target - step) if not holds(must_be, v, target))
-    meet = next(v for v in (target, target - step, target + step) if holds(must_be, v, target))
-    return miss, meet
-
-
-def _shown(value: float, fact: Optional[Fact]):
-    value = round(value, 6)
-    return int(value) if _step(fact) == 1 else value
