@@ -4,7 +4,8 @@ A rule example is a seller's facts under ``examples.fires`` (the rule must fire)
 ``examples.silent`` (it must not) or ``examples.todo`` (a known gap: reported, not failed).
 A scenario file holds ``facts`` and ``expect``: causes that must be in the top three
 (``top3``), optionally the one ranked first (``first``), remedy ids that must appear among the
-top three causes' remedies (``remedies``), and causes that must not be reported (``absent``);
+top three causes' remedies (``remedies``), causes that must not be reported (``absent``), and
+symptoms the rules must or must not derive (``symptoms``, ``no_symptoms``);
 ``knowledge/schemas/scenario.schema.json`` defines the shape.
 """
 from __future__ import annotations
@@ -166,6 +167,9 @@ def run_scenario(diagnoser: Diagnoser, path: Path) -> CaseResult:
     for cause in expect.get("absent", []):
         if cause in reported:
             failures.append(f"expected '{cause}' not to be reported")
+    derived = {s.id for s in diagnosis.symptoms}
+    failures += [f"expected symptom '{s}'" for s in expect.get("symptoms", []) if s not in derived]
+    failures += [f"expected no symptom '{s}'" for s in expect.get("no_symptoms", []) if s in derived]
     if failures:
         shown = ", ".join(f"{c.id} ({c.certainty:.2f})" for c in diagnosis.causes[:3]) or "none"
         return CaseResult(name, "fail", "; ".join(failures) + f"; actual top 3: {shown}", where)

@@ -86,7 +86,7 @@ class MetricStatus(msgspec.Struct, frozen=True):
     must_be: str
     target: float
     window: Text
-    status: str  # "missed" | "at_risk" | "met" | "not_applicable"
+    status: str  # "missed" | "at_risk" | "met" | "not_applicable" | "too_few" (missed, too few cases to count)
     margin: float
     sources: Tuple[str, ...]
     reported: Optional[Dict[str, Any]] = None  # the marketplace's own status, target and window
@@ -184,15 +184,17 @@ def metric_statuses(kb: KnowledgeBase, seller: SellerFacts) -> Tuple[MetricStatu
     platform_fulfils = seller.values.get("fulfilment") == "platform"
     for threshold in kb.thresholds(seller.platform):
         value = seller.values.get(threshold.metric)
-        if value is None:
+        if value is None or not threshold.for_marketplace(seller.values):
             continue
-        statuses.append(_status(threshold, value, platform_fulfils))
+        statuses.append(_status(threshold, value, platform_fulfils, threshold.too_few(seller.values)))
     return tuple(statuses)
 
 
-def _status(threshold: Threshold, value: float, platform_fulfils: bool) -> MetricStatus:
+def _status(threshold: Threshold, value: float, platform_fulfils: bool, too_few: bool) -> MetricStatus:
     if threshold.scope == "seller_fulfilled" and platform_fulfils:
         status = "not_applicable"
+    elif too_few and not threshold.is_met(value):
+        status = "too_few"
     elif not threshold.is_met(value):
         status = "missed"
     elif threshold.in_warning_band(value):

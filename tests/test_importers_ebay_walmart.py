@@ -105,11 +105,14 @@ def test_an_ebay_metric_nobody_reads_is_named(write):
 def test_walmart_summaries_matched_to_our_windows():
     diagnosis, notes = run_json(*WALMART, REPORTS / "walmart-performance.json")
     assert diagnosis["facts"]["given"] == {"platform": "walmart", "on_time_delivery_rate": 0.86, "cancel_rate": 0.012,
-                                           "valid_tracking_rate": 0.994, "negative_feedback_rate": 0.011}
+                                           "valid_tracking_rate": 0.994, "negative_feedback_rate": 0.011,
+                                           "seller_response_rate": 0.97, "return_rate": 0.045,
+                                           "item_not_received_rate": 0.008}
     assert [s["id"] for s in diagnosis["symptoms"]] == ["on_time_delivery_low"]
     assert {m["fact"]: m["status"] for m in diagnosis["metrics"]} == {
         "cancel_rate": "met", "on_time_delivery_rate": "missed", "valid_tracking_rate": "at_risk",
-        "negative_feedback_rate": "met"}
+        "negative_feedback_rate": "met", "seller_response_rate": "met", "return_rate": "met",
+        "item_not_received_rate": "met"}
     assert notes == ""
 
 
@@ -142,8 +145,9 @@ def test_a_malformed_walmart_document_is_refused(write, change, message):
 def test_walmart_fields_read_or_knowingly_ignored():
     mapping = load_yaml(str(ROOT / "knowledge" / "imports" / "walmart-performance.yaml"))
     ignored = {item["field"] for item in mapping["ignored"] if item["why"].strip()}
-    assert ignored == {"returns", "itemNotReceived", "srr"}
-    assert set(report("walmart-performance")) == set(mapping["entry_required"]) | ignored
+    assert ignored == set()
+    read = {step.split("[")[0] for fact in mapping["facts"] for step in fact["from"]}
+    assert set(report("walmart-performance")) == set(mapping["entry_required"]) == read
 
 
 def test_ebay_and_walmart_in_batch(tmp_path):

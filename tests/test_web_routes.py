@@ -186,6 +186,15 @@ def test_an_earlier_answer_is_changed_in_place(client, workspace):
     assert "notice_reason" not in saved(workspace, "shop")
 
 
+def test_a_metric_answered_or_changed_to_over_target(client, workspace):
+    start(client)
+    client.answer("shop", "notice_reason", "cancel_rate")
+    client.answer("shop", "cancel_rate", "4%")
+    client.post("/case/shop/edit", {"fact": "cancel_rate", "value": "over target"}, version="shop")
+    facts = saved(workspace, "shop")
+    assert facts["over_target"] == "cancel_rate" and "cancel_rate" not in facts
+
+
 def test_causes_certainties_remedies_and_the_rule_tree_follow_the_answers(client):
     start(client)
     assert "No root cause reaches the reporting threshold yet." in client.text("/case/shop")

@@ -7,9 +7,9 @@ import msgspec
 
 from ..api import Diagnoser
 from ..facts import UNKNOWN_KEY, FactsError, validate_facts
-from ..knowledge import Rule
+from ..knowledge import OVER_TARGET, Rule
 from ..ranking import Diagnosis
-from ..vocabulary import Fact, ValueProblem, coerce
+from ..vocabulary import Fact, ValueProblem, coerce, fold
 from .graph import RULED_OUT, Bounds, Focus, Node, Reach, contested_causes, rule_graph
 
 Answer = Tuple[str, Any]  # (fact id, typed value); the value None means "unknown"
@@ -62,6 +62,9 @@ class Session:
     def answer(self, fact_id: str, raw: Any) -> Any:
         """Record an answer; raise :class:`ValueProblem` (nothing recorded) if it does not fit."""
         fact = self.kb.facts[fact_id]
+        if self._over_target(fact_id, raw):
+            self._record((OVER_TARGET, fact_id))
+            return fact_id
         if fact.type == "choice" and isinstance(raw, str) and raw.strip().isdigit():
             number, choices = int(raw.strip()), self.choices(fact)
             if 1 <= number <= len(choices):
@@ -69,6 +72,14 @@ class Session:
         value = coerce(fact, raw)
         self._record((fact_id, value))
         return value
+
+    def _over_target(self, fact_id: str, raw: Any) -> bool:
+        """Whether ``raw`` answers a metric's question with "over target" (the figure unknown):
+        the words of the message ``answer.over_target``, in either language."""
+        listed = self.kb.facts.get(OVER_TARGET)
+        if listed is None or fact_id not in listed.choice_values or not isinstance(raw, str):
+            return False
+        return fold(raw) in {fold(self.kb.message("answer.over_target", lang)) for lang in ("en", "zh")}
 
     def choices(self, fact: Fact) -> Tuple[Tuple[str, Any], ...]:
         """The choices shown for ``fact``: once the platform is known, those its rules test, and
@@ -150,7 +161,10 @@ class Session:
                          if key[0] not in moved and key[1] not in stale.nodes}
 
     def _closed(self, fact_id: str) -> bool:
-        """A fact that can never get a value: skipped, and (for a computed rate) its counts too."""
+        """A fact that can never get a value: skipped, and (for a computed rate) its counts too; a
+        metric stated as over target; ``over_target`` itself, which comes only from such an answer."""
+        if self.known.get(OVER_TARGET) == fact_id or (fact_id == OVER_TARGET and fact_id not in self.known):
+            return True
         if fact_id in self.known or fact_id not in self.skipped:
             return False
         parts = self.kb.facts[fact_id].computed_from

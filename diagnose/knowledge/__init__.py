@@ -24,9 +24,10 @@ from .model import (Cause, Closing, Condition, Deadline, Finding, Fit, Guidance,
                     PartsRule, Platform, Refusal, Remedy, Rule, Source, Symptom, Term, Threshold, Where, suggest)
 from .schema import schema_finding, schema_validator
 from .templates import check_letters, letter_facts
+from .thresholds import OVER_TARGET
 
 __all__ = [
-    "CACHE_KEEP", "CORE_FACTS", "LETTER_DIR", "LINT_FILE", "NUMERIC_OPS", "OPERATORS", "Cause", "Closing", "Condition",
+    "CACHE_KEEP", "CORE_FACTS", "LETTER_DIR", "LINT_FILE", "NUMERIC_OPS", "OPERATORS", "OVER_TARGET", "Cause", "Closing", "Condition",
     "Deadline", "Finding", "Fit", "Guidance", "KnowledgeBase", "Letters", "Message", "PartsRule", "Platform", "Refusal",
     "Remedy", "Rule", "Source", "Symptom", "Term",
     "Threshold", "Where", "check_knowledge", "check_letters", "default_root", "display_path", "knowledge_files",

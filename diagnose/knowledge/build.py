@@ -5,17 +5,20 @@ import re
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
 
+
 from ..errors import printable
-from ..operators import NUMERIC_OPS, TABLE, condition_key, holds
-from ..vocabulary import Fact, Text, ValueProblem, coerce, format_value
+from ..operators import NUMERIC_OPS, condition_key
+from ..vocabulary import Fact, Text, ValueProblem, coerce
 from ..fileio import FileProblem, read_regular
 from ..yamlsafe import Mapping, YamlError, decode_text, mark_of, parse_yaml
 from .cache import CheckCache
 from .files import KNOWLEDGE_FILE_LIMIT, display_path, outside
-from .model import (Cause, Closing, Condition, Deadline, Finding, Fit, Guidance, KnowledgeBase, Letters, Message,
-                    PartsRule, Platform, Refusal, Remedy, Rule, Source, Symptom, Term, Threshold, Where, suggest)
+from .model import (MARKETPLACE, Cause, Closing, Condition, Deadline, Finding, Fit, Guidance, KnowledgeBase, Letters,
+                    Message, PartsRule, Platform, Refusal, Remedy, Rule, Source, Symptom, Term, Threshold, Where,
+                    suggest)
 from .schema import _non_finite, schema_finding, schema_validator
 from .templates import MESSAGES
+from .thresholds import OVER_TARGET, OVER_TARGET_TITLE, RuleContext, regional, threshold_rules
 
 FIELD_MARK_DEPTH = 3  # how deep Where records the marks of fields (e.g. when.0.symptom)
 CORE_FACTS = ("platform", "fulfilment")
@@ -117,11 +120,11 @@ class _Builder:
         platforms = self._unique("platforms", self._platform)
         self.platforms = platforms
         rules: Dict[str, Rule] = {}
+        self._check_over_target(platforms)
+        context = RuleContext(facts, glossary, messages)
         for platform in platforms.values():
-            for threshold in platform.thresholds:
-                rule = self._threshold_rule(platform, threshold)
-                if rule is not None:
-                    self._put(rules, rule.id, rule, threshold.where, "rule")
+            for rule in threshold_rules(platform, context):
+                self._put(rules, rule.id, rule, rule.where, "rule")
         for item, path in self.items["rules"]:
             rule = self._rule(item, path)
             if rule is not None:
@@ -247,17 +250,26 @@ class _Builder:
                     except ValueProblem as exc:
                         self.add(path, raw.mark_of(key), "error", f"threshold '{raw['id']}': {key}: {exc}",
                                  "type-mismatch")
-            if "target" not in values:
+            owner = f"threshold '{raw['id']}'"
+            unless = tuple(self._condition(c, owner, path, what="") for c in raw.get("unless", ()))
+            marketplaces = self._marketplaces(raw, owner, path)
+            if "target" not in values or None in unless or marketplaces is None:
+                continue
+            if any(c.op not in NUMERIC_OPS for c in unless):
+                self.add(path, raw.mark_of("unless"), "error",
+                         f"{owner}: unless compares a count or a number (above, at_least, below, at_most)",
+                         "type-mismatch")
                 continue
             thresholds.append(Threshold(
                 id=raw["id"], platform=item["id"], metric=fact.id, symptom=raw["symptom"], must_be=raw["must_be"],
                 target=values["target"], warn_within=values.get("warn_within"), window=_text_or_plain(raw["window"]),
                 scope=raw.get("scope", "all_orders"), effective=str(raw.get("effective", "")),
                 certainty=raw.get("certainty", 1.0), sources=tuple(raw["sources"]),
-                note=dict(raw["note"]) if "note" in raw else None, where=where))
+                note=dict(raw["note"]) if "note" in raw else None, where=where, unless=unless,
+                marketplaces=marketplaces))
         appeal = item.get("appeal")
-        return Platform(item["id"], dict(item["name"]), dict(appeal) if appeal else None, tuple(thresholds),
-                        self.where(item, path), self._letters(item, path))
+        return Platform(item["id"], dict(item["name"]), dict(appeal) if appeal else None,
+                        regional(thresholds), self.where(item, path), self._letters(item, path))
 
     def _letters(self, item: Mapping, path: str) -> Letters:
         """A platform's ``letters``, with every message kind, deadline, message and fact it names checked."""
@@ -290,25 +302,36 @@ class _Builder:
             refused=tuple(Refusal(c, r["message"]) for c, r in zip(conditions, refused) if c is not None),
             parts=tuple(PartsRule(p["rate"], tuple(p["parts"]), p["note"]) for p in parts))
 
-    def _threshold_rule(self, platform: Platform, threshold: Threshold) -> Optional[Rule]:
-        conditions = [Condition("fact", "platform", "is", platform.id),
-                      Condition("fact", threshold.metric, threshold.breach_operator, threshold.target)]
-        if threshold.scope == "seller_fulfilled":
-            conditions.append(Condition("fact", "fulfilment", "is", "platform", negated=True))
-        term = next((t.text for t in self.glossary.values() if threshold.metric in t.facts), None)
-        fact = self.facts.get(threshold.metric)
-        names = {lang: term[lang] if term else threshold.metric for lang in ("en", "zh")}
-        targets = {lang: format_value(fact, threshold.target, lang) if fact else f"{threshold.target:g}"
-                   for lang in ("en", "zh")}
-        words = {lang: TABLE[threshold.must_be].words(self.messages, lang) for lang in ("en", "zh")}
-        title = {"en": f"{platform.name['en']}: {names['en']} misses the target ({words['en']} {targets['en']})",
-                 "zh": f"{platform.name['zh']}：{names['zh']}未达标（须{words['zh']} {targets['zh']}）"}
-        return Rule(
-            id=f"threshold.{threshold.id}", title=title, conditions=tuple(conditions), match="all",
-            conclusion=("symptom", threshold.symptom), certainty=threshold.certainty,
-            platforms=(platform.id,), sources=threshold.sources, guidance=(), status="stable",
-            examples=_threshold_examples(platform.id, threshold, self.facts.get(threshold.metric)),
-            where=threshold.where, generated_from=threshold.id)
+    def _check_over_target(self, platforms: Dict[str, Platform]) -> None:
+        """Each choice of the fact ``over_target`` must be a metric some threshold judges."""
+        fact = self.facts.get(OVER_TARGET)
+        if fact is None:
+            return
+        if OVER_TARGET_TITLE not in self.messages:
+            self.add(fact.where.path, fact.where.at("id"), "error",
+                     f"fact '{OVER_TARGET}' needs the message '{OVER_TARGET_TITLE}' to title its rules", "unknown-message")
+        judged = {t.metric for platform in platforms.values() for t in platform.thresholds}
+        for value in fact.choice_values:
+            if value not in judged:
+                self.add(fact.where.path, fact.where.at("choices"), "error",
+                         f"fact '{OVER_TARGET}': choice '{value}' is no metric a threshold judges"
+                         f"{suggest(value, judged)}", "unknown-fact")
+
+    def _marketplaces(self, raw: Mapping, owner: str, path: str) -> Optional[Tuple[str, ...]]:
+        """A threshold's ``marketplaces``, each checked against the fact ``marketplace`` (None: an error)."""
+        names = raw.get("marketplaces", ())
+        if not names:
+            return ()
+        fact = self.facts.get(MARKETPLACE)
+        if fact is None:
+            self.add(path, raw.mark_of("marketplaces"), "error",
+                     f"{owner}: marketplaces needs the fact '{MARKETPLACE}' in the vocabulary", "unknown-fact")
+            return None
+        try:
+            return tuple(coerce(fact, name) for name in names)
+        except ValueProblem as exc:
+            self.add(path, raw.mark_of("marketplaces"), "error", f"{owner}: marketplaces: {exc}", "type-mismatch")
+            return None
 
     def _rule(self, item: Mapping, path: str) -> Optional[Rule]:
         match = "all" if "when" in item else "any"
@@ -563,23 +586,3 @@ def _operator_problem(fact: Fact, op: str) -> str:
     if op in ("is", "is_not") and fact.type in ("text", "date", "rate"):
         return f"'{op}' cannot test a {fact.type} fact ('{fact.id}'); use known or a comparison"
     return ""
-
-
-def _threshold_examples(platform: str, threshold: Threshold, fact: Optional[Fact]) -> Dict[str, tuple]:
-    """Boundary cases for a threshold rule: on the target line (or just past it) and just inside."""
-    step = 0.001 if fact is not None and fact.type == "rate" else 1
-    target = threshold.target
-    breach = next(v for v in (target, target + step, target - step) if not holds(threshold.must_be, v, target))
-    inside = next(v for v in (target, target - step, target + step) if holds(threshold.must_be, v, target))
-    base = {"platform": platform}
-    if threshold.scope == "seller_fulfilled":
-        base["fulfilment"] = "seller"
-
-    def case(value: float) -> Dict[str, Any]:
-        value = round(value, 6)
-        return dict(base, **{threshold.metric: int(value) if step == 1 else value})
-
-    silent = [case(inside)]
-    if threshold.scope == "seller_fulfilled":
-        silent.append(dict(case(breach), fulfilment="platform"))
-    return {"fires": (case(breach),), "silent": tuple(silent), "todo": ()}

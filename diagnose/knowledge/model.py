@@ -74,6 +74,9 @@ class Symptom(msgspec.Struct, frozen=True):
     where: Where
 
 
+MARKETPLACE = "marketplace"  # the fact choosing between a platform's regional thresholds
+
+
 class Threshold(msgspec.Struct, frozen=True):
     id: str
     platform: str
@@ -89,6 +92,9 @@ class Threshold(msgspec.Struct, frozen=True):
     sources: Tuple[str, ...]
     note: Optional[Text]
     where: Where
+    unless: Tuple["Condition", ...] = ()  # facts that keep the target from counting (minimum counts)
+    marketplaces: Tuple[str, ...] = ()  # the marketplaces this figure is for; empty: the default
+    elsewhere: Tuple[str, ...] = ()  # a default's marketplaces that another threshold of its metric covers
 
     def is_met(self, value: float) -> bool:
         """True when ``value`` meets the platform's target."""
@@ -109,6 +115,27 @@ class Threshold(msgspec.Struct, frozen=True):
     def margin(self, value: float) -> float:
         """How far ``value`` lies from the target, computed in decimal (0.005 for 1.5% against 2%)."""
         return float(abs(exact(value) - exact(self.target)))
+
+    @property
+    def conditions(self) -> Tuple["Condition", ...]:
+        """The conditions beside the metric's own: the marketplace, and the ``unless`` facts negated."""
+        return self._marketplace_conditions() + tuple(
+            Condition(c.kind, c.name, c.op, c.value, negated=True) for c in self.unless)
+
+    def _marketplace_conditions(self) -> Tuple["Condition", ...]:
+        if self.marketplaces:
+            return (Condition("fact", MARKETPLACE, "in", self.marketplaces),)
+        if self.elsewhere:
+            return (Condition("fact", MARKETPLACE, "in", self.elsewhere, negated=True),)
+        return ()
+
+    def for_marketplace(self, facts: Dict[str, Any]) -> bool:
+        """Whether this figure is the one for the case's marketplace (the default when none is given)."""
+        return all(c.matches(facts) != c.negated for c in self._marketplace_conditions())
+
+    def too_few(self, facts: Dict[str, Any]) -> bool:
+        """Whether the case's counts stay under the minimum the target needs before it counts."""
+        return any(c.matches(facts) for c in self.unless)
 
     @property
     def breach_operator(self) -> str:

@@ -193,9 +193,9 @@ def _edited(session: Session, rest: list, fact: str, action: str, raw: str) -> S
         trial.answer(fact, raw)
     else:
         abort(400)
-    value = trial.history[-1][1]
-    if all(f != fact for f, _ in session.history):
-        return trial
+    recorded, value = trial.history[-1]
+    if recorded != fact or all(f != fact for f, _ in session.history):
+        return trial  # a new answer, or one recorded under another fact ("over target": over_target)
     return Session(session.diagnoser, [(f, value if f == fact else v) for f, v in session.history])
 
 
