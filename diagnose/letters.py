@@ -24,6 +24,7 @@ from .errors import InputError, KnowledgeBaseError, Location
 from .knowledge import LETTER_DIR, Finding, KnowledgeBase, Where, suggest
 from .deadlines import DueDate, due_date, due_dates
 from .knowledge.templates import MESSAGES, environment
+from .typography import bracket, join
 from .vocabulary import Text, format_value, say
 
 if TYPE_CHECKING:  # type names only: ranking would bring the engine along
@@ -143,8 +144,8 @@ def draft_letter(kb: KnowledgeBase, diagnosis: Diagnosis, lang: str = "en", mark
     notes = []
     left_out = [c for c in diagnosis.causes if c.certainty < min_certainty]
     if left_out:
-        notes.append(kb.message("letter.left_out", lang, cutoff=_percent(min_certainty), causes="; ".join(
-            f"{say(c.title, lang)} ({_percent(c.certainty)})" for c in left_out)))
+        notes.append(kb.message("letter.left_out", lang, cutoff=_percent(min_certainty), causes=join(
+            (bracket(say(c.title, lang), _percent(c.certainty), lang) for c in left_out), lang)))
     notes += _invoice_notes(kb, values, platform, lang, today)
     notes += [deadline_note(kb, due, lang) for due in due_dates(kb, diagnosis, today)]
     notes += _unanswered_parts(kb, diagnosis, chosen, lang)
