@@ -22,7 +22,8 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import msgspec
 
-from .compiler import ABSENCE_PREFIX, SYMPTOM_PREFIX, WARM_UP, CompiledPlatform, compile_platform, symptom_key
+from .compiler import (ABSENCE_PREFIX, FACT_NAME, SYMPTOM_PREFIX, WARM_UP, CompiledPlatform, compile_platform, engine_facts,
+                       symptom_key)
 from .errors import InferenceError
 from .knowledge import KnowledgeBase
 from .vocabulary import ValueProblem, coerce
@@ -112,7 +113,7 @@ class Engine:
             raise InferenceError(f"the rule engine rejects the fact {name}={_short(value)}: {exc}") from None
         if isinstance(typed, bool) != isinstance(value, bool) or isinstance(typed, str) != isinstance(value, str):
             raise InferenceError(f"the rule engine rejects the fact {name}={_short(value)}: not a typed value")
-        return value
+        return typed if isinstance(typed, tuple) else value
 
     def _ruleset(self, platform: str) -> Optional[Tuple[CompiledPlatform, int]]:
         """The platform's ruleset and its handle, compiled and created on first use."""
@@ -177,8 +178,8 @@ class Engine:
                 continue  # a negated condition binds no fact
             if fact["id"].startswith(SYMPTOM_PREFIX):
                 symptoms.append(fact["id"][len(SYMPTOM_PREFIX):])
-            else:
-                facts.append((fact["id"], session.values.get(fact["id"], fact["v"])))
+            else:  # the seller's value as given: all of a fact's choices, whichever of them matched
+                facts.append((fact[FACT_NAME], session.values.get(fact[FACT_NAME], fact["v"])))
         session.firings.append(Firing(rule_id, tuple(facts), tuple(symptoms)))
         kind, target = session.compiled.rules[rule_id].conclusion
         if kind == "symptom" and target in session.compiled.tested_symptoms and target not in session.asserted_symptoms:
@@ -198,8 +199,8 @@ class Engine:
             compiled, handle = found
             session = _Session(compiled, facts)
             self._session = session
-            batch = [{"sid": LIVE_SID, "id": name, "v": self._checked(name, value)}
-                     for name, value in sorted(facts.items()) if name in compiled.tested_facts]
+            batch = [{"sid": LIVE_SID, **fact} for name, value in sorted(facts.items()) if name in compiled.tested_facts
+                     for fact in engine_facts(name, self._checked(name, value))]
             batch += [{"sid": LIVE_SID, "id": key, "v": True}
                       for key, condition in sorted(compiled.absences.items()) if not condition.matches(facts)]
             self._unfinished = handle  # until the session is cleared again; see above

@@ -207,10 +207,10 @@ def test_engine_identical_conditions(kb_dir):
     rules = _rules(127, lambda i: "{fact: out_of_stock_often, is: true}")
     lines = lint(kb_dir(files={"rules/generated.yaml": rules})).output.splitlines()
     assert ("knowledge/platforms.yaml:3:5: [warning] amazon: 128 rule conditions are identical "
-            '({"$and": [{"id": "out_of_stock_often"}, {"v": true}]}); durable-rules hangs past 255 '
+            '({"$and": [{"f": "out_of_stock_often"}, {"v": true}]}); durable-rules hangs past 255 '
             "(engine-identical-conditions)") in lines
     assert ("knowledge/platforms.yaml:14:5: [warning] ebay: 128 rule conditions are identical "
-            '({"$and": [{"id": "out_of_stock_often"}, {"v": true}]}); durable-rules hangs past 255 '
+            '({"$and": [{"f": "out_of_stock_often"}, {"v": true}]}); durable-rules hangs past 255 '
             "(engine-identical-conditions)") in lines
 
 

@@ -9,7 +9,7 @@ from ..api import Diagnoser
 from ..facts import UNKNOWN_KEY, FactsError, validate_facts
 from ..knowledge import Rule
 from ..ranking import Diagnosis
-from ..vocabulary import Fact, ValueProblem, coerce
+from ..vocabulary import Fact, ValueProblem, coerce, split_choices
 from .graph import RULED_OUT, TOP, Bounds, Focus, Node, Reach, contested_causes, rule_graph
 
 Answer = Tuple[str, Any]  # (fact id, typed value); the value None means "unknown"
@@ -62,10 +62,12 @@ class Session:
     def answer(self, fact_id: str, raw: Any) -> Any:
         """Record an answer; raise :class:`ValueProblem` (nothing recorded) if it does not fit."""
         fact = self.kb.facts[fact_id]
-        if fact.type == "choice" and isinstance(raw, str) and raw.strip().isdigit():
-            number, choices = int(raw.strip()), self.choices(fact)
-            if 1 <= number <= len(choices):
-                raw = choices[number - 1][0]
+        if fact.type == "choice" and isinstance(raw, str):  # a choice by its number in the list shown
+            parts = split_choices(raw) if fact.multiple else [raw]
+            choices = self.choices(fact)
+            parts = [choices[int(part) - 1][0] if part.strip().isdigit() and 1 <= int(part) <= len(choices) else part
+                     for part in parts]
+            raw = parts if fact.multiple else parts[0]
         value = coerce(fact, raw)
         self._record((fact_id, value))
         return value
