@@ -65,6 +65,10 @@ EXPECTED = {
         "knowledge/example.yaml:3:5: [warning] fact 'shop_age_years' is used by no rule, threshold, computed rate or letter "
         "(unused-fact)",
         "0 error(s), 1 warning(s)"],
+    "single-symptom-reach": [
+        "rules/rules.yaml:7:9: [warning] fact 'out_of_stock_often' reaches cause 'chronic_stockout' only through "
+        "symptom 'cancel_rate_high'; the cause also explains late_shipment_high (single-symptom-reach)",
+        "0 error(s), 1 warning(s)"],
     "unconcluded-cause": [
         "knowledge/example.yaml:3:5: [warning] cause 'slow_supplier' is concluded by no rule (unconcluded-cause)",
         "0 error(s), 1 warning(s)"],
