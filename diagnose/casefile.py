@@ -36,7 +36,7 @@ class Case(msgspec.Struct, frozen=True):
 def save_case(path: str, case: Dict[str, Any], header: str = "", tracking: Optional[Tracking] = None) -> None:
     """Write a facts mapping (in its order), then ``tracking``'s reserved keys if given, to ``path``
     atomically and durably, under a comment header."""
-    case = dict(case)
+    case = {key: list(value) if isinstance(value, tuple) else value for key, value in case.items()}  # several choices
     if tracking is not None:
         case.update(tracking.to_mapping())
     text = yaml.safe_dump(case, sort_keys=False, allow_unicode=True, default_flow_style=False)

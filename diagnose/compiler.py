@@ -1,8 +1,11 @@
 """Compile knowledge-base rules into durable-rules JSON rulesets, one per platform.
 
-Seller facts and derived symptoms enter the engine as small facts ``{"id": name, "v": value}``
+Seller facts and derived symptoms enter the engine as small facts ``{"id": name, "f": name, "v": value}``
 (symptoms as ``{"id": "s.<symptom>", "v": true}``), one per observation, so no single fact
-meets the engine's 64-condition limit. A rule's action is its id (the engine records each
+meets the engine's 64-condition limit. Rules match a seller fact by its name ``f``, not by ``id``,
+the engine's identity of a fact: a fact holding several choices (a notice naming several reasons)
+enters as one fact per choice, ``{"id": "notice_reason#2", "f": "notice_reason", "v": …}``, and
+each acts on its own. A rule's action is its id (the engine records each
 firing itself). A never-completing "sink" join makes every fact count as handled.
 A "warm-up" rule lets the engine run one action per ruleset before any diagnosis (see
 ``Engine._warm_up``).
@@ -19,7 +22,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from typing import Dict, FrozenSet, List, Tuple
+from typing import Any, Dict, FrozenSet, List, Tuple
 
 import msgspec
 
@@ -30,6 +33,7 @@ SYMPTOM_PREFIX = "s."
 ABSENCE_PREFIX = "n:"
 SINK_RULE = "__sink__"
 WARM_UP = "__warm_up__"  # a rule and a fact: see Engine._warm_up
+FACT_NAME = "f"  # the property naming the seller fact an engine fact stands for
 
 
 class CompiledPlatform(msgspec.Struct, frozen=True):
@@ -59,7 +63,14 @@ def _value_tests(condition: Condition) -> List[dict]:
 
 
 def _fact_pattern(name: str, tests: List[dict]) -> dict:
-    return {"$and": [{"id": name}, *tests]} if tests else {"id": name}
+    return {"$and": [{FACT_NAME: name}, *tests]} if tests else {FACT_NAME: name}
+
+
+def engine_facts(name: str, value: Any) -> List[dict]:
+    """The engine facts standing for seller fact ``name``: one, or one per choice of a tuple."""
+    if isinstance(value, tuple):
+        return [{"id": f"{name}#{number}", FACT_NAME: name, "v": one} for number, one in enumerate(value, 1)]
+    return [{"id": name, FACT_NAME: name, "v": value}]
 
 
 def expression(condition: Condition) -> dict:

@@ -24,8 +24,8 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import msgspec
 
-from .compiler import (ABSENCE_PREFIX, HANG_AT, SYMPTOM_PREFIX, WARM_UP, CompiledPlatform, Condition,
-                       compile_platform, property_value_counts, symptom_key)
+from .compiler import (ABSENCE_PREFIX, FACT_NAME, HANG_AT, SYMPTOM_PREFIX, WARM_UP, CompiledPlatform, Condition,
+                       compile_platform, engine_facts, property_value_counts, symptom_key)
 from .errors import InferenceError, KnowledgeBaseError
 from .operators import TABLE
 from .knowledge import KnowledgeBase
@@ -50,7 +50,7 @@ class _Feed(msgspec.Struct, frozen=True):
     A fact no pattern can bind (a value every rule's test on it rejects, or a fact only negated
     conditions test: those see its absence marker) changes no firing; the C core would still
     store it and run it through its network, so it is not asserted. Patterns test the fact's
-    id and value only, so a value passes one of them when it passes one of the conditions
+    name and value only, so a value passes one of them when it passes one of the conditions
     compiled into it; a ``known`` condition binds any value.
     """
 
@@ -69,7 +69,8 @@ class _Feed(msgspec.Struct, frozen=True):
                     tests[condition.name] = None
                 elif found is not None:  # each distinct test once
                     found.setdefault((condition.op, repr(condition.value)), (TABLE[condition.op].test, condition.value))
-        return cls({name: f'{head}{_encode_plain(name)},"v":' for name in compiled.tested_facts},
+        return cls({name: f'{head}{_encode_plain(name)},"{FACT_NAME}":{_encode_plain(name)},"v":'
+                    for name in compiled.tested_facts},
                    {name: None if found is None else tuple(found.values()) for name, found in tests.items()},
                    tuple((key, condition, f'{head}{_encode_plain(key)},"v":true}}')
                          for key, condition in sorted(compiled.absences.items())))
@@ -197,7 +198,7 @@ class Engine:
             raise InferenceError(f"the rule engine rejects the fact {name}={_short(value)}: {exc}") from None
         if isinstance(typed, bool) != isinstance(value, bool) or isinstance(typed, str) != isinstance(value, str):
             raise InferenceError(f"the rule engine rejects the fact {name}={_short(value)}: not a typed value")
-        return value
+        return typed if isinstance(typed, tuple) else value
 
     def _ruleset(self, platform: str) -> Optional[Tuple[CompiledPlatform, int]]:
         """The platform's ruleset and its handle, compiled and created on first use."""
@@ -271,7 +272,8 @@ class Engine:
                 continue  # a negated condition binds no fact
             if name.startswith(SYMPTOM_PREFIX):
                 symptoms.append(name[len(SYMPTOM_PREFIX):])
-            else:
+            else:  # the seller's value as given: all of a fact's choices, whichever of them matched
+                name = fact[FACT_NAME]
                 facts.append((name, values[name] if name in values else fact["v"]))
         session.firings.append(Firing(rule_id, tuple(facts), tuple(symptoms)))
         kind, target = session.compiled.rules[rule_id].conclusion
@@ -296,10 +298,14 @@ class Engine:
             prefixes, checked, binds, batch = feed.fact_prefixes, self._checked, feed.binds, []
             for name, value in sorted(facts.items()):
                 prefix = prefixes.get(name)
-                if prefix is not None:
-                    value = checked(name, value)
-                    if binds(name, value):
-                        batch.append(prefix + _scalar_json(value) + "}")
+                if prefix is None:
+                    continue
+                value = checked(name, value)
+                if type(value) is tuple:  # several choices: one engine fact each
+                    batch += [engine_json({"sid": LIVE_SID, **one}) for one in engine_facts(name, value)
+                              if binds(name, one["v"])]
+                elif binds(name, value):
+                    batch.append(prefix + _scalar_json(value) + "}")
             batch += [text for _, condition, text in feed.absences if not condition.matches(facts)]
             self._unfinished = handle  # until the session is cleared again; see above
             try:

@@ -61,7 +61,10 @@ NUMERIC_OPS = tuple(name for name, op in TABLE.items() if op.numeric)
 
 
 def holds(op: str, value: Any, target: Any) -> bool:
-    """Whether ``value`` meets ``op target`` (the positive form of a fact condition)."""
+    """Whether ``value`` meets ``op target`` (the positive form of a fact condition). A tuple is
+    the several choices of one fact, each on its own: the condition holds when one of them meets it."""
+    if isinstance(value, tuple):
+        return any(TABLE[op].test(one, target) for one in value)
     return TABLE[op].test(value, target)
 
 

@@ -26,6 +26,8 @@ MAX_MAGNITUDE = 10 ** 15  # beyond this a float loses whole numbers, and no sell
 MAX_TEXT = 2000
 # what a text fact may not hold, wherever it comes from (a file, --fact, an answer, a CSV cell):
 # C0 and C1 controls, line and paragraph separators, surrogates
+# between the choices of a fact that may hold several: commas and semicolons, ASCII or full-width
+_SEPARATORS = re.compile("[,;\uff0c\uff1b\u3001]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
 
@@ -45,6 +47,7 @@ PROBLEMS = {  # why a value does not fit, in English; messages interview.problem
     "too_large": "{got} is too large (the limit is 10^15)",
     "not_yes_no": "expected yes or no, got {got}",
     "not_a_choice": "expected one of {choices}, got {got}",
+    "too_many_choices": "more than {limit} choices given",
     "not_text": "expected text, got {got}",
     "control_character": "text holds a control character or an invalid code point",
     "text_too_long": "text longer than {limit} characters",
@@ -92,6 +95,7 @@ class Fact(msgspec.Struct, frozen=True):
     computed_from: Optional[Tuple[str, str]] = None
     priority: int = 0
     example: Any = None
+    multiple: bool = False  # a choice fact that may hold several choices (a tuple of them)
     where: Any = None
 
     @property
@@ -104,6 +108,11 @@ class Fact(msgspec.Struct, frozen=True):
                 return say(label, lang)
         return str(value)
 
+
+
+def split_choices(raw: str) -> list:
+    """The parts of a text naming several choices (``"refund rate, late_shipment"``), trimmed."""
+    return [part.strip() for part in _SEPARATORS.split(raw) if part.strip()]
 
 
 def fold(text: Any) -> str:
@@ -170,6 +179,8 @@ def coerce(fact: Fact, raw: Any, today: Optional[_dt.date] = None) -> Any:
         if word in _FALSE:
             return False
         raise ValueProblem("not_yes_no", got=_show(raw))
+    if kind == "choice" and fact.multiple:
+        return _coerce_choices(fact, raw)
     if kind == "choice":
         word = ("" if _huge(raw) else fold(raw)) if isinstance(raw, (str, int)) and not isinstance(raw, bool) else None
         if word in fact.choice_values:
@@ -206,6 +217,22 @@ def coerce(fact: Fact, raw: Any, today: Optional[_dt.date] = None) -> Any:
     if high is not None and number > high:
         raise ValueProblem("above_maximum", number=_plain(number), limit=_plain(high))
     return number
+
+
+def _coerce_choices(fact: Fact, raw: Any) -> Any:
+    """One or several choices of a ``multiple`` fact: a list, or a text with the choices separated by
+    commas or semicolons. One choice stays a plain value; several become a tuple in the order given."""
+    if isinstance(raw, (list, tuple)):
+        parts = list(raw)
+    elif isinstance(raw, str):
+        parts = split_choices(raw)
+    else:
+        parts = [raw]
+    if not parts or len(parts) > len(fact.choices):
+        raise ValueProblem("too_many_choices" if parts else "empty", limit=str(len(fact.choices)))
+    single = Fact(fact.id, fact.type, fact.question, fact.help, choices=fact.choices)
+    values = tuple(dict.fromkeys(coerce(single, part) for part in parts))
+    return values[0] if len(values) == 1 else values
 
 
 def _coerce_rate(raw: Any) -> float:
@@ -255,6 +282,8 @@ def format_value(fact: Fact, value: Any, lang: str = "en") -> str:
         return f"{value * 100:.2f}".rstrip("0").rstrip(".") + "%"
     if fact.type == "bool":
         return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
+    if fact.type == "choice" and isinstance(value, tuple):
+        return ("、" if lang == "zh" else ", ").join(fact.choice_label(one, lang) for one in value)
     if fact.type == "choice":
         return fact.choice_label(value, lang)
     if isinstance(value, float):

@@ -176,7 +176,7 @@ def test_facts_table_in_chinese():
 
 def test_deadlines_and_an_undecided_case_in_chinese(tmp_path):
     case = tmp_path / "case.yaml"
-    case.write_text("platform: amazon\nnotice_reason: cancel_rate\ncancel_rate: 4%\nsuspension_date: 2026-02-20\n"
+    case.write_text("platform: amazon\ncancel_rate: 4%\nsuspension_date: 2026-02-20\n"
                     "appeal_date: 2026-02-25\n", encoding="utf-8")
     for fmt in ("table", "markdown"):
         text = invoke("run", case, "--lang", "zh", "--today", "2026-03-01", "--format", fmt).output

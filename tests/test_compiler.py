@@ -1,7 +1,7 @@
 """diagnose.compiler on its own: conditions and rules as durable-rules definitions."""
 import pytest
 
-from diagnose.compiler import (ABSENCE_PREFIX, SINK_RULE, WARM_UP, absence_key, compile_platform, compile_rule,
+from diagnose.compiler import (ABSENCE_PREFIX, SINK_RULE, WARM_UP, absence_key, compile_platform, compile_rule, engine_facts,
                                expression, symptom_key)
 from diagnose.knowledge import Condition, Rule, Where
 
@@ -18,11 +18,11 @@ def fact(name, op, value=None, negated=False):
 
 @pytest.mark.parametrize("condition,expected", [
     (Condition("symptom", "cancel_rate_high"), {"id": "s.cancel_rate_high"}),
-    (fact("tracking", "known"), {"id": "tracking"}),
-    (fact("platform", "is", "amazon"), {"$and": [{"id": "platform"}, {"v": "amazon"}]}),
+    (fact("tracking", "known"), {"f": "tracking"}),
+    (fact("platform", "is", "amazon"), {"$and": [{"f": "platform"}, {"v": "amazon"}]}),
     (fact("platform", "in", ("ebay", "wish")),
-     {"$and": [{"id": "platform"}, {"$or": [{"v": "ebay"}, {"v": "wish"}]}]}),
-    (fact("cancel_rate", "at_most", 0.02), {"$and": [{"id": "cancel_rate"}, {"$lte": {"v": 0.02}}]}),
+     {"$and": [{"f": "platform"}, {"$or": [{"v": "ebay"}, {"v": "wish"}]}]}),
+    (fact("cancel_rate", "at_most", 0.02), {"$and": [{"f": "cancel_rate"}, {"$lte": {"v": 0.02}}]}),
 ])
 def test_expression(condition, expected):
     assert expression(condition) == expected
@@ -31,7 +31,7 @@ def test_expression(condition, expected):
 def test_conditions_on_one_fact_make_one_pattern_in_a_when_rule():
     rule = make_rule(fact("cancel_rate", "above", 0.01), Condition("symptom", "s1"), fact("cancel_rate", "below", 0.05))
     assert compile_rule(rule) == {"all": [
-        {"p0": {"$and": [{"id": "cancel_rate"}, {"$gt": {"v": 0.01}}, {"$lt": {"v": 0.05}}]}},
+        {"p0": {"$and": [{"f": "cancel_rate"}, {"$gt": {"v": 0.01}}, {"$lt": {"v": 0.05}}]}},
         {"p1": {"id": symptom_key("s1")}}]}
 
 
@@ -47,7 +47,7 @@ def test_negations_go_last_and_a_negated_fact_is_an_absence_marker():
 def test_in_an_any_rule_each_listed_value_is_its_own_alternative():
     rule = make_rule(fact("platform", "in", ("ebay", "wish")), Condition("symptom", "s1"), match="any")
     assert compile_rule(rule) == {"any": [
-        {"p0": {"$and": [{"id": "platform"}, {"v": "ebay"}]}}, {"p0_1": {"$and": [{"id": "platform"}, {"v": "wish"}]}},
+        {"p0": {"$and": [{"f": "platform"}, {"v": "ebay"}]}}, {"p0_1": {"$and": [{"f": "platform"}, {"v": "wish"}]}},
         {"p1": {"id": "s.s1"}}]}
 
 
@@ -59,3 +59,10 @@ def test_a_platform_gets_its_rules_and_knows_what_to_assert(minimal_kb):
     assert compiled.tested_symptoms == {"cancel_rate_high"}
     assert list(compiled.absences.values()) == [fact("fulfilment", "is", "platform")]
     assert set(compile_platform(minimal_kb, "ebay").rules) == {"cancel.stockout"}
+
+
+def test_a_fact_holding_several_choices_enters_as_one_engine_fact_per_choice():
+    assert engine_facts("platform", "amazon") == [{"id": "platform", "f": "platform", "v": "amazon"}]
+    assert engine_facts("notice_reason", ("refund_rate", "late_shipment")) == [
+        {"id": "notice_reason#1", "f": "notice_reason", "v": "refund_rate"},
+        {"id": "notice_reason#2", "f": "notice_reason", "v": "late_shipment"}]

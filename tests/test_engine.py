@@ -6,7 +6,7 @@ from msgspec.structs import replace
 
 from diagnose.engine import Engine, Firing
 from diagnose.errors import InferenceError
-from diagnose.facts import validate_facts
+from diagnose.facts import FactsError, validate_facts
 from diagnose.knowledge import Condition, Rule
 from diagnose.ranking import combine
 
@@ -219,3 +219,25 @@ def test_facts_no_pattern_binds_are_not_asserted_and_change_nothing(diagnoser, m
     monkeypatch.setattr(diagnose.engine._Feed, "binds", lambda self, name, value: True)
     everything = Engine(diagnoser.kb).infer("amazon", seller.values)
     assert filtered == everything and filtered
+
+
+def test_a_notice_naming_several_reasons_acts_as_each_notice(diagnoser):
+    several = validate_facts({"platform": "walmart", "notice_reason": "refund rate, late_shipment; valid_tracking"},
+                             diagnoser.kb)
+    assert several.values["notice_reason"] == ("refund_rate", "late_shipment", "valid_tracking")
+    fired = {f.rule: f for f in diagnoser.engine.infer("walmart", several.values)}
+    assert {"notice.refund_rate", "notice.late_shipment", "notice.valid_tracking"} <= set(fired)
+    assert fired["notice.late_shipment"].facts == (("notice_reason", several.values["notice_reason"]),)
+    together = {c.id: c.certainty for c in diagnoser.run(several.values).causes}
+    for reason in several.values["notice_reason"]:
+        alone = diagnoser.run({"platform": "walmart", "notice_reason": reason})
+        assert {c.id: c.certainty for c in alone.causes}.items() <= together.items()
+
+
+def test_a_notice_reason_list_is_checked_reason_by_reason(diagnoser):
+    with pytest.raises(FactsError) as caught:
+        validate_facts({"platform": "walmart", "notice_reason": ["refund_rate", "refund rates"]}, diagnoser.kb)
+    assert "notice_reason: expected one of order_defect_rate" in str(caught.value)
+    assert str(caught.value).endswith("got 'refund rates'")
+    assert validate_facts({"platform": "walmart", "notice_reason": ["refund_rate", "refund rate"]},
+                          diagnoser.kb).values["notice_reason"] == "refund_rate"

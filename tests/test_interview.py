@@ -456,3 +456,18 @@ def test_every_fact_type_and_operator_has_its_words(diagnoser, lang):
             shown = dialog_.condition(Condition("fact", "fulfilment", op, value, negated))
             assert diagnoser.kb.fact_label("fulfilment", lang) in shown and "fulfilment" not in shown.replace(
                 "fulfilment method", "")
+
+
+def test_several_notice_reasons_by_number_or_value_are_saved_as_a_list(kb, tmp_path):
+    path = tmp_path / "c.yaml"
+    result = invoke(["--save", path], ["walmart", "refund_rate, 2", "done"])
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load(path.read_text())["notice_reason"] == ["refund_rate", "late_shipment"]
+    run = json.loads(CliRunner().invoke(cli, ["run", str(path), "--format", "json"]).stdout)
+    assert run["facts"]["given"]["notice_reason"] == ["refund_rate", "late_shipment"]
+
+
+def test_a_wrong_reason_among_several_is_named_and_asked_again(kb, tmp_path):
+    result = invoke(["--save", tmp_path / "c.yaml"], ["walmart", "refund_rate, slow boats", "refund_rate", "done"])
+    assert result.exit_code == 0, result.output
+    assert "got 'slow boats'" in result.output

@@ -114,7 +114,7 @@ def test_why_why_again_how_and_a_contradiction_corrected(tmp_path, kb):
     child.expect_exact("> ")
     child.sendline("why")
     child.expect_exact("WHY (the goal): ")
-    child.expect_exact("The top three now: none yet.")
+    child.expect_exact("The top three now: 1. handling_time_too_short (30%).")  # the notice's prior
     child.expect_exact("> ")
     child.sendline("yes")
     child.expect_exact("Q5. ")

@@ -65,6 +65,10 @@ EXPECTED = {
         "knowledge/example.yaml:3:5: [warning] fact 'shop_age_years' is used by no rule, threshold, computed rate, deadline or letter "
         "(unused-fact)",
         "0 error(s), 1 warning(s)"],
+    "single-symptom-reach": [
+        "rules/rules.yaml:7:9: [warning] fact 'out_of_stock_often' reaches cause 'chronic_stockout' only through "
+        "symptom 'cancel_rate_high'; the cause also explains late_shipment_high (single-symptom-reach)",
+        "0 error(s), 1 warning(s)"],
     "unconcluded-cause": [
         "knowledge/example.yaml:3:5: [warning] cause 'slow_supplier' is concluded by no rule (unconcluded-cause)",
         "0 error(s), 1 warning(s)"],
@@ -207,10 +211,10 @@ def test_engine_identical_conditions(kb_dir):
     rules = _rules(127, lambda i: "{fact: out_of_stock_often, is: true}")
     lines = lint(kb_dir(files={"rules/generated.yaml": rules})).output.splitlines()
     assert ("knowledge/platforms.yaml:3:5: [warning] amazon: 128 rule conditions are identical "
-            '({"$and": [{"id": "out_of_stock_often"}, {"v": true}]}); durable-rules hangs past 255 '
+            '({"$and": [{"f": "out_of_stock_often"}, {"v": true}]}); durable-rules hangs past 255 '
             "(engine-identical-conditions)") in lines
     assert ("knowledge/platforms.yaml:14:5: [warning] ebay: 128 rule conditions are identical "
-            '({"$and": [{"id": "out_of_stock_often"}, {"v": true}]}); durable-rules hangs past 255 '
+            '({"$and": [{"f": "out_of_stock_often"}, {"v": true}]}); durable-rules hangs past 255 '
             "(engine-identical-conditions)") in lines
 
 

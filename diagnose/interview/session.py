@@ -9,7 +9,7 @@ from ..api import Diagnoser
 from ..facts import UNKNOWN_KEY, FactsError, validate_facts
 from ..knowledge import OVER_TARGET, Rule
 from ..ranking import Diagnosis
-from ..vocabulary import Fact, ValueProblem, coerce, fold
+from ..vocabulary import Fact, ValueProblem, coerce, fold, split_choices
 from .graph import RULED_OUT, Bounds, Focus, Node, Reach, contested_causes, rule_graph
 
 Answer = Tuple[str, Any]  # (fact id, typed value); the value None means "unknown"
@@ -65,10 +65,12 @@ class Session:
         if self._over_target(fact_id, raw):
             self._record((OVER_TARGET, fact_id))
             return fact_id
-        if fact.type == "choice" and isinstance(raw, str) and raw.strip().isdigit():
-            number, choices = int(raw.strip()), self.choices(fact)
-            if 1 <= number <= len(choices):
-                raw = choices[number - 1][0]
+        if fact.type == "choice" and isinstance(raw, str):  # a choice by its number in the list shown
+            parts = split_choices(raw) if fact.multiple else [raw]
+            choices = self.choices(fact)
+            parts = [choices[int(part) - 1][0] if part.strip().isdigit() and 1 <= int(part) <= len(choices) else part
+                     for part in parts]
+            raw = parts if fact.multiple else parts[0]
         value = coerce(fact, raw)
         self._record((fact_id, value))
         return value

@@ -7,12 +7,13 @@ from .base import Check
 from .engine_limits import EngineFactConditions, EngineIdenticalConditions, EnginePropertyValues
 from .glossary import GlossaryTerms
 from .logic import ContradictoryConditions, DerivationCycle, NegatedDerivedSymptom, ShadowedRule, UnderivedSymptom
+from .reach import SingleSymptomReach
 from .references import CauseRemedies, UnconcludedCause, UnusedFact, UnusedRemedy, UnusedSource
 from .texts import SchemaModeline, Translation
 
 CHECKS: Tuple[Check, ...] = (
     ContradictoryConditions(), UnderivedSymptom(), NegatedDerivedSymptom(), DerivationCycle(), ShadowedRule(), UnusedFact(),
-    UnconcludedCause(), CauseRemedies(), UnusedRemedy(), UnusedSource(), Translation(), GlossaryTerms(), SchemaModeline(),
+    SingleSymptomReach(), UnconcludedCause(), CauseRemedies(), UnusedRemedy(), UnusedSource(), Translation(), GlossaryTerms(), SchemaModeline(),
     EngineFactConditions(), EngineIdenticalConditions(), EnginePropertyValues(),
 )
 CHECK_IDS: Dict[str, Check] = {check.id: check for check in CHECKS}
