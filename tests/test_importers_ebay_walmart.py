@@ -111,7 +111,8 @@ def test_walmart_summaries_matched_to_our_windows():
     assert [s["id"] for s in diagnosis["symptoms"]] == ["on_time_delivery_low"]
     assert {m["fact"]: m["status"] for m in diagnosis["metrics"]} == {
         "cancel_rate": "met", "on_time_delivery_rate": "missed", "valid_tracking_rate": "at_risk",
-        "negative_feedback_rate": "met", "seller_response_rate": "met", "return_rate": "met",
+        "negative_feedback_rate": "met", "seller_response_rate": "at_risk",  # 97%: exactly at the 95% + 2% edge
+        "return_rate": "met",
         "item_not_received_rate": "met"}
     assert notes == ""
 
