@@ -114,7 +114,8 @@ def test_why_why_again_how_and_a_contradiction_corrected(tmp_path, kb):
     child.expect_exact("> ")
     child.sendline("why")
     child.expect_exact("WHY (the goal): ")
-    child.expect_exact("The top three now: 1. handling_time_too_short (30%).")  # the notice's prior
+    child.expect_exact("The top three now: 1. Handling time set shorter than the team needs [handling_time_too_short] "
+                       "(30%).")  # the notice's prior
     child.expect_exact("> ")
     child.sendline("yes")
     child.expect_exact("Q5. ")
