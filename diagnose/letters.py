@@ -84,7 +84,7 @@ class Metric(msgspec.Struct, frozen=True):
     fact: str
     label: str
     value: str
-    window: str
+    window: Optional[str]  # the platform's own window; None where the platform does not measure it
     numerator: Optional[int]
     denominator: Optional[int]
     must_be: Optional[str] = None  # below / at_most / at_least / above the platform's target, if it has one
@@ -397,14 +397,17 @@ class _Renderer:
 
     def figure(self, name: str, window: Optional[Text] = None, must_be: Optional[str] = None,
                target: Optional[float] = None) -> Metric:
-        """A rate fact of the seller's, with the counts it was computed from and the target if any."""
+        """A rate fact of the seller's, with the counts it was computed from, and the window and
+        target of the platform's threshold on it (none claimed where the platform has none)."""
         fact, values = self.kb.facts[name], self.diagnosis.facts
+        if window is None:
+            window = next((m.window for m in self.diagnosis.metrics if m.fact == name), None)
         counts = fact.computed_from if name in self.diagnosis.computed else None
         labels = [f"letter.metric.{name}.{self.diagnosis.platform}", f"letter.metric.{name}"]  # the platform's own term first
         label = next((label for label in labels if label in self.kb.messages), None)
         return Metric(
             fact=name, label=self.kb.message(label, self.lang) if label else name.replace("_", " "),
-            value=format_value(fact, values[name], self.lang), window=say(window or fact.window, self.lang),
+            value=format_value(fact, values[name], self.lang), window=say(window, self.lang) if window else None,
             numerator=values[counts[0]] if counts else None, denominator=values[counts[1]] if counts else None,
             must_be=must_be,
             target=format_value(fact, target, self.lang) if target is not None else None)

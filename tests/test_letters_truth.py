@@ -300,3 +300,16 @@ def test_a_document_after_an_unknown_remedy_is_one_finding_not_a_crash(kb_copy):
     result = validate(kb_copy)
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "cause 'unauthorised_brand': unknown remedy 'ghost_remedy'" in result.stdout
+
+
+def test_a_figure_states_the_platform_s_own_window_or_none(diagnoser):
+    """A rate stated in a letter carries the window of the platform's threshold on it; where the
+    platform has no threshold on that rate (Amazon's late shipment rate on Walmart), no window is
+    claimed, since the fact's own window is another marketplace's."""
+    facts = {"platform": "walmart", "notice_reason": "late_shipment", "fulfilment": "seller", "late_shipment_rate": "7.8%",
+             "handling_time_too_short": True}
+    walmart = draft_letter(diagnoser.kb, diagnoser.run(facts), today=TODAY).text
+    assert "- Late shipment rate: 7.8%.\n" in walmart and "window" not in walmart
+    amazon = draft_letter(diagnoser.kb, diagnoser.run(dict(facts, platform="amazon")), today=TODAY).text
+    window = next(t.window["en"] for t in diagnoser.kb.platforms["amazon"].thresholds if t.metric == "late_shipment_rate")
+    assert f"(window: {window})" in amazon
