@@ -2,9 +2,11 @@
 import threading
 
 import pytest
+from conftest import SCENARIOS
 from msgspec.structs import replace
 
 from diagnose.engine import Engine, Firing
+from diagnose.yamlsafe import load_yaml
 from diagnose.errors import InferenceError
 from diagnose.facts import FactsError, validate_facts
 from diagnose.knowledge import Condition, Rule
@@ -195,10 +197,11 @@ def test_quick_fact_check_passes_only_what_coercion_keeps(diagnoser):
     assert passed > len(diagnoser.kb.facts)  # the quick path is taken for typed values
 
 
-def test_facts_no_pattern_binds_are_not_asserted_and_change_nothing(diagnoser, monkeypatch):
+def test_only_facts_of_rules_whose_fact_conditions_hold_are_asserted_and_that_changes_nothing(diagnoser, monkeypatch):
     import diagnose.engine
 
-    facts = {"platform": "amazon", "cancel_rate": "0.1%", "out_of_stock_often": False, "late_shipment_rate": "9%"}
+    facts = {"platform": "amazon", "cancel_rate": "0.1%", "out_of_stock_often": False, "late_shipment_rate": "9%",
+             "notice_reason": "late_shipment", "unreliable_carrier": True}
     seller = validate_facts(facts, diagnoser.kb)
     engine = Engine(diagnoser.kb)
     asserted = []
@@ -215,10 +218,25 @@ def test_facts_no_pattern_binds_are_not_asserted_and_change_nothing(diagnoser, m
     engine._c = Recording()
     filtered = engine.infer("amazon", seller.values)
     assert '"id":"late_shipment_rate"' in asserted[-1]  # above Amazon's 4% target
-    assert '"id":"cancel_rate"' not in asserted[-1] and '"id":"out_of_stock_often"' not in asserted[-1]
-    monkeypatch.setattr(diagnose.engine._Feed, "binds", lambda self, name, value: True)
-    everything = Engine(diagnoser.kb).infer("amazon", seller.values)
-    assert filtered == everything and filtered
+    assert '"id":"cancel_rate"' not in asserted[-1]  # under its target: no rule on it can fire
+    assert '"id":"out_of_stock_often"' not in asserted[-1]  # its rules need a cancel rate over target
+
+    # without the filter: every fact some rule tests, every absence marker whose condition fails
+    def known(check, values):
+        for name, test, target, negated in check.tests:
+            value = values.get(name)
+            if not negated and name not in values:
+                return False
+            if negated and name in values and any(test(one, target) for one in (value if type(value) is tuple else (value,))):
+                return False
+        return True
+
+    monkeypatch.setattr(diagnose.engine._Check, "holds", known)
+    cases = [validate_facts(dict(load_yaml(str(path))["facts"]), diagnoser.kb) for path in sorted(SCENARIOS.glob("*.yaml"))]
+    for case in [seller, *cases]:
+        everything = Engine(diagnoser.kb).infer(case.platform, case.values)
+        assert diagnoser.engine.infer(case.platform, case.values) == everything, case.values
+    assert filtered == Engine(diagnoser.kb).infer("amazon", seller.values) and filtered
 
 
 def test_a_notice_naming_several_reasons_acts_as_each_notice(diagnoser):
