@@ -20,7 +20,8 @@ import json
 import math
 import re
 import threading
-from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple
+from collections import Counter
+from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Tuple
 
 import msgspec
 
@@ -78,6 +79,11 @@ class _Check(NamedTuple):
         return True
 
 
+def _index_key(condition: Condition) -> Any:
+    """Where a check needing ``condition`` is filed: under the fact and its value for ``is``, else the fact."""
+    return (condition.name, condition.value) if condition.op == "is" else condition.name
+
+
 class _Feed(msgspec.Struct, frozen=True):
     """What a ruleset is fed, prepared once: each tested fact's JSON up to its value, each absence
     marker's JSON whole, and each rule's seller-fact conditions, indexed by one fact they need.
@@ -91,40 +97,48 @@ class _Feed(msgspec.Struct, frozen=True):
 
     fact_prefixes: Dict[str, str]
     absences: Dict[str, str]  # marker id -> its JSON
-    checks_by_fact: Dict[str, Tuple[_Check, ...]]  # by a fact a check's rule needs known
+    checks_by_key: Dict[Any, Tuple[_Check, ...]]  # by a fact a check needs known, or (fact, value) it needs
     always_checked: Tuple[_Check, ...]  # checks needing no fact known (negated conditions only)
 
     @classmethod
     def of(cls, compiled: CompiledPlatform) -> "_Feed":
         head = '{"sid":' + _encode_plain(LIVE_SID) + ',"id":'
-        by_fact: Dict[str, List[_Check]] = {}
+        groups = [conditions for rule in compiled.rules.values()
+                  for facts in [[condition for condition in rule.conditions if condition.kind == "fact"]]
+                  for conditions in ([facts] if rule.match == "all" and facts else [[one] for one in facts])]
+        tested = Counter(_index_key(condition) for conditions in groups for condition in conditions
+                         if not condition.negated)
+        by_key: Dict[Any, List[_Check]] = {}
         always: List[_Check] = []
-        for rule in compiled.rules.values():
-            facts = [condition for condition in rule.conditions if condition.kind == "fact"]
-            for conditions in ([facts] if rule.match == "all" and facts else [[one] for one in facts]):
-                check = _Check.of(conditions)
-                needed = next((c.name for c in conditions if not c.negated), None)
-                (always if needed is None else by_fact.setdefault(needed, [])).append(check)
+        for conditions in groups:  # indexed by the fact (or fact and value) fewest checks need, tested first
+            key = min((c for c in conditions if not c.negated), key=lambda c: tested[_index_key(c)], default=None)
+            if key is None:
+                always.append(_Check.of(conditions))
+            else:
+                by_key.setdefault(_index_key(key), []).append(_Check.of([key, *(c for c in conditions if c is not key)]))
         return cls({name: f'{head}{_encode_plain(name)},"{FACT_NAME}":{_encode_plain(name)},"v":'
                     for name in compiled.tested_facts},
                    {key: f'{head}{_encode_plain(key)},"v":true}}' for key in compiled.absences},
-                   {name: tuple(checks) for name, checks in by_fact.items()}, tuple(always))
+                   {key: tuple(checks) for key, checks in by_key.items()}, tuple(always))
 
     def wanted(self, values: Dict[str, Any]) -> Dict[str, List[Condition]]:
         """The engine facts worth asserting for ``values``: each fact name (with the conditions
         that would bind it) and each absence marker id (with none), in no particular order."""
         found: Dict[str, List[Condition]] = {}
-        checks = self.checks_by_fact
-        for name in values:
-            for check in checks.get(name, ()):
-                if check.holds(values):
-                    for key, condition in check.binds:
-                        found.setdefault(key, []).append(condition)
-        for check in self.always_checked:
+        for check in self._candidates(values):
             if check.holds(values):
-                for key, condition in check.binds:
-                    found.setdefault(key, []).append(condition)
+                for bound, condition in check.binds:
+                    found.setdefault(bound, []).append(condition)
         return found
+
+    def _candidates(self, values: Dict[str, Any]) -> Iterator[_Check]:
+        """The checks filed under a fact ``values`` gives or one of its values, and those needing none."""
+        checks = self.checks_by_key
+        for name, value in values.items():
+            yield from checks.get(name, ())
+            for one in value if type(value) is tuple else (value,):
+                yield from checks.get((name, one), ())
+        yield from self.always_checked
 
 
 class _Session(msgspec.Struct):
