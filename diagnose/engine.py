@@ -284,17 +284,18 @@ class Engine:
             self._ruleset(platform)
 
     def _warm_up(self, handle: int) -> None:
-        """Run one action in a throw-away session. durable-rules 2.0.28 leaves a fresh session
-        slot's action context uninitialised and frees it in ``delete_state``: a crash when a
-        session in which no action ran is deleted. Once an action has run in the slot, its
-        context is reset, and sessions run one at a time, so they always reuse that slot."""
-        fact = {"sid": WARM_UP, "id": WARM_UP}
-        state = _accepted(self._c.assert_facts(handle, engine_json([fact])), fact)
+        """Run one action in the session diagnoses will reuse, then empty it. durable-rules 2.0.28
+        leaves a fresh session slot's action context uninitialised and frees it in
+        ``delete_state``: a crash when a session in which no action ran is deleted. Once an
+        action has run in the slot, its context is reset, and sessions run one at a time, so
+        they always reuse that slot. Creating a session costs more than a diagnosis, so the first
+        diagnosis finds this one ready."""
+        fact = engine_json({"sid": LIVE_SID, "id": WARM_UP})
+        state = _accepted(self._c.assert_facts(handle, "[" + fact + "]"), fact)
         started = self._c.start_action_for_state(handle, state)
         while started:
             started = self._c.complete_and_start_action(handle, state)
-        self._c.get_state(handle, WARM_UP)
-        self._c.delete_state(handle, WARM_UP)
+        self._clear_session(handle, [fact], set())
 
     def _run_session(self, handle: int, sid: str, session: _Session, batch: str) -> None:
         """Assert ``batch`` (JSON) and run every action it leads to, in this thread, one at a time."""
@@ -369,7 +370,7 @@ class Engine:
                     raise self._fail(f"the rule engine failed: {_describe(exc)}") from None
             else:
                 if batch:
-                    self._clear_session(handle, batch, session)
+                    self._clear_session(handle, batch, session.asserted_symptoms)
             finally:
                 self._session = None
             self._unfinished = None
@@ -378,7 +379,7 @@ class Engine:
                 raise self._fail(f"rule '{rule_id}' failed inside the engine: {_describe(exc)}", rule_id)
             return session.firings
 
-    def _clear_session(self, handle: int, batch: List[str], session: _Session) -> None:
+    def _clear_session(self, handle: int, batch: List[str], symptoms: set) -> None:
         """Retract everything the diagnosis asserted, so the next one starts from an empty session.
 
         Creating and deleting a session costs more than the diagnosis itself (durable-rules
@@ -387,7 +388,7 @@ class Engine:
         deleted instead: a diagnosis never sees another's facts.
         """
         head = '{"sid":' + _encode_plain(LIVE_SID) + ',"id":'
-        asserted = batch + [f'{head}{_encode_plain(symptom_key(s))},"v":true}}' for s in sorted(session.asserted_symptoms)]
+        asserted = batch + [f'{head}{_encode_plain(symptom_key(s))},"v":true}}' for s in sorted(symptoms)]
         try:
             state = self._c.retract_facts(handle, "[" + ",".join(asserted) + "]")
             left_over = self._c.start_action_for_state(handle, state[1]) if state and state[0] == 0 else True
