@@ -8,7 +8,9 @@ enters as one fact per choice, ``{"id": "notice_reason#2", "f": "notice_reason",
 each acts on its own. A rule's action is its id (the engine records each
 firing itself). A never-completing "sink" join makes every fact count as handled.
 A "warm-up" rule lets the engine run one action per ruleset before any diagnosis (see
-``Engine._warm_up``).
+``Engine._warm_up``). Each platform has its own ruleset, so a ``when`` rule's test that the
+platform is this one is settled there and compiled into no pattern (see
+:func:`settled_conditions`); the engine still records the platform fact in the rule's firings.
 
 A negated fact condition (``not: {fact: …}``) is not a durable-rules ``$not`` pattern: durable-rules
 does not withdraw a match when the fact a ``$not`` excludes arrives later in the same batch, so
@@ -27,13 +29,14 @@ from typing import Any, Dict, FrozenSet, List, Tuple
 import msgspec
 
 from .knowledge import Condition, KnowledgeBase, Rule
-from .operators import TABLE
+from .operators import TABLE, holds
 
 SYMPTOM_PREFIX = "s."
 ABSENCE_PREFIX = "n:"
 SINK_RULE = "__sink__"
 WARM_UP = "__warm_up__"  # a rule and a fact: see Engine._warm_up
 FACT_NAME = "f"  # the property naming the seller fact an engine fact stands for
+PLATFORM_FACT = "platform"  # one ruleset per platform: a "when" rule's test of it is settled there
 
 
 class CompiledPlatform(msgspec.Struct, frozen=True):
@@ -45,6 +48,7 @@ class CompiledPlatform(msgspec.Struct, frozen=True):
     tested_facts: FrozenSet[str]  # seller facts some rule tests: only these are asserted
     tested_symptoms: FrozenSet[str]  # symptoms some rule tests: only these are asserted back
     absences: Dict[str, Condition]  # marker id -> the fact condition whose absence it stands for
+    settled: Dict[str, Tuple[int, ...]]  # rule id -> its conditions the ruleset's platform meets (not compiled)
 
 
 def symptom_key(symptom: str) -> str:
@@ -85,8 +89,23 @@ def absence_key(condition: Condition) -> str:
     return ABSENCE_PREFIX + condition.positive().describe()
 
 
-def compile_rule(rule: Rule) -> dict:
-    """One rule as a durable-rules definition; patterns are named p0, p1, …
+def settled_conditions(rule: Rule, platform: str) -> Tuple[int, ...]:
+    """The indexes of a ``when`` rule's conditions on the platform fact that ``platform`` meets: in
+    that platform's own ruleset they always hold, so they need no pattern (the seller's platform
+    fact would otherwise join a partial match in every such rule). None when nothing else of the
+    rule would make a pattern."""
+    if rule.match != "all":
+        return ()
+    settled = tuple(index for index, condition in enumerate(rule.conditions)
+                    if condition.kind == "fact" and condition.name == PLATFORM_FACT and not condition.negated
+                    and holds(condition.op, platform, condition.value))
+    rest = [c for index, c in enumerate(rule.conditions) if index not in settled and (c.kind == "fact" or not c.negated)]
+    return settled if rest else ()
+
+
+def compile_rule(rule: Rule, settled: Tuple[int, ...] = ()) -> dict:
+    """One rule as a durable-rules definition; patterns are named p0, p1, … after their
+    conditions, leaving out the ``settled`` ones (see :func:`settled_conditions`).
 
     durable-rules binds every pattern of a rule to a different fact, so in a ``when`` rule the
     conditions on one fact (a band: ``above: 1%`` and ``below: 5%``) make one pattern, named
@@ -94,13 +113,14 @@ def compile_rule(rule: Rule) -> dict:
     """
     patterns, negations = [], []
     bound: Dict[Tuple[str, str], List[dict]] = {}  # (kind, name) -> value tests, for "all" rules
+    kept = [(index, condition) for index, condition in enumerate(rule.conditions) if index not in settled]
     if rule.match == "all":
-        for condition in rule.conditions:
+        for _, condition in kept:
             if not condition.negated:
                 tests = bound.setdefault((condition.kind, condition.name), [])
                 if condition.kind == "fact":
                     tests += _value_tests(condition)
-    for index, condition in enumerate(rule.conditions):
+    for index, condition in kept:
         if condition.negated and condition.kind == "fact":
             patterns.append({f"p{index}": {"id": absence_key(condition)}})
         elif condition.negated:
@@ -127,7 +147,8 @@ def compile_rule(rule: Rule) -> dict:
 def compile_platform(kb: KnowledgeBase, platform: str) -> CompiledPlatform:
     """The ruleset for one platform: its threshold rules plus every rule that applies to it."""
     rules = {rule.id: rule for rule in kb.rules_for(platform)}
-    ruleset = {rule_id: compile_rule(rule) for rule_id, rule in rules.items()}
+    settled = {rule_id: found for rule_id, rule in rules.items() if (found := settled_conditions(rule, platform))}
+    ruleset = {rule_id: compile_rule(rule, settled.get(rule_id, ())) for rule_id, rule in rules.items()}
     ruleset[SINK_RULE] = {"all": [{"m": {"$ex": {"id": 1}}}, {"n": {"id": "__never__"}}]}
     ruleset[WARM_UP] = {"all": [{"m": {"id": WARM_UP}}]}
     conditions: List[Condition] = [c for rule in rules.values() for c in rule.conditions]
@@ -138,6 +159,7 @@ def compile_platform(kb: KnowledgeBase, platform: str) -> CompiledPlatform:
         tested_facts=frozenset(c.name for c in conditions if c.kind == "fact"),
         tested_symptoms=frozenset(c.name for c in conditions if c.kind == "symptom"),
         absences={absence_key(c): c.positive() for c in conditions if c.kind == "fact" and c.negated},
+        settled=settled,
     )
 
 

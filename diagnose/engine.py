@@ -25,7 +25,7 @@ from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Tu
 
 import msgspec
 
-from .compiler import (ABSENCE_PREFIX, FACT_NAME, HANG_AT, SYMPTOM_PREFIX, WARM_UP, CompiledPlatform, Condition,
+from .compiler import (ABSENCE_PREFIX, FACT_NAME, HANG_AT, PLATFORM_FACT, SYMPTOM_PREFIX, WARM_UP, CompiledPlatform, Condition,
                        absence_key, compile_platform, engine_facts, property_value_counts, symptom_key)
 from .errors import InferenceError, KnowledgeBaseError
 from .operators import TABLE
@@ -103,8 +103,9 @@ class _Feed(msgspec.Struct, frozen=True):
     @classmethod
     def of(cls, compiled: CompiledPlatform) -> "_Feed":
         head = '{"sid":' + _encode_plain(LIVE_SID) + ',"id":'
-        groups = [conditions for rule in compiled.rules.values()
-                  for facts in [[condition for condition in rule.conditions if condition.kind == "fact"]]
+        groups = [conditions for rule_id, rule in compiled.rules.items()
+                  for facts in [[condition for index, condition in enumerate(rule.conditions)
+                                 if condition.kind == "fact" and index not in compiled.settled.get(rule_id, ())]]
                   for conditions in ([facts] if rule.match == "all" and facts else [[one] for one in facts])]
         tested = Counter(_index_key(condition) for conditions in groups for condition in conditions
                          if not condition.negated)
@@ -318,8 +319,14 @@ class Engine:
         """Record one firing; assert the symptom it concludes if some rule tests it."""
         session = self._session
         facts, symptoms, values = [], [], session.values
-        for alias in sorted(matched if isinstance(matched, dict) else ()):
-            fact = matched[alias]
+        bound = matched if isinstance(matched, dict) else {}
+        settled = session.compiled.settled.get(rule_id)
+        if settled:  # conditions the ruleset's platform meets bind the platform fact, as a pattern would
+            rule = session.compiled.rules[rule_id]
+            bound = {**bound, **{f"p{index}": {"id": rule.conditions[index].name, FACT_NAME: rule.conditions[index].name}
+                                 for index in settled}}
+        for alias in sorted(bound):
+            fact = bound[alias]
             name = fact["id"]
             if name.startswith(ABSENCE_PREFIX):
                 continue  # a negated condition binds no fact
@@ -345,6 +352,9 @@ class Engine:
             if found is None:
                 raise InferenceError(f"no ruleset for platform '{platform}'")
             compiled, handle = found
+            if facts.get(PLATFORM_FACT) != platform:  # the ruleset takes its platform's tests as met
+                raise InferenceError(f"the facts are for platform {_short(facts.get(PLATFORM_FACT))}, "
+                                     f"not for the ruleset of '{platform}'")
             session = _Session(compiled, facts)
             self._session = session
             feed = self._feeds[platform]

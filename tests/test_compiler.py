@@ -2,7 +2,8 @@
 import pytest
 
 from diagnose.compiler import (ABSENCE_PREFIX, SINK_RULE, WARM_UP, absence_key, compile_platform, compile_rule, engine_facts,
-                               expression, symptom_key)
+                               expression, settled_conditions, symptom_key)
+from diagnose.errors import InferenceError
 from diagnose.knowledge import Condition, Rule, Where
 
 
@@ -66,3 +67,30 @@ def test_a_fact_holding_several_choices_enters_as_one_engine_fact_per_choice():
     assert engine_facts("notice_reason", ("refund_rate", "late_shipment")) == [
         {"id": "notice_reason#1", "f": "notice_reason", "v": "refund_rate"},
         {"id": "notice_reason#2", "f": "notice_reason", "v": "late_shipment"}]
+
+
+def test_a_when_rules_platform_test_its_ruleset_meets_makes_no_pattern():
+    rule = make_rule(fact("platform", "is", "amazon"), fact("cancel_rate", "above", 0.025))
+    assert settled_conditions(rule, "amazon") == (0,)
+    assert compile_rule(rule, (0,)) == {"all": [{"p1": {"$and": [{"f": "cancel_rate"}, {"$gt": {"v": 0.025}}]}}]}
+    assert settled_conditions(make_rule(fact("platform", "in", ("amazon", "ebay")), Condition("symptom", "s1")),
+                              "ebay") == (0,)
+
+
+@pytest.mark.parametrize("rule", [
+    make_rule(fact("platform", "is", "ebay"), fact("cancel_rate", "above", 0.025)),  # not met: never fires
+    make_rule(fact("platform", "is", "amazon", negated=True), fact("cancel_rate", "above", 0.025)),
+    make_rule(fact("platform", "is", "amazon"), Condition("symptom", "s1", negated=True)),  # nothing else to match
+    make_rule(fact("platform", "is", "amazon"), Condition("symptom", "s1"), match="any"),
+])
+def test_other_platform_tests_stay_patterns(rule):
+    assert settled_conditions(rule, "amazon") == ()
+
+
+def test_a_settled_platform_test_still_shows_in_the_firing_and_other_platforms_facts_are_refused(diagnoser):
+    compiled = diagnoser.engine.compiled.get("amazon") or compile_platform(diagnoser.kb, "amazon")
+    assert compiled.settled["threshold.amazon.cancel_rate"] == (0,)
+    fired = diagnoser.engine.infer("amazon", {"platform": "amazon", "cancel_rate": 0.04})
+    assert fired[0].facts == (("platform", "amazon"), ("cancel_rate", 0.04))
+    with pytest.raises(InferenceError, match="facts are for platform 'ebay'"):
+        diagnoser.engine.infer("amazon", {"platform": "ebay", "cancel_rate": 0.04})
