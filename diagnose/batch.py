@@ -20,6 +20,7 @@ import itertools
 import json
 import os
 import signal
+import sys
 from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional, Tuple, Union
 
 import msgspec
@@ -253,7 +254,8 @@ def screen(rows: Iterable[Row], kb_root: Optional[Union[str, os.PathLike]], path
     chunks = _chunks(rows, chunk)
     _prepared = _prepare(arguments)  # until the workers have started (they start with the pool)
     gc.freeze()  # what exists now, the knowledge above all: forked workers neither scan nor copy it for gc
-    executor = ProcessPoolExecutor(workers, initializer=_start_worker, initargs=arguments)
+    executor = ProcessPoolExecutor(workers, mp_context=_fork_context(), initializer=_start_worker,
+                                   initargs=arguments)
     done = 0
     try:
         pending = collections.deque(executor.submit(_screen_chunk, part)
@@ -270,6 +272,15 @@ def screen(rows: Iterable[Row], kb_root: Optional[Union[str, os.PathLike]], path
         _prepared = None
         executor.shutdown(wait=True, cancel_futures=True)
         gc.unfreeze()
+
+
+def _fork_context() -> Any:
+    """Forked workers on Linux, which inherit the parent's built diagnoser (Python 3.14 made
+    ``forkserver`` the default there, whose workers would each load the knowledge again); the
+    platform's default elsewhere (macOS and Windows do not fork safely), whose workers build their own."""
+    import multiprocessing
+
+    return multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
 
 
 def _chunks(rows: Iterable[Row], size: int) -> Iterator[List[Row]]:

@@ -3,6 +3,7 @@ import csv
 import io
 import json
 import random
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -172,3 +173,10 @@ def test_a_reader_that_stops_early_ends_the_batch_quietly(tmp_path, workers):
         child.stdout.close()  # like `| head -1`
         assert child.wait(timeout=60) == 1
         assert b"internal error" not in child.stderr.read()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers fork on Linux only")
+def test_workers_are_forked_on_linux_whatever_pythons_default():
+    from diagnose.batch import _fork_context
+
+    assert _fork_context().get_start_method() == "fork"  # Python 3.14's default there is forkserver
