@@ -201,3 +201,31 @@ def test_a_missing_platform_lists_the_knowledge_s_own_platforms(tmp_path):
     result = CliRunner().invoke(cli, ["run", "--kb", str(root), str(tmp_path / "facts.yaml")])
     assert result.exit_code == 2
     assert result.output.endswith("platform: the platform is required (amazon or ebay)\n")
+
+
+def test_the_command_runs_without_the_garbage_collector_and_a_long_command_turns_it_back_on(tmp_path):
+    import subprocess
+    import sys
+
+    probe = ("import gc, sys\n"
+             "import diagnose.cli as cli\n"
+             "seen = []\n"
+             "real = cli.collect_from_here\n"
+             "def watched():\n"
+             "    seen.append(gc.isenabled()); real(); seen.append(gc.isenabled())\n"
+             "cli.collect_from_here = watched\n"
+             "import diagnose.cli.batch as batch\n"
+             "batch.collect_from_here = watched\n"
+             "sys.argv = ['diagnose'] + sys.argv[1:]\n"
+             "import atexit\n"
+             "atexit.register(lambda: print('collector', seen, len(seen) and gc.get_freeze_count() > 10000, file=sys.stderr))\n"
+             "from diagnose.__main__ import main\n"
+             "main()\n")
+    shops = tmp_path / "shops.csv"
+    shops.write_text("platform,cancel_rate\namazon,4%\n", encoding="utf-8")
+    ran = subprocess.run([sys.executable, "-c", probe, "batch", str(shops)], capture_output=True, text=True)
+    assert ran.returncode == 0, ran.stderr
+    assert "collector [False, True] True" in ran.stderr  # off while loading; on, with the knowledge frozen
+    ran = subprocess.run([sys.executable, "-c", probe, "run", str(EXAMPLES / "cancel-rate-stockouts.yaml")],
+                         capture_output=True, text=True)
+    assert ran.returncode == 0 and "collector [] " in ran.stderr  # a short command never turns it on

@@ -135,8 +135,18 @@ def cli() -> None:
     """Why was a marketplace seller account suspended, and what should the seller do?"""
 
 
+def collect_from_here() -> None:
+    """For a command that goes on after loading (a batch, the web workspace, an interview): its
+    long-lived objects are built, so the garbage collector, off since the command started (see
+    :func:`diagnose.__main__.main`), runs again from here and skips them. Shorter commands end
+    before garbage matters."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
+
+
 def main(argv: Optional[Sequence[str]] = None) -> None:
-    """Console-script entry point."""
+    """The CLI (the ``diagnose`` command starts here through :func:`diagnose.__main__.main`)."""
     try:
         cli.main(args=argv, prog_name="diagnose")
     except BrokenPipeError:  # e.g. `diagnose facts | head`

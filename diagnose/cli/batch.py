@@ -11,6 +11,7 @@ from typing import ContextManager, Iterable, Iterator, Never, Optional
 import click
 
 from ..importers import IMPORTS
+from . import collect_from_here
 from .options import kb_option, lang_option, output_format_option
 
 
@@ -43,6 +44,7 @@ def batch(input_file: str, output_format: str, output: str, workers: int, top: i
     from ..knowledge import load_knowledge
 
     kb = load_knowledge(kb_root)
+    collect_from_here()
     rows = read_rows(input_file, kb, source, cycle)
     summary = Summary()
     try:

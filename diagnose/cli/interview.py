@@ -7,6 +7,7 @@ from typing import List, Optional
 
 import click
 
+from . import collect_from_here
 from .options import kb_option, lang_option, platform_option
 
 
@@ -38,6 +39,7 @@ def interview(ctx: click.Context, lang: str, save_path: Optional[str], resume_pa
     from .run import run
 
     diagnoser = get_diagnoser(kb_root)
+    collect_from_here()
     kb = diagnoser.kb
     if platform is not None:
         try:

@@ -5,6 +5,7 @@ from typing import Optional
 
 import click
 
+from . import collect_from_here
 from .options import kb_option, lang_option
 
 
@@ -49,6 +50,7 @@ def serve(workspace: str, host: str, port: int, open_browser: bool, lang: str, k
                                               reason=os.strerror(exc.errno) if exc.errno else exc)) from None
     port = listener.getsockname()[1]
     app = create_app(workspace, kb_root, lang, token, cookie=f"diagnose_{port}")  # one cookie per server
+    collect_from_here()
     server = make_server(host, port, app, threaded=True, fd=listener.fileno())
     shown_host = f"[{host}]" if ":" in host else host
     url = f"http://{shown_host}:{port}/"
