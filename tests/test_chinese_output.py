@@ -121,7 +121,7 @@ def interview(facts):
 # source's title (a Markdown link), a forum user's name, what the consultant typed (> abc, 'abc'), the
 # names a facts file is written with (the first column of `diagnose facts`, the template's keys)
 NAMES = re.compile(r"`[^`\n]*`|<[^>\n]*>|\[[^\]\n]*\]\(https?://[^)\s]*\)|https?://\S+|\[[a-z0-9_.]+\]"
-                   r"|\[CONFIRM: [a-z0-9_]+\]|(?:规则|rule) [a-z0-9_.]+(?:(?:, |、)[a-z0-9_.]+)*|[（(]G\d+[）)]"
+                   r"|\[CONFIRM: [a-z0-9_]+\]|(?:规则|rule) [a-z0-9_.]+(?:(?:, |、)[a-z0-9_.]+)*|[（(][GN]\d+[）)]"
                    r"|版本 `?[0-9a-f]{12}`?|(?<![\w.])(?:examples|seeds)?(?:/[\w.+-]+)+(?::\d+)*:?|\S+ 的论坛帖|'[^'\n]*'"
                    r"|^(?:# )?[a-z0-9_]+(?::.*|(?= ))|^> .*", re.M)
 

@@ -14,6 +14,7 @@ from diagnose.cli import cli
 from diagnose.facts import load_facts, read_facts_file
 from diagnose.letters import draft_letter, letter_cutoff
 from diagnose.tracking import read_tracking
+from diagnose.vocabulary import say
 
 TODAY = dt.date(2026, 10, 20)
 CASE_FILES = sorted(EXAMPLES.glob("*.y*ml")) + sorted(EXAMPLES.glob("*.json")) \
@@ -114,8 +115,19 @@ def test_amazon_next_steps_stay_on_amazon(diagnoser, platform):
                                           "listing_details_wrong": True}).next_steps}
     assert "G02" not in steps and "G05" not in steps
     assert ("G03" in steps) == (platform != "ebay") and ("N01" in steps) == (platform == "ebay")
+    assert "N02" not in steps
     amazon = {s.id for s in diagnoser.run(dict(LATE)).next_steps}
-    assert {"G01", "G02", "G03", "G04"} <= amazon and "N01" not in amazon
+    assert {"G01", "G02", "G03", "G04", "N02"} <= amazon and "N01" not in amazon
+
+
+@pytest.mark.parametrize("platform", ["amazon", "ebay", "walmart", "wish"])
+def test_the_follow_up_step_names_amazon_s_appeal_page_only_to_amazon_sellers(diagnoser, platform):
+    diagnosis = diagnoser.run({"platform": platform, "notice_reason": "listing_mismatch", "listing_details_wrong": True})
+    for lang in ("en", "zh"):
+        words = " ".join(say(step.text, lang) for step in diagnosis.next_steps)
+        named = ("View appeal" in words) if lang == "en" else ("查看申诉" in words)
+        assert named == (platform == "amazon"), (lang, words)
+        assert ("Amazon" in words or "亚马逊" in words) == (platform == "amazon"), (lang, words)
 
 
 def test_a_healthy_shop_gets_no_plan_of_action_advice(diagnoser):
@@ -244,7 +256,8 @@ def test_validate_reports_a_remedy_sentence_the_scenario_contradicts(kb_copy):
     ("separate_account_resources", ["Tell the platform plainly", "reads as hiding the link"], [],
      ["amazon-related-accounts-notice"]),
     ("G02", ["17 days or two unsuccessful appeals"], ["One seller was given"], ["amazon-appeal-limits"]),
-    ("G03", ["View appeal", "Do not send the same plan again"], ["resubmit"], ["amazon-appeal-limits"]),
+    ("G03", ["Do not send the same plan again"], ["resubmit", "View appeal", "Amazon"], ["amazon-appeal-limits"]),
+    ("N02", ["Account Health, View appeal"], [], ["amazon-reactivate"]),
     ("N01", ["monthly evaluation on the 20th", "removed on request", "appealed with the evidence"], [],
      ["ebay-defect-removal"]),
 ])

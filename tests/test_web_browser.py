@@ -1,5 +1,6 @@
 """`diagnose serve` in a real headless Chromium (the distribution's package, driven by Selenium):
-start a case, answer, ask why, confirm the actions and download the letter, in English and Chinese.
+start a case, answer, ask why, confirm the actions and download the letter, in English and Chinese;
+tick several notice reasons, and see a refused edit keep what was typed.
 
 The English run takes the README's two screenshots, serve-case.png and serve-letter.png: into a
 temporary folder, or into docs/ with SCREENSHOTS=docs (so a test run leaves the checkout as it was).
@@ -119,6 +120,9 @@ def run_interview(browser, shot=None, after=3):
             left -= 1
         if fact not in ANSWERS:
             click_and_wait(browser, find(browser, "#skip"))
+        elif present(browser, f"#answer-form input[type=checkbox][value='{ANSWERS[fact]}']"):  # several choices
+            find(browser, f"#answer-form input[type=checkbox][value='{ANSWERS[fact]}']").click()
+            click_and_wait(browser, find(browser, "#answer-button"))
         elif present(browser, f"#answer-form button[value='{ANSWERS[fact]}']"):
             click_and_wait(browser, find(browser, f"#answer-form button[value='{ANSWERS[fact]}']"))
         else:
@@ -188,3 +192,38 @@ def test_a_case_in_chinese_from_the_first_question_to_the_letter(server, browser
     assert "亚马逊" in letter or "Amazon" in letter
     click_and_wait(browser, find(browser, "#lang-en"))
     assert find(browser, "#verdict h2").text == "Ready to send: nothing is left to confirm."
+
+
+def test_a_notice_with_several_reasons_is_ticked_saved_and_kept_through_a_refusal(server, browser):
+    base, workspace = server
+    new_case(browser, base, "several", "en")
+    assert find(browser, "#question-text").text == "What reason does the platform's notice give?"
+    click_and_wait(browser, find(browser, "#answer-button"))  # nothing ticked: refused, the question stays
+    assert "That answer does not fit" in find(browser, "#problem").text
+    assert find(browser, "#answer-form input[name=fact]").get_attribute("value") == "notice_reason"
+    for reason in ("late_shipment", "valid_tracking"):
+        find(browser, f"#answer-form input[type=checkbox][value='{reason}']").click()
+    click_and_wait(browser, find(browser, "#answer-button"))
+    saved = (workspace / "several.yaml").read_text(encoding="utf-8")
+    assert "notice_reason:\n- late_shipment\n- valid_tracking\n" in saved
+    row = find(browser, "#answer-notice_reason")
+    assert row.find_element(By.CSS_SELECTOR, "td.value").text == "late shipment rate, valid tracking rate"
+    # in a case's answers, the saved reasons come back ticked; a refused edit keeps what was typed
+    (workspace / "edits.yaml").write_text("platform: amazon\nnotice_reason: [late_shipment, valid_tracking]\n"
+                                          "late_shipment_rate: 5%\n", encoding="utf-8")
+    before = (workspace / "edits.yaml").read_text(encoding="utf-8")
+    browser.get(f"{base}/case/edits?lang=en")
+    row = find(browser, "#answer-notice_reason")
+    row.find_element(By.CSS_SELECTOR, "summary").click()
+    checked = row.find_elements(By.CSS_SELECTOR, "input[type=checkbox]:checked")
+    assert [box.get_attribute("value") for box in checked] == ["late_shipment", "valid_tracking"]
+    rate = find(browser, "#answer-late_shipment_rate")
+    rate.find_element(By.CSS_SELECTOR, "summary").click()
+    box = rate.find_element(By.CSS_SELECTOR, "input[name=value]")
+    box.clear()
+    box.send_keys("lots and lots")
+    click_and_wait(browser, rate.find_element(By.CSS_SELECTOR, "button[value=set]"))
+    assert "That answer does not fit" in find(browser, "#problem").text
+    kept = find(browser, "#answer-late_shipment_rate input[name=value]")
+    assert kept.get_attribute("value") == "lots and lots" and kept.is_displayed()
+    assert (workspace / "edits.yaml").read_text(encoding="utf-8") == before  # nothing saved

@@ -104,13 +104,16 @@ def test_an_unreadable_case_is_listed_with_its_problem(client, workspace):
 # The interview
 
 
-def test_the_next_question_comes_with_its_choices(client):
+def test_the_next_question_comes_with_its_choices(client, workspace):
     start(client)
     body = client.get("/case/shop").get_data(as_text=True)
     assert "What reason does the platform&#39;s notice give?" in body
-    assert '<button type="submit" name="value" value="cancel_rate" class="choice">pre-fulfilment cancellation rate' \
-        in body
-    assert "Accepted answers: one of the listed options" in visible(body)  # how to answer
+    assert '<label><input type="checkbox" name="value" value="cancel_rate"> pre-fulfilment cancellation rate' \
+        in body  # a notice may name several reasons
+    assert "Accepted answers: one or more of the listed options" in visible(body)  # how to answer
+    write_case(workspace, "one", "case: {status: draft, version: 1}\n")
+    body = client.get("/case/one").get_data(as_text=True)
+    assert '<button type="submit" name="value" value="amazon" class="choice">' in body  # one choice: a button
 
 
 def test_an_answer_is_saved_and_the_next_question_asked(client, workspace):
@@ -136,6 +139,82 @@ def test_a_bad_answer_is_refused_as_in_the_terminal(client, workspace):
     assert saved(workspace, "shop") == before
     body = client.answer("shop", fact, "maybe", status=422).get_data(as_text=True)
     assert 'href="/case/shop?lang=zh" hreflang="zh"' in body  # the language switch leads back to the case
+
+
+def ticked(body, form_id=None):
+    """The values of the ticked boxes of the question's form (or of the answer row ``form_id``)."""
+    if form_id:
+        body = body[body.index(f'<tr id="{form_id}">'):]
+        body = body[:body.index("</tr>")]
+    else:
+        body = body[body.index('id="answer-form"'):]
+        body = body[:body.index("</form>")]
+    return re.findall(r'<input type="checkbox" name="value" value="([^"]+)" checked>', body)
+
+
+def test_a_notice_naming_several_reasons_is_answered_with_checkboxes_and_saved_as_the_cli_saves_it(
+        client, workspace, tmp_path):
+    start(client)
+    body = client.get("/case/shop").get_data(as_text=True)
+    assert '<input type="checkbox" name="value" value="late_shipment">' in body
+    assert "Tick every one that applies." in visible(body)
+    assert "Accepted answers: one or more of the listed options, ticked" in visible(body)
+    client.answer("shop", "notice_reason", ["cancel_rate", "late_shipment"])
+    assert saved(workspace, "shop")["notice_reason"] == ["cancel_rate", "late_shipment"]
+    cli_file = tmp_path / "cli.yaml"
+    result = CliRunner().invoke(cli, ["interview", "--save", str(cli_file)],
+                                input="amazon\ncancel_rate, late_shipment\ndone\n")
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load(cli_file.read_text(encoding="utf-8"))["notice_reason"] == \
+        saved(workspace, "shop")["notice_reason"]
+    # both reasons act: the next question is about one of the two rates they name
+    assert client.question("shop") in ("cancel_rate", "late_shipment")
+    assert ticked(client.get("/case/shop").get_data(as_text=True), "answer-notice_reason") == \
+        ["late_shipment", "cancel_rate"]  # in the order the choices are listed
+
+
+def test_one_ticked_reason_is_saved_as_one_value(client, workspace):
+    start(client)
+    client.answer("shop", "notice_reason", ["cancel_rate"])
+    assert saved(workspace, "shop")["notice_reason"] == "cancel_rate"
+
+
+def test_a_refused_set_of_reasons_keeps_every_box_ticked(client, workspace):
+    start(client)
+    before = saved(workspace, "shop")
+    page = visible(client.answer("shop", "notice_reason", status=422).get_data(as_text=True))
+    assert "That answer does not fit:" in page and "one or more of the listed options, ticked" in page
+    assert saved(workspace, "shop") == before
+    body = client.answer("shop", "notice_reason", ["late_shipment", "cancel_rate", "no_such_reason"],
+                         status=422).get_data(as_text=True)
+    assert "no_such_reason" in visible(body) and saved(workspace, "shop") == before
+    assert ticked(body) == ["late_shipment", "cancel_rate"]  # what was ticked stays ticked
+
+
+def test_an_answer_of_several_reasons_is_edited_in_place_and_a_refused_edit_keeps_what_was_entered(
+        client, workspace):
+    write_case(workspace, "shop", "platform: amazon\nnotice_reason: [cancel_rate]\nfulfilment: seller\n")
+    client.post("/case/shop/edit", {"fact": "notice_reason", "value": ["late_shipment", "valid_tracking"]},
+                version="shop")
+    case = saved(workspace, "shop")
+    assert case["notice_reason"] == ["late_shipment", "valid_tracking"]
+    assert list(case)[:3] == ["platform", "notice_reason", "fulfilment"]  # changed in place
+    body = client.post("/case/shop/edit", {"fact": "notice_reason", "value": ["order_defect_rate", "no_such_reason"]},
+                       422, version="shop").get_data(as_text=True)
+    assert ticked(body, "answer-notice_reason") == ["order_defect_rate"]
+    assert '<details class="edit" open>' in body
+    assert saved(workspace, "shop")["notice_reason"] == ["late_shipment", "valid_tracking"]
+    body = client.post("/case/shop/edit", {"fact": "fulfilment", "value": "by pigeon"}, 422,
+                       version="shop").get_data(as_text=True)
+    row = body[body.index('<tr id="answer-fulfilment">'):]
+    assert '<details class="edit" open>' in row[:row.index("</tr>")]
+
+
+def test_a_choice_answer_s_edit_form_shows_the_saved_choice(client, workspace):
+    write_case(workspace, "shop", "platform: amazon\nfulfilment: mixed\n")
+    body = client.get("/case/shop").get_data(as_text=True)
+    row = body[body.index('<tr id="answer-fulfilment">'):]
+    assert '<option value="mixed" selected>' in row[:row.index("</tr>")]
 
 
 def test_contradicting_counts_are_flagged(client, workspace):
@@ -252,7 +331,7 @@ def test_the_letter_shows_its_placeholders_and_is_not_ready(client, workspace):
     finished_case(client, workspace)
     body = client.get("/case/shop/letter").get_data(as_text=True)
     assert "Not ready to send" in body and "6 placeholder(s) still to fill in" in body
-    assert "4 action(s) the seller has not confirmed yet" in body
+    assert "5 action(s) the seller has not confirmed yet" in body
     assert "From: <mark>[STORE NAME]</mark> (merchant token <mark>[SELLER ID]</mark>)" in body
     assert "What is the store&#39;s name as the marketplace shows it?" in body
 
@@ -265,10 +344,11 @@ def test_filling_placeholders_and_confirming_actions_makes_it_ready(client, work
         assert response.headers["Location"].endswith("/case/shop/letter")
     page = client.text("/case/shop/letter")
     assert "placeholder" not in page and "Not ready to send" in page
-    remedies = ["replenish_with_supplier", "daily_inventory_check", "quarterly_supply_agreement", "sync_stock_across_channels"]
-    client.post("/case/shop/actions", {"remedy": remedies, "done": remedies[:3],
+    remedies = ["replenish_with_supplier", "daily_inventory_check", "fulfil_from_other_source",
+                "quarterly_supply_agreement", "sync_stock_across_channels"]
+    client.post("/case/shop/actions", {"remedy": remedies, "done": remedies[:4],
                                        "planned-sync_stock_across_channels": "2026-12-24"}, version="shop")
-    assert saved(workspace, "shop")["actions_done"] == remedies[:3]
+    assert saved(workspace, "shop")["actions_done"] == remedies[:4]
     assert saved(workspace, "shop")["actions_planned"] == {"sync_stock_across_channels": "2026-12-24"}
     assert "1 action(s) the seller has not confirmed yet" in client.text("/case/shop/letter")
     assert "2026-12-24 promised: Keep stock levels in sync" in client.text("/case/shop")

@@ -58,7 +58,7 @@ class Client:
     def question(self, name):
         """The fact the case page asks about now, or None once the interview is complete."""
         body = self.get(f"/case/{name}").get_data(as_text=True)
-        found = re.search(r'<input type="hidden" name="fact" value="([^"]+)">\s*(?:<div class="choices">|<div class="row">|<div class="checklist">)',
+        found = re.search(r'<input type="hidden" name="fact" value="([^"]+)">\s*(?:<div class="choices">|<div class="row">|<div class="checklist">|<p class="hint">)',
                           body)
         return found.group(1) if found else None
 

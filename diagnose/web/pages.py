@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
 
 from ..casefile import Case
 from ..errors import InputError
@@ -120,7 +120,7 @@ def refusal(kb: KnowledgeBase, session: Session, lang: str, problem: ValueProble
     if problem.code == "platform_required":
         return text(kb, "platform_required", lang)
     dialog = Dialog(session, lang, _unused, _unused, _unused)
-    accepted = dialog.accepted(kb.facts[fact_id])
+    accepted = _accepted(kb, dialog, kb.facts[fact_id])
     if problem.code in EXPECTING:  # the reason already says what is expected: say it once
         return kb.message("web.case.refused_got", lang, got=problem.values["got"], accepted=accepted)
     return kb.message("web.case.refused", lang, reason=dialog.reason(problem), accepted=accepted)
@@ -134,7 +134,7 @@ def question_view(kb: KnowledgeBase, dialog: Dialog, question: Question, number:
                 "type": "checklist", "choices": [(f, say(kb.facts[f].question, lang)) for f in question.deferred],
                 "help": [text(kb, "why.anything_else", lang)], "why": dialog.why(question) if why else None,
                 "skippable": True}
-    help_lines = [say(fact.help, lang), text(kb, "help.accepted", lang, accepted=dialog.accepted(fact))]
+    help_lines = [say(fact.help, lang), text(kb, "help.accepted", lang, accepted=_accepted(kb, dialog, fact))]
     if fact.unit and fact.type != "rate":
         help_lines.append(text(kb, "help.unit", lang, unit=kb.unit_words(fact, lang)))
     if fact.window:
@@ -142,8 +142,13 @@ def question_view(kb: KnowledgeBase, dialog: Dialog, question: Question, number:
     if fact.example is not None:
         help_lines.append(text(kb, "help.example", lang, example=fact.example))
     return {"fact": fact.id, "number": number, "text": say(fact.question, lang), "type": fact.type,
-            "choices": choices(fact, lang), "help": [line for line in help_lines if line],
+            "choices": choices(fact, lang), "multiple": fact.multiple, "help": [line for line in help_lines if line],
             "why": dialog.why(question) if why else None, "skippable": fact.id != "platform"}
+
+
+def _accepted(kb: KnowledgeBase, dialog: Dialog, fact: Fact) -> str:
+    """The accepted answers in words: a fact of several choices is answered by ticking boxes."""
+    return kb.message("web.case.accept_several", dialog.lang) if fact.multiple else dialog.accepted(fact)
 
 
 def choices(fact: Fact, lang: str) -> List[Tuple[str, str]]:
@@ -158,16 +163,21 @@ def choices(fact: Fact, lang: str) -> List[Tuple[str, str]]:
 def answer_view(kb: KnowledgeBase, fact_id: str, value: Any, lang: str) -> Dict[str, Any]:
     """A given answer, shown and editable in place."""
     fact = kb.facts[fact_id]
+    empty: Union[str, List[str]] = [] if fact.multiple else ""
     return {"fact": fact_id, "question": say(fact.question, lang), "type": fact.type,
             "shown": None if value is None else format_value(fact, value, lang),
-            "input": "" if value is None else input_value(fact, value), "choices": choices(fact, lang),
-            "locked": fact_id == "platform"}
+            "input": empty if value is None else input_value(fact, value), "choices": choices(fact, lang),
+            "multiple": fact.multiple, "locked": fact_id == "platform"}
 
 
-def input_value(fact: Fact, value: Any) -> str:
-    """A typed value written back as an answer the interview accepts."""
+def input_value(fact: Fact, value: Any) -> Union[str, List[str]]:
+    """A given value written back as the form sends it: yes or no, a choice by its value (those of a
+    fact of several choices as a list), any other as the text the interview accepts."""
     if fact.type == "bool":
         return "yes" if value else "no"
+    if fact.type == "choice":
+        values = [str(one) for one in (value if isinstance(value, tuple) else (value,))]
+        return values if fact.multiple else values[0]
     return format_value(fact, value, "en")
 
 
@@ -242,7 +252,8 @@ def letter_view(kb: KnowledgeBase, diagnosis: Optional[Diagnosis], case: Case, l
     view["left"] = sum(not action["done"] for action in view["actions"])
     view["pieces"] = pieces(draft)
     view["missing"] = [{"fact": m.fact, "placeholder": m.placeholder, "question": m.question,
-                        "type": kb.facts[m.fact].type, "choices": choices(kb.facts[m.fact], lang)}
+                        "type": kb.facts[m.fact].type, "choices": choices(kb.facts[m.fact], lang),
+                        "multiple": kb.facts[m.fact].multiple}
                        for m in draft.missing if m.fact in kb.facts]  # actions to confirm are listed apart
     obtain = [kb.message("letter.obtain", lang)] + [f"☐ {document}" for document in draft.checklist]
     view["notes"] = (obtain if draft.checklist else []) + list(draft.notes)  # documents never shown as attached

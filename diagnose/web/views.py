@@ -7,7 +7,7 @@ through the interview session, saves atomically and redirects to the page to sho
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Optional, Tuple
+from typing import List, Optional, Tuple, Union
 
 import msgspec
 from flask import Flask, Response, abort, g, redirect, render_template, request, url_for
@@ -17,7 +17,7 @@ from ..casefile import Case
 from ..interview import Session
 from ..letters import MESSAGES
 from ..tracking import STATUSES, Tracking, as_date
-from ..vocabulary import ValueProblem
+from ..vocabulary import Fact, ValueProblem
 from . import pages
 from .common import LANGS, Conflict, page, settings, translate
 from .store import NAME, Workspace
@@ -92,8 +92,11 @@ def _bad_name(name: str) -> ResponseReturnValue:
 # A case: the interview
 
 
-def case_page(name: str, problem: str = "", typed: str = "", status: int = 200) -> ResponseReturnValue:
-    """The next question, the answers so far, the ranked causes and the case's tracking."""
+def case_page(name: str, problem: str = "", typed: Union[str, List[str]] = "", status: int = 200,
+              edited: Optional[Tuple[str, Union[str, List[str]]]] = None) -> ResponseReturnValue:
+    """The next question, the answers so far, the ranked causes and the case's tracking; after a
+    refused answer, ``typed`` (the question's) or ``edited`` (an answer's fact and value) shows what
+    was entered again."""
     ws = workspace()
     with ws.lock:
         case = ws.load(name, g.diagnoser)
@@ -102,7 +105,7 @@ def case_page(name: str, problem: str = "", typed: str = "", status: int = 200) 
             view = pages.case_view(g.kb, case, session, g.lang, why=request.args.get("why") == "1")
         finally:
             ws.keep(session)
-    return render_template("case.html", name=name, view=view, problem=problem, typed=typed), status
+    return render_template("case.html", name=name, view=view, problem=problem, typed=typed, edited=edited), status
 
 
 def _open(name: str) -> Tuple[Case, Session]:
@@ -133,7 +136,7 @@ def answer(name: str) -> ResponseReturnValue:
         if question is None or (question.fact.id if question.fact else question.kind) != fact:
             ws.keep(session)
             raise Conflict(translate("error.conflict_detail", name=name))
-        raw = request.form.get("value", "")
+        raw = _sent_value(question.fact)
         try:
             if question.fact is None:  # "anything else?": the ticked practices hold, none when skipped
                 ticked = [] if request.form.get("action") == "skip" else request.form.getlist("value")
@@ -174,15 +177,23 @@ def edit(name: str) -> ResponseReturnValue:
         case, session = _open(name)
         ws.keep(session)
         rest = [(f, v) for f, v in session.history if f != fact]
+        raw = _sent_value(g.kb.facts[fact])
         try:
-            changed = _edited(session, rest, fact, action, request.form.get("value", ""))
+            changed = _edited(session, rest, fact, action, raw)
         except ValueProblem as exc:
-            return case_page(name, pages.refusal(g.kb, session, g.lang, exc, fact), "", 422)
+            return case_page(name, pages.refusal(g.kb, session, g.lang, exc, fact), status=422, edited=(fact, raw))
         _save(name, changed, case.tracking)
     return redirect(after)
 
 
-def _edited(session: Session, rest: list, fact: str, action: str, raw: str) -> Session:
+def _sent_value(fact: Optional[Fact]) -> Union[str, List[str]]:
+    """The value the form sends: every ticked box for a fact of several choices, else the one value."""
+    if fact is not None and fact.multiple:
+        return request.form.getlist("value")
+    return request.form.get("value", "")
+
+
+def _edited(session: Session, rest: list, fact: str, action: str, raw: Union[str, List[str]]) -> Session:
     """A session with ``fact``'s answer changed in place (or removed, or made unknown)."""
     trial = Session(session.diagnoser, rest)
     if action == "remove":
