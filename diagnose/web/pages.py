@@ -137,8 +137,9 @@ def question_view(kb: KnowledgeBase, dialog: Dialog, question: Question, number:
     help_lines = [say(fact.help, lang), text(kb, "help.accepted", lang, accepted=dialog.accepted(fact))]
     if fact.unit and fact.type != "rate":
         help_lines.append(text(kb, "help.unit", lang, unit=kb.unit_words(fact, lang)))
-    if fact.window:
-        help_lines.append(text(kb, "help.window", lang, window=say(fact.window, lang)))
+    window = kb.window_of(dialog.session.platform, fact.id)  # the platform's own, where it sets one
+    if window:
+        help_lines.append(text(kb, "help.window", lang, window=say(window, lang)))
     if fact.example is not None:
         help_lines.append(text(kb, "help.example", lang, example=fact.example))
     return {"fact": fact.id, "number": number, "text": say(fact.question, lang), "type": fact.type,
