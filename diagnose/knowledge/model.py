@@ -428,13 +428,14 @@ class KnowledgeBase(msgspec.Struct):
     def rate_from_counts(self, platform: Any, rate_id: str) -> bool:
         """Whether ``rate_id`` may be computed from its counts for a seller on ``platform``: every
         threshold the platform sets on it is measured over the counts' window, or it sets none
-        (the ratio is then the counts' own window's rate, stated as such). Walmart judges its cancel
-        rate over 30 days, so 7-day counts give no rate there; an unknown platform gives none."""
+        (the ratio is then the counts' own window's rate, stated as such); counts without a window
+        give no rate a threshold judges. Walmart judges its cancel rate over 30 days, so 7-day
+        counts give no rate there; an unknown platform gives none."""
         if not isinstance(platform, str) or platform not in self.platforms or not self.facts[rate_id].computed_from:
             return False
         counted = say(self.counts_window(rate_id), "en")
-        return bool(counted) and all(say(t.window, "en") == counted for t in self.thresholds(platform)
-                                     if t.metric == rate_id)
+        judged = [say(t.window, "en") for t in self.thresholds(platform) if t.metric == rate_id]
+        return all(window == counted for window in judged) if counted else not judged
 
     def window_of(self, platform: Any, fact_id: str) -> Optional[Text]:
         """The window a seller on ``platform`` should read fact ``fact_id`` over: the one of the
