@@ -46,13 +46,14 @@ def case_warnings(kb: KnowledgeBase, diagnosis: Diagnosis, lang: str = "en") -> 
                   if any(threshold.symptom in e.symptoms for e in c.because)]
         if metric.status == "not_applicable" and blamed:
             found.append(CaseWarning("metric_not_applicable", dict(values, causes=separator.join(blamed))))
-    found.extend(_uncomputed(kb, diagnosis, lang))
+    found.extend(uncomputed_warnings(kb, diagnosis, lang))
     return tuple(found)
 
 
-def _uncomputed(kb: KnowledgeBase, diagnosis: Diagnosis, lang: str) -> List[CaseWarning]:
+def uncomputed_warnings(kb: KnowledgeBase, diagnosis: Diagnosis, lang: str = "en") -> List[CaseWarning]:
     """One warning per rate not computed because its counts span another window than the one the
-    platform judges it over (Walmart's 30-day cancel rate from 7-day counts)."""
+    platform judges it over (Walmart's 30-day cancel rate from 7-day counts); ``diagnose batch``
+    gives them as notes on the row."""
     found = []
     name = (lambda fact: fact) if lang == "en" else (lambda fact: kb.fact_label(fact, lang))
     for rate in diagnosis.uncomputed:

@@ -185,3 +185,17 @@ def test_the_loader_refuses_counts_over_two_windows(private_cache, tmp_path):
     assert result.exit_code == 1, result.output
     assert "fact 'cancel_rate' computed_from: its numerator and denominator do not declare the same window" \
         in result.output
+
+
+def test_batch_notes_each_row_whose_counts_give_no_rate(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "shops.csv").write_text("shop,platform,orders_7d,cancelled_orders_7d\n"
+                                        "w,walmart,200,10\na,amazon,200,10\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["batch", "shops.csv", "-o", "out.jsonl"])
+    assert result.exit_code == 0, result.output
+    notes = [line for line in result.output.splitlines() if line.startswith("Note: ")]
+    assert notes == ["Note: shops.csv:2: cancel_rate was not worked out from cancelled_orders_7d and orders_7d: "
+                     "those counts cover 7 days, while Walmart judges the rate over 30 days; give the rate as "
+                     "Walmart reports it"]
+    walmart, amazon = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert walmart["missed"] == [] and [m["fact"] for m in amazon["missed"]] == ["cancel_rate"]
