@@ -14,7 +14,7 @@ from diagnose.facts import validate_facts
 from diagnose.interview import Session
 from diagnose.letters import draft_letter
 from kb_fixture import INTERVIEW, make_kb, shipped_messages
-from web_client import saved
+from web_client import saved, visible
 
 COUNTS = {"orders_7d": 200, "cancelled_orders_7d": 10}  # 5%: over both platforms' targets
 WALMART = {"platform": "walmart", "notice_reason": "cancel_rate", "fulfilment": "seller", "out_of_stock_often": True,
@@ -199,3 +199,12 @@ def test_batch_notes_each_row_whose_counts_give_no_rate(tmp_path, monkeypatch):
                      "Walmart reports it"]
     walmart, amazon = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
     assert walmart["missed"] == [] and [m["fact"] for m in amazon["missed"]] == ["cancel_rate"]
+
+
+def test_the_web_case_page_shows_the_warning_once(client, workspace):
+    (workspace / "shop.yaml").write_text("platform: walmart\nnotice_reason: cancel_rate\norders_7d: 200\n"
+                                         "cancelled_orders_7d: 10\n", encoding="utf-8")
+    page = visible(client.get("/case/shop").get_data(as_text=True))
+    assert page.count("Warning: cancel_rate was not worked out from cancelled_orders_7d and orders_7d: those "
+                      "counts cover 7 days, while Walmart judges the rate over 30 days") == 1, page
+    assert client.question("shop") == "cancel_rate"  # the interview asks for the rate itself

@@ -9,6 +9,7 @@ import re
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from ..casefile import Case
+from ..consistency import warning_text
 from ..errors import InputError
 from ..facts import UNKNOWN_KEY
 from ..interview import ANYTHING_ELSE, Dialog, Question, Session, text
@@ -99,6 +100,7 @@ def case_view(kb: KnowledgeBase, case: Case, session: Session, lang: str, why: b
                             "window": say(m.window, lang), "status": m.status, "status_text": labels(kb, lang)[m.status]}
                            for m in diagnosis.metrics]
         view["symptoms"] = [bracket(say(s.title, lang), percent(s.certainty), lang) for s in diagnosis.symptoms]
+    view["warnings"] = [kb.message("warning.heading", lang, text=warning_text(kb, w, lang)) for w in dialog.warnings()]
     return view
 
 
