@@ -123,8 +123,12 @@ class Screener:
         record = shop_record(row, diagnosis, self.top, self.lang, self.screening["at_risk_symptoms"])
         line = (json.dumps(record, ensure_ascii=False) if self.out_format == "jsonl"
                 else csv_line(record, self.top, kb))
+        from .consistency import uncomputed_warnings, warning_text
+
+        notes = row.notes + tuple(f"{Location(self.path, row.number)}: {warning_text(kb, warning, self.lang)}{shop}"
+                                  for warning in uncomputed_warnings(kb, diagnosis, self.lang))
         return Outcome(row.number, row.shop, line, (), 0, bool(record["at_risk"] or record["flags"]),
-                       bool(record["missed"]), row.notes)
+                       bool(record["missed"]), notes)
 
 
 def _on_row(error: InputError, number: int) -> str:

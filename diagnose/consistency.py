@@ -46,7 +46,24 @@ def case_warnings(kb: KnowledgeBase, diagnosis: Diagnosis, lang: str = "en") -> 
                   if any(threshold.symptom in e.symptoms for e in c.because)]
         if metric.status == "not_applicable" and blamed:
             found.append(CaseWarning("metric_not_applicable", dict(values, causes=separator.join(blamed))))
+    found.extend(uncomputed_warnings(kb, diagnosis, lang))
     return tuple(found)
+
+
+def uncomputed_warnings(kb: KnowledgeBase, diagnosis: Diagnosis, lang: str = "en") -> List[CaseWarning]:
+    """One warning per rate not computed because its counts span another window than the one the
+    platform judges it over (Walmart's 30-day cancel rate from 7-day counts); ``diagnose batch``
+    gives them as notes on the row."""
+    found = []
+    name = (lambda fact: fact) if lang == "en" else (lambda fact: kb.fact_label(fact, lang))
+    for rate in diagnosis.uncomputed:
+        numerator, denominator = kb.facts[rate].computed_from or ("", "")
+        windows = dict.fromkeys(say(t.window, lang) for t in kb.thresholds(diagnosis.platform) if t.metric == rate)
+        found.append(CaseWarning("rate_not_computed", {
+            "metric": name(rate), "numerator": name(numerator), "denominator": name(denominator),
+            "counted": say(kb.counts_window(rate), lang), "window": ("、" if lang == "zh" else " / ").join(windows),
+            "platform": say(kb.platforms[diagnosis.platform].name, lang)}))
+    return found
 
 
 def warning_text(kb: KnowledgeBase, warning: CaseWarning, lang: str) -> str:

@@ -16,7 +16,7 @@ import msgspec
 from .errors import InputError, Location
 from .knowledge import KnowledgeBase, suggest
 from .tracking import CASE_KEYS, read_tracking
-from .vocabulary import Fact, ValueProblem, coerce, exact
+from .vocabulary import ValueProblem, coerce, exact
 from .yamlsafe import Mapping, YamlError, load_yaml, mark_of
 
 FACTS_FILE_LIMIT = 32_768  # a seller's facts fill a few kilobytes; the pure-Python parser is slow
@@ -28,11 +28,14 @@ RATE_LOOSEST = Decimal("0.005")  # half of a whole percentage
 
 
 class SellerFacts(msgspec.Struct, frozen=True):
-    """Validated facts: typed values, which of them were computed, and which are unknown."""
+    """Validated facts: typed values, which of them were computed, and which are unknown;
+    ``uncomputed`` names the rates whose counts were given over another window than the one the
+    platform measures the rate over, so that they were not computed (see :func:`validate_facts`)."""
 
     values: Dict[str, Any]
     computed: Tuple[str, ...] = ()
     unknown: Tuple[str, ...] = ()
+    uncomputed: Tuple[str, ...] = ()
 
     @property
     def platform(self) -> Optional[str]:
@@ -84,7 +87,10 @@ def validate_facts(raw: Dict[str, Any], kb: KnowledgeBase, source: str = "<facts
                    today: Optional[_dt.date] = None, origins: Optional[Dict[str, str]] = None) -> SellerFacts:
     """Check every raw value against the vocabulary and compute rates from counts.
 
-    All problems are reported at once, each naming the source, line and field; ``origins``
+    A rate is computed from its counts (and a rate given beside them checked against them) only
+    where the counts span the window of the platform's thresholds on it, or the platform sets
+    none (:meth:`KnowledgeBase.rate_from_counts`); otherwise the counts stay facts and the rate
+    is listed in ``uncomputed``. All problems are reported at once, each naming the source, line and field; ``origins``
     names where keys given outside ``source`` came from (e.g. ``--fact``).
     """
     if not isinstance(raw, dict):
@@ -124,7 +130,8 @@ def validate_facts(raw: Dict[str, Any], kb: KnowledgeBase, source: str = "<facts
             values[key] = coerce(fact, value, today)
         except ValueProblem as exc:
             problem(key, str(exc), f"interview.problem.{exc.code}", **exc.values)
-    computed = []
+    computed, uncomputed = [], []
+    platform = values.get("platform")
     for fact in kb.facts.values():
         if fact.computed_from:  # the counts must be possible whether or not the rate is given too
             numerator, denominator = fact.computed_from
@@ -140,17 +147,20 @@ def validate_facts(raw: Dict[str, Any], kb: KnowledgeBase, source: str = "<facts
                             "error.count_exceeds", numerator=numerator, count=values[numerator],
                             denominator=denominator, total=values[denominator])
                     continue
-                if fact.id not in values:
+                if not kb.rate_from_counts(platform, fact.id):
+                    if fact.id not in values and platform in kb.platforms:
+                        uncomputed.append(fact.id)
+                elif fact.id not in values:
                     values[fact.id] = round(values[numerator] / values[denominator], 10)
                     computed.append(fact.id)
-                elif fact.id in raw and _counts_cover_the_rates_window(kb, values.get("platform"), fact):
+                elif fact.id in raw:
                     _check_rate_agrees(fact.id, raw[fact.id], values, fact.computed_from, counts_at, problem)
     if "platform" not in values and not any(p.location.field == "platform" for p in problems):
         problems.append(InputError(f"the platform is required ({_one_of(sorted(kb.platforms))})",
                                    Location(source, field="platform"), "error.platform_required"))
     if problems:
         raise FactsError(problems)
-    return SellerFacts(dict(sorted(values.items())), tuple(sorted(computed)), unknown)
+    return SellerFacts(dict(sorted(values.items())), tuple(sorted(computed)), unknown, tuple(sorted(uncomputed)))
 
 
 def rate_tolerance(given: Any) -> Decimal:
@@ -170,17 +180,6 @@ def rate_tolerance(given: Any) -> Decimal:
         return RATE_LOOSEST
     half_unit = Decimal(5).scaleb(exponent - 1 - (2 if percent else 0))
     return min(max(half_unit, RATE_TIGHTEST), RATE_LOOSEST)
-
-
-def _counts_cover_the_rates_window(kb: KnowledgeBase, platform: Any, fact: Fact) -> bool:
-    """Whether the counts behind ``fact`` span the window the platform measures its rate over
-    (the fact's own window): Walmart's 30-day cancel rate is not the ratio of 7-day counts, so a
-    rate given beside such counts is not compared with them."""
-    known = kb.platforms.get(platform) if isinstance(platform, str) else None
-    if known is None:
-        return False
-    windows = {tuple(sorted(t.window.items())) for t in known.thresholds if t.metric == fact.id}
-    return fact.window is not None and windows <= {tuple(sorted(fact.window.items()))}
 
 
 def _check_rate_agrees(rate: str, given: Any, values: Dict[str, Any], parts: Tuple[str, str],

@@ -398,11 +398,15 @@ class _Renderer:
     def figure(self, name: str, window: Optional[Text] = None, must_be: Optional[str] = None,
                target: Optional[float] = None) -> Metric:
         """A rate fact of the seller's, with the counts it was computed from, and the window and
-        target of the platform's threshold on it (none claimed where the platform has none)."""
+        target of the platform's threshold on it (none claimed where the platform has none). A
+        rate computed from counts states the counts' window, the one it was measured over (the
+        platform's own, as it is computed only then, or the counts' where the platform sets none)."""
         fact, values = self.kb.facts[name], self.diagnosis.facts
-        if window is None:
-            window = next((m.window for m in self.diagnosis.metrics if m.fact == name), None)
         counts = fact.computed_from if name in self.diagnosis.computed else None
+        if counts:
+            window = self.kb.counts_window(name)
+        elif window is None:
+            window = next((m.window for m in self.diagnosis.metrics if m.fact == name), None)
         labels = [f"letter.metric.{name}.{self.diagnosis.platform}", f"letter.metric.{name}"]  # the platform's own term first
         label = next((label for label in labels if label in self.kb.messages), None)
         return Metric(

@@ -113,6 +113,7 @@ class Diagnosis(msgspec.Struct, frozen=True):
     unknown: Tuple[str, ...]
     knowledge_version: str
     sources: Dict[str, Dict[str, str]] = msgspec.field(default_factory=dict)
+    uncomputed: Tuple[str, ...] = ()  # rates whose counts span another window than the platform's
 
     def top(self, n: int) -> Tuple[RankedCause, ...]:
         return self.causes[:n]
@@ -175,6 +176,7 @@ def rank(kb: KnowledgeBase, seller: SellerFacts, firings: List[Firing]) -> Diagn
         unknown=seller.unknown,
         knowledge_version=kb.version,
         sources={s: _source_info(kb, s) for s in used_sources},
+        uncomputed=seller.uncomputed,
     )
 
 

@@ -212,8 +212,9 @@ class Dialog:
                  self.msg("help.accepted", accepted=self.accepted(fact))]
         if fact.unit and fact.type != "rate":
             lines.append(self.msg("help.unit", unit=self.kb.unit_words(fact, self.lang)))
-        if fact.window:
-            lines.append(self.msg("help.window", window=say(fact.window, self.lang)))
+        window = self.kb.window_of(self.session.platform, fact.id)  # the platform's own, where it sets one
+        if window:
+            lines.append(self.msg("help.window", window=say(window, self.lang)))
         if fact.example is not None:
             lines.append(self.msg("help.example", example=fact.example))
         if fact.type == "choice":

@@ -163,14 +163,21 @@ class Session:
                          if key[0] not in moved and key[1] not in stale.nodes}
 
     def _closed(self, fact_id: str) -> bool:
-        """A fact that can never get a value: skipped, and (for a computed rate) its counts too; a
-        metric stated as over target; ``over_target`` itself, which comes only from such an answer."""
+        """A fact that can never get a value: skipped, and (for a rate its counts can give on this
+        platform) its counts too; a metric stated as over target; ``over_target`` itself, which
+        comes only from such an answer."""
         if self.known.get(OVER_TARGET) == fact_id or (fact_id == OVER_TARGET and fact_id not in self.known):
             return True
         if fact_id in self.known or fact_id not in self.skipped:
             return False
-        parts = self.kb.facts[fact_id].computed_from
+        parts = self._counts_of(fact_id)
         return not parts or any(p in self.skipped for p in parts) or all(p in self.known for p in parts)
+
+    def _counts_of(self, fact_id: str) -> Tuple[str, ...]:
+        """The counts the interview may ask instead of rate ``fact_id``: none unless they span the
+        window the platform judges the rate over (their ratio would be another window's rate)."""
+        parts = self.kb.facts[fact_id].computed_from
+        return tuple(parts) if parts and self.kb.rate_from_counts(self.platform, fact_id) else ()
 
     def case(self) -> Dict[str, Any]:
         """The answers as a facts mapping (answer order) with the reserved ``unknown`` list."""
@@ -228,7 +235,7 @@ class Session:
             framing_figure = rule.id in graph.framing and rule.conclusion[1] in self.focus.symptoms
             if framing_figure or bounds._rule(rule)[0] != RULED_OUT:
                 names.update(c.name for c in graph.parts[rule.id][0])
-        names.update(part for name in list(names) for part in (self.kb.facts[name].computed_from or ()))
+        names.update(part for name in list(names) for part in self._counts_of(name))
         return sorted(names, key=lambda f: (-self.kb.facts[f].priority, list(self.kb.facts).index(f)))
 
     def _figure(self) -> Optional[Question]:
@@ -303,11 +310,11 @@ class Session:
 
     def _asked_for(self, fact_id: str) -> Fact:
         """The fact itself, or for a skipped computed rate its next count (denominator first)."""
-        fact = self.kb.facts[fact_id]
-        if fact_id in self.skipped and fact.computed_from:
-            numerator, denominator = fact.computed_from
+        parts = self._counts_of(fact_id) if fact_id in self.skipped else ()
+        if parts:
+            numerator, denominator = parts
             return self.kb.facts[denominator if denominator not in self.values else numerator]
-        return fact
+        return self.kb.facts[fact_id]
 
     def _reach(self, fact_id: str, contested: FrozenSet[str]) -> List[Node]:
         downstream = self.graph.downstream(fact_id)

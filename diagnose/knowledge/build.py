@@ -438,6 +438,11 @@ class _Builder:
                 for key, part in zip(("numerator", "denominator"), fact.computed_from):
                     self._ref(fact.where, f"computed_from.{key}", f"fact '{fact.id}' computed_from", "fact", part,
                               facts, "unknown-fact")
+                windows = {(facts[part].window or {}).get("en") for part in fact.computed_from if part in facts}
+                if len(windows) > 1:  # a rate from counts over two windows is nobody's rate
+                    self.add(fact.where.path, fact.where.at("computed_from"), "error",
+                             f"fact '{fact.id}' computed_from: its numerator and denominator do not declare "
+                             "the same window; a rate is computed only from counts over one period", "counts-window")
         for source_owner in list(remedies.values()) + list(causes.values()) + list(guidance.values()):
             self._refs(source_owner.where, "sources", f"'{source_owner.id}'", "source", source_owner.sources,
                        sources, "unknown-source")

@@ -418,6 +418,32 @@ class KnowledgeBase(msgspec.Struct):
     def thresholds(self, platform: str) -> Tuple[Threshold, ...]:
         return self.platforms[platform].thresholds if platform in self.platforms else ()
 
+    def counts_window(self, rate_id: str) -> Optional[Text]:
+        """The window the counts behind computed rate ``rate_id`` span: the one its counts declare
+        (the loader makes both agree), else the rate's own window."""
+        fact = self.facts[rate_id]
+        parts = [self.facts[p].window for p in fact.computed_from or () if p in self.facts]
+        return next((window for window in parts if window), fact.window)
+
+    def rate_from_counts(self, platform: Any, rate_id: str) -> bool:
+        """Whether ``rate_id`` may be computed from its counts for a seller on ``platform``: every
+        threshold the platform sets on it is measured over the counts' window, or it sets none
+        (the ratio is then the counts' own window's rate, stated as such); counts without a window
+        give no rate a threshold judges. Walmart judges its cancel rate over 30 days, so 7-day
+        counts give no rate there; an unknown platform gives none."""
+        if not isinstance(platform, str) or platform not in self.platforms or not self.facts[rate_id].computed_from:
+            return False
+        counted = say(self.counts_window(rate_id), "en")
+        judged = [say(t.window, "en") for t in self.thresholds(platform) if t.metric == rate_id]
+        return all(window == counted for window in judged) if counted else not judged
+
+    def window_of(self, platform: Any, fact_id: str) -> Optional[Text]:
+        """The window a seller on ``platform`` should read fact ``fact_id`` over: the one of the
+        platform's thresholds on it when they share one, else the vocabulary's."""
+        windows = {say(t.window, "en"): t.window for t in self.thresholds(platform) if t.metric == fact_id} \
+            if isinstance(platform, str) else {}
+        return next(iter(windows.values())) if len(windows) == 1 else self.facts[fact_id].window
+
     def rules_for(self, platform: str) -> List[Rule]:
         return [rule for rule in self.rules.values() if rule.applies_to(platform) and rule.status != "deprecated"]
 

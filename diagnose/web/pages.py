@@ -9,6 +9,7 @@ import re
 from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
 
 from ..casefile import Case
+from ..consistency import warning_text
 from ..errors import InputError
 from ..facts import UNKNOWN_KEY
 from ..interview import ANYTHING_ELSE, Dialog, Question, Session, text
@@ -99,6 +100,7 @@ def case_view(kb: KnowledgeBase, case: Case, session: Session, lang: str, why: b
                             "window": say(m.window, lang), "status": m.status, "status_text": labels(kb, lang)[m.status]}
                            for m in diagnosis.metrics]
         view["symptoms"] = [bracket(say(s.title, lang), percent(s.certainty), lang) for s in diagnosis.symptoms]
+    view["warnings"] = [kb.message("warning.heading", lang, text=warning_text(kb, w, lang)) for w in dialog.warnings()]
     return view
 
 
@@ -137,8 +139,9 @@ def question_view(kb: KnowledgeBase, dialog: Dialog, question: Question, number:
     help_lines = [say(fact.help, lang), text(kb, "help.accepted", lang, accepted=_accepted(kb, dialog, fact))]
     if fact.unit and fact.type != "rate":
         help_lines.append(text(kb, "help.unit", lang, unit=kb.unit_words(fact, lang)))
-    if fact.window:
-        help_lines.append(text(kb, "help.window", lang, window=say(fact.window, lang)))
+    window = kb.window_of(dialog.session.platform, fact.id)  # the platform's own, where it sets one
+    if window:
+        help_lines.append(text(kb, "help.window", lang, window=say(window, lang)))
     if fact.example is not None:
         help_lines.append(text(kb, "help.example", lang, example=fact.example))
     return {"fact": fact.id, "number": number, "text": say(fact.question, lang), "type": fact.type,
