@@ -355,3 +355,24 @@ def test_a_usage_error_stays_click_s_english_where_the_catalogue_lacks_its_words
     result = invoke("run", "--kb", root, "--lang", "zh", "--top", "0")
     assert result.exit_code == 2
     assert result.stderr.splitlines()[-1] == "Error: Invalid value for '--top': 0 is not in the range 1<=x<=50."
+
+
+def test_every_fact_has_a_short_chinese_name():
+    """Errors, warnings, explanations and the letter's gaps name a fact by its term, never by its question."""
+    from diagnose.lint.glossary import MAX_TERM_CHARS
+
+    for fact in kb().facts.values():
+        label = kb().fact_label(fact.id, "zh")
+        assert label != fact.id and not re.search(r"[？?“”]", label) and len(label) <= MAX_TERM_CHARS, (fact.id, label)
+
+
+def test_chinese_errors_and_the_letter_s_gaps_name_facts_by_their_terms(tmp_path):
+    result = invoke("run", "--fact", "platform=amazon", "--fact", "orders_7d=10", "--fact", "cancelled_orders_7d=1",
+                    "--fact", "cancel_rate=50%", "--fact", "slow_replies=maybe", "--lang", "zh")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "错误：--fact: 回复买家消息慢：应为 是 或 否，收到的是 'maybe'",
+        "错误：--fact: 配送前取消率：填的是 50%，与最近 7 天卖家取消订单数和最近 7 天订单数不符（10 单中有 1 单，即 10%，"
+        "见 --fact）：请只给出计数或比率之一，或使两者一致"]
+    gaps = invoke("letter", EXAMPLES / "odr-slow-replies.yaml", "--lang", "zh").stderr
+    assert "[STORE NAME]        店铺名称：店铺在平台上显示的名称是什么？" in gaps, gaps

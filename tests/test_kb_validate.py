@@ -74,7 +74,7 @@ def test_shipped_knowledge_is_clean():
                  "rules/rules.yaml:12:34: [error] rule 'cancel.stockout' examples.fires[0]: cancel_rate: "
                  "a rate cannot exceed 100%, got '150%' (example-value)", id="example-value"),
     pytest.param([(FACTS, "    type: bool\n", "    type: boolean\n")],
-                 "knowledge/facts.yaml:23:5: [error] facts.3.type: 'boolean' is not one of "
+                 "knowledge/facts.yaml:26:5: [error] facts.3.type: 'boolean' is not one of "
                  "['number', 'rate', 'count', 'bool', 'choice', 'text', 'date'] (schema)",
                  id="broken-fact-no-follow-on-findings"),
     pytest.param([(KNOWLEDGE, "interview: {margin: 2.0, top: 3}", "interview: {margin: 2.0}")],

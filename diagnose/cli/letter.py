@@ -46,7 +46,6 @@ def letter(facts_file: Optional[str], assignments: Tuple[str, ...], platform: Op
     from ..letters import draft_letter, draft_message
     from ..tracking import read_tracking
     from ..typography import colon
-    from ..vocabulary import say
 
     if not facts_file and not assignments:
         raise InputError("give a facts file or at least one --fact NAME=VALUE", code="error.need_facts")
@@ -70,9 +69,9 @@ def letter(facts_file: Optional[str], assignments: Tuple[str, ...], platform: Op
     if draft.missing:
         click.echo(kb.message("letter.missing", lang), err=True)
         width = min(max(len(m.placeholder) for m in draft.missing), PLACEHOLDER_WIDTH)
-        for item in draft.missing:  # the fact by its glossary term, else by the question alone
-            term = kb.term_of(item.fact)
-            asked = colon(say(term, lang), lang) + item.question if term else item.question
+        for item in draft.missing:  # the fact by its term, else by the question alone
+            term = kb.term_of(item.fact, lang)
+            asked = colon(term, lang) + item.question if term else item.question
             click.echo(f"  {item.placeholder:<{width}}  {asked}", err=True)
     if draft.checklist:
         click.echo(kb.message("letter.obtain", lang), err=True)

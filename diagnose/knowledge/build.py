@@ -172,7 +172,8 @@ class _Builder:
             window=_text_or_plain(item.get("window")), choices=choices,
             computed_from=(computed["numerator"], computed["denominator"]) if computed else None,
             priority=item.get("priority", 0), example=item.get("example"),
-            multiple=bool(item.get("multiple", False)) and item["type"] == "choice", where=self.where(item, path))
+            multiple=bool(item.get("multiple", False)) and item["type"] == "choice",
+            term=dict(item["term"]) if "term" in item else None, where=self.where(item, path))
 
     def _source(self, item: Mapping, path: str) -> Source:
         title = _text_or_plain(item["title"])
