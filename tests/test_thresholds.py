@@ -199,4 +199,13 @@ def test_a_threshold_rule_s_title_is_the_catalogue_s_message(kb_dir):
     from diagnose.knowledge import load_knowledge
     root = kb_dir(edits=[("knowledge/messages.yaml", "须{must_be} {target}", "应当{must_be}{target}")])
     title = load_knowledge(root).rules["threshold.amazon.cancel_rate"].title
-    assert title == {"en": "Amazon: cancel_rate misses the target (below 2.5%)", "zh": "亚马逊：cancel_rate未达标（应当below2.5%）"}
+    assert title == {"en": "Amazon: cancel_rate misses the target (below 2.5%)", "zh": "亚马逊：取消率未达标（应当below2.5%）"}
+
+
+def test_a_generated_rule_s_chinese_title_names_the_metric_by_its_term():
+    import re
+
+    from diagnose.knowledge import load_knowledge
+    titles = [rule.title["zh"] for rule in load_knowledge().rules.values() if rule.generated_from]
+    assert "沃尔玛：退货率未达标（须不高于 6%）" in titles
+    assert [title for title in titles if re.search(r"[a-z]_[a-z]", title)] == []

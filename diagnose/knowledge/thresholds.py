@@ -70,8 +70,11 @@ def _looser(threshold: Threshold) -> float:
 
 
 def _names(threshold: Threshold, context: RuleContext) -> Dict[str, str]:
+    """The metric's name in each language: its glossary term, else the fact's own term, else its id."""
     term = next((t.text for t in context.glossary.values() if threshold.metric in t.facts), None)
-    return {lang: term[lang] if term else threshold.metric for lang in ("en", "zh")}
+    fact = context.facts.get(threshold.metric)
+    own = fact.term if fact is not None and fact.term else {}
+    return {lang: term[lang] if term else own.get(lang) or threshold.metric for lang in ("en", "zh")}
 
 
 def _where(platform: Platform, threshold: Threshold, context: RuleContext) -> Text:

@@ -114,7 +114,7 @@ symptoms:
                 yield LintFinding(subject, finding)
 
 
-MAX_TERM_CHARS = 18  # a name, not a question: 最近 7 天订单数, Wish 退款率（63–93 天）
+MAX_TERM_CHARS = 18  # a name, not a question: 最近 7 天订单数, 未经卖家解决的纠纷数
 _SENTENCE = re.compile(r"[？?。；;，,！!]")
 
 
