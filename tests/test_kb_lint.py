@@ -345,3 +345,12 @@ def test_glossary_reads_chinese_letter_templates_by_line_and_column(tmp_path, mo
         "time: the glossary's term is '处理时间' (handling_time) (glossary)",
         "knowledge/letters/note.zh.txt.j2:3:29: [warning] the Chinese template has the English word "
         "'Support' (not a glossary term) (glossary)"]
+
+
+def test_a_fact_s_own_term_is_read_by_the_glossary_check(kb_dir):
+    glossary = K + "glossary:\n  - id: handling_time\n    term: {en: handling time, zh: 处理时间}\n    avoid: [备货时间]\n"
+    root = kb_dir(files={"knowledge/glossary.yaml": glossary}, edits=[
+        ("knowledge/facts.yaml", "term: {zh: 经常断货}", "term: {zh: 备货时间太短}")])
+    lines = lint(root).output.splitlines()
+    assert ("knowledge/facts.yaml:29:5: [warning] 'out_of_stock_often' term: the Chinese text says '备货时间' for "
+            "handling time: the glossary's term is '处理时间' (handling_time) (glossary)") in lines, lines
