@@ -95,10 +95,11 @@ def validate_facts(raw: Dict[str, Any], kb: KnowledgeBase, source: str = "<facts
     """
     if not isinstance(raw, dict):
         raise InputError(f"expected a mapping of fact names to values, got {type(raw).__name__}",
-                         Location(source))
+                         Location(source), "error.not_mapping")
     if len(raw) > MAX_ENTRIES:
         raise InputError(f"{len(raw):,} entries; at most {MAX_ENTRIES:,} are accepted",
-                         Location(source, getattr(raw, "line", None)))
+                         Location(source, getattr(raw, "line", None)), "error.too_many_entries",
+                         {"count": f"{len(raw):,}", "limit": f"{MAX_ENTRIES:,}"})
     problems: List[InputError] = []
     values: Dict[str, Any] = {}
 
@@ -210,10 +211,11 @@ def _one_of(names: List[str]) -> str:
 def _unknown_list(raw: Dict[str, Any], kb: KnowledgeBase, problem: Callable[..., None]) -> Tuple[str, ...]:
     listed = raw.get(UNKNOWN_KEY, [])
     if not isinstance(listed, list) or not all(isinstance(name, str) for name in listed):
-        problem(UNKNOWN_KEY, "expected a list of fact names")
+        problem(UNKNOWN_KEY, "expected a list of fact names", "error.unknown_not_list")
         return ()
     if len(listed) > len(kb.facts):
-        problem(UNKNOWN_KEY, f"lists {len(listed):,} names; the vocabulary has {len(kb.facts)} facts")
+        problem(UNKNOWN_KEY, f"lists {len(listed):,} names; the vocabulary has {len(kb.facts)} facts",
+                "error.unknown_too_long", count=f"{len(listed):,}", facts=len(kb.facts))
         return ()
     for name in listed:
         if name not in kb.facts:

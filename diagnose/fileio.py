@@ -43,7 +43,8 @@ def read_regular(path: Union[str, os.PathLike], max_bytes: int) -> bytes:
         if not stat.S_ISREG(info.st_mode):
             raise FileProblem("is not a regular file (a device, pipe or socket)", where, "error.not_regular")
         if info.st_size > max_bytes:
-            raise FileProblem(f"file is {info.st_size:,} bytes; the limit is {max_bytes:,}", where)
+            raise FileProblem(f"file is {info.st_size:,} bytes; the limit is {max_bytes:,}", where, "error.too_large",
+                              {"size": f"{info.st_size:,}", "limit": f"{max_bytes:,}"})
         chunks, size = [], 0
         while size <= max_bytes:
             chunk = os.read(fd, max_bytes + 1 - size)
@@ -52,11 +53,13 @@ def read_regular(path: Union[str, os.PathLike], max_bytes: int) -> bytes:
             chunks.append(chunk)
             size += len(chunk)
     except OSError as exc:
-        raise FileProblem(f"cannot read file: {exc.strerror or exc}", where) from None
+        raise FileProblem(f"cannot read file: {exc.strerror or exc}", where, "error.cannot_read",
+                          {"reason": exc.strerror or str(exc)}) from None
     finally:
         os.close(fd)
     if size > max_bytes:  # the file grew after fstat()
-        raise FileProblem(f"file is over the limit of {max_bytes:,} bytes", where)
+        raise FileProblem(f"file is over the limit of {max_bytes:,} bytes", where, "error.over_limit",
+                          {"limit": f"{max_bytes:,}"})
     return b"".join(chunks)
 
 

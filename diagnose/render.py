@@ -36,10 +36,8 @@ def listing(lang: str) -> str:
 
 
 def metric_name(kb: KnowledgeBase, name: str, lang: str) -> str:
-    """What a metrics table calls a metric's fact: its glossary term (every shipped metric has
-    one), else its id."""
-    term = kb.term_of(name)
-    return say(term, lang) if term else name
+    """What a metrics table calls a metric's fact: its term (every shipped metric has one), else its id."""
+    return kb.term_of(name, lang) or name
 
 
 def show_fact(kb: KnowledgeBase, name: str, value: Any, lang: str) -> str:
@@ -279,9 +277,9 @@ def fact_shown(kb: KnowledgeBase, name: str, value: Any, lang: str) -> str:
 
 def fact_lead(kb: KnowledgeBase, name: str, lang: str) -> str:
     """What comes before a known fact's value: its term and a colon, or its question."""
-    term = kb.term_of(name)
+    term = kb.term_of(name, lang)
     if term:
-        return colon(say(term, lang), lang)
+        return colon(term, lang)
     return say(kb.facts[name].question, lang) + ("" if lang == "zh" else " ")
 
 

@@ -96,6 +96,7 @@ class Fact(msgspec.Struct, frozen=True):
     priority: int = 0
     example: Any = None
     multiple: bool = False  # a choice fact that may hold several choices (a tuple of them)
+    term: Optional[Text] = None  # its short name ({zh: ...}) where no glossary term names it
     where: Any = None
 
     @property

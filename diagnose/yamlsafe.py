@@ -109,7 +109,7 @@ class _Loader(_BaseLoader):
                             "error.yaml_value", {"tag": tag, "problem": str(exc)}) from None
         if isinstance(value, str) and _NON_PRINTABLE.search(value):
             raise YamlError("a string holds a control character or an invalid code point",
-                            Location(self._path, *_mark(node)))
+                            Location(self._path, *_mark(node)), "error.yaml_control_string")
         return value
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Mapping:
@@ -119,7 +119,7 @@ class _Loader(_BaseLoader):
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 raise YamlError("mapping keys must be plain scalars",
-                                Location(self._path, *_mark(key_node)))
+                                Location(self._path, *_mark(key_node)), "error.yaml_complex_key")
             self.construct_object(key_node, deep=True)  # checks the tag and the characters
             key = key_node.value
             if key in mapping:
@@ -140,22 +140,25 @@ class _Loader(_BaseLoader):
 
 def _construct_decimal_int(loader: _Loader, node: yaml.ScalarNode) -> int:
     digits = loader.construct_scalar(node).replace("_", "")
-    if len(digits.lstrip("+-")) > MAX_INT_DIGITS:
-        raise YamlError(f"an integer of {len(digits.lstrip('+-')):,} digits; at most {MAX_INT_DIGITS} are accepted",
-                        Location(loader._path, *_mark(node)))
+    count = len(digits.lstrip("+-"))
+    if count > MAX_INT_DIGITS:
+        raise YamlError(f"an integer of {count:,} digits; at most {MAX_INT_DIGITS} are accepted",
+                        Location(loader._path, *_mark(node)), "error.yaml_long_int",
+                        {"digits": f"{count:,}", "limit": MAX_INT_DIGITS})
     return int(digits, 10)
 
 
 def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode) -> Any:
     if not loader.timestamp_regexp.match(loader.construct_scalar(node)):
         raise YamlError("not a valid date or time: write a date as YYYY-MM-DD (a four-digit year)",
-                        Location(loader._path, *_mark(node)))
+                        Location(loader._path, *_mark(node)), "error.yaml_date")
     return loader.construct_yaml_timestamp(node)
 
 
 def _unsupported_tag(loader: _Loader, node: yaml.Node) -> Never:
-    raise YamlError(f"the {node.tag.replace('tag:yaml.org,2002:', '!!')} tag is not supported here",
-                    Location(loader._path, *_mark(node)))
+    tag = node.tag.replace('tag:yaml.org,2002:', '!!')
+    raise YamlError(f"the {tag} tag is not supported here", Location(loader._path, *_mark(node)), "error.yaml_tag",
+                    {"tag": tag})
 
 
 def _construct_mapping_node(loader: _Loader, node: yaml.MappingNode) -> Mapping:
@@ -188,14 +191,14 @@ def read_text(path: str, max_bytes: int) -> str:
 def decode_text(data: bytes, path: str) -> str:
     """A file's bytes as text, refusing UTF-16 and binary data and bytes that are not UTF-8."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise YamlError("file is UTF-16 text: save it as UTF-8", Location(path))
+        raise YamlError("file is UTF-16 text: save it as UTF-8", Location(path), "error.utf16")
     if b"\x00" in data:
-        raise YamlError("binary file (contains NUL bytes)", Location(path))
+        raise YamlError("binary file (contains NUL bytes)", Location(path), "error.binary")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise YamlError("file is not UTF-8 text", Location(path, line)) from None
+        raise YamlError("file is not UTF-8 text", Location(path, line), "error.not_utf8") from None
 
 
 def _check_limits(text: str, path: str) -> None:
@@ -205,13 +208,14 @@ def _check_limits(text: str, path: str) -> None:
     open_collections = [[None, 0, None]]  # [anchor, values inside so far, start event] per open collection
     aliases = 0
 
-    def refuse(message: str, event: yaml.Event) -> Never:
-        raise YamlError(message, Location(path, event.start_mark.line + 1, event.start_mark.column + 1))
+    def refuse(message: str, event: yaml.Event, code: str, limit: int) -> Never:
+        raise YamlError(message, Location(path, event.start_mark.line + 1, event.start_mark.column + 1), code,
+                        {"limit": f"{limit:,}"})
 
     for event in yaml.parse(text, Loader=_BaseLoader):
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             if len(open_collections) > MAX_DEPTH:
-                refuse(f"nested more than {MAX_DEPTH} levels deep", event)
+                refuse(f"nested more than {MAX_DEPTH} levels deep", event, "error.yaml_depth", MAX_DEPTH)
             open_collections.append([event.anchor, 0, event])
             continue
         if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
@@ -222,7 +226,8 @@ def _check_limits(text: str, path: str) -> None:
         elif isinstance(event, yaml.AliasEvent):
             aliases += 1
             if aliases > MAX_ALIASES:
-                refuse(f"more than {MAX_ALIASES} YAML aliases; refusing to expand them", event)
+                refuse(f"more than {MAX_ALIASES} YAML aliases; refusing to expand them", event, "error.yaml_aliases",
+                       MAX_ALIASES)
             anchor, weight = None, anchors.get(event.anchor, 1)
         else:
             continue
@@ -230,8 +235,10 @@ def _check_limits(text: str, path: str) -> None:
             anchors[anchor] = weight
         open_collections[-1][1] += weight
         if open_collections[-1][1] > MAX_EXPANDED_NODES:  # point at the collection that grew too big
-            what = "aliases expand to" if aliases else "the document holds"
-            refuse(f"{what} more than {MAX_EXPANDED_NODES:,} values", open_collections[-1][2] or event)
+            what, code = ("aliases expand to", "error.yaml_expands") if aliases else ("the document holds",
+                                                                                      "error.yaml_values")
+            refuse(f"{what} more than {MAX_EXPANDED_NODES:,} values", open_collections[-1][2] or event, code,
+                   MAX_EXPANDED_NODES)
 
 
 def parse_yaml(text: str, path: str) -> Any:
@@ -246,7 +253,9 @@ def parse_yaml(text: str, path: str) -> Any:
         raise
     except yaml.reader.ReaderError as exc:  # a control character, found before parsing starts
         line = text.count("\n", 0, max(exc.position, 0)) + 1
-        raise YamlError(f"control character #x{exc.character:04x} is not allowed", Location(path, line)) from None
+        code = f"{exc.character:04x}"
+        raise YamlError(f"control character #x{code} is not allowed", Location(path, line), "error.yaml_control_char",
+                        {"code": code}) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
@@ -256,9 +265,9 @@ def parse_yaml(text: str, path: str) -> Any:
         raise YamlError(f"invalid YAML: {problem}", Location(path, line, column), "error.yaml_syntax",
                         {"problem": problem}) from None
     except yaml.YAMLError as exc:
-        raise YamlError(f"invalid YAML: {exc}", Location(path)) from None
+        raise YamlError(f"invalid YAML: {exc}", Location(path), "error.yaml_syntax", {"problem": str(exc)}) from None
     except RecursionError:
-        raise YamlError("nested too deeply", Location(path)) from None
+        raise YamlError("nested too deeply", Location(path), "error.yaml_nested") from None
     finally:
         if loader is not None:
             loader.dispose()

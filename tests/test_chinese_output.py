@@ -307,3 +307,72 @@ def test_chinese_golden_diagnosis(example):
         golden.parent.mkdir(parents=True, exist_ok=True)
         golden.write_text(text, encoding="utf-8")
     assert text == golden.read_text(encoding="utf-8")
+
+
+USAGE_ERRORS = [  # (arguments, the usage line's command, the problem told in Chinese)
+    (["run", "--format", "xml"], "diagnose run [OPTIONS] [FACTS_FILE]", "--format 只能取 table、json、markdown，收到的是 'xml'"),
+    (["letter", "--today", "2026-13-01"], "diagnose letter [OPTIONS] [FACTS_FILE]",
+     "--today 应为 YYYY-MM-DD 格式的日期，收到的是 '2026-13-01'"),
+    (["batch"], "diagnose batch [OPTIONS] INPUT_FILE", "缺少参数 INPUT_FILE"),
+    (["run", "--bogus"], "diagnose run [OPTIONS] [FACTS_FILE]", "没有 --bogus 这个选项"),
+    (["run", "--formt", "json"], "diagnose run [OPTIONS] [FACTS_FILE]", "没有 --formt 这个选项，是不是 --format？"),
+    (["run", "--top", "0"], "diagnose run [OPTIONS] [FACTS_FILE]", "--top 应为 1 到 50 之间的整数，收到的是 '0'"),
+    (["letter", "--min-certainty", "x"], "diagnose letter [OPTIONS] [FACTS_FILE]",
+     "--min-certainty 应为 0 到 1 之间的数，收到的是 'x'"),
+    (["run", "a.yaml", "b.yaml"], "diagnose run [OPTIONS] [FACTS_FILE]", "多出了参数：'b.yaml'"),
+    (["facts", "--template=x"], "diagnose facts [OPTIONS]", "选项 --template 不带值"),
+    (["batch", "."], "diagnose batch [OPTIONS] INPUT_FILE", "INPUT_FILE 给出的 '.' 是文件夹，这里要的是文件"),
+    (["serve", "--workspace", "no-such-folder"], "diagnose serve [OPTIONS]", "--workspace 给出的 'no-such-folder' 不存在"),
+    (["rn"], "diagnose [OPTIONS] COMMAND [ARGS]...", "没有 'rn' 这个命令"),
+]
+
+
+@pytest.mark.parametrize("args,usage,problem", USAGE_ERRORS, ids=[" ".join(a) for a, _, _ in USAGE_ERRORS])
+def test_click_s_usage_errors_in_chinese(args, usage, problem):
+    def diagnose(arguments, env=None):
+        return CliRunner(env=env).invoke(cli, arguments, prog_name="diagnose")
+
+    english = diagnose(args)
+    assert english.exit_code == 2 and "Error: " in english.stderr
+    for result in (diagnose([*args, "--lang", "zh"]), diagnose(args, env={"DIAGNOSE_LANG": "zh"})):
+        command = usage.split(" [")[0]
+        assert result.exit_code == 2, result.output
+        assert result.stderr.splitlines() == [f"用法：{usage}", f"查看帮助：{command} --help", "", f"错误：{problem}"]
+        assert not re.search(r"\b(Error|Usage|Try|Invalid|Missing|No|such|expected|got|is|not)\b",
+                             prose(result.stderr)), result.stderr
+
+
+def test_a_usage_error_needing_a_value_and_a_bad_language_choice_in_chinese():
+    result = invoke("run", "--lang", "zh", "--format")
+    assert (result.exit_code, result.stderr.splitlines()[-1]) == (2, "错误：选项 --format 后面要给出一个值")
+    result = CliRunner(env={"DIAGNOSE_LANG": "zh"}).invoke(cli, ["run", "--lang", "fr"])
+    assert (result.exit_code, result.stderr.splitlines()[-1]) == (2, "错误：--lang 只能取 en、zh，收到的是 'fr'")
+
+
+def test_a_usage_error_stays_click_s_english_where_the_catalogue_lacks_its_words(tmp_path):
+    from kb_fixture import make_kb  # the minimal knowledge base has no usage.* messages
+    root = make_kb(tmp_path)
+    result = invoke("run", "--kb", root, "--lang", "zh", "--top", "0")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == "Error: Invalid value for '--top': 0 is not in the range 1<=x<=50."
+
+
+def test_every_fact_has_a_short_chinese_name():
+    """Errors, warnings, explanations and the letter's gaps name a fact by its term, never by its question."""
+    from diagnose.lint.glossary import MAX_TERM_CHARS
+
+    for fact in kb().facts.values():
+        label = kb().fact_label(fact.id, "zh")
+        assert label != fact.id and not re.search(r"[？?“”]", label) and len(label) <= MAX_TERM_CHARS, (fact.id, label)
+
+
+def test_chinese_errors_and_the_letter_s_gaps_name_facts_by_their_terms(tmp_path):
+    result = invoke("run", "--fact", "platform=amazon", "--fact", "orders_7d=10", "--fact", "cancelled_orders_7d=1",
+                    "--fact", "cancel_rate=50%", "--fact", "slow_replies=maybe", "--lang", "zh")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "错误：--fact: 回复买家消息慢：应为 是 或 否，收到的是 'maybe'",
+        "错误：--fact: 配送前取消率：填的是 50%，与最近 7 天卖家取消订单数和最近 7 天订单数不符（10 单中有 1 单，即 10%，"
+        "见 --fact）：请只给出计数或比率之一，或使两者一致"]
+    gaps = invoke("letter", EXAMPLES / "odr-slow-replies.yaml", "--lang", "zh").stderr
+    assert "[STORE NAME]        店铺名称：店铺在平台上显示的名称是什么？" in gaps, gaps

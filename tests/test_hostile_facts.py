@@ -1,6 +1,7 @@
 """Hostile facts files and --fact values: each is refused fast, in one line naming the file, the
 line and the field, with exit code 2 and no traceback."""
 import os
+import re
 import shutil
 import time
 
@@ -9,6 +10,7 @@ from click.testing import CliRunner
 
 from conftest import EXAMPLES, ROOT, time_limit
 from diagnose.cli import cli
+from diagnose.lint.glossary import prose
 
 TIME_BOUND = 2.0  # seconds around the CLI call, at least; warm() sets it from a normal run timed here
 
@@ -130,6 +132,47 @@ def test_hostile_facts_file(tmp_path, monkeypatch, name):
     path = tmp_path / "facts.yaml"
     path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
     assert_refused(*timed([path.name]), "Error: " + expected)
+
+
+ENGLISH = re.compile(r"\b(Error|expected|unknown|got|give|cannot|file|the|is|not|YAML|bytes|digits|more|than)\b")
+
+
+@pytest.mark.parametrize("name", sorted(set(CASES) - {"huge"}))  # "huge": 30 MB; its message is tested below
+def test_hostile_facts_file_in_chinese(tmp_path, monkeypatch, name):
+    """Under --lang zh each refusal is Chinese, at the place (file, line, column) the English names."""
+    content, expected = CASES[name]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "facts.yaml").write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    result = CliRunner().invoke(cli, ["run", "facts.yaml", "--lang", "zh"])
+    assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+    assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith("错误：" + expected.split(" ")[0]), result.stderr
+    assert not ENGLISH.search(prose(result.stderr)), result.stderr
+
+
+@pytest.mark.parametrize("name", sorted(set(CASES) - {"huge"}))
+def test_a_file_s_refusal_in_english_is_its_catalogue_entry(tmp_path, name):
+    """The message catalogue's English for a refused file reads exactly as the error does, so the
+    Chinese beside it translates the same thing (each refusal has a catalogue entry)."""
+    from diagnose.errors import InputError
+    from diagnose.facts import read_facts_file
+    from diagnose.knowledge import load_knowledge
+
+    content, _ = CASES[name]
+    path = tmp_path / "facts.yaml"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    try:
+        read_facts_file(str(path))
+    except InputError as exc:
+        assert exc.code is not None, exc.message
+        if exc.code != "error.not_mapping":  # its English names the kind found, its Chinese the kind wanted
+            assert load_knowledge().message(exc.code, "en", **exc.values) == exc.message
+
+
+def test_the_size_limit_in_chinese(tmp_path):
+    path = tmp_path / "facts.yaml"
+    path.write_bytes(b"platform: amazon\n" + b"#" * 40_000 + b"\n")
+    result = CliRunner().invoke(cli, ["run", str(path), "--lang", "zh"])
+    assert (result.exit_code, result.stderr) == (2, f"错误：{path}: 文件有 40,018 字节，上限是 32,768 字节\n")
 
 
 def test_many_problems_are_capped(tmp_path, monkeypatch):

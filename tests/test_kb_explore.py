@@ -34,7 +34,7 @@ def test_show_cause(root):
 def test_show_fact(root):
     assert show(root, "cancel_rate").output.splitlines() == [
         "fact cancel_rate (rate): What is the cancellation rate?",
-        "  defined at knowledge/facts.yaml:17",
+        "  defined at knowledge/facts.yaml:19",
         "  accepted values: 0%–100% (e.g. 3.1% or 0.031)",
         "  window: 7 days",
         "  tested by rules:",

@@ -94,6 +94,16 @@ EXPECTED = {
         "knowledge/example.yaml:10:5: [warning] 'handling_time_short' title: the Chinese text says '备货时间' for "
         "handling time: the glossary's term is '处理时间' (handling_time) (glossary)",
         "0 error(s), 3 warning(s)"],
+    "fact-terms": [
+        "knowledge/example.yaml:8:5: [warning] fact 'slow_replies' has no short Chinese name: give it "
+        "`term: {zh: ...}` or name it in a glossary term's `facts` (fact-terms)",
+        "knowledge/example.yaml:8:5: [warning] fact 'slow_replies' is used by no rule, threshold, computed rate, "
+        "deadline or letter (unused-fact)",
+        "knowledge/example.yaml:12:5: [warning] fact 'orders_7d' is used by no rule, threshold, computed rate, "
+        "deadline or letter (unused-fact)",
+        "knowledge/example.yaml:16:5: [warning] fact 'orders_7d': its term '最近 7 天有多少订单？' reads as a sentence, "
+        "not a name (at most 18 characters, no sentence punctuation) (fact-terms)",
+        "0 error(s), 4 warning(s)"],
     "schema-modeline": [
         "knowledge/example.yaml:1:1: [warning] no schema line; add "
         "'# yaml-language-server: $schema=schemas/knowledge.schema.json' as the first line (schema-modeline)",
@@ -201,7 +211,7 @@ def test_engine_fact_conditions(kb_dir, count, warned):
     # the threshold rule's 'cancel_rate at least 2.5%' makes one more condition a 40% rate meets
     rules = _rules(count, lambda i: f"{{fact: cancel_rate, above: {i + 1}%}}")
     lines = lint(kb_dir(files={"rules/generated.yaml": rules})).output.splitlines()
-    expected = ("knowledge/facts.yaml:17:5: [warning] amazon: one value of fact 'cancel_rate' satisfies 33 distinct "
+    expected = ("knowledge/facts.yaml:19:5: [warning] amazon: one value of fact 'cancel_rate' satisfies 33 distinct "
                 "rule conditions (durable-rules fails past 64) (engine-fact-conditions)")
     assert (expected in lines) is warned
     assert any("engine-fact-conditions" in line for line in lines) is warned
@@ -335,3 +345,12 @@ def test_glossary_reads_chinese_letter_templates_by_line_and_column(tmp_path, mo
         "time: the glossary's term is '处理时间' (handling_time) (glossary)",
         "knowledge/letters/note.zh.txt.j2:3:29: [warning] the Chinese template has the English word "
         "'Support' (not a glossary term) (glossary)"]
+
+
+def test_a_fact_s_own_term_is_read_by_the_glossary_check(kb_dir):
+    glossary = K + "glossary:\n  - id: handling_time\n    term: {en: handling time, zh: 处理时间}\n    avoid: [备货时间]\n"
+    root = kb_dir(files={"knowledge/glossary.yaml": glossary}, edits=[
+        ("knowledge/facts.yaml", "term: {zh: 经常断货}", "term: {zh: 备货时间太短}")])
+    lines = lint(root).output.splitlines()
+    assert ("knowledge/facts.yaml:29:5: [warning] 'out_of_stock_often' term: the Chinese text says '备货时间' for "
+            "handling time: the glossary's term is '处理时间' (handling_time) (glossary)") in lines, lines

@@ -18,7 +18,7 @@ def validate(root, *extra):
 
 def test_minimal_knowledge_base_is_clean(kb_dir):
     result = validate(kb_dir())
-    assert (result.exit_code, result.output) == (0, "0 error(s), 0 warning(s) in 4 files\n")
+    assert (result.exit_code, result.output) == (0, "0 error(s), 0 warning(s) in 5 files\n")
 
 
 def test_shipped_knowledge_is_clean():
@@ -74,7 +74,7 @@ def test_shipped_knowledge_is_clean():
                  "rules/rules.yaml:12:34: [error] rule 'cancel.stockout' examples.fires[0]: cancel_rate: "
                  "a rate cannot exceed 100%, got '150%' (example-value)", id="example-value"),
     pytest.param([(FACTS, "    type: bool\n", "    type: boolean\n")],
-                 "knowledge/facts.yaml:23:5: [error] facts.3.type: 'boolean' is not one of "
+                 "knowledge/facts.yaml:26:5: [error] facts.3.type: 'boolean' is not one of "
                  "['number', 'rate', 'count', 'bool', 'choice', 'text', 'date'] (schema)",
                  id="broken-fact-no-follow-on-findings"),
     pytest.param([(KNOWLEDGE, "interview: {margin: 2.0, top: 3}", "interview: {margin: 2.0}")],
@@ -97,7 +97,7 @@ def test_shipped_knowledge_is_clean():
 def test_each_problem_is_one_exact_finding(kb_dir, edits, expected):
     result = validate(kb_dir(edits=edits))
     assert result.exit_code == 1
-    assert result.output.splitlines() == [expected, "1 error(s), 0 warning(s) in 4 files"]
+    assert result.output.splitlines() == [expected, "1 error(s), 0 warning(s) in 5 files"]
 
 
 def test_duplicate_id_across_files_names_both(kb_dir):
@@ -108,7 +108,7 @@ def test_duplicate_id_across_files_names_both(kb_dir):
     assert result.output.splitlines() == [
         "knowledge/zz-more.yaml:3:5: [error] duplicate remedy id 'restock_now' "
         "(first defined at knowledge/knowledge.yaml:13) (duplicate-id)",
-        "1 error(s), 0 warning(s) in 5 files"]
+        "1 error(s), 0 warning(s) in 6 files"]
 
 
 def test_every_finding_in_one_run_sorted_by_place(kb_dir):
@@ -122,7 +122,7 @@ def test_every_finding_in_one_run_sorted_by_place(kb_dir):
     assert [line.split(": [")[0] for line in lines[:-1]] == [
         "knowledge/knowledge.yaml:10:29", "knowledge/platforms.yaml:6:9",
         "rules/rules.yaml:8:12", "rules/rules.yaml:10:15"]
-    assert lines[-1] == "4 error(s), 0 warning(s) in 4 files"
+    assert lines[-1] == "4 error(s), 0 warning(s) in 5 files"
 
 
 def test_json_format(kb_dir):
@@ -130,7 +130,7 @@ def test_json_format(kb_dir):
     result = validate(root, "--format", "json")
     assert result.exit_code == 1
     assert json.loads(result.output) == {
-        "errors": 1, "warnings": 0, "files": 4,
+        "errors": 1, "warnings": 0, "files": 5,
         "findings": [{"path": "rules/rules.yaml", "line": 10, "column": 15, "level": "error",
                       "message": "rule 'cancel.stockout': unknown source 'src-b'; did you mean 'src-a'?",
                       "check": "unknown-source"}]}
@@ -153,14 +153,14 @@ def test_fact_without_type_is_one_finding(kb_dir):
     result = validate(kb_dir(files={"knowledge/zz-more.yaml": extra}))
     assert result.output.splitlines() == [
         "knowledge/zz-more.yaml:3:5: [error] facts.0: 'type' is required (schema)",
-        "1 error(s), 0 warning(s) in 5 files"]
+        "1 error(s), 0 warning(s) in 6 files"]
 
 
 def test_a_file_of_the_wrong_shape_is_one_finding(kb_dir):
     result = validate(kb_dir(files={"rules/more.yaml": "rules: 5\n"}))
     assert result.output.splitlines() == [
         "rules/more.yaml:1:1: [error] rules: 5 is not of type 'array' (schema)",
-        "1 error(s), 0 warning(s) in 5 files"]
+        "1 error(s), 0 warning(s) in 6 files"]
 
 
 GENERATED_RULE = ("  - {{id: gen.r{n}, title: {{en: 'Generated {n}', zh: '生成 {n}'}}, when: [{{symptom: cancel_rate_high}}, "
@@ -181,7 +181,7 @@ def test_a_ruleset_the_engine_refuses_is_found_by_validate_not_at_run_time(kb_di
     assert result.exit_code == 1
     assert result.output.splitlines() == [f"knowledge/platforms.yaml:3:5: {ENGINE_108.format(platform='amazon')}",
                                           f"knowledge/platforms.yaml:14:5: {ENGINE_108.format(platform='ebay')}",
-                                          "2 error(s), 0 warning(s) in 5 files"]
+                                          "2 error(s), 0 warning(s) in 6 files"]
     run = invoke("run", "--kb", root, "--fact", "platform=amazon", "--fact", "cancel_rate=5%")
     assert run.exit_code == 1 and "error code: 108: more rules share one condition" in run.output
     assert "Traceback" not in run.output and "internal error" not in run.output
@@ -236,7 +236,7 @@ def test_a_ruleset_the_engine_would_hang_on_is_a_finding_not_a_hang(kb_dir):
             "way) (engine-limit)")
     assert done.stdout.splitlines() == [f"knowledge/platforms.yaml:3:5: {hang.format('amazon')}",
                                         f"knowledge/platforms.yaml:14:5: {hang.format('ebay')}",
-                                        "2 error(s), 0 warning(s) in 6 files"]
+                                        "2 error(s), 0 warning(s) in 7 files"]
     run = subprocess.run([sys.executable, "-m", "diagnose", "run", "--kb", str(root), "--fact", "platform=amazon"],
                          cwd=root, capture_output=True, text=True, timeout=120)  # refused, not hung
     assert run.returncode == 1 and "Traceback" not in run.stderr and "internal error" not in run.stderr

@@ -76,7 +76,7 @@ def test_the_refusal_reads_in_chinese(tmp_path, monkeypatch):
     result = invoke("run", "--lang", "zh", "--fact", "platform=amazon", "--fact", "orders_7d=100",
                     "--fact", "cancelled_orders_7d=50", "--fact", "cancel_rate=0%")
     assert result.exit_code == 2
-    assert ("配送前取消率：填的是 0%，与“其中卖家取消了多少订单？”和“最近 7 天有多少订单？”不符（100 单中有 50 单，"
+    assert ("配送前取消率：填的是 0%，与最近 7 天卖家取消订单数和最近 7 天订单数不符（100 单中有 50 单，"
             "即 50%，见 --fact）") in result.output, result.output
     assert "cancel_rate" not in result.output and "orders_7d" not in result.output  # facts by their words
 

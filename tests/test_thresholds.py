@@ -184,3 +184,28 @@ def test_an_over_target_choice_no_threshold_judges_is_one_finding(kb_dir):
     assert ("fact 'over_target': choice 'cancel_rat' is no metric a threshold judges; "
             "did you mean 'cancel_rate'?") in result.output, result.output
     assert "fact 'over_target' needs the message 'rule.over_target' to title its rules" in result.output
+
+
+def test_thresholds_without_the_message_titling_their_rules_are_one_finding(kb_dir):
+    root = kb_dir()
+    (root / "knowledge" / "messages.yaml").unlink()
+    result = invoke("kb", "validate", "--kb", root)
+    assert result.exit_code != 0
+    assert ("platforms.yaml:6:" in result.output and "platform 'amazon': its thresholds need the message "
+            "'rule.threshold' to title their rules (unknown-message)") in result.output, result.output
+
+
+def test_a_threshold_rule_s_title_is_the_catalogue_s_message(kb_dir):
+    from diagnose.knowledge import load_knowledge
+    root = kb_dir(edits=[("knowledge/messages.yaml", "须{must_be} {target}", "应当{must_be}{target}")])
+    title = load_knowledge(root).rules["threshold.amazon.cancel_rate"].title
+    assert title == {"en": "Amazon: cancel_rate misses the target (below 2.5%)", "zh": "亚马逊：取消率未达标（应当below2.5%）"}
+
+
+def test_a_generated_rule_s_chinese_title_names_the_metric_by_its_term():
+    import re
+
+    from diagnose.knowledge import load_knowledge
+    titles = [rule.title["zh"] for rule in load_knowledge().rules.values() if rule.generated_from]
+    assert "沃尔玛：退货率未达标（须不高于 6%）" in titles
+    assert [title for title in titles if re.search(r"[a-z]_[a-z]", title)] == []

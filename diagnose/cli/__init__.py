@@ -40,6 +40,26 @@ class DiagnoseGroup(click.Group):
         module = importlib.import_module(f"{__name__}.{COMMANDS[cmd_name]}")
         return getattr(module, cmd_name)
 
+    def parse_args(self, ctx: click.Context, args: List[str]) -> List[str]:
+        """Click's parsing; a usage error (``diagnose --bogus``) is told in the requested language."""
+        from .usage import told
+
+        given = list(args)
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            raise told(exc, ctx, given) from None
+
+    def resolve_command(self, ctx: click.Context, args: List[str]) -> Tuple[Optional[str], Optional[click.Command],
+                                                                           List[str]]:
+        """The command ``args`` name; an unknown one is told in the requested language."""
+        from .usage import told
+
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:
+            raise told(exc, ctx, args) from None
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)

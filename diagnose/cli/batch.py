@@ -13,17 +13,18 @@ import click
 from ..importers import IMPORTS
 from . import collect_from_here
 from .options import kb_option, lang_option, output_format_option
+from .usage import Choice, DiagnoseCommand, IntRange, Path
 
 
-@click.command()
-@click.argument("input_file", type=click.Path(dir_okay=False))
+@click.command(cls=DiagnoseCommand)
+@click.argument("input_file", type=Path(dir_okay=False))
 @output_format_option("jsonl", "csv", default="jsonl")
-@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), default="-",
+@click.option("-o", "--output", "output", type=Path(dir_okay=False), default="-",
               help="Write the results here (default: standard output).")
-@click.option("--workers", type=click.IntRange(1, 256), default=1, show_default=True,
+@click.option("--workers", type=IntRange(1, 256), default=1, show_default=True,
               help="Worker processes; the output order follows the input whatever the number.")
-@click.option("--top", type=click.IntRange(1, 20), default=3, show_default=True, help="Causes per shop.")
-@click.option("--from", "source", type=click.Choice(["facts", *IMPORTS]), default="facts",
+@click.option("--top", type=IntRange(1, 20), default=3, show_default=True, help="Causes per shop.")
+@click.option("--from", "source", type=Choice(["facts", *IMPORTS]), default="facts",
               show_default=True,
               help="What each input row is: seller facts, or a marketplace's own report, one per line (JSON Lines).")
 @click.option("--cycle", default=None,

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Callable, List, Optional
 import click
 
 from .options import kb_option, lang_option, output_format_option
+from .usage import DiagnoseCommand
 
 if TYPE_CHECKING:  # type names only: the command imports the library when it runs
     from ..interview import Session
@@ -14,7 +15,7 @@ if TYPE_CHECKING:  # type names only: the command imports the library when it ru
     from ..vocabulary import Fact
 
 
-@click.command()
+@click.command(cls=DiagnoseCommand)
 @output_format_option("table", "json", default="table")
 @lang_option
 @click.option("--platform", default=None, metavar="PLATFORM",

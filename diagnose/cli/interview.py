@@ -9,13 +9,14 @@ import click
 
 from . import collect_from_here
 from .options import kb_option, lang_option, platform_option
+from .usage import DiagnoseCommand, Path
 
 
-@click.command()
+@click.command(cls=DiagnoseCommand)
 @lang_option
-@click.option("--save", "save_path", type=click.Path(dir_okay=False), default=None,
+@click.option("--save", "save_path", type=Path(dir_okay=False), default=None,
               help="Case file the answers are saved to after each one (default: case-<time>.yaml here).")
-@click.option("--resume", "resume_path", type=click.Path(), default=None,
+@click.option("--resume", "resume_path", type=Path(), default=None,
               help="Continue the interview saved in this case file (and keep saving to it).")
 @platform_option
 @kb_option

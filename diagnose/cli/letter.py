@@ -8,22 +8,23 @@ import click
 
 from ..letters import MESSAGES
 from .options import facts_input_options, kb_option, lang_option, output_format_option, today_option
+from .usage import Choice, DiagnoseCommand, FloatRange, Path
 
 PLACEHOLDER_WIDTH = 18  # longer placeholders ([CONFIRM: …]) push their question along instead of every line
 
 
-@click.command()
+@click.command(cls=DiagnoseCommand)
 @facts_input_options
 @click.option("--store", "store_name", default=None, metavar="NAME", help="The store's name (the store_name fact).")
-@click.option("--message", type=click.Choice(MESSAGES), default=None,
+@click.option("--message", type=Choice(MESSAGES), default=None,
               help="Draft this buyer or follow-up message instead of the letter.")
-@click.option("--min-certainty", type=click.FloatRange(0, 1), default=None,
+@click.option("--min-certainty", type=FloatRange(0, 1), default=None,
               help="Causes below this certainty are left out of the letter (and listed on stderr); "
                    "default: the knowledge's letter.min_certainty (0.5 in the shipped knowledge).")
 @output_format_option("text", "markdown", default="text")
 @lang_option
 @today_option
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write the draft to this file.")
+@click.option("-o", "--output", type=Path(dir_okay=False), default=None, help="Write the draft to this file.")
 @kb_option
 def letter(facts_file: Optional[str], assignments: Tuple[str, ...], platform: Optional[str], store_name: Optional[str],
            message: Optional[str], min_certainty: Optional[float], output_format: str, lang: str, today: _dt.date,
@@ -45,7 +46,6 @@ def letter(facts_file: Optional[str], assignments: Tuple[str, ...], platform: Op
     from ..letters import draft_letter, draft_message
     from ..tracking import read_tracking
     from ..typography import colon
-    from ..vocabulary import say
 
     if not facts_file and not assignments:
         raise InputError("give a facts file or at least one --fact NAME=VALUE", code="error.need_facts")
@@ -69,9 +69,9 @@ def letter(facts_file: Optional[str], assignments: Tuple[str, ...], platform: Op
     if draft.missing:
         click.echo(kb.message("letter.missing", lang), err=True)
         width = min(max(len(m.placeholder) for m in draft.missing), PLACEHOLDER_WIDTH)
-        for item in draft.missing:  # the fact by its glossary term, else by the question alone
-            term = kb.term_of(item.fact)
-            asked = colon(say(term, lang), lang) + item.question if term else item.question
+        for item in draft.missing:  # the fact by its term, else by the question alone
+            term = kb.term_of(item.fact, lang)
+            asked = colon(term, lang) + item.question if term else item.question
             click.echo(f"  {item.placeholder:<{width}}  {asked}", err=True)
     if draft.checklist:
         click.echo(kb.message("letter.obtain", lang), err=True)

@@ -6,6 +6,8 @@ from typing import Any, Callable, Optional
 
 import click
 
+from .usage import LANG_ENV, LANGS, Choice, Path, Refused
+
 
 def _remember(key: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
     """A callback keeping an option's value in the context's meta, which error reports read."""
@@ -16,17 +18,17 @@ def _remember(key: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
 
 
 kb_option = click.option(
-    "--kb", "kb_root", type=click.Path(file_okay=False), envvar="DIAGNOSE_KB", default=None,
+    "--kb", "kb_root", type=Path(file_okay=False), envvar="DIAGNOSE_KB", default=None,
     callback=_remember("diagnose.kb"),
     help="Knowledge-base folder holding knowledge/ and rules/ (default: the shipped one; env DIAGNOSE_KB).")
 lang_option = click.option(
-    "--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True, callback=_remember("diagnose.lang"),
-    help="Language of the output (and of its error messages).")
+    "--lang", type=Choice(list(LANGS)), envvar=LANG_ENV, default="en", show_default=True,
+    callback=_remember("diagnose.lang"), help="Language of the output (and of its error messages; env DIAGNOSE_LANG).")
 
 
 def output_format_option(*choices: str, default: str) -> Callable[[Callable], Callable]:
     """``--format`` with these ``choices``."""
-    return click.option("--format", "output_format", type=click.Choice(list(choices)), default=default,
+    return click.option("--format", "output_format", type=Choice(list(choices)), default=default,
                         show_default=True, help="Output format.")
 
 
@@ -40,7 +42,7 @@ def facts_input_options(command: Callable) -> Callable:
     command = platform_option(command)
     command = click.option("--fact", "assignments", multiple=True, metavar="NAME=VALUE",
                            help="A fact on the command line (repeatable); overrides the file.")(command)
-    return click.argument("facts_file", required=False, type=click.Path(dir_okay=True))(command)
+    return click.argument("facts_file", required=False, type=Path(dir_okay=True))(command)
 
 
 def _parse_today(ctx: click.Context, param: click.Parameter, value: Optional[str]) -> _dt.date:
@@ -49,7 +51,8 @@ def _parse_today(ctx: click.Context, param: click.Parameter, value: Optional[str
     try:
         return _dt.date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"expected a date written YYYY-MM-DD, got {value!r}") from None
+        raise Refused(f"expected a date written YYYY-MM-DD, got {value!r}", "usage.date", {"value": repr(value)},
+                      ctx, param) from None
 
 
 today_option = click.option(

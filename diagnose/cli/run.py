@@ -8,18 +8,19 @@ import click
 
 from ..importers import IMPORTS
 from .options import facts_input_options, kb_option, lang_option, output_format_option, today_option
+from .usage import Choice, DiagnoseCommand, IntRange
 
 
-@click.command()
+@click.command(cls=DiagnoseCommand)
 @facts_input_options
 @output_format_option("table", "json", "markdown", default="table")
 @lang_option
 @today_option
-@click.option("--top", type=click.IntRange(1, 50), default=5, show_default=True, help="How many causes to show.")
+@click.option("--top", type=IntRange(1, 50), default=5, show_default=True, help="How many causes to show.")
 @click.option("--explain", is_flag=False, flag_value="*", default=None, metavar="[CAUSE]",
               help="Show the chain facts → symptoms → cause with rule ids and sources; with a cause id (after the "
                    "facts file), how that one cause was reached, as `how` in the interview.")
-@click.option("--from", "source", type=click.Choice(["facts", *IMPORTS]), default="facts", show_default=True,
+@click.option("--from", "source", type=Choice(["facts", *IMPORTS]), default="facts", show_default=True,
               help="What FACTS_FILE is: seller facts, or a marketplace's own report (Amazon, eBay, Walmart).")
 @click.option("--marketplace", default=None, help="With --from: which marketplace of the report to diagnose.")
 @click.option("--cycle", default=None,

@@ -7,14 +7,15 @@ import click
 
 from . import collect_from_here
 from .options import kb_option, lang_option
+from .usage import DiagnoseCommand, IntRange, Path
 
 
-@click.command()
-@click.option("--workspace", type=click.Path(file_okay=False, exists=True), default=".", show_default=True,
+@click.command(cls=DiagnoseCommand)
+@click.option("--workspace", type=Path(file_okay=False, exists=True), default=".", show_default=True,
               help="Folder of case files (what 'diagnose interview --save' writes).")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; any other than this machine's needs the printed token.")
-@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
+@click.option("--port", type=IntRange(0, 65535), default=8765, show_default=True,
               help="Port to listen on (0: any free port).")
 @click.option("--open", "open_browser", is_flag=True, help="Open the workspace in the default browser.")
 @lang_option

@@ -18,7 +18,7 @@ from .model import (MARKETPLACE, Cause, Closing, Condition, Deadline, Finding, F
                     suggest)
 from .schema import _non_finite, schema_finding, schema_validator
 from .templates import MESSAGES
-from .thresholds import OVER_TARGET, OVER_TARGET_TITLE, RuleContext, regional, threshold_rules
+from .thresholds import OVER_TARGET, OVER_TARGET_TITLE, THRESHOLD_TITLE, RuleContext, regional, threshold_rules
 
 FIELD_MARK_DEPTH = 3  # how deep Where records the marks of fields (e.g. when.0.symptom)
 CORE_FACTS = ("platform", "fulfilment")
@@ -120,6 +120,7 @@ class _Builder:
         platforms = self._unique("platforms", self._platform)
         self.platforms = platforms
         rules: Dict[str, Rule] = {}
+        self._check_threshold_title(platforms)
         self._check_over_target(platforms)
         context = RuleContext(facts, glossary, messages)
         for platform in platforms.values():
@@ -171,7 +172,8 @@ class _Builder:
             window=_text_or_plain(item.get("window")), choices=choices,
             computed_from=(computed["numerator"], computed["denominator"]) if computed else None,
             priority=item.get("priority", 0), example=item.get("example"),
-            multiple=bool(item.get("multiple", False)) and item["type"] == "choice", where=self.where(item, path))
+            multiple=bool(item.get("multiple", False)) and item["type"] == "choice",
+            term=dict(item["term"]) if "term" in item else None, where=self.where(item, path))
 
     def _source(self, item: Mapping, path: str) -> Source:
         title = _text_or_plain(item["title"])
@@ -301,6 +303,16 @@ class _Builder:
             closes=Closing(closes["deadline"], closes["refusal"], closes["reminder"]) if closes else None,
             refused=tuple(Refusal(c, r["message"]) for c, r in zip(conditions, refused) if c is not None),
             parts=tuple(PartsRule(p["rate"], tuple(p["parts"]), p["note"]) for p in parts))
+
+    def _check_threshold_title(self, platforms: Dict[str, Platform]) -> None:
+        """Thresholds need the message titling the rules they generate."""
+        if THRESHOLD_TITLE in self.messages:
+            return
+        for platform in platforms.values():
+            if platform.thresholds:
+                where = platform.thresholds[0].where
+                self.add(where.path, where.at("id"), "error", f"platform '{platform.id}': its thresholds need the "
+                         f"message '{THRESHOLD_TITLE}' to title their rules", "unknown-message")
 
     def _check_over_target(self, platforms: Dict[str, Platform]) -> None:
         """Each choice of the fact ``over_target`` must be a metric some threshold judges."""

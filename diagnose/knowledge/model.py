@@ -390,19 +390,21 @@ class KnowledgeBase(msgspec.Struct):
             raise KnowledgeBaseError(f"the knowledge base has no setting '{name}'")
         return self.settings[name]
 
-    def term_of(self, fact_id: str) -> Optional[Text]:
-        """The glossary term naming fact ``fact_id``, if the glossary has one."""
+    def term_of(self, fact_id: str, lang: str) -> Optional[str]:
+        """The term naming fact ``fact_id`` in ``lang``: its glossary term's, else the fact's own
+        ``term`` (a short Chinese name); None if neither says it in ``lang``."""
         for term in self.glossary.values():
             if fact_id in term.facts:
-                return term.text
-        return None
+                return say(term.text, lang)
+        fact = self.facts.get(fact_id)
+        return fact.term.get(lang) if fact is not None and fact.term else None
 
     def fact_label(self, fact_id: str, lang: str) -> str:
-        """What people are shown for fact ``fact_id`` in ``lang``: its glossary term (``配送前取消率``),
+        """What people are shown for fact ``fact_id`` in ``lang``: its term (``配送前取消率``, ``迟发订单数``),
         else its question in quotation marks; the id itself only for a fact the vocabulary lacks."""
-        term = self.term_of(fact_id)
+        term = self.term_of(fact_id, lang)
         if term:
-            return say(term, lang)
+            return term
         fact = self.facts.get(fact_id)
         return quote(say(fact.question, lang), lang) if fact else fact_id
 

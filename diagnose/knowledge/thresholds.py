@@ -13,6 +13,7 @@ from .model import MARKETPLACE, Condition, Message, Platform, Rule, Term, Thresh
 
 OVER_TARGET = "over_target"  # the fact naming a metric known only to miss its target
 OVER_TARGET_TITLE = "rule.over_target"  # the message that titles its rules
+THRESHOLD_TITLE = "rule.threshold"  # the message that titles a threshold's own rule
 
 
 class RuleContext(msgspec.Struct, frozen=True):
@@ -24,7 +25,10 @@ class RuleContext(msgspec.Struct, frozen=True):
 
 
 def threshold_rules(platform: Platform, context: RuleContext) -> Iterator[Rule]:
-    """Every rule ``platform``'s thresholds generate."""
+    """Every rule ``platform``'s thresholds generate (none without the message titling them:
+    the loader reports that)."""
+    if THRESHOLD_TITLE not in context.messages:
+        return
     listed = context.facts.get(OVER_TARGET) if OVER_TARGET_TITLE in context.messages else None
     flagged = _first_to_count(platform.thresholds, listed)
     for threshold in platform.thresholds:
@@ -66,8 +70,11 @@ def _looser(threshold: Threshold) -> float:
 
 
 def _names(threshold: Threshold, context: RuleContext) -> Dict[str, str]:
+    """The metric's name in each language: its glossary term, else the fact's own term, else its id."""
     term = next((t.text for t in context.glossary.values() if threshold.metric in t.facts), None)
-    return {lang: term[lang] if term else threshold.metric for lang in ("en", "zh")}
+    fact = context.facts.get(threshold.metric)
+    own = fact.term if fact is not None and fact.term else {}
+    return {lang: term[lang] if term else own.get(lang) or threshold.metric for lang in ("en", "zh")}
 
 
 def _where(platform: Platform, threshold: Threshold, context: RuleContext) -> Text:
@@ -95,8 +102,9 @@ def _rule(platform: Platform, threshold: Threshold, context: RuleContext) -> Rul
     targets = {lang: format_value(fact, threshold.target, lang) if fact else f"{threshold.target:g}"
                for lang in ("en", "zh")}
     words = {lang: TABLE[threshold.must_be].words(context.messages, lang) for lang in ("en", "zh")}
-    title = {"en": f"{where['en']}: {names['en']} misses the target ({words['en']} {targets['en']})",
-             "zh": f"{where['zh']}：{names['zh']}未达标（须{words['zh']} {targets['zh']}）"}
+    template = context.messages[THRESHOLD_TITLE].text
+    title = {lang: template[lang].format(platform=where[lang], metric=names[lang], must_be=words[lang],
+                                         target=targets[lang]) for lang in ("en", "zh")}
     return Rule(
         id=f"threshold.{threshold.id}", title=title, conditions=tuple(conditions) + threshold.conditions,
         match="all", conclusion=("symptom", threshold.symptom), certainty=threshold.certainty,

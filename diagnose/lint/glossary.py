@@ -87,7 +87,14 @@ symptoms:
             if text and text.get("zh"):
                 for _, problem in problems(kb, text["zh"], allowed):
                     yield self.found(owner, where, key, f"'{owner}' {key}: the Chinese text {problem}")
+        yield from self._fact_terms(kb, allowed)
         yield from self._templates(ctx, allowed)
+
+    def _fact_terms(self, kb: KnowledgeBase, allowed: Set[str]) -> Iterator[LintFinding]:
+        for fact in kb.facts.values():
+            if fact.term and fact.term.get("zh"):
+                for _, problem in problems(kb, fact.term["zh"], allowed):
+                    yield self.found(fact.id, fact.where, "term", f"'{fact.id}' term: the Chinese text {problem}")
 
     def _templates(self, ctx: LintContext, allowed: Set[str]) -> Iterator[LintFinding]:
         for path in template_files(ctx.root):
@@ -105,3 +112,60 @@ symptoms:
                 finding = Finding(display_path(path), line, at - starts[line] + 1, self.level,
                                   f"the Chinese template {problem}", self.id)
                 yield LintFinding(subject, finding)
+
+
+MAX_TERM_CHARS = 18  # a name, not a question: 最近 7 天订单数, 未经卖家解决的纠纷数
+_SENTENCE = re.compile(r"[？?。；;，,！!]")
+
+
+class FactTerms(Check):
+    id = "fact-terms"
+    summary = ("A fact with no short Chinese name: neither a glossary term names it (`facts:`) nor does it have its "
+               f"own `term: {{zh: ...}}`, or that term is a sentence (over {MAX_TERM_CHARS} characters, or punctuated "
+               "like one), or both name it. Chinese errors, warnings, explanations and the letter's missing facts "
+               "name a fact by its term. A knowledge base without a glossary is not checked.")
+    suppress_by = "the fact's id"
+    _glossary = """\
+glossary:
+  - id: handling_time
+    term: {en: handling time, zh: 处理时间}
+  - id: ebay
+    term: {en: eBay, zh: eBay}
+"""
+    failing = {"knowledge/example.yaml": KB_HEAD + _glossary + """\
+facts:
+  - id: slow_replies
+    type: bool
+    question: {en: "Do buyers often wait over a day for a reply?", zh: "买家消息是否经常超过一天才回复？"}
+    help: {en: "Yes if replies often take over 24 hours.", zh: "回复常超过 24 小时即选是。"}
+  - id: orders_7d
+    type: count
+    question: {en: "How many orders in the last 7 days?", zh: "最近 7 天有多少订单？"}
+    help: {en: "From the orders report.", zh: "以订单报告为准。"}
+    term: {zh: "最近 7 天有多少订单？"}
+"""}
+    passing = {"knowledge/example.yaml": KB_HEAD + _glossary + """\
+facts:
+  - id: slow_replies
+    type: bool
+    question: {en: "Do buyers often wait over a day for a reply?", zh: "买家消息是否经常超过一天才回复？"}
+    help: {en: "Yes if replies often take over 24 hours.", zh: "回复常超过 24 小时即选是。"}
+    term: {zh: 回复买家消息慢}
+"""}
+
+    def run(self, ctx: LintContext) -> Iterator[LintFinding]:
+        kb = ctx.kb
+        if not kb.glossary:
+            return
+        named = {fact for term in kb.glossary.values() for fact in term.facts}
+        for fact in kb.facts.values():
+            own = (fact.term or {}).get("zh")
+            if fact.id in named and own:
+                yield self.found(fact.id, fact.where, "term", f"fact '{fact.id}' has its own term '{own}' and a "
+                                 "glossary term: keep one")
+            elif fact.id not in named and not own:
+                yield self.found(fact.id, fact.where, "id", f"fact '{fact.id}' has no short Chinese name: give it "
+                                 "`term: {zh: ...}` or name it in a glossary term's `facts`")
+            elif own and (len(own) > MAX_TERM_CHARS or _SENTENCE.search(own)):
+                yield self.found(fact.id, fact.where, "term", f"fact '{fact.id}': its term '{own}' reads as a "
+                                 f"sentence, not a name (at most {MAX_TERM_CHARS} characters, no sentence punctuation)")

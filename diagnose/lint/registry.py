@@ -5,7 +5,7 @@ from typing import Dict, Tuple
 
 from .base import Check
 from .engine_limits import EngineFactConditions, EngineIdenticalConditions, EnginePropertyValues
-from .glossary import GlossaryTerms
+from .glossary import FactTerms, GlossaryTerms
 from .logic import ContradictoryConditions, DerivationCycle, NegatedDerivedSymptom, ShadowedRule, UnderivedSymptom
 from .reach import SingleSymptomReach
 from .references import CauseRemedies, UnconcludedCause, UnusedFact, UnusedRemedy, UnusedSource
@@ -13,7 +13,8 @@ from .texts import SchemaModeline, Translation
 
 CHECKS: Tuple[Check, ...] = (
     ContradictoryConditions(), UnderivedSymptom(), NegatedDerivedSymptom(), DerivationCycle(), ShadowedRule(), UnusedFact(),
-    SingleSymptomReach(), UnconcludedCause(), CauseRemedies(), UnusedRemedy(), UnusedSource(), Translation(), GlossaryTerms(), SchemaModeline(),
+    SingleSymptomReach(), UnconcludedCause(), CauseRemedies(), UnusedRemedy(), UnusedSource(), Translation(), GlossaryTerms(), FactTerms(),
+    SchemaModeline(),
     EngineFactConditions(), EngineIdenticalConditions(), EnginePropertyValues(),
 )
 CHECK_IDS: Dict[str, Check] = {check.id: check for check in CHECKS}
