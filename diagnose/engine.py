@@ -99,6 +99,8 @@ class _Feed(msgspec.Struct, frozen=True):
     absences: Dict[str, str]  # marker id -> its JSON
     checks_by_key: Dict[Any, Tuple[_Check, ...]]  # by a fact a check needs known, or (fact, value) it needs
     always_checked: Tuple[_Check, ...]  # checks needing no fact known (negated conditions only)
+    concludes: Dict[str, Optional[str]]  # rule id -> the JSON of the symptom fact its firing asserts, if any
+    settled_facts: Dict[str, Dict[str, dict]]  # rule id -> its settled conditions' aliases, as bound facts
 
     @classmethod
     def of(cls, compiled: CompiledPlatform) -> "_Feed":
@@ -117,10 +119,16 @@ class _Feed(msgspec.Struct, frozen=True):
                 always.append(_Check.of(conditions))
             else:
                 by_key.setdefault(_index_key(key), []).append(_Check.of([key, *(c for c in conditions if c is not key)]))
+        symptoms = {name: f'{head}{_encode_plain(symptom_key(name))},"v":true}}' for name in compiled.tested_symptoms}
         return cls({name: f'{head}{_encode_plain(name)},"{FACT_NAME}":{_encode_plain(name)},"v":'
                     for name in compiled.tested_facts},
                    {key: f'{head}{_encode_plain(key)},"v":true}}' for key in compiled.absences},
-                   {key: tuple(checks) for key, checks in by_key.items()}, tuple(always))
+                   {key: tuple(checks) for key, checks in by_key.items()}, tuple(always),
+                   {rule_id: symptoms.get(rule.conclusion[1]) if rule.conclusion[0] == "symptom" else None
+                    for rule_id, rule in compiled.rules.items()},
+                   {rule_id: {f"p{index}": {"id": name, FACT_NAME: name} for index in settled
+                              for name in [compiled.rules[rule_id].conditions[index].name]}
+                    for rule_id, settled in compiled.settled.items()})
 
     def wanted(self, values: Dict[str, Any]) -> Dict[str, List[Condition]]:
         """The engine facts worth asserting for ``values``: each fact name (with the conditions
@@ -143,10 +151,10 @@ class _Feed(msgspec.Struct, frozen=True):
 
 
 class _Session(msgspec.Struct):
-    compiled: CompiledPlatform
+    feed: _Feed
     values: Dict[str, Any]  # the typed facts, as given (the engine sees them through engine_json())
     firings: List[Firing] = msgspec.field(default_factory=list)
-    asserted_symptoms: set = msgspec.field(default_factory=set)
+    asserted_symptoms: set = msgspec.field(default_factory=set)  # their JSON
     failure: Optional[Tuple[str, BaseException]] = None
 
 
@@ -298,7 +306,7 @@ class Engine:
             started = self._c.complete_and_start_action(handle, state)
         self._clear_session(handle, [fact], set())
 
-    def _run_session(self, handle: int, sid: str, session: _Session, batch: str) -> None:
+    def _run_session(self, handle: int, session: _Session, batch: str) -> None:
         """Assert ``batch`` (JSON) and run every action it leads to, in this thread, one at a time."""
         engine = self._c
         state = _accepted(engine.assert_facts(handle, batch), batch)
@@ -307,7 +315,7 @@ class Engine:
         while pending:
             rule_id, matched = next(iter(pending.items()))
             try:
-                self._fire(sid, rule_id, matched, handle)
+                self._fire(rule_id, matched, handle)
             except BaseException as exc:
                 engine.abandon_action(handle, state)
                 session.failure = (rule_id, exc)
@@ -315,16 +323,14 @@ class Engine:
             following = engine.complete_and_start_action(handle, state)
             pending = _decode(following) if following else None
 
-    def _fire(self, sid: str, rule_id: str, matched: Any, handle: int) -> None:
+    def _fire(self, rule_id: str, matched: Any, handle: int) -> None:
         """Record one firing; assert the symptom it concludes if some rule tests it."""
         session = self._session
-        facts, symptoms, values = [], [], session.values
+        facts, symptoms, values, feed = [], [], session.values, session.feed
         bound = matched if isinstance(matched, dict) else {}
-        settled = session.compiled.settled.get(rule_id)
+        settled = feed.settled_facts.get(rule_id)
         if settled:  # conditions the ruleset's platform meets bind the platform fact, as a pattern would
-            rule = session.compiled.rules[rule_id]
-            bound = {**bound, **{f"p{index}": {"id": rule.conditions[index].name, FACT_NAME: rule.conditions[index].name}
-                                 for index in settled}}
+            bound = {**bound, **settled}
         for alias in sorted(bound):
             fact = bound[alias]
             name = fact["id"]
@@ -336,10 +342,9 @@ class Engine:
                 name = fact[FACT_NAME]
                 facts.append((name, values[name] if name in values else fact["v"]))
         session.firings.append(Firing(rule_id, tuple(facts), tuple(symptoms)))
-        kind, target = session.compiled.rules[rule_id].conclusion
-        if kind == "symptom" and target in session.compiled.tested_symptoms and target not in session.asserted_symptoms:
-            session.asserted_symptoms.add(target)
-            symptom = f'{{"id":{_encode_plain(symptom_key(target))},"v":true,"sid":{_encode_plain(sid)}}}'
+        symptom = feed.concludes[rule_id]
+        if symptom is not None and symptom not in session.asserted_symptoms:
+            session.asserted_symptoms.add(symptom)
             _accepted(self._c.assert_fact(handle, symptom), symptom)
 
     def infer(self, platform: str, facts: Dict[str, Any]) -> List[Firing]:
@@ -351,13 +356,13 @@ class Engine:
             found = self._ruleset(platform)
             if found is None:
                 raise InferenceError(f"no ruleset for platform '{platform}'")
-            compiled, handle = found
+            _, handle = found
             if facts.get(PLATFORM_FACT) != platform:  # the ruleset takes its platform's tests as met
                 raise InferenceError(f"the facts are for platform {_short(facts.get(PLATFORM_FACT))}, "
                                      f"not for the ruleset of '{platform}'")
-            session = _Session(compiled, facts)
-            self._session = session
             feed = self._feeds[platform]
+            session = _Session(feed, facts)
+            self._session = session
             prefixes, checked = feed.fact_prefixes, self._checked
             values = {name: checked(name, value) for name, value in facts.items() if name in prefixes}
             wanted, batch = feed.wanted(values), []
@@ -373,7 +378,7 @@ class Engine:
             self._unfinished = handle  # until the session is cleared again; see above
             try:
                 if batch:
-                    self._run_session(handle, LIVE_SID, session, "[" + ",".join(batch) + "]")
+                    self._run_session(handle, session, "[" + ",".join(batch) + "]")
             except Exception as exc:
                 self._discard_session(handle)
                 if session.failure is None:
@@ -397,8 +402,7 @@ class Engine:
         emptied. If anything is left afterwards (a fact, a pending action), the session is
         deleted instead: a diagnosis never sees another's facts.
         """
-        head = '{"sid":' + _encode_plain(LIVE_SID) + ',"id":'
-        asserted = batch + [f'{head}{_encode_plain(symptom_key(s))},"v":true}}' for s in sorted(symptoms)]
+        asserted = batch + sorted(symptoms)
         try:
             state = self._c.retract_facts(handle, "[" + ",".join(asserted) + "]")
             left_over = self._c.start_action_for_state(handle, state[1]) if state and state[0] == 0 else True

@@ -43,10 +43,10 @@ def assert_internal_error(result, *needles):
 def test_exception_inside_a_rule_action_names_the_rule(diagnoser, monkeypatch):
     import diagnose.engine
 
-    def exploding(symptom):
+    def exploding(*firing):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(diagnose.engine, "symptom_key", exploding)
+    monkeypatch.setattr(diagnose.engine, "Firing", exploding)  # recording the firing fails
     with pytest.raises(InferenceError) as info:
         diagnoser.run(FACTS)
     assert info.value.rule_id == "threshold.amazon.cancel_rate"

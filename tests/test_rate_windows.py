@@ -84,7 +84,7 @@ def test_json_has_the_counts_the_warning_and_no_rate():
 def test_the_warning_reads_in_chinese():
     result = run(*fact_options(WALMART), "--lang", "zh", "--format", "json")
     (warning,) = json.loads(result.stdout)["warnings"]
-    assert warning["text"] == ("未根据“其中卖家取消了多少订单？”和“最近 7 天有多少订单？”算出配送前取消率：这两个数只涵盖 "
+    assert warning["text"] == ("未根据最近 7 天卖家取消订单数和最近 7 天订单数算出配送前取消率：这两个数只涵盖 "  # facts by their terms
                                "7 天，而沃尔玛按 30 天考核该比率；请直接填写沃尔玛后台显示的比率")
 
 
