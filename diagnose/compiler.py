@@ -92,7 +92,7 @@ def absence_key(condition: Condition) -> str:
 def settled_conditions(rule: Rule, platform: str) -> Tuple[int, ...]:
     """The indexes of a ``when`` rule's conditions on the platform fact that ``platform`` meets: in
     that platform's own ruleset they always hold, so they need no pattern (the seller's platform
-    fact would otherwise join a partial match in every such rule). None when nothing else of the
+    fact would otherwise join a partial match in every such rule). Empty when nothing else of the
     rule would make a pattern."""
     if rule.match != "all":
         return ()
