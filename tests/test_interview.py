@@ -64,6 +64,8 @@ class Oracle:
             return "anything_else"
         if text == self.kb.message("interview.actions", "en"):
             return "actions"
+        if text == self.kb.message("interview.metrics", "en"):
+            return "metrics"
         return next(f.id for f in self.kb.facts.values() if f.question["en"] == text)
 
 
@@ -154,6 +156,8 @@ def test_why_never_runs_past_15_lines(kb):
                     longest = max(longest, len(Explainer(session, lang).why(question, level).splitlines()))
             if question.kind == "anything_else":
                 session.answer_anything_else([], question.deferred)
+            elif question.kind == "metrics":
+                session.answer_metrics([], question.deferred)
             elif question.fact.id in facts:
                 session.answer(question.fact.id, facts[question.fact.id])
             else:
@@ -186,9 +190,9 @@ def test_help_shows_help_text_units_and_accepted_values(small_kb, tmp_path):
 
 
 def test_help_on_a_count_shows_its_unit_and_example(small):
-    said, _ = dialog(small, [("platform", "amazon"), ("notice_reason", "other"), ("fulfilment", "seller"),
-                             ("late_shipment_rate", None), ("cancel_rate", None), ("orders_7d", 40)], ["help"])
-    assert "Q7. How many of them were cancelled?" in said
+    said, _ = dialog(small, [("platform", "amazon"), ("notice_reason", "cancel_rate"), ("cancel_rate", None),
+                             ("orders_7d", 40)], ["help"])
+    assert "Q5. How many of them were cancelled?" in said
     assert "About this question (cancelled_orders_7d):\nThe numerator of the cancellation rate.\n" \
            "Accepted answers: a whole number, 0 or more.\nUnit: orders.\nExample: 3" in said
 
@@ -238,12 +242,13 @@ def test_each_problem_message_repeats_the_program_s_english():
 
 def test_out_of_range_rate_and_inconsistent_counts(small_kb, tmp_path):
     path = tmp_path / "c.yaml"
-    result = small_invoke(small_kb, ["--save", path], [*OTHER, "150%", "skip", "0", "5", "0"])
+    # the notice names the cancellation rate: its counts are asked once the rate is skipped
+    result = small_invoke(small_kb, ["--save", path], ["amazon", "1", "150%", "skip", "0", "5", "0", "done"])
     assert result.exit_code == 0, result.output
     assert "a rate cannot exceed 100%" in result.output
     assert "5 cancelled_orders_7d out of 0 orders_7d" in result.output
-    assert questions(result.output)[4:] == ["What is the cancellation rate?", "How many orders in 7 days?",
-                                            "How many of them were cancelled?"]
+    assert questions(result.output)[2:5] == ["What is the cancellation rate?", "How many orders in 7 days?",
+                                             "How many of them were cancelled?"]
     saved = yaml.safe_load(path.read_text())
     assert saved["orders_7d"] == 0 and saved["cancelled_orders_7d"] == 0 and "cancel_rate" in saved["unknown"]
 
@@ -395,10 +400,9 @@ def dialog(diagnoser, history, inputs, lang="en"):
 
 
 def test_why_on_a_count_names_the_rate_it_stands_for(small):
-    history = [("platform", "amazon"), ("notice_reason", "other"), ("fulfilment", "seller"),
-               ("late_shipment_rate", None), ("cancel_rate", None)]
+    history = [("platform", "amazon"), ("notice_reason", "cancel_rate"), ("cancel_rate", None)]
     said, _ = dialog(small, history, ["why"])
-    assert "Q6. How many orders in 7 days?" in said
+    assert "Q4. How many orders in 7 days?" in said
     assert '("What is the cancellation rate?" was not known, so it is worked out from counts; "How many orders in 7 days?" \
 is one of them.)' in said
 
@@ -471,3 +475,56 @@ def test_a_wrong_reason_among_several_is_named_and_asked_again(kb, tmp_path):
     result = invoke(["--save", tmp_path / "c.yaml"], ["walmart", "refund_rate, slow boats", "refund_rate", "done"])
     assert result.exit_code == 0, result.output
     assert "got 'slow boats'" in result.output
+
+
+def _lines_to_checklist(kb, path, answers):
+    """The inputs that bring an interview on the shipped knowledge to the checklist of metrics
+    (each question answered from ``answers`` by fact id, else skipped), and its output there."""
+    lines, checklist = [], kb.message("interview.metrics", "en")
+    for _ in range(20):
+        path.unlink(missing_ok=True)
+        output = invoke(["--save", path], lines).output
+        if questions(output)[-1] == checklist:
+            path.unlink()
+            return lines, output
+        fact = next(f.id for f in kb.facts.values() if f.question["en"] == questions(output)[-1])
+        lines.append(answers.get(fact, "skip"))
+    raise AssertionError("no checklist of metrics:\n" + output)
+
+
+def test_one_checklist_of_metrics_while_the_notice_shows_no_symptom(kb, tmp_path):
+    path = tmp_path / "case.yaml"
+    lines, output = _lines_to_checklist(kb, path, {"platform": "amazon", "notice_reason": "other",
+                                                   "fulfilment": "seller"})
+    listed = re.findall(r"^  (\d+)\. (.+)$", output.split(kb.message("interview.metrics", "en"))[-1], re.M)
+    number = next(n for n, label in listed if label == kb.facts["over_target"].choice_label("cancel_rate", "en"))
+    assert len(listed) > 5 and kb.message("interview.metrics_how", "en") in output
+    rate = kb.facts["cancel_rate"].question["en"]
+    result = invoke(["--save", path], lines + ["why", "help", "99", number, "back", number, "why", "done"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert out.count(kb.message("interview.why.metrics", "en")) == 2
+    assert kb.message("interview.checklist_bad", "en", count=len(listed)) in out
+    assert f'Undone: the answer to "{kb.message("interview.metrics", "en")}"' in out
+    assert questions(out)[len(lines):] == [kb.message("interview.metrics", "en"), rate,
+                                           kb.message("interview.metrics", "en"), rate]
+    assert "WHY: the performance page shows this metric over target" in out
+    saved = yaml.safe_load(path.read_text())
+    assert saved["over_target"] == "cancel_rate" and "cancel_rate" not in saved["unknown"]
+    assert "late_shipment_rate" in saved["unknown"] and "late_shipment_rate" not in saved
+    # resumed from the case file: the ticked metric's figure is asked, and replaces the tick
+    result = invoke(["--resume", path], ["4%", "done"])
+    assert result.exit_code == 0, result.output
+    assert questions(result.output)[0] == rate
+    saved = yaml.safe_load(path.read_text())
+    assert saved["cancel_rate"] == 0.04 and "over_target" not in saved
+
+
+def test_none_on_the_checklist_leaves_every_figure_unknown(kb, tmp_path):
+    path = tmp_path / "case.yaml"
+    lines, output = _lines_to_checklist(kb, path, {"platform": "walmart", "notice_reason": "other"})
+    result = invoke(["--save", path], lines + ["none", "done"])
+    assert result.exit_code == 0, result.output
+    saved = yaml.safe_load(path.read_text())
+    assert "over_target" not in saved and {"cancel_rate", "seller_response_rate"} <= set(saved["unknown"])
+    assert not {"orders_7d", "cancelled_orders_7d"} & set(saved["unknown"])  # no count asked

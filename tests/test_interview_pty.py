@@ -149,3 +149,45 @@ def test_a_chinese_label_with_full_width_brackets_typed_back(tmp_path, kb):
     child.close()
     assert child.exitstatus == 0
     assert yaml.safe_load(case.read_text())["notice_reason"] == "transaction_defect_rate"
+
+
+@pytest.mark.skipif(DIAGNOSE is None, reason="the diagnose script is not installed")
+def test_the_checklist_of_metrics_survives_sigkill_and_resume(tmp_path, kb):
+    """On the shipped knowledge: a notice that shows no symptom; one metric ticked, then killed."""
+    case = tmp_path / "case.yaml"
+    checklist = kb.message("interview.metrics", "en")
+    child = spawn("--save", case, "--platform", "amazon", cwd=tmp_path)
+    child.expect_exact("Q2. " + kb.facts["notice_reason"].question["en"])
+    child.expect_exact("> ")
+    child.sendline("other")
+    for _ in range(6):  # who ships, then whatever the strategy asks before the checklist
+        child.expect(r"Q\d+\. ([^\r\n]+)\r\n")
+        asked = child.match.group(1)
+        child.expect_exact("> ")
+        if asked == checklist:
+            break
+        child.sendline("seller" if asked == kb.facts["fulfilment"].question["en"] else "skip")
+    assert asked == checklist
+    child.sendline("why")
+    child.expect_exact(kb.message("interview.why.metrics", "en")[:60])
+    child.expect_exact("> ")
+    child.sendline("1")  # the first metric listed: the order defect rate
+    child.expect_exact(kb.facts["order_defect_rate"].question["en"])
+    child.expect_exact("> ")
+    os.kill(child.pid, signal.SIGKILL)
+    child.expect(pexpect.EOF)
+    child.close()
+    saved = yaml.safe_load(case.read_text())
+    assert saved["over_target"] == "order_defect_rate" and "order_defect_rate" not in saved["unknown"]
+
+    child = spawn("--resume", case, cwd=tmp_path)
+    child.expect_exact(kb.facts["order_defect_rate"].question["en"])  # the tick's figure, still to ask
+    child.expect_exact("> ")
+    child.sendline("1.5%")
+    child.expect_exact("> ")
+    child.sendline("done")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    saved = yaml.safe_load(case.read_text())
+    assert saved["order_defect_rate"] == 0.015 and "over_target" not in saved

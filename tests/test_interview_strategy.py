@@ -45,7 +45,7 @@ def test_intervals_contain_the_engines_certainty(diagnoser, name, facts):
 def test_oracle_interview_asks_at_most_20_questions(diagnoser, name, facts):
     causes = diagnoser.run(facts).causes
     expected = causes[0].id if causes else None
-    asked, top, _, reached = bench.interview(diagnoser, facts, expected)
+    asked, top, _, reached, _ = bench.interview(diagnoser, facts, expected)
     assert 1 <= asked <= 20
     assert reached is None or 1 <= reached <= asked
 
@@ -57,7 +57,7 @@ def test_oracle_interviews_are_short_and_agree_with_run(diagnoser):
     for _, facts in CASES:
         causes = diagnoser.run(facts).causes
         expected = causes[0].id if causes else None
-        asked, top, _, _ = bench.interview(diagnoser, facts, expected)
+        asked, top, _, _, _ = bench.interview(diagnoser, facts, expected)
         asked_all.append(asked)
         agree += top == expected
     assert statistics.median(asked_all) <= 10
@@ -74,6 +74,9 @@ def test_the_stop_leaves_only_questions_under_the_margin(diagnoser, name, facts)
         assert Session(diagnoser, session.history).next_question() == question, "cached values are stale"
         if question.kind == "anything_else":
             session.answer_anything_else([f for f in question.deferred if facts.get(f) is True], question.deferred)
+            continue
+        if question.kind == "metrics":
+            session.answer_metrics(bench.over_target(diagnoser, facts), question.deferred)
             continue
         fact = question.fact.id
         session.answer(fact, facts[fact]) if fact in facts else session.skip(fact)
@@ -102,7 +105,8 @@ def test_opening_follows_priority(diagnoser):
 
 
 def test_a_skipped_rate_is_asked_as_counts(diagnoser):
-    session = Session(diagnoser, [("platform", "amazon"), ("notice_reason", "other"), ("fulfilment", "seller")])
+    # the notice names the cancellation rate, so its counts are asked once the rate is skipped
+    session = Session(diagnoser, [("platform", "amazon"), ("notice_reason", "cancel_rate"), ("fulfilment", "seller")])
     asked = []
     answers = {"orders_7d": "100", "cancelled_orders_7d": "4"}
     while (question := session.next_question()) is not None and len(asked) < 3:
@@ -127,3 +131,93 @@ def test_back_replays_the_history(diagnoser):
     # the notice alone: only its modest prior for stock-outs is left
     assert [(c.id, c.certainty) for c in session.diagnosis.causes] == [("chronic_stockout", 0.3)]
     assert session.case() == {"platform": "amazon", "notice_reason": "cancel_rate"}
+
+
+def _until_checklist(session):
+    """Skip every question up to the checklist of metrics, and return it."""
+    while (question := session.next_question()).kind != "metrics":
+        assert question.fact is not None and question.tests not in session.checklist_metrics(), question
+        session.skip(question.fact.id)
+    return question
+
+
+NO_SYMPTOM = [("platform", "amazon"), ("notice_reason", "other"), ("fulfilment", "seller")]
+
+
+def test_a_skipped_rate_s_counts_wait_until_something_points_to_it(diagnoser):
+    session = Session(diagnoser, NO_SYMPTOM + [("cancel_rate", None)])
+    assert "cancel_rate" in session.closed and not session.diagnosis.symptoms
+    asked = []
+    while (question := session.next_question()) is not None:
+        if question.fact is None:
+            (session.answer_metrics if question.kind == "metrics" else session.answer_anything_else)([], question.deferred)
+            continue
+        asked.append(question.fact.id)
+        session.skip(question.fact.id)
+    assert asked and not {"orders_7d", "cancelled_orders_7d"} & set(asked)
+
+
+def test_one_checklist_asks_the_metrics_while_no_symptom_shows(diagnoser, kb):
+    session = Session(diagnoser, NO_SYMPTOM)
+    question = _until_checklist(session)
+    judged = {t.metric for t in kb.platforms["amazon"].thresholds}
+    assert question.fact is None and "cancel_rate" in question.deferred
+    assert set(question.deferred) <= set(kb.facts["over_target"].choice_values) & judged
+    assert question.deferred == session.checklist_metrics()
+    before = list(session.history)
+    session.answer_metrics(["cancel_rate", "not_listed"], question.deferred)
+    assert session.known["over_target"] == "cancel_rate"
+    assert "cancel_rate_high" in {s.id for s in session.diagnosis.symptoms}
+    figure = session.next_question()  # the tick is followed by the figure, for the letter
+    assert (figure.kind, figure.fact.id) == ("figure", "cancel_rate")
+    unknown = session.case()["unknown"]
+    assert set(question.deferred) - {"cancel_rate"} <= set(unknown) and "cancel_rate" not in unknown
+    assert not any(fact in session.values for fact in question.deferred)  # no figure is invented
+    session.answer("cancel_rate", "4%")  # the figure replaces the tick
+    assert session.case()["cancel_rate"] == 0.04 and "over_target" not in session.case()
+    session.back()
+    session.back()  # the checklist is undone in one step, and asked again
+    assert session.history == before and session.next_question() == question
+
+
+def test_a_skipped_figure_keeps_the_tick_and_a_resumed_case_asks_the_same(diagnoser):
+    session = Session(diagnoser, NO_SYMPTOM)
+    question = _until_checklist(session)
+    session.answer_metrics(["cancel_rate", "late_shipment_rate"], question.deferred)
+    resumed = Session(diagnoser, _case_history(session.case()))
+    assert resumed.next_question() == session.next_question()
+    assert not resumed.asked_metrics and resumed.next_question().kind == "figure"
+    session.answer(session.next_question().fact.id, "over target")  # its figure is not known
+    while (next_one := session.next_question()).kind == "figure":
+        session.skip(next_one.fact.id)
+    assert set(session.case()["over_target"]) == {"cancel_rate", "late_shipment_rate"}
+    assert {"cancel_rate", "late_shipment_rate"} <= set(session.case()["unknown"])
+    assert "cancel_rate_high" in {s.id for s in session.diagnosis.symptoms}
+    resumed = Session(diagnoser, _case_history(session.case()))
+    assert resumed.next_question() == session.next_question()
+
+
+def _case_history(case):
+    """The history a case file resumes with (see diagnose.casefile.Case.history)."""
+    values = {k: v for k, v in case.items() if k != "unknown"}
+    return list(values.items()) + [(fact, None) for fact in case.get("unknown", ())]
+
+
+def test_the_checklist_leaves_out_metrics_that_do_not_apply(diagnoser, kb):
+    session = Session(diagnoser, [("platform", "amazon"), ("notice_reason", "other"), ("fulfilment", "platform")])
+    question = _until_checklist(session)
+    seller_only = {t.metric for t in kb.platforms["amazon"].thresholds if t.scope == "seller_fulfilled"} - \
+        {t.metric for t in kb.platforms["amazon"].thresholds if t.scope != "seller_fulfilled"}
+    assert seller_only and question.deferred and not seller_only & set(question.deferred)
+
+
+def test_no_metric_is_asked_one_by_one_while_no_symptom_shows(diagnoser):
+    """Over every example and scenario: the checklist replaces the metric-by-metric questions
+    (there were 125 of them, up to 12 in one interview), and interviews stay short."""
+    asked_all, blind = [], 0
+    for _, facts in CASES:
+        asked, _, _, _, unpointed = bench.interview(diagnoser, facts)
+        asked_all.append(asked)
+        blind += unpointed
+    assert blind == 0
+    assert statistics.median(asked_all) <= 8 and max(asked_all) <= 20

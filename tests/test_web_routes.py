@@ -431,3 +431,33 @@ def test_a_case_from_the_terminal_opens_and_goes_back_to_the_terminal(client, wo
     assert result.exit_code == 0, result.output
     assert saved(workspace, "terminal")["case"]["version"] == 2  # the web's save, then the terminal's on resuming
     assert yaml.safe_load(path.read_text())["unknown"] == [fact]
+
+
+def _to_checklist(client, name):
+    """Skip every question up to the checklist of metrics (after a notice that shows no symptom)."""
+    client.answer(name, "notice_reason", "other")
+    for _ in range(10):
+        fact = client.question(name)
+        if fact == "metrics":
+            return client.get(f"/case/{name}").get_data(as_text=True)
+        client.answer(name, fact, skip=True)
+    raise AssertionError("no checklist of metrics")
+
+
+def test_the_checklist_of_metrics_is_ticked_in_checkboxes(client, workspace, kb):
+    start(client)
+    body = _to_checklist(client, "shop")
+    assert kb.message("interview.metrics", "en") in visible(body)
+    assert '<input type="checkbox" name="value" value="cancel_rate">' in body
+    assert '<input type="checkbox" name="value" value="late_shipment_rate">' in body
+    client.answer("shop", "metrics", ["cancel_rate", "late_shipment_rate"])
+    facts = saved(workspace, "shop")
+    assert facts["over_target"] == ["late_shipment_rate", "cancel_rate"]
+    assert "order_defect_rate" in facts["unknown"] and "cancel_rate" not in facts["unknown"]
+    assert client.question("shop") in ("cancel_rate", "late_shipment_rate")  # the figure of a ticked one
+    start(client, "other")
+    _to_checklist(client, "other")
+    client.answer("other", "metrics", skip=True)  # none of them: their figures stay unknown
+    facts = saved(workspace, "other")
+    assert "over_target" not in facts and {"cancel_rate", "order_defect_rate"} <= set(facts["unknown"])
+    assert client.question("other") not in facts["unknown"] + ["metrics"]

@@ -39,13 +39,17 @@ fact's ``priority`` (``× (1 + priority/100)``). Questions come in this order: t
 metric behind a symptom the notice shows, while none of its figures is given (the letter needs
 the number); the question of highest value, if it reaches the margin (``interview.margin`` in
 knowledge/interview.yaml, with the top's size ``interview.top``; ties go to the vocabulary's
-order); then, once, "anything else?": a yes/no on every yes/no practice that could still change
+order), except that the first time this is a metric while the case shows no symptom, one
+checklist asks instead which of the platform's metrics (the choices of ``over_target`` its
+rules judge) the performance page shows over target: a ticked one is stated over target and its
+figure is asked next, the others' figures stay unknown; then, once, "anything else?": a yes/no on every yes/no practice that could still change
 the top 3 out of focus (a yes lists them to tick, a no records them as unknown). (For speed, a
 fact's effect on a cause is kept until an answer reaches that cause; facts are tried in order of
 an upper bound of their value, stopping when no bound can beat the best found; each hypothetical
 answer is evaluated on top of the "unknown" one, re-evaluating only the rules whose conditions it
 meets; and after an answer, the intervals it cannot reach are carried over.) When a rate
-computed from counts is skipped, its counts are asked instead (denominator first). The
+computed from counts is skipped, its counts are asked instead (denominator first) once a symptom
+the case shows points to it. The
 interview **stops** when none of these is left.
 """
 from __future__ import annotations
@@ -53,7 +57,7 @@ from __future__ import annotations
 from .dialog import Dialog
 from .explain import Explainer, how, text
 from .graph import Bounds, Focus, Interval, Reach, RuleGraph, contested_causes, rule_graph
-from .session import ANYTHING_ELSE, Question, Session
+from .session import ANYTHING_ELSE, METRICS, Question, Session
 
-__all__ = ["ANYTHING_ELSE", "Bounds", "Dialog", "Explainer", "Focus", "Interval", "Question", "Reach", "RuleGraph", "Session",
+__all__ = ["ANYTHING_ELSE", "Bounds", "Dialog", "Explainer", "Focus", "Interval", "METRICS", "Question", "Reach", "RuleGraph", "Session",
            "contested_causes", "how", "rule_graph", "text"]

@@ -5,11 +5,11 @@ from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 from ..consistency import CaseWarning, case_warnings, warning_text
 from ..facts import UNKNOWN_KEY
-from ..knowledge import Condition
+from ..knowledge import OVER_TARGET, Condition
 from ..render import percent
 from ..vocabulary import EXPECTING, Fact, ValueProblem, coerce, fold, format_value, say
 from .explain import Explainer, how, text
-from .session import ANYTHING_ELSE, Question, Session
+from .session import ANYTHING_ELSE, METRICS, Question, Session
 
 
 COMMANDS = ("why", "how", "help", "skip", "back", "status", "done", "none")
@@ -51,6 +51,8 @@ class Dialog:
     def _ask(self, question: Question) -> str:
         if question.kind == ANYTHING_ELSE:
             return self._anything_else(question)
+        if question.kind == METRICS:
+            return self._metrics(question)
         fact = question.fact
         self.tell("")
         self.tell(self.msg("question", number=len(self.session.history) + 1, text=say(fact.question, self.lang)))
@@ -104,7 +106,7 @@ class Dialog:
             self.tell(self.msg("nothing_to_undo"))
             return False
         self.save()
-        asked = self.msg("anything_else") if undone[0] == ANYTHING_ELSE else \
+        asked = self.msg(undone[0]) if undone[0] in (ANYTHING_ELSE, METRICS) else \
             say(self.kb.facts[undone[0]].question, self.lang)
         self.tell(self.msg("undone", text=asked))
         return True
@@ -141,6 +143,38 @@ class Dialog:
                 self.save()
                 return "answer"
 
+    def _metrics(self, question: Question) -> str:
+        """The checklist of the metrics the performance page may show over target: their numbers,
+        or none (their figures then stay unknown)."""
+        listed = question.deferred
+        self.tell("")
+        self.tell(self.msg("question", number=len(self.session.history) + 1, text=self.msg(METRICS)))
+        labels = [self.kb.facts[OVER_TARGET].choice_label(m, self.lang) for m in listed]
+        self.tell("\n".join(self.msg("checklist_item", number=n, text=label) for n, label in enumerate(labels, 1)))
+        self.tell(self.msg("metrics_how"))
+        while True:
+            raw = self.ask(self.msg("prompt"))
+            command, argument = self.command(raw)
+            if command in ("why", "help"):
+                self.tell(self.msg("why.metrics"))
+            elif command == "how":
+                self.tell(self.how(argument))
+            elif command == "status":
+                self.tell(self.status())
+            elif command == "done":
+                return "done"
+            elif command == "back":
+                if self._back():
+                    return "back"
+            else:
+                chosen = [] if command in ("skip", "none") else self._numbers(raw, listed)
+                if chosen is None:
+                    self.tell(self.msg("checklist_bad", count=len(listed)))
+                    continue
+                self.session.answer_metrics(chosen, listed)
+                self.save()
+                return "answer"
+
     def _actions(self) -> bool:
         """Once the diagnosis is settled: which immediate remedies of the top causes the seller has
         already carried out (one question; none allowed), handed to ``record_actions``. False when
@@ -172,10 +206,18 @@ class Dialog:
                 return None
             if command in ("skip", "none"):
                 return []
-            numbers = [part for part in fold(raw).replace("，", ",").replace(" ", ",").split(",") if part]
-            if numbers and all(n.isdigit() and 1 <= int(n) <= len(deferred) for n in numbers):
-                return [deferred[int(n) - 1] for n in numbers]
+            chosen = self._numbers(raw, deferred)
+            if chosen is not None:
+                return chosen
             self.tell(self.msg("checklist_bad", count=len(deferred)))
+
+    @staticmethod
+    def _numbers(raw: str, items: Sequence[str]) -> Optional[List[str]]:
+        """The items picked by their numbers (separated by commas or spaces); None if any does not fit."""
+        numbers = [part for part in fold(raw).replace("，", ",").replace(" ", ",").split(",") if part]
+        if numbers and all(n.isdigit() and 1 <= int(n) <= len(items) for n in numbers):
+            return [items[int(n) - 1] for n in numbers]
+        return None
 
     # -- texts -------------------------------------------------------------------------------
     def _choice_list(self, fact: Fact) -> str:

@@ -11,7 +11,7 @@ from ..render import fact_shown, listing, percent
 from ..typography import bracket, join, spaced
 from ..vocabulary import format_value, quote, say
 from .graph import CERTAIN, POSSIBLE, RULED_OUT, Node
-from .session import ANYTHING_ELSE, Question, Session
+from .session import ANYTHING_ELSE, METRICS, Question, Session
 
 MARKS = {True: "✓", False: "✗", None: "?"}  # in Chinese output "？" for not known yet
 MAX_LINES = 12  # a WHY or HOW answer never runs longer (issue 14: at most a dozen lines)
@@ -46,8 +46,8 @@ class Explainer:
         """Why ``question`` is asked; ``level`` 0 is the rule it decides, each level above climbs
         one step towards the goal (the top three causes)."""
         session = self.session
-        if question.kind == ANYTHING_ELSE:
-            return self.msg("why.anything_else")
+        if question.kind in (ANYTHING_ELSE, METRICS):
+            return self.msg(f"why.{question.kind}")
         if session.platform is None:
             return self.msg("why.platform")
         lines = []
@@ -56,7 +56,8 @@ class Explainer:
                                   rate=self.kb.fact_label(question.tests, self.lang)))
         chain = self.chain(question)
         if question.kind == "figure":
-            lines.append(self.msg("why.figure", fact=self.fact_name(question.tests)) if level == 0 else self.msg("why.end"))
+            reason = "why.ticked" if session.ticked(question.tests) else "why.figure"
+            lines.append(self.msg(reason, fact=self.fact_name(question.tests)) if level == 0 else self.msg("why.end"))
             return _fit(lines, self.kb, self.lang)
         if not chain:
             lines.append(self.msg("why.none"))

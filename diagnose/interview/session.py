@@ -8,6 +8,7 @@ import msgspec
 from ..api import Diagnoser
 from ..facts import UNKNOWN_KEY, FactsError, validate_facts
 from ..knowledge import OVER_TARGET, Rule
+from ..operators import holds
 from ..ranking import Diagnosis
 from ..vocabulary import Fact, ValueProblem, coerce, fold, split_choices
 from .graph import RULED_OUT, Bounds, Focus, Node, Reach, contested_causes, rule_graph
@@ -17,14 +18,21 @@ _MISSING = object()
 
 
 ANYTHING_ELSE = "anything_else"  # the closing yes/no question's key in the history (not a fact)
+METRICS = "metrics"  # the checklist of metrics shown over target: its key in the history (not a fact)
+
+
+def _several(value: Any) -> Tuple[Any, ...]:
+    """The choices of a fact that may hold several: none, one, or a tuple of them."""
+    return () if value is None else value if isinstance(value, tuple) else (value,)
 
 
 class Question(msgspec.Struct, frozen=True):
     """The next question: the fact asked, and the fact whose rules it serves (they differ for counts).
 
-    ``kind`` is "fact", "figure" (the metric behind the notice, asked for its figures), or
-    "anything_else" (the closing yes/no on the practices left aside: ``fact`` is None and
-    ``deferred`` lists the facts a "no" closes)."""
+    ``kind`` is "fact", "figure" (the metric behind the notice, asked for its figures),
+    "metrics" (the checklist of the platform's metrics the performance page may show over target:
+    ``fact`` is None and ``deferred`` lists the metrics), or "anything_else" (the closing yes/no
+    on the practices left aside: ``fact`` is None and ``deferred`` lists the facts a "no" closes)."""
 
     fact: Optional[Fact]
     tests: str
@@ -62,8 +70,8 @@ class Session:
     def answer(self, fact_id: str, raw: Any) -> Any:
         """Record an answer; raise :class:`ValueProblem` (nothing recorded) if it does not fit."""
         fact = self.kb.facts[fact_id]
-        if self._over_target(fact_id, raw):
-            self._record((OVER_TARGET, fact_id))
+        if self._over_target(fact_id, raw):  # kept under the metric: an edit or "back" treats it as its answer
+            self._record((fact_id, OVER_TARGET))
             return fact_id
         if fact.type == "choice" and isinstance(raw, str):  # a choice by its number in the list shown
             parts = split_choices(raw) if fact.multiple else [raw]
@@ -75,11 +83,15 @@ class Session:
         self._record((fact_id, value))
         return value
 
+    def _may_be_over_target(self, fact_id: str) -> bool:
+        """Whether ``fact_id`` is a metric that can be answered "over target"."""
+        listed = self.kb.facts.get(OVER_TARGET)
+        return listed is not None and fact_id in listed.choice_values
+
     def _over_target(self, fact_id: str, raw: Any) -> bool:
         """Whether ``raw`` answers a metric's question with "over target" (the figure unknown):
         the words of the message ``answer.over_target``, in either language."""
-        listed = self.kb.facts.get(OVER_TARGET)
-        if listed is None or fact_id not in listed.choice_values or not isinstance(raw, str):
+        if not self._may_be_over_target(fact_id) or not isinstance(raw, str):
             return False
         return fold(raw) in {fold(self.kb.message("answer.over_target", lang)) for lang in ("en", "zh")}
 
@@ -121,13 +133,26 @@ class Session:
             if fact == ANYTHING_ELSE:  # (chosen, deferred): the chosen hold, the others are unknown
                 chosen, deferred = value
                 answers += [(f, True if f in chosen else None) for f in deferred]
+            elif fact == METRICS:  # (chosen, listed): the chosen are over target, the others' figures unknown
+                chosen, listed = value
+                answers += [(OVER_TARGET, tuple(chosen))] if chosen else []
+                answers += [(f, None) for f in listed if f not in chosen]
+            elif value == OVER_TARGET and self._may_be_over_target(fact):  # over target, the figure unknown
+                answers += [(OVER_TARGET, fact), (fact, None)]
             else:
                 answers.append((fact, value))
         self.asked_anything_else = any(fact == ANYTHING_ELSE for fact, _ in self.history)
+        self.asked_metrics = any(fact == METRICS for fact, _ in self.history)
         latest: Dict[str, Any] = {}  # the last answer to each fact wins (a later edit overrides a checklist)
         for fact, value in answers:
+            if fact == OVER_TARGET and value is not None:  # each metric stated over target adds to the others
+                value = tuple(dict.fromkeys(_several(latest.get(OVER_TARGET)) + _several(value)))
             latest.pop(fact, None)
             latest[fact] = value
+        if latest.get(OVER_TARGET) is not None:  # a figure given replaces its metric's "over target"
+            over = tuple(m for m in latest.pop(OVER_TARGET) if latest.get(m) is None)
+            if over:
+                latest[OVER_TARGET] = over[0] if len(over) == 1 else over
         self.values = {fact: value for fact, value in latest.items() if value is not None}
         self.skipped = [fact for fact, value in latest.items() if value is None]
         self.platform = self.values.get("platform")
@@ -164,14 +189,30 @@ class Session:
 
     def _closed(self, fact_id: str) -> bool:
         """A fact that can never get a value: skipped, and (for a rate its counts can give on this
-        platform) its counts too; a metric stated as over target; ``over_target`` itself, which
-        comes only from such an answer."""
-        if self.known.get(OVER_TARGET) == fact_id or (fact_id == OVER_TARGET and fact_id not in self.known):
+        platform) its counts too, or nothing the case shows points to it yet; a metric answered
+        "over target" (one ticked on the checklist stays open for its figure); ``over_target``
+        itself, which comes only from such answers."""
+        if fact_id in _several(self.known.get(OVER_TARGET)) and not self.ticked(fact_id):
+            return True
+        if fact_id == OVER_TARGET and fact_id not in self.known:
             return True
         if fact_id in self.known or fact_id not in self.skipped:
             return False
         parts = self._counts_of(fact_id)
-        return not parts or any(p in self.skipped for p in parts) or all(p in self.known for p in parts)
+        return not parts or any(p in self.skipped for p in parts) or all(p in self.known for p in parts) \
+            or not self._shown_points_to(fact_id)
+
+    def ticked(self, metric: str) -> bool:
+        """Whether ``metric`` is over target while its figure is neither given nor skipped (ticked on
+        the checklist, or so read from a case file): its figure is asked next."""
+        return metric in _several(self.known.get(OVER_TARGET)) and metric not in self.skipped
+
+    def _shown_points_to(self, fact_id: str) -> bool:
+        """Whether a symptom the case shows is one a rule on ``fact_id`` concludes or asks for."""
+        shown = {symptom.id for symptom in self.diagnosis.symptoms}
+        return any(rule.conclusion[0] == "symptom" and rule.conclusion[1] in shown
+                   or any(name in shown and not negated for name, negated in self.graph.parts[rule.id][1])
+                   for rule in self.graph.testing_fact.get(fact_id, ()))
 
     def _counts_of(self, fact_id: str) -> Tuple[str, ...]:
         """The counts the interview may ask instead of rate ``fact_id``: none unless they span the
@@ -200,7 +241,33 @@ class Session:
         the end, "anything else?" when a practice left aside could still change it."""
         if self.platform is None:
             return Question(self.kb.facts["platform"], "platform", float("inf"))
-        return self._figure() or self._best(self.contested(), self.bounds, self._changes) or self._anything_else()
+        figure = self._figure()
+        if figure is not None:
+            return figure
+        best = self._best(self.contested(), self.bounds, self._changes)
+        if best is not None and self.focus.framing and not self.asked_metrics:
+            listed = self.checklist_metrics()
+            if best.tests in listed:  # one checklist instead of one metric after another
+                return Question(None, METRICS, best.value, METRICS, listed)
+        return best or self._anything_else()
+
+    def checklist_metrics(self) -> Tuple[str, ...]:
+        """The metrics the checklist lists: those of the fact ``over_target`` still open whose
+        "over target" rule on this platform can still hold (scope, marketplace), in its order."""
+        listed = self.kb.facts.get(OVER_TARGET)
+        if listed is None:
+            return ()
+        rules = [self.graph.parts[rule.id][0] for rule in self.graph.testing_fact.get(OVER_TARGET, ())]
+        return tuple(m for m in listed.choice_values if m not in self.known and m not in self.closed and any(
+            any(c.name == OVER_TARGET and not c.negated and holds(c.op, m, c.value) for c in facts)
+            and all(self.bounds.fact_truth(c) is not False for c in facts if c.name != OVER_TARGET)
+            for facts in rules))
+
+    def answer_metrics(self, chosen: Iterable[str], listed: Iterable[str]) -> None:
+        """Answer the checklist: the metrics ``chosen`` among ``listed`` are shown over target (their
+        figures are asked next); the others are not, and their figures stay unknown. Asked once."""
+        listed, chosen = tuple(listed), set(chosen)
+        self._record((METRICS, (tuple(m for m in listed if m in chosen), listed)))
 
     def answer_anything_else(self, chosen: Iterable[str], deferred: Iterable[str]) -> None:
         """Answer the closing question: the practices ``chosen`` among ``deferred`` hold (yes); the
@@ -239,8 +306,12 @@ class Session:
         return sorted(names, key=lambda f: (-self.kb.facts[f].priority, list(self.kb.facts).index(f)))
 
     def _figure(self) -> Optional[Question]:
-        """The metric of a symptom the notice established, while none of its figures is given:
-        the letter needs the number, and a number that meets the target contradicts the notice."""
+        """A metric ticked over target on the checklist, while its figure is open; the metric of a
+        symptom the notice established, while none of its figures is given: the letter needs the
+        number, and a number that meets the target contradicts the notice."""
+        for metric in _several(self.known.get(OVER_TARGET)):
+            if self.ticked(metric) and metric not in self.closed:
+                return Question(self._asked_for(metric), metric, float("inf"), "figure")
         for symptom in self.diagnosis.symptoms:
             metrics = sorted({c.name for rule in self.graph.concluding.get(("symptom", symptom.id), ())
                               if rule.id in self.graph.framing for c in self.graph.parts[rule.id][0]

@@ -12,8 +12,8 @@ from ..casefile import Case
 from ..consistency import warning_text
 from ..errors import InputError
 from ..facts import UNKNOWN_KEY
-from ..interview import ANYTHING_ELSE, Dialog, Question, Session, text
-from ..knowledge import KnowledgeBase, Letters
+from ..interview import ANYTHING_ELSE, METRICS, Dialog, Question, Session, text
+from ..knowledge import OVER_TARGET, KnowledgeBase, Letters
 from ..letters import Draft, draft_letter, draft_message, letter_cutoff, messages_for
 from ..ranking import Diagnosis, Evidence, RankedCause
 from ..render import fact_lead, labels, metric_name, percent, show_fact
@@ -109,6 +109,10 @@ def _answers(history: List[Tuple[str, Any]]) -> Iterator[Tuple[str, Any]]:
     for fact_id, value in history:
         if fact_id == ANYTHING_ELSE:
             yield from ((chosen, True) for chosen in value[0])
+        elif fact_id == METRICS:  # the metrics ticked as over target
+            yield from ((OVER_TARGET, value[0]),) if value[0] else ()
+        elif value == OVER_TARGET:  # a metric answered "over target"
+            yield OVER_TARGET, fact_id
         else:
             yield fact_id, value
 
@@ -135,6 +139,11 @@ def question_view(kb: KnowledgeBase, dialog: Dialog, question: Question, number:
         return {"fact": ANYTHING_ELSE, "number": number, "text": text(kb, "anything_else_web", lang),
                 "type": "checklist", "choices": [(f, say(kb.facts[f].question, lang)) for f in question.deferred],
                 "help": [text(kb, "why.anything_else", lang)], "why": dialog.why(question) if why else None,
+                "skippable": True}
+    if question.kind == METRICS:  # the metrics the performance page shows over target, or none
+        return {"fact": METRICS, "number": number, "text": text(kb, METRICS, lang), "type": "checklist",
+                "choices": [(m, kb.facts[OVER_TARGET].choice_label(m, lang)) for m in question.deferred],
+                "help": [text(kb, "why.metrics", lang)], "why": dialog.why(question) if why else None,
                 "skippable": True}
     help_lines = [say(fact.help, lang), text(kb, "help.accepted", lang, accepted=_accepted(kb, dialog, fact))]
     if fact.unit and fact.type != "rate":

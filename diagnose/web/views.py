@@ -14,7 +14,8 @@ from flask import Flask, Response, abort, g, redirect, render_template, request,
 from flask.typing import ResponseReturnValue
 
 from ..casefile import Case
-from ..interview import Session
+from ..interview import METRICS, Session
+from ..knowledge import OVER_TARGET
 from ..letters import MESSAGES
 from ..tracking import STATUSES, Tracking, as_date
 from ..vocabulary import Fact, ValueProblem
@@ -138,9 +139,10 @@ def answer(name: str) -> ResponseReturnValue:
             raise Conflict(translate("error.conflict_detail", name=name))
         raw = _sent_value(question.fact)
         try:
-            if question.fact is None:  # "anything else?": the ticked practices hold, none when skipped
+            if question.fact is None:  # a checklist: tick what applies, none when skipped
                 ticked = [] if request.form.get("action") == "skip" else request.form.getlist("value")
-                session.answer_anything_else([f for f in ticked if f in question.deferred], question.deferred)
+                record = session.answer_metrics if question.kind == METRICS else session.answer_anything_else
+                record([f for f in ticked if f in question.deferred], question.deferred)
             elif request.form.get("action") == "skip":
                 session.skip(fact)
             else:
@@ -176,7 +178,9 @@ def edit(name: str) -> ResponseReturnValue:
     with ws.lock:
         case, session = _open(name)
         ws.keep(session)
-        rest = [(f, v) for f, v in session.history if f != fact]
+        # an edit of the metrics over target replaces the ticked ones and those answered "over target"
+        rest = [(f, ((), v[1]) if f == METRICS and fact == OVER_TARGET else v) for f, v in session.history
+                if f != fact and not (fact == OVER_TARGET and v == OVER_TARGET)]
         raw = _sent_value(g.kb.facts[fact])
         try:
             changed = _edited(session, rest, fact, action, raw)
@@ -206,7 +210,7 @@ def _edited(session: Session, rest: list, fact: str, action: str, raw: Union[str
         abort(400)
     recorded, value = trial.history[-1]
     if recorded != fact or all(f != fact for f, _ in session.history):
-        return trial  # a new answer, or one recorded under another fact ("over target": over_target)
+        return trial  # a new answer
     return Session(session.diagnoser, [(f, value if f == fact else v) for f, v in session.history])
 
 
