@@ -209,3 +209,10 @@ def test_a_generated_rule_s_chinese_title_names_the_metric_by_its_term():
     titles = [rule.title["zh"] for rule in load_knowledge().rules.values() if rule.generated_from]
     assert "沃尔玛：退货率未达标（须不高于 6%）" in titles
     assert [title for title in titles if re.search(r"[a-z]_[a-z]", title)] == []
+
+
+def test_every_judged_metric_has_a_name_in_both_languages(kb):
+    """Tables, rule titles and explanations name a metric by its term, never by its fact id."""
+    metrics = {threshold.metric for platform in kb.platforms.values() for threshold in platform.thresholds}
+    for lang in ("en", "zh"):
+        assert sorted(metric for metric in metrics if not kb.term_of(metric, lang)) == [], lang
