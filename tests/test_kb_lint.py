@@ -76,6 +76,10 @@ EXPECTED = {
         "knowledge/example.yaml:3:5: [warning] cause 'stock_counted_wrong' is concluded by no rule (unconcluded-cause)",
         "knowledge/example.yaml:7:5: [error] cause 'stock_counted_wrong' has no preventive remedy (cause-remedies)",
         "1 error(s), 1 warning(s)"],
+    "remedy-letter": [
+        "knowledge/knowledge.yaml:13:5: [error] remedy 'restock_now' reaches the letters (amazon, ebay) through "
+        "cause 'chronic_stockout' but has no letter wording: add letter: {en, zh} (remedy-letter)",
+        "1 error(s), 0 warning(s)"],
     "unused-remedy": [
         "knowledge/example.yaml:3:5: [warning] remedy 'call_support' is listed by no cause (unused-remedy)",
         "0 error(s), 1 warning(s)"],
@@ -238,6 +242,41 @@ def test_engine_property_values(kb_dir):
     assert ("knowledge/platforms.yaml:3:5: [warning] amazon: the ruleset tests 257 different names of facts and "
             "symptoms; durable-rules hangs at 512 (engine-property-values)") in lines
     assert not any("ebay: the ruleset tests" in line for line in lines)  # 253 on ebay: no threshold rule
+
+
+REMEDY_LETTER = CHECK_IDS["remedy-letter"]
+_RESTOCK_LETTER = '    letter: {en: "We restocked every item that had run short.", zh: "我们已为所有缺货商品补货。"}\n'
+
+
+@pytest.mark.parametrize("platforms,reported", [
+    ("[ebay]", "(ebay)"),  # a platform that takes letters: reported for it alone
+    ("[amazon, ebay]", "(amazon, ebay)"),
+])
+def test_remedy_letter_names_the_platforms_it_reaches(kb_dir, platforms, reported):
+    knowledge = REMEDY_LETTER.failing["knowledge/knowledge.yaml"].replace(
+        "  - id: restock_now\n", f"  - id: restock_now\n    platforms: {platforms}\n")
+    lines = lint(kb_dir(files={**REMEDY_LETTER.failing, "knowledge/knowledge.yaml": knowledge})).output.splitlines()
+    assert [line for line in lines if "(remedy-letter)" in line] == [
+        f"knowledge/knowledge.yaml:13:5: [error] remedy 'restock_now' reaches the letters {reported} through cause "
+        "'chronic_stockout' but has no letter wording: add letter: {en, zh} (remedy-letter)"]
+
+
+def test_remedy_letter_needs_a_platform_that_takes_letters(kb_dir):
+    knowledge = REMEDY_LETTER.failing["knowledge/knowledge.yaml"]
+    without_templates = lint(kb_dir(files={"knowledge/knowledge.yaml": knowledge}), "--format", "json")
+    assert "remedy-letter" not in {f["check"] for f in json.loads(without_templates.output)["findings"]}
+
+
+def test_remedy_letter_skips_a_remedy_no_cause_lists(kb_dir):
+    knowledge = REMEDY_LETTER.failing["knowledge/knowledge.yaml"]
+    unlisted = knowledge.replace("remedies: [restock_now, daily_stock_check]", "remedies: [daily_stock_check, restock_soon]")
+    unlisted = unlisted.replace("  - id: daily_stock_check\n", "  - id: restock_soon\n    kind: immediate\n"
+                                "    text: {en: \"Restock soon.\", zh: \"尽快补货。\"}\n" + _RESTOCK_LETTER
+                                + "    sources: [src-a]\n  - id: daily_stock_check\n")
+    found = json.loads(lint(kb_dir(files={**REMEDY_LETTER.failing, "knowledge/knowledge.yaml": unlisted}),
+                            "--format", "json").output)["findings"]
+    assert [f["check"] for f in found] == ["unused-remedy"]  # listed by no cause: no letter states it
+
 
 
 # --- suppressions, --strict, --list, --explain -----------------------------------------------

@@ -130,6 +130,22 @@ def test_the_follow_up_step_names_amazon_s_appeal_page_only_to_amazon_sellers(di
         assert ("Amazon" in words or "亚马逊" in words) == (platform == "amazon"), (lang, words)
 
 
+@pytest.mark.parametrize("platform", ["amazon", "ebay", "walmart", "wish"])
+def test_the_warning_remedy_names_amazon_s_steps_only_to_amazon_sellers(diagnoser, platform):
+    diagnosis = diagnoser.run({"platform": platform, "notice_reason": "fair_pricing", "earlier_warnings_ignored": True})
+    cause = next(c for c in diagnosis.causes if c.id == "platform_warnings_ignored")
+    remedies = {r.id for r in cause.remedies}
+    assert ("answer_amazon_warning_by_appeal_or_quiz" in remedies) == (platform == "amazon")
+    assert ("answer_at_risk_warning_in_time" in remedies) == (platform != "amazon")
+    done = immediate(diagnoser.kb, diagnosis)
+    for lang, amazon, quiz in (("en", "Amazon", "72 hours"), ("zh", "亚马逊", "72 小时")):
+        advice = " ".join(say(r.text, lang) for r in cause.remedies)
+        assert (amazon in advice) == (quiz in advice) == (platform == "amazon"), (lang, advice)
+        letter = draft_letter(diagnoser.kb, diagnosis, lang=lang, today=TODAY, done=done).text
+        assert (quiz in letter) == (platform == "amazon"), (lang, letter)
+        assert platform == "amazon" or amazon not in letter, (lang, letter)
+
+
 def test_a_healthy_shop_gets_no_plan_of_action_advice(diagnoser):
     healthy = diagnoser.run({"platform": "amazon", "order_defect_rate": "0.4%", "late_shipment_rate": "1%"})
     assert not healthy.causes and not {s.id for s in healthy.next_steps} & {"G01", "G02", "G03", "G04"}

@@ -5,7 +5,7 @@ import datetime as dt
 import yaml
 from click.testing import CliRunner
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, ROOT
 from diagnose.cli import cli
 from web_client import saved, visible
 
@@ -331,7 +331,7 @@ def test_the_letter_shows_its_placeholders_and_is_not_ready(client, workspace):
     finished_case(client, workspace)
     body = client.get("/case/shop/letter").get_data(as_text=True)
     assert "Not ready to send" in body and "6 placeholder(s) still to fill in" in body
-    assert "5 action(s) the seller has not confirmed yet" in body
+    assert "1 corrective action(s) neither confirmed as done nor given a date" in body
     assert "From: <mark>[STORE NAME]</mark> (merchant token <mark>[SELLER ID]</mark>)" in body
     assert "What is the store&#39;s name as the marketplace shows it?" in body
 
@@ -344,18 +344,58 @@ def test_filling_placeholders_and_confirming_actions_makes_it_ready(client, work
         assert response.headers["Location"].endswith("/case/shop/letter")
     page = client.text("/case/shop/letter")
     assert "placeholder" not in page and "Not ready to send" in page
-    remedies = ["replenish_with_supplier", "daily_inventory_check", "fulfil_from_other_source",
-                "quarterly_supply_agreement", "sync_stock_across_channels"]
-    client.post("/case/shop/actions", {"remedy": remedies, "done": remedies[:4],
-                                       "planned-sync_stock_across_channels": "2026-12-24"}, version="shop")
-    assert saved(workspace, "shop")["actions_done"] == remedies[:4]
-    assert saved(workspace, "shop")["actions_planned"] == {"sync_stock_across_channels": "2026-12-24"}
-    assert "1 action(s) the seller has not confirmed yet" in client.text("/case/shop/letter")
-    assert "2026-12-24 promised: Keep stock levels in sync" in client.text("/case/shop")
-    client.post("/case/shop/actions", {"remedy": remedies, "done": remedies}, version="shop")
+    client.post("/case/shop/actions", {"remedy": ["replenish_with_supplier"],
+                                       "planned-replenish_with_supplier": "2026-12-24"}, version="shop")
+    assert "actions_done" not in saved(workspace, "shop")
+    assert saved(workspace, "shop")["actions_planned"] == {"replenish_with_supplier": "2026-12-24"}
+    assert "2026-12-24 promised: Ask the supplier to restock" in client.text("/case/shop")
+    page = client.text("/case/shop/letter")  # a dated commitment is all the letter needs
+    assert "Ready to send: nothing is left to confirm." in page and "We commit to completing this by 2026-12-24" in page
+    client.post("/case/shop/actions", {"remedy": ["replenish_with_supplier"], "done": ["replenish_with_supplier"]},
+                version="shop")
     page = client.text("/case/shop/letter")
     assert "Ready to send: nothing is left to confirm." in page and "From: Maple Goods (merchant token A1B2C3)" in page
+    assert saved(workspace, "shop")["actions_done"] == ["replenish_with_supplier"]
     assert "actions_planned" not in saved(workspace, "shop")
+
+
+def combined_case(workspace):
+    """Three causes: one corrective action done, one planned, one unconfirmed; a measure that needs
+    an unconfirmed fact (stable_forwarder: the carrier at fault)."""
+    write_case(workspace, "shop", (ROOT / "tests" / "golden" / "letters" / "amazon-combined.yaml").read_text())
+    return "shop"
+
+
+def action_boxes(page):
+    return re.findall(r'name="done" value="([a-z_]+)"', page)
+
+
+def test_the_letter_asks_only_for_the_corrective_actions_it_states(client, workspace):
+    combined_case(workspace)
+    page = client.get("/case/shop/letter").get_data(as_text=True)
+    assert action_boxes(page) == ["replenish_with_supplier", "answer_open_messages", "lengthen_handling_time"]
+    assert re.findall(r'name="remedy" value="([a-z_]+)"', page) == action_boxes(page)
+    for measure in ("daily_inventory_check", "message_schedule", "confirm_shipment_promptly", "stable_forwarder"):
+        assert f'value="{measure}"' not in page  # preventive: stated as they are, never asked
+    assert 'id="done-replenish_with_supplier" checked' in page and 'value="2026-10-25"' in page
+    # done and planned both answer the letter; only answer_open_messages is left
+    assert "1 corrective action(s) neither confirmed as done nor given a date" in page
+    assert re.findall(r"<mark>(\[CONFIRM: [a-z_]+\])</mark>", page) == ["[CONFIRM: answer_open_messages]"]
+
+
+def test_the_letter_is_ready_without_any_preventive_measure_ticked(client, workspace):
+    combined_case(workspace)
+    parts = {"negative_feedback_rate": "0.5%", "atoz_claim_rate": "0.6%", "chargeback_rate": "0.25%"}
+    for fact, value in {**LETTER_FACTS, **parts}.items():
+        client.post("/case/shop/edit", {"fact": fact, "value": value, "next": "letter"}, version="shop")
+    shown = ["replenish_with_supplier", "answer_open_messages", "lengthen_handling_time"]
+    client.post("/case/shop/actions", {"remedy": shown, "done": shown[:2],
+                                       "planned-lengthen_handling_time": "2030-01-15"}, version="shop")
+    page = client.text("/case/shop/letter")
+    assert "Ready to send: nothing is left to confirm." in page
+    assert "We commit to completing this by 2030-01-15" in page
+    assert saved(workspace, "shop")["actions_done"] == shown[:2]
+    assert saved(workspace, "shop")["actions_planned"] == {"lengthen_handling_time": "2030-01-15"}
 
 
 def test_actions_outside_the_knowledge_are_refused(client, workspace):

@@ -6,6 +6,7 @@ from typing import Dict, Tuple
 from .base import Check
 from .engine_limits import EngineFactConditions, EngineIdenticalConditions, EnginePropertyValues
 from .glossary import FactTerms, GlossaryTerms
+from .letters import RemedyLetterWording
 from .logic import ContradictoryConditions, DerivationCycle, NegatedDerivedSymptom, ShadowedRule, UnderivedSymptom
 from .reach import SingleSymptomReach
 from .references import CauseRemedies, UnconcludedCause, UnusedFact, UnusedRemedy, UnusedSource
@@ -13,8 +14,8 @@ from .texts import SchemaModeline, Translation
 
 CHECKS: Tuple[Check, ...] = (
     ContradictoryConditions(), UnderivedSymptom(), NegatedDerivedSymptom(), DerivationCycle(), ShadowedRule(), UnusedFact(),
-    SingleSymptomReach(), UnconcludedCause(), CauseRemedies(), UnusedRemedy(), UnusedSource(), Translation(), GlossaryTerms(), FactTerms(),
-    SchemaModeline(),
+    SingleSymptomReach(), UnconcludedCause(), CauseRemedies(), RemedyLetterWording(), UnusedRemedy(), UnusedSource(), Translation(),
+    GlossaryTerms(), FactTerms(), SchemaModeline(),
     EngineFactConditions(), EngineIdenticalConditions(), EnginePropertyValues(),
 )
 CHECK_IDS: Dict[str, Check] = {check.id: check for check in CHECKS}

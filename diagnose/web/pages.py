@@ -256,12 +256,8 @@ def letter_view(kb: KnowledgeBase, diagnosis: Optional[Diagnosis], case: Case, l
         view["problem"] = exc.message
         return view
     if message is None:
-        done = set(case.tracking.actions_done)
-        view["actions"] = [{"id": r.id, "kind": r.kind, "text": say(r.text, lang), "cause": say(cause.title, lang),
-                            "done": r.id in done, "planned": case.tracking.actions_planned.get(r.id, "")}
-                           for cause in diagnosis.causes if cause.certainty >= letter_cutoff(kb)
-                           for r in cause.remedies]
-    view["left"] = sum(not action["done"] for action in view["actions"])
+        view["actions"] = letter_actions(kb, diagnosis, case.tracking, lang)
+    view["left"] = sum(not action["done"] and not action["planned"] for action in view["actions"])
     view["pieces"] = pieces(draft)
     view["missing"] = [{"fact": m.fact, "placeholder": m.placeholder, "question": m.question,
                         "type": kb.facts[m.fact].type, "choices": choices(kb.facts[m.fact], lang),
@@ -272,6 +268,22 @@ def letter_view(kb: KnowledgeBase, diagnosis: Optional[Diagnosis], case: Case, l
     view["text"] = draft.text
     view["ready"] = not draft.missing and not view["left"] and not CONFIRM.search(draft.text)
     return view
+
+
+def letter_actions(kb: KnowledgeBase, diagnosis: Diagnosis, tracking: Tracking, lang: str) -> List[Dict[str, Any]]:
+    """What the letter needs the seller to confirm: each corrective (immediate) action of the
+    causes it covers, once, as done or planned by a date. Preventive measures are stated as they
+    are, or left out where their facts are not confirmed, so they are not asked."""
+    actions: Dict[str, Dict[str, Any]] = {}
+    for cause in diagnosis.causes:
+        if cause.certainty < letter_cutoff(kb):
+            continue
+        for remedy in cause.remedies:
+            if remedy.kind == "immediate" and remedy.id not in actions:
+                actions[remedy.id] = {"id": remedy.id, "text": say(remedy.text, lang), "cause": say(cause.title, lang),
+                                      "done": remedy.id in tracking.actions_done,
+                                      "planned": tracking.actions_planned.get(remedy.id, "")}
+    return list(actions.values())
 
 
 def make_draft(kb: KnowledgeBase, diagnosis: Diagnosis, lang: str, message: Optional[str], markdown: bool,
