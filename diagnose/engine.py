@@ -79,6 +79,21 @@ class _Check(NamedTuple):
         return True
 
 
+def _fact_condition_groups(compiled: CompiledPlatform) -> List[List[Condition]]:
+    """The seller-fact conditions that must hold together for a rule to fire: a ``when`` rule's
+    (those its platform settles left out), or each of a ``when_any`` rule's on its own."""
+    groups = []
+    for rule_id, rule in compiled.rules.items():
+        settled = compiled.settled.get(rule_id, ())
+        facts = [condition for index, condition in enumerate(rule.conditions)
+                 if condition.kind == "fact" and index not in settled]
+        if rule.match == "all" and facts:
+            groups.append(facts)
+        elif rule.match != "all":
+            groups += [[one] for one in facts]
+    return groups
+
+
 def _index_key(condition: Condition) -> Any:
     """Where a check needing ``condition`` is filed: under the fact and its value for ``is``, else the fact."""
     return (condition.name, condition.value) if condition.op == "is" else condition.name
@@ -105,10 +120,7 @@ class _Feed(msgspec.Struct, frozen=True):
     @classmethod
     def of(cls, compiled: CompiledPlatform) -> "_Feed":
         head = '{"sid":' + _encode_plain(LIVE_SID) + ',"id":'
-        groups = [conditions for rule_id, rule in compiled.rules.items()
-                  for facts in [[condition for index, condition in enumerate(rule.conditions)
-                                 if condition.kind == "fact" and index not in compiled.settled.get(rule_id, ())]]
-                  for conditions in ([facts] if rule.match == "all" and facts else [[one] for one in facts])]
+        groups = _fact_condition_groups(compiled)
         tested = Counter(_index_key(condition) for conditions in groups for condition in conditions
                          if not condition.negated)
         by_key: Dict[Any, List[_Check]] = {}
