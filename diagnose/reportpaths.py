@@ -211,13 +211,9 @@ def _expected(shown: str, wanted: str, value: Any, line: Optional[int]) -> Repor
     return ReportError(f"{shown}: expected {wanted}, got {got}", line, EXPECTED[wanted], {"path": shown, "got": got})
 
 
-def describe(value: Any) -> str:
-    """A short, safe description of a report value for a message."""
-    return str(described(value))
-
-
 def described(value: Any) -> Said:
-    """:func:`describe`'s words with the message catalogue's entry saying them in other languages."""
+    """A short, safe description of a report value for a message, with the message catalogue's
+    entry saying it in other languages."""
     if value is None or isinstance(value, bool):
         return Said(json.dumps(value))  # null, true, false: JSON's own words in every language
     if isinstance(value, list):
