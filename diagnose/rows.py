@@ -146,14 +146,19 @@ def _header(path: str, lines: Iterator[Tuple[int, str, bool]], kb: KnowledgeBase
         raise InputError(NOT_UTF8.message, Location(path, number), NOT_UTF8.code)
     seen = set()
     for column, name in enumerate(names, 1):
-        where = Location(path, number, column, field=name or f"column {column}")
+        problem = None
         if name in seen:
-            raise InputError("the column appears twice", where, "error.column_twice")
-        seen.add(name)
-        if name not in kb.facts and name not in (SHOP_KEY, UNKNOWN_KEY):
+            problem = Said("the column appears twice", code="error.column_twice")
+        elif name not in kb.facts and name not in (SHOP_KEY, UNKNOWN_KEY):
             close = suggest(name, kb.facts, bare=True)
-            raise InputError(f"not a fact{suggest(name, kb.facts)} (see 'diagnose facts')", where,
-                             "error.not_a_fact_close" if close else "error.not_a_fact", {"close": close})
+            problem = Said(f"not a fact{suggest(name, kb.facts)} (see 'diagnose facts')",
+                           code="error.not_a_fact_close" if close else "error.not_a_fact", values={"close": close})
+        seen.add(name)
+        if problem is not None and name:
+            raise InputError(problem.message, Location(path, number, column, field=name), problem.code, problem.values)
+        if problem is not None:  # no name to show: the column's number instead
+            raise InputError(f"column {column}: {problem}", Location(path, number, column), "error.unnamed_column",
+                             {"column": column, "problem": problem})
     return names
 
 

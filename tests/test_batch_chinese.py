@@ -99,6 +99,7 @@ def test_the_summary_in_chinese(tmp_path, monkeypatch):
     ("platform,platform\n", "Error: shops.csv:1:2: platform: the column appears twice"),
     ("platform,cancel_rat\n", "Error: shops.csv:1:2: cancel_rat: not a fact; did you mean 'cancel_rate'?"),
     ("\n\n", "Error: shops.csv:1: the file is empty: expected a header row of fact names"),
+    ("platform,,cancel_rate\n", "Error: shops.csv:1:2: column 2: not a fact (see 'diagnose facts')"),
 ])
 def test_a_bad_header_in_chinese(tmp_path, monkeypatch, header, english):
     monkeypatch.chdir(tmp_path)
@@ -176,6 +177,7 @@ def test_each_row_problem_in_english_is_its_catalogue_entry(tmp_path):
     for said in found:
         assert_catalogued(kb, said)
     for header in ("platform,platform\n", "platform,cancel_rat\n", "platform,bogus\n", "\n", '"platform\n',
+                   "platform,,\n",
                    "x" * 1_000_001 + "\n"):
         path = write(tmp_path, "header.csv", [header])
         with pytest.raises(InputError) as refused:

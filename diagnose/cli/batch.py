@@ -60,7 +60,7 @@ def batch(input_file: str, output_format: str, output: str, workers: int, top: i
             if output_format == "csv":
                 out.write(",".join(csv_header(top)) + "\n")
             outcomes = contextlib.closing(screen(rows, kb_root, input_file, output_format, top, lang, workers))
-            with outcomes, _progress(input_file, outcomes.thing) as shown:
+            with outcomes, _progress(input_file, outcomes.thing, kb.message("batch.progress", lang)) as shown:
                 for outcome in shown:
                     summary.add(outcome)
                     if outcome.line is not None:
@@ -129,10 +129,10 @@ def _discard_unwritten(output: str) -> None:
         os.close(devnull)
 
 
-def _progress(path: str, outcomes: Iterable) -> ContextManager[Iterable]:
+def _progress(path: str, outcomes: Iterable, label: str) -> ContextManager[Iterable]:
     """A progress bar on stderr when it is a terminal, else the outcomes as they are."""
     if not sys.stderr.isatty():
         return contextlib.nullcontext(outcomes)
     with open(path, "rb") as handle:
         lines = sum(1 for _ in handle)
-    return click.progressbar(outcomes, length=lines, file=sys.stderr, label="Screening shops")
+    return click.progressbar(outcomes, length=lines, file=sys.stderr, label=label)
