@@ -25,11 +25,12 @@ from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional,
 
 import msgspec
 
-from .errors import DiagnoseError, InputError, Location
+from .errors import DiagnoseError, InputError, Location, Said
 from .facts import FactsError, validate_facts
 from .importers import apply_verdicts, load_screening, report_rows
 from .knowledge import KnowledgeBase
 from .rows import Row, csv_rows, detect_format, json_lines, jsonl_rows
+from .telling import tell
 
 if TYPE_CHECKING:
     from .ranking import Diagnosis
@@ -71,6 +72,11 @@ class Summary(msgspec.Struct):
                 f"{self.at_risk} shop(s) at risk (a metric within its warning margin, or the marketplace says so), "
                 f"{self.missed} missing a target")
 
+    def said(self) -> Said:
+        """The summary with the message catalogue's entry saying it in other languages."""
+        return Said(str(self), code="batch.summary", values={"diagnosed": self.diagnosed, "rejected": self.rejected,
+                                                             "at_risk": self.at_risk, "missed": self.missed})
+
 
 # ---------------------------------------------------------------------------------------------
 # Reading
@@ -101,42 +107,46 @@ class Screener:
         self.path, self.out_format, self.top, self.lang = path, out_format, top, lang
 
     def __call__(self, row: Row) -> Outcome:
+        kb, lang = self.diagnoser.kb, self.lang
+        notes = tuple(tell(kb, note, lang) for note in row.notes)
         if row.problem is not None:
-            return Outcome(row.number, row.shop, None, (row.problem,), InputError.exit_code, notes=row.notes)
-        shop = f" (in {row.shop})" if row.report is not None else ""  # which shop of the report line
-        kb = self.diagnoser.kb
+            return Outcome(row.number, row.shop, None, (tell(kb, row.problem, lang),), InputError.exit_code,
+                           notes=notes)
+        shop = row.shop if row.report is not None else None  # which shop of the report line
+        here = Location(self.path, row.number)
         try:
             seller = validate_facts(row.facts, kb, self.path)
             diagnosis = self.diagnoser.run(seller)
             if row.verdicts:
                 diagnosis = apply_verdicts(diagnosis, row.verdicts, kb, self.screening)
         except FactsError as exc:
-            return Outcome(row.number, row.shop, None, tuple(_on_row(e, row.number) + shop for e in exc.errors),
-                           exc.exit_code, notes=row.notes)
+            return Outcome(row.number, row.shop, None, tuple(tell(kb, _on_row(e, row.number, shop), lang)
+                                                             for e in exc.errors), exc.exit_code, notes=notes)
         except DiagnoseError as exc:
-            return Outcome(row.number, row.shop, None, (f"{Location(self.path, row.number)}: {exc}{shop}",),
-                           exc.exit_code, notes=row.notes)
+            told = Said(tell(kb, exc, lang), here, shop=shop)  # the error's own words, at the row
+            return Outcome(row.number, row.shop, None, (tell(kb, told, lang),), exc.exit_code, notes=notes)
         except Exception as exc:  # a bug must not lose the rest of the batch: report this row
-            return Outcome(row.number, row.shop, None, (
-                f"{Location(self.path, row.number)}: internal error ({type(exc).__name__}: {exc}){shop}",), 1,
-                notes=row.notes)
-        record = shop_record(row, diagnosis, self.top, self.lang, self.screening["at_risk_symptoms"])
+            kind = type(exc).__name__
+            told = Said(f"internal error ({kind}: {exc})", here, "batch.internal_error",
+                        {"kind": kind, "detail": str(exc)}, shop)
+            return Outcome(row.number, row.shop, None, (tell(kb, told, lang),), 1, notes=notes)
+        record = shop_record(row, diagnosis, self.top, lang, self.screening["at_risk_symptoms"])
         line = (json.dumps(record, ensure_ascii=False) if self.out_format == "jsonl"
                 else csv_line(record, self.top, kb))
         from .consistency import uncomputed_warnings, warning_text
 
-        notes = row.notes + tuple(f"{Location(self.path, row.number)}: {warning_text(kb, warning, self.lang)}{shop}"
-                                  for warning in uncomputed_warnings(kb, diagnosis, self.lang))
+        notes += tuple(tell(kb, Said(warning_text(kb, warning, lang), here, shop=shop), lang)
+                       for warning in uncomputed_warnings(kb, diagnosis, lang))
         return Outcome(row.number, row.shop, line, (), 0, bool(record["at_risk"] or record["flags"]),
                        bool(record["missed"]), notes)
 
 
-def _on_row(error: InputError, number: int) -> str:
-    """The problem as one line naming the row, also when it is about the row as a whole (no platform)."""
+def _on_row(error: InputError, number: int, shop: Optional[str]) -> Said:
+    """The problem naming the row, also when it is about the row as a whole (no platform)."""
     where = error.location
     if where is not None and where.line is None:
-        return str(InputError(error.message, Location(where.path, number, field=where.field)))
-    return str(error)
+        where = Location(where.path, number, field=where.field)
+    return error.said(where, shop)
 
 
 def shop_record(row: Row, diagnosis: Diagnosis, top: int, lang: str, flagging: Iterable[str] = ()) -> Dict[str, Any]:
@@ -271,7 +281,8 @@ def screen(rows: Iterable[Row], kb_root: Optional[Union[str, os.PathLike]], path
             pending.extend(executor.submit(_screen_chunk, part) for part in itertools.islice(chunks, 1))
     except BrokenProcessPool:  # a dead worker breaks the pool: waiting on a chunk or submitting one says so
         raise WorkerLost(f"a worker process ended before finishing its rows; the {done:,} shop(s) "
-                         "before them were screened, the rest were not") from None
+                         "before them were screened, the rest were not", code="batch.worker_lost",
+                         values={"done": f"{done:,}"}) from None
     finally:  # also when the reader stops early (a closed pipe, a signal): drop what has not started
         _prepared = None
         executor.shutdown(wait=True, cancel_futures=True)

@@ -32,6 +32,41 @@ class Location(msgspec.Struct, frozen=True):
         return text
 
 
+def locate(location: Optional[Location], message: str, field: Optional[str] = None) -> str:
+    """``message`` after ``location``, if any; ``field`` names the field in Chinese output (a
+    fact's label), then a full-width colon follows it. The file, line and column stay as the
+    English gives them, for tools that read them."""
+    if location is None:
+        return message
+    prefix = str(location)
+    if field is not None and location.field is not None:
+        return f"{prefix}: {field}：{message}"
+    if location.field is not None:
+        return f"{prefix}: {printable(location.field)}: {message}"
+    return f"{prefix}: {message}"
+
+
+class Said(msgspec.Struct, frozen=True):
+    """A problem or note to show later, in the reader's language: its English ``message``, where
+    it is, and the message catalogue's entry (``code``, ``values``) saying it in other languages.
+    ``shop`` names the shop of a report line it is about. A value may itself be a Said (told in
+    the same language)."""
+
+    message: str
+    location: Optional[Location] = None
+    code: Optional[str] = None
+    values: Dict[str, Any] = {}
+    shop: Optional[str] = None
+
+    def located(self, message: str, field: Optional[str] = None) -> str:
+        """``message`` (this one's, or its translation) after the location (see :func:`locate`)."""
+        return locate(self.location, message, field)
+
+    def __str__(self) -> str:
+        text = self.located(self.message)
+        return text if self.shop is None else f"{text} (in {self.shop})"
+
+
 class DiagnoseError(Exception):
     """Root of every error seller-diagnose raises on purpose.
 
@@ -50,17 +85,12 @@ class DiagnoseError(Exception):
         self.values = values or {}
 
     def located(self, message: str, field: Optional[str] = None) -> str:
-        """``message`` (this error's, or its translation) after the location, if any; ``field``
-        names the field in Chinese output (a fact's label), then a full-width colon follows it.
-        The file, line and column stay as the English gives them, for tools that read them."""
-        if self.location is None:
-            return message
-        prefix = str(self.location)
-        if field is not None and self.location.field is not None:
-            return f"{prefix}: {field}：{message}"
-        if self.location.field is not None:
-            return f"{prefix}: {printable(self.location.field)}: {message}"
-        return f"{prefix}: {message}"
+        """``message`` (this error's, or its translation) after the location (see :func:`locate`)."""
+        return locate(self.location, message, field)
+
+    def said(self, location: Optional[Location] = None, shop: Optional[str] = None) -> Said:
+        """This error as a :class:`Said`, at ``location`` if given, else at its own."""
+        return Said(self.message, location or self.location, self.code, self.values, shop)
 
     def __str__(self) -> str:
         return self.located(self.message)

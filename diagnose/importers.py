@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Never, Optional, Tuple
 
 import msgspec
+from msgspec.structs import replace
 
-from .errors import InputError, KnowledgeBaseError, Location
+from .errors import InputError, KnowledgeBaseError, Location, Said
 from .knowledge import Finding, KnowledgeBase, schema_validator, suggest
-from .reportpaths import ReportError, Resolver, describe, parse_path
+from .reportpaths import ReportError, Resolver, described, parse_path
 from .rows import Row, parse_json
 from .yamlsafe import Mapping, YamlError, load_yaml, mark_of, read_text
 
@@ -25,6 +26,7 @@ if TYPE_CHECKING:  # type names only: ranking would bring the engine along
 IMPORTS = ("amazon-account-health", "ebay-seller-standards", "walmart-performance")
 REPORT_LIMIT = 20_000_000
 SCREENING = "screening"
+THE_REPORT = Said("the report", code="report.the_report")  # what a note names when the report is the shop
 
 
 class FieldMapping(msgspec.Struct, frozen=True):
@@ -84,7 +86,7 @@ class ReportShop(msgspec.Struct):
     id: str
     facts: Mapping
     verdicts: Dict[str, Verdict]
-    notes: List[str]
+    notes: List[Said]
     problem: Optional[ReportError] = None
 
 
@@ -205,36 +207,44 @@ def shops_from_report(report: Any, mapping: ImportMapping, source: str,
     """The shops in ``report``; a report of the wrong shape raises InputError naming the path."""
     where = Location(source, getattr(report, "line", None))
     if not isinstance(report, dict):
-        raise InputError(f"not a {mapping.name} report: expected a JSON object", where)
-    missing = [key for key in mapping.required if key not in report]
-    top_notes = [f"the report lacks {', '.join(missing)}, which the report's format includes"] if missing else []
+        raise InputError(f"not a {mapping.name} report: expected a JSON object", where, "report.not_object",
+                         {"name": mapping.name})
+    missing = ", ".join(key for key in mapping.required if key not in report)
+    top_notes = [Said(f"the report lacks {missing}, which the report's format includes", code="report.lacks",
+                      values={"fields": missing})] if missing else []
     if mapping.entries is None:
         entries: List[Tuple[str, Any]] = [("", report)]
     else:
         listed = report.get(mapping.entries)
         if not isinstance(listed, list):
             raise InputError(f"not a {mapping.name} report: expected an object with a '{mapping.entries}' list",
-                             where)
+                             where, "report.no_list", {"name": mapping.name, "list": mapping.entries})
         entries = [(f"{mapping.entries}[{index}]", entry) for index, entry in enumerate(listed)]
     select = mapping.select
     wanted = None
     if select is None and variant is not None:
-        raise InputError(f"--cycle does not apply to a {mapping.name} report")
+        raise InputError(f"--cycle does not apply to a {mapping.name} report", code="report.no_cycle",
+                         values={"name": mapping.name})
     if select is not None:
         wanted = (variant or select["default"]).upper()
         if wanted not in select["allowed"]:
-            raise InputError(f"'{variant}' is not one of {', '.join(select['allowed'])}")
+            allowed = ", ".join(select["allowed"])
+            raise InputError(f"'{variant}' is not one of {allowed}", code="report.bad_cycle",
+                             values={"cycle": variant, "allowed": allowed})
     shops: List[ReportShop] = []
     seen: Dict[str, str] = {}
     for label, entry in entries:
         if not isinstance(entry, dict):
-            raise InputError(f"{label}: expected an object, got {describe(entry)}", where)
+            got = described(entry)
+            raise InputError(f"{label}: expected an object, got {got}", where, "report.entry_not_object",
+                             {"label": label, "got": got})
         resolver = Resolver(report, entry, label, mapping.aliases, mapping.numbers_as_text, source)
         if wanted is not None and resolver.text(select["path"]) != wanted:
             continue
         shop_id = resolver.shop_id = _shop_id(resolver, mapping, label)
         if shop_id in seen:
-            raise InputError(f"{label}: '{shop_id}' appears twice (first in {seen[shop_id]})", where)
+            raise InputError(f"{label}: '{shop_id}' appears twice (first in {seen[shop_id]})", where,
+                             "report.shop_twice", {"label": label, "shop": shop_id, "first": seen[shop_id]})
         seen[shop_id] = label
         try:
             shops.append(_read_shop(resolver, mapping, shop_id, list(top_notes)))
@@ -242,8 +252,10 @@ def shops_from_report(report: Any, mapping: ImportMapping, source: str,
             exc.located(resolver)
             shops.append(ReportShop(shop_id, Mapping(), {}, [], exc))
     if not shops:
-        kept = f" for the {wanted} cycle" if wanted else ""
-        raise InputError(f"the {mapping.name} report holds no shop{kept}", where)
+        if wanted:
+            raise InputError(f"the {mapping.name} report holds no shop for the {wanted} cycle", where,
+                             "report.no_shop_in_cycle", {"name": mapping.name, "cycle": wanted})
+        raise InputError(f"the {mapping.name} report holds no shop", where, "report.no_shop", {"name": mapping.name})
     return shops
 
 
@@ -252,11 +264,12 @@ def _shop_id(resolver: Resolver, mapping: ImportMapping, label: str) -> str:
         return mapping.shop.strip('"')
     value = resolver.text(mapping.shop)
     if value is None:
-        raise ReportError(f"{label}: expected '{mapping.shop}' naming the shop").located(resolver)
+        raise ReportError(f"{label}: expected '{mapping.shop}' naming the shop", None, "report.no_shop_id",
+                          {"label": label, "path": mapping.shop}).located(resolver)
     return mapping.shop_names.get(value, value)
 
 
-def _read_shop(resolver: Resolver, mapping: ImportMapping, shop_id: str, notes: List[str]) -> ReportShop:
+def _read_shop(resolver: Resolver, mapping: ImportMapping, shop_id: str, notes: List[Said]) -> ReportShop:
     label = resolver.label
     facts = Mapping(platform=mapping.platform)
     facts.line = getattr(resolver.entry, "line", None)
@@ -284,23 +297,26 @@ def _read_shop(resolver: Resolver, mapping: ImportMapping, shop_id: str, notes: 
                 verdicts[field.fact] = verdict
     notes += _unread(resolver, mapping)
     if len(facts) == 1 + sum(1 for c in mapping.channels if c.fact in facts):
-        raise ReportError(f"{label or 'the report'} ({shop_id}): nothing in it could be read as a fact", facts.line)
+        where = label or THE_REPORT
+        raise ReportError(f"{where} ({shop_id}): nothing in it could be read as a fact", facts.line,
+                          "report.nothing_read", {"where": where, "shop": shop_id})
     return ReportShop(shop_id, facts, verdicts, notes)
 
 
-def _unread(resolver: Resolver, mapping: ImportMapping) -> List[str]:
+def _unread(resolver: Resolver, mapping: ImportMapping) -> List[Said]:
     """Notes on what the entry holds, or should hold, that nothing read."""
     notes = []
     known = set(mapping.entry_required) | set(mapping.aliases) | set(mapping.ignored) | resolver.first_steps
-    where = resolver.label or "the report"
+    where = resolver.label or THE_REPORT
     present = {mapping.aliases.get(key, key) for key in resolver.entry}
-    lacking = [key for key in mapping.entry_required if key not in present]
+    lacking = ", ".join(key for key in mapping.entry_required if key not in present)
     if lacking:
-        notes.append(f"{where} lacks {', '.join(lacking)}, which the report's format includes; nothing was read "
-                     "from them")
-    unknown = sorted(key for key in resolver.entry if key not in known | set(mapping.required))
+        notes.append(Said(f"{where} lacks {lacking}, which the report's format includes; nothing was read from them",
+                          code="report.entry_lacks", values={"where": where, "fields": lacking}))
+    unknown = ", ".join(sorted(key for key in resolver.entry if key not in known | set(mapping.required)))
     if unknown:
-        notes.append(f"{where}: not read: {', '.join(unknown)} (not fields this import knows)")
+        notes.append(Said(f"{where}: not read: {unknown} (not fields this import knows)", code="report.unknown_fields",
+                          values={"where": where, "fields": unknown}))
     unpicked = []
     for name, key in mapping.keyed_lists.items():
         items = resolver.entry.get(name)
@@ -310,13 +326,17 @@ def _unread(resolver: Resolver, mapping: ImportMapping) -> List[str]:
                     and f"{name}[{key}={value}]" not in mapping.ignored):
                 unpicked.append(f"{name}[{key}={value}]")
     if unpicked:
-        notes.append(f"{where}: not read: {', '.join(unpicked)} (not items this import knows)")
+        items = ", ".join(unpicked)
+        notes.append(Said(f"{where}: not read: {items} (not items this import knows)", code="report.unknown_items",
+                          values={"where": where, "items": items}))
     if resolver.partial:
-        notes.append(f"missing from the report, so not read: {', '.join(sorted(resolver.partial))}")
+        paths = ", ".join(sorted(resolver.partial))
+        notes.append(Said(f"missing from the report, so not read: {paths}", code="report.missing_paths",
+                          values={"paths": paths}))
     return notes
 
 
-def _read_field(resolver: Resolver, field: FieldMapping, fact_type: str, notes: List[str]) -> Any:
+def _read_field(resolver: Resolver, field: FieldMapping, fact_type: str, notes: List[Said]) -> Any:
     label = resolver.label
     if field.kind == "rate":
         count, total = (resolver.count(path) for path in field.paths)
@@ -324,11 +344,14 @@ def _read_field(resolver: Resolver, field: FieldMapping, fact_type: str, notes: 
             return None
         if total == 0:
             if count:
-                raise ReportError(f"{resolver.show(field.paths[0])}: {count} out of a total of 0").located(resolver)
+                path = resolver.show(field.paths[0])
+                raise ReportError(f"{path}: {count} out of a total of 0", None, "report.total_zero",
+                                  {"path": path, "count": count}).located(resolver)
             return None
         if count > total:
-            raise ReportError(f"{resolver.show(field.paths[0])}: {count} is more than the total {total} "
-                              f"({resolver.show(field.paths[1])})").located(resolver)
+            path, of = resolver.show(field.paths[0]), resolver.show(field.paths[1])
+            raise ReportError(f"{path}: {count} is more than the total {total} ({of})", None, "report.over_total",
+                              {"path": path, "count": count, "total": total, "of": of}).located(resolver)
         return round(count / total, 10)
     if field.kind == "largest":
         counts = [(resolver.count(path), choice) for choice, path in field.choices.items()]
@@ -344,8 +367,10 @@ def _read_field(resolver: Resolver, field: FieldMapping, fact_type: str, notes: 
         if not found:
             return None
         if found[0] not in field.choices:
-            notes.append(f"{label}: {field.fact}: the report says '{found[0]:.40}', which this import does not know "
-                         f"({', '.join(field.choices)}); not used")
+            said, known = f"{found[0]:.40}", ", ".join(field.choices)
+            notes.append(Said(f"{label}: {field.fact}: the report says '{said}', which this import does not know "
+                              f"({known}); not used", code="report.unknown_word",
+                              values={"label": label, "fact": field.fact, "said": said, "known": known}))
             return None
         return field.choices[found[0]]
     scale = 0.01 if field.scale == "percent" else 1
@@ -359,8 +384,10 @@ def _read_field(resolver: Resolver, field: FieldMapping, fact_type: str, notes: 
     if fact_type == "rate":
         for value, path in zip(found, field.paths):
             if not 0 <= value <= 1:
-                raise ReportError(f"{resolver.show(path)}: {value:g} is not a rate between 0 and 1, as the "
-                                  "report format states rates").located(resolver)
+                shown = resolver.show(path)
+                raise ReportError(f"{shown}: {value:g} is not a rate between 0 and 1, as the report format states "
+                                  "rates", None, "report.not_rate", {"path": shown, "value": f"{value:g}"}
+                                  ).located(resolver)
     return {"first": found[0], "max": max(found), "min": min(found), "sum": sum(found)}[field.pick]
 
 
@@ -390,42 +417,45 @@ def read_report(path: str, kb: KnowledgeBase, name: str, marketplace: Optional[s
         shops = {shop.id: shop for shop in shops_from_report(parse_json(text, path), load_mapping(name, kb),
                                                              path, variant)}
     except ReportError as exc:
-        raise InputError(exc.message, Location(path, exc.line)) from None
+        raise InputError(exc.message, Location(path, exc.line), exc.code, exc.values) from None
+    listed = ", ".join(shops)
     if marketplace is None:
         if len(shops) != 1:
-            raise InputError(f"the report holds {len(shops)} marketplaces ({', '.join(shops)}): "
-                             "choose one with --marketplace", Location(path))
+            raise InputError(f"the report holds {len(shops)} marketplaces ({listed}): choose one with --marketplace",
+                             Location(path), "report.choose_marketplace", {"count": len(shops), "listed": listed})
         marketplace = next(iter(shops))
     if marketplace not in shops:
-        raise InputError(f"marketplace '{marketplace}' is not in the report ({', '.join(shops)})", Location(path))
+        raise InputError(f"marketplace '{marketplace}' is not in the report ({listed})", Location(path),
+                         "report.no_marketplace", {"marketplace": marketplace, "listed": listed})
     shop = shops[marketplace]
     if shop.problem is not None:
-        raise InputError(shop.problem.message, Location(path, shop.problem.line))
+        problem = shop.problem
+        raise InputError(problem.message, Location(path, problem.line), problem.code, problem.values)
     return shop
 
 
 def report_rows(path: str, kb: KnowledgeBase, name: str,
-                lines: Iterable[Tuple[int, Any, Optional[str]]], variant: Optional[str] = None) -> Iterator[Row]:
+                lines: Iterable[Tuple[int, Any, Optional[Said]]], variant: Optional[str] = None) -> Iterator[Row]:
     """Batch rows from JSON Lines of reports: one row per shop, named by its id."""
     mapping = load_mapping(name, kb)
     for number, text, problem in lines:
         shops: List[ReportShop] = []
+        where = Location(path, number)
         if problem is None:
             try:
                 shops = shops_from_report(parse_json(text, path, number), mapping, path, variant)
             except (InputError, ReportError) as exc:
-                problem = exc.message
+                problem = Said(exc.message, where, exc.code, exc.values)
         if problem is not None:
-            yield Row(number, None, None, str(InputError(problem, Location(path, number))))
+            yield Row(number, None, None, problem)
             continue
         for shop in shops:
             if shop.problem is not None:
-                yield Row(number, shop.id, None, str(InputError(f"{shop.problem.message} (in {shop.id})",
-                                                                Location(path, number))), report=name)
+                yield Row(number, shop.id, None, shop.problem.said(where, shop.id), report=name)
                 continue
             shop.facts.line = number
             yield Row(number, shop.id, shop.facts, verdicts=shop.verdicts or None,
-                      notes=tuple(f"{Location(path, number)}: {note}" for note in shop.notes), report=name)
+                      notes=tuple(replace(note, location=where) for note in shop.notes), report=name)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -458,8 +488,6 @@ def apply_verdicts(diagnosis: Diagnosis, verdicts: Dict[str, Verdict], kb: Knowl
 
     Where the report's status disagrees with ours, the report wins and a note says what ours was.
     """
-    from msgspec.structs import replace
-
     from .vocabulary import format_value
 
     platform = kb.platforms[diagnosis.platform].name

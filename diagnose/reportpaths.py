@@ -8,10 +8,11 @@ the channel ``name`` chose, any other at the shop's own entry. A value of the wr
 """
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, Dict, List, Optional, Set, Tuple
 
-from .errors import DiagnoseError
+from .errors import DiagnoseError, Said
 
 _STEP = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:\[([A-Za-z0-9_.]+)=([^\]]+)\])?$")
 _DECIMAL = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$")
@@ -20,8 +21,9 @@ _DECIMAL = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$")
 class ReportError(DiagnoseError):
     """A report field of the wrong type or shape; ``line`` is where it stands, when known."""
 
-    def __init__(self, message: str, line: Optional[int] = None) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, line: Optional[int] = None, code: Optional[str] = None,
+                 values: Optional[Dict[str, Any]] = None) -> None:
+        super().__init__(message, None, code, values)
         self.line = line
 
     def located(self, resolver: "Resolver") -> "ReportError":
@@ -83,7 +85,7 @@ class Resolver:
     def text(self, path: str) -> Optional[str]:
         value, shown, line = self._get(path)
         if value is not None and not isinstance(value, str):
-            raise ReportError(f"{shown}: expected text, got {describe(value)}", line)
+            raise _expected(shown, "text", value, line)
         return value
 
     def number(self, path: str) -> Optional[float]:
@@ -93,7 +95,7 @@ class Resolver:
         if isinstance(value, str) and self.numbers_as_text and _DECIMAL.match(value.strip()):
             return float(value)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ReportError(f"{shown}: expected a number, got {describe(value)}", line)
+            raise _expected(shown, "a number", value, line)
         return value
 
     def count(self, path: str) -> Optional[int]:
@@ -105,13 +107,13 @@ class Resolver:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ReportError(f"{shown}: expected a count (a whole number, 0 or more), got {describe(value)}", line)
+            raise _expected(shown, "a count (a whole number, 0 or more)", value, line)
         return value
 
     def items(self, path: str) -> Optional[List[Any]]:
         value, shown, line = self._get(path)
         if value is not None and not isinstance(value, list):
-            raise ReportError(f"{shown}: expected a list, got {describe(value)}", line)
+            raise _expected(shown, "a list", value, line)
         return value
 
     def choose_channel(self, name: str, among: Tuple[Tuple[str, str], ...], by: str) -> Optional[str]:
@@ -122,7 +124,7 @@ class Resolver:
             if value is None:
                 continue
             if not isinstance(value, dict):
-                raise ReportError(f"{shown}: expected an object, got {describe(value)}", line)
+                raise _expected(shown, "an object", value, line)
             score = self.number(f"{path}.{by}")
             if score is not None and (best is None or score > best[0]):
                 best = (score, choice, path, value)
@@ -157,7 +159,7 @@ class Resolver:
         line = getattr(value, "line", None)
         for index, (name, key, wanted) in enumerate(steps):
             if not isinstance(value, dict):
-                raise ReportError(f"{shown}: expected an object, got {describe(value)}", line)
+                raise _expected(shown, "an object", value, line)
             if index == 0 and start == "" and name not in value:
                 name = self.renamed.get(name, name)
             line = value.mark_of(name)[0] if hasattr(value, "mark_of") else line
@@ -169,7 +171,7 @@ class Resolver:
             value = value[name]
             if key is not None:
                 if not isinstance(value, list):
-                    raise ReportError(f"{shown}: expected a list, got {describe(value)}", line)
+                    raise _expected(shown, "a list", value, line)
                 wanted = self.shop_id if wanted == "$shop" else wanted
                 if start == "" and index == 0:
                     self.picked.setdefault(name, set()).add(str(wanted))
@@ -180,7 +182,7 @@ class Resolver:
                         self.partial.add(shown)
                     return None, shown, line
         if value is None and steps:
-            raise ReportError(f"{shown}: expected a value, got null", line)
+            raise ReportError(f"{shown}: expected a value, got null", line, "report.null_value", {"path": shown})
         return value, shown, line
 
 
@@ -194,20 +196,30 @@ def _select(items: List[Any], key: str, wanted: Any, shown: str, line: Optional[
         if value == wanted or (value is not None and str(value) == str(wanted)):
             found.append(item)
     if len(found) > 1:
-        raise ReportError(f"{shown}: {len(found)} items match; expected one", line)
+        raise ReportError(f"{shown}: {len(found)} items match; expected one", line, "report.many_match",
+                          {"path": shown, "count": len(found)})
     return found[0] if found else None
 
 
-def describe(value: Any) -> str:
-    """A short, safe description of a report value for a message."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
+EXPECTED = {"text": "report.expected_text", "a number": "report.expected_number",
+            "a count (a whole number, 0 or more)": "report.expected_count", "a list": "report.expected_list",
+            "an object": "report.expected_object"}  # what a path should hold -> its catalogue entry
+
+
+def _expected(shown: str, wanted: str, value: Any, line: Optional[int]) -> ReportError:
+    got = described(value)
+    return ReportError(f"{shown}: expected {wanted}, got {got}", line, EXPECTED[wanted], {"path": shown, "got": got})
+
+
+def described(value: Any) -> Said:
+    """A short, safe description of a report value for a message, with the message catalogue's
+    entry saying it in other languages."""
+    if value is None or isinstance(value, bool):
+        return Said(json.dumps(value))  # null, true, false: JSON's own words in every language
     if isinstance(value, list):
-        return "a list"
+        return Said("a list", code="report.a_list")
     if isinstance(value, dict):
-        return "an object"
+        return Said("an object", code="report.an_object")
     if isinstance(value, str):
-        return f"the text {value[:40]!r}"
-    return f"the number {value!r:.20}"
+        return Said(f"the text {value[:40]!r}", code="report.the_text", values={"text": repr(value[:40])})
+    return Said(f"the number {value!r:.20}", code="report.the_number", values={"number": f"{value!r:.20}"})

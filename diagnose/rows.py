@@ -15,8 +15,9 @@ import stat
 from typing import Any, Dict, Iterator, List, Optional, TextIO, Tuple
 
 import msgspec
+from msgspec.structs import replace
 
-from .errors import InputError, Location
+from .errors import InputError, Location, Said
 from .facts import UNKNOWN_KEY
 from .knowledge import KnowledgeBase, suggest
 from .yamlsafe import MAX_DEPTH, Mapping, YamlError, parse_yaml
@@ -24,8 +25,8 @@ from .yamlsafe import MAX_DEPTH, Mapping, YamlError, parse_yaml
 SHOP_KEY = "shop"
 MAX_LINE = 1_000_000
 MAX_SHOP = 200
-NOT_UTF8 = "\ufffd"  # what undecodable bytes become
-NOT_UTF8_MESSAGE = "not valid UTF-8 text"
+REPLACED = "\ufffd"  # what undecodable bytes become
+NOT_UTF8 = Said("not valid UTF-8 text", code="error.row_not_utf8")
 
 
 class Row(msgspec.Struct, frozen=True):
@@ -38,9 +39,9 @@ class Row(msgspec.Struct, frozen=True):
     number: int
     shop: Optional[str]
     facts: Optional[Mapping]
-    problem: Optional[str] = None
+    problem: Optional[Said] = None
     verdicts: Optional[Dict[str, Any]] = None
-    notes: Tuple[str, ...] = ()
+    notes: Tuple[Said, ...] = ()
     report: Optional[str] = None  # the kind of report the row was read from, if any
 
 
@@ -58,13 +59,14 @@ def _open(path: str) -> TextIO:
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):
             raise InputError("not a regular file (a device, pipe or socket): give a CSV or JSON Lines file",
-                             Location(path))
+                             Location(path), "error.batch_not_regular")
         handle = open(path, encoding="utf-8-sig", errors="replace", newline="")
     except OSError as exc:
-        raise InputError(f"cannot read the file: {exc.strerror}", Location(path)) from None
+        raise InputError(f"cannot read the file: {exc.strerror}", Location(path), "error.batch_cannot_read",
+                         {"reason": exc.strerror}) from None
     if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):  # replaced between the check and the open
         handle.close()
-        raise InputError("not a regular file (a device, pipe or socket)", Location(path))
+        raise InputError("not a regular file (a device, pipe or socket)", Location(path), "error.batch_replaced")
     return handle
 
 
@@ -85,9 +87,9 @@ def _lines(handle: TextIO) -> Iterator[Tuple[int, str, bool]]:
         yield number, text, False
 
 
-def _too_long(path: str, number: int) -> Row:
-    return Row(number, None, None, str(InputError(f"the line is longer than {MAX_LINE:,} characters",
-                                                  Location(path, number))))
+def _too_long(location: Optional[Location] = None) -> Said:
+    return Said(f"the line is longer than {MAX_LINE:,} characters", location, "error.line_too_long",
+                {"limit": f"{MAX_LINE:,}"})
 
 
 def csv_rows(path: str, kb: KnowledgeBase) -> Iterator[Row]:
@@ -105,16 +107,17 @@ def csv_rows(path: str, kb: KnowledgeBase) -> Iterator[Row]:
         with handle:
             for number, text, too_long in lines:
                 if too_long:
-                    yield _too_long(path, number)
+                    yield Row(number, None, None, _too_long(Location(path, number)))
                     continue
                 if not text.strip():
                     continue
                 try:
                     cells = next(csv.reader([text], strict=True))
                 except csv.Error as exc:
-                    problem = ("a quoted cell is not closed on its line" if "end of data" in str(exc)
-                               else f"unreadable row: {exc}")
-                    yield Row(number, None, None, str(InputError(problem, Location(path, number))))
+                    where = Location(path, number)
+                    yield Row(number, None, None, Said("a quoted cell is not closed on its line", where,
+                                                       "error.csv_open_quote") if "end of data" in str(exc)
+                              else Said(f"unreadable row: {exc}", where, "error.csv_row", {"problem": str(exc)}))
                     continue
                 if any(cell.strip() for cell in cells):  # a row of empty cells is a blank line
                     yield _csv_row(path, number, names, cells)
@@ -127,34 +130,45 @@ def _header(path: str, lines: Iterator[Tuple[int, str, bool]], kb: KnowledgeBase
     that is missing, unreadable or names no fact."""
     for number, text, too_long in lines:
         if too_long:
-            raise InputError(f"the header line is longer than {MAX_LINE:,} characters", Location(path, number))
+            raise InputError(f"the header line is longer than {MAX_LINE:,} characters", Location(path, number),
+                             "error.header_too_long", {"limit": f"{MAX_LINE:,}"})
         if text.strip():
             break
     else:
-        raise InputError("the file is empty: expected a header row of fact names", Location(path, 1))
+        raise InputError("the file is empty: expected a header row of fact names", Location(path, 1),
+                         "error.csv_empty")
     try:
         names = [name.strip() for name in next(csv.reader([text], strict=True))]
     except csv.Error as exc:
-        raise InputError(f"unreadable CSV header: {exc}", Location(path, number)) from None
-    if NOT_UTF8 in "".join(names):
-        raise InputError(NOT_UTF8_MESSAGE, Location(path, number))
+        raise InputError(f"unreadable CSV header: {exc}", Location(path, number), "error.csv_header",
+                         {"problem": str(exc)}) from None
+    if REPLACED in "".join(names):
+        raise InputError(NOT_UTF8.message, Location(path, number), NOT_UTF8.code)
     seen = set()
     for column, name in enumerate(names, 1):
-        where = Location(path, number, column, field=name or f"column {column}")
+        problem = None
         if name in seen:
-            raise InputError("the column appears twice", where)
+            problem = Said("the column appears twice", code="error.column_twice")
+        elif name not in kb.facts and name not in (SHOP_KEY, UNKNOWN_KEY):
+            close = suggest(name, kb.facts, bare=True)
+            problem = Said(f"not a fact{suggest(name, kb.facts)} (see 'diagnose facts')",
+                           code="error.not_a_fact_close" if close else "error.not_a_fact", values={"close": close})
         seen.add(name)
-        if name not in kb.facts and name not in (SHOP_KEY, UNKNOWN_KEY):
-            raise InputError(f"not a fact{suggest(name, kb.facts)} (see 'diagnose facts')", where)
+        if problem is not None and name:
+            raise InputError(problem.message, Location(path, number, column, field=name), problem.code, problem.values)
+        if problem is not None:  # no name to show: the column's number instead
+            raise InputError(f"column {column}: {problem}", Location(path, number, column), "error.unnamed_column",
+                             {"column": column, "problem": problem})
     return names
 
 
 def _csv_row(path: str, number: int, names: List[str], cells: List[str]) -> Row:
     if len(cells) > len(names):
-        return Row(number, None, None, str(InputError(
-            f"{len(cells)} cells but the header names {len(names)} columns", Location(path, number))))
-    if any(NOT_UTF8 in cell for cell in cells):
-        return Row(number, None, None, str(InputError(NOT_UTF8_MESSAGE, Location(path, number))))
+        return Row(number, None, None, Said(f"{len(cells)} cells but the header names {len(names)} columns",
+                                            Location(path, number), "error.too_many_cells",
+                                            {"cells": len(cells), "columns": len(names)}))
+    if any(REPLACED in cell for cell in cells):
+        return Row(number, None, None, replace(NOT_UTF8, location=Location(path, number)))
     facts = Mapping()
     facts.line, facts.column = number, 1
     shop = None
@@ -173,21 +187,22 @@ def _csv_row(path: str, number: int, names: List[str], cells: List[str]) -> Row:
     return Row(number, shop, facts)
 
 
-def json_lines(path: str, parse: bool = True) -> Iterator[Tuple[int, Any, Optional[str]]]:
+def json_lines(path: str, parse: bool = True) -> Iterator[Tuple[int, Any, Optional[Said]]]:
     """(line number, parsed value, problem) for each non-blank line of a JSON Lines file; with
-    ``parse`` false, the line's text in place of the value."""
+    ``parse`` false, the line's text in place of the value. A problem is at that line."""
     handle = _open(path)
 
-    def lines() -> Iterator[Tuple[int, Any, Optional[str]]]:
+    def lines() -> Iterator[Tuple[int, Any, Optional[Said]]]:
         with handle:
             for number, text, too_long in _lines(handle):
+                where = Location(path, number)
                 if too_long:
-                    yield number, None, f"the line is longer than {MAX_LINE:,} characters"
+                    yield number, None, _too_long(where)
                     continue
                 if not text.strip():
                     continue
-                if NOT_UTF8 in text:
-                    yield number, None, NOT_UTF8_MESSAGE
+                if REPLACED in text:
+                    yield number, None, replace(NOT_UTF8, location=where)
                     continue
                 if not parse:
                     yield number, text, None
@@ -195,7 +210,7 @@ def json_lines(path: str, parse: bool = True) -> Iterator[Tuple[int, Any, Option
                 try:
                     yield number, parse_json(text, path, number), None
                 except InputError as exc:
-                    yield number, None, exc.message
+                    yield number, None, exc.said(where)
 
     return lines()
 
@@ -208,33 +223,52 @@ def parse_json(text: str, source: str, line: Optional[int] = None) -> Any:
     except ValueError as exc:
         where = Location(source, line if line is not None else getattr(exc, "lineno", None),
                          None if line is not None else getattr(exc, "colno", None))
-        raise InputError(f"not valid JSON: {getattr(exc, 'msg', exc)}", where) from None
+        problem = str(getattr(exc, "msg", exc))
+        raise InputError(f"not valid JSON: {problem}", where, "error.json_syntax", {"problem": problem}) from None
     except RecursionError:
-        raise InputError(f"not valid JSON: nested more than {MAX_DEPTH} levels deep", Location(source, line)) from None
+        deep = Said(f"nested more than {MAX_DEPTH} levels deep", code="error.yaml_depth", values={"limit": MAX_DEPTH})
+        raise InputError(f"not valid JSON: {deep}", Location(source, line), "error.json_invalid",
+                         {"problem": deep}) from None
     try:
         return parse_yaml(text, source)  # JSON is YAML: the same loader as for facts files
     except YamlError as exc:
-        message = "not valid JSON: " + exc.message.replace("invalid YAML: ", "")
-        field = exc.location.field if exc.location else None
-        where = exc.location if line is None else Location(source, line, field=field)
-        if field is not None and line is not None:  # a one-line document: name the key in the message
-            message = f"{field}: {message}"
-        raise InputError(message, where if line is None else Location(source, line)) from None
+        raise _not_json(exc, source, line) from None
+
+
+def _not_json(exc: YamlError, source: str, line: Optional[int]) -> InputError:
+    """The loader's refusal of a JSON document, as a JSON problem at its place (on a one-line
+    document, at the line, the key named in the message)."""
+    field = exc.location.field if exc.location else None
+    where = exc.location if line is None else Location(source, line)
+    if exc.code == "error.yaml_syntax":
+        problem = exc.values.get("problem", exc.message.replace("invalid YAML: ", ""))
+        code, values = "error.json_syntax", {"problem": problem}
+    else:
+        problem = Said(exc.message, code=exc.code, values=exc.values)
+        code, values = "error.json_invalid", {"problem": problem}
+    message = f"not valid JSON: {problem}"
+    if field is not None and line is not None:  # a one-line document: name the key in the message
+        message, code, values = f"{field}: {message}", code.replace("error.json", "error.json_key"), {
+            **values, "field": field}
+    return InputError(message, where, code, values)
 
 
 def jsonl_rows(path: str) -> Iterator[Row]:
+    """The shops of a JSON Lines file of facts, one per line."""
     for number, value, problem in json_lines(path):
         if problem is None and not isinstance(value, dict):
-            problem = "expected a JSON object of fact names to values"
+            problem = Said("expected a JSON object of fact names to values", Location(path, number),
+                           "error.jsonl_not_object")
         if problem is not None:
-            yield Row(number, None, None, str(InputError(problem, Location(path, number))))
+            yield Row(number, None, None, problem)
             continue
         facts = value
         facts.line = number  # one line each: a key's place is its column on this line
         facts.key_marks = {key: (number, column) for key, (_, column) in value.key_marks.items()}
         shop = facts.pop(SHOP_KEY, None)
         if shop is not None and (isinstance(shop, (bool, dict, list)) or len(str(shop)) > MAX_SHOP):
-            yield Row(number, None, None, str(InputError(f"expected a short text naming the shop (at most {MAX_SHOP} "
-                                                         "characters)", Location(path, number, field=SHOP_KEY))))
+            yield Row(number, None, None, Said(f"expected a short text naming the shop (at most {MAX_SHOP} characters)",
+                                               Location(path, number, field=SHOP_KEY), "error.shop_name",
+                                               {"limit": MAX_SHOP}))
             continue
         yield Row(number, None if shop is None else str(shop), facts)

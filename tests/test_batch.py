@@ -145,16 +145,18 @@ def test_an_unwritable_output_is_an_input_error(tmp_path):
     assert "no/out.jsonl: cannot write the results: No such file or directory" in result.stderr
 
 
-def test_a_progress_bar_on_a_terminal(tmp_path):
+@pytest.mark.parametrize("lang, label, summary", [("en", "Screening shops", "Summary: 49 shop"),
+                                                   ("zh", "正在筛查店铺", "汇总：已诊断 49 家店铺")])
+def test_a_progress_bar_on_a_terminal(tmp_path, lang, label, summary):
     pexpect = pytest.importorskip("pexpect")
     import sys
 
     source = tmp_path / "shops.csv"
     source.write_text(generated_shops(50), encoding="utf-8")
-    child = pexpect.spawn(sys.executable, ["-m", "diagnose", "batch", str(source), "--kb", str(ROOT),
+    child = pexpect.spawn(sys.executable, ["-m", "diagnose", "batch", str(source), "--kb", str(ROOT), "--lang", lang,
                                            "-o", str(tmp_path / "o.jsonl")], encoding="utf-8", timeout=60, cwd=str(ROOT))
-    child.expect("Screening shops")
-    child.expect("Summary: 49 shop")
+    child.expect(label)
+    child.expect(summary)
     child.expect(pexpect.EOF)
     assert (tmp_path / "o.jsonl").read_text().count("\n") == 49
 

@@ -218,11 +218,15 @@ def test_a_signal_during_a_two_worker_batch_ends_with_a_summary(tmp_path, signum
     assert written and all(json.loads(line)["shop"] for line in written)  # whole lines only
 
 
-def test_a_worker_that_dies_ends_the_batch_with_a_message_and_a_summary(tmp_path):
+@pytest.mark.parametrize("lang, error, summary", [
+    ("en", "Error: a worker process ended before finishing its rows; the ", "Summary: "),
+    ("zh", "错误：有一个工作进程没处理完分到的行就退出了；在这些行之前的 ", "汇总：已诊断 ")])
+def test_a_worker_that_dies_ends_the_batch_with_a_message_and_a_summary(tmp_path, lang, error, summary):
     source = many_shops(tmp_path / "shops.jsonl", 30_000)
     out = tmp_path / "out.jsonl"
     process = subprocess.Popen([sys.executable, "-m", "diagnose", "batch", str(source), "--workers", "2",
-                                "-o", str(out), "--kb", str(ROOT)], stderr=subprocess.PIPE, text=True)
+                                "-o", str(out), "--kb", str(ROOT), "--lang", lang], stderr=subprocess.PIPE,
+                               text=True)
     try:
         deadline = time.monotonic() + 90
         while (not out.exists() or out.stat().st_size < 20_000) and time.monotonic() < deadline:
@@ -238,7 +242,7 @@ def test_a_worker_that_dies_ends_the_batch_with_a_message_and_a_summary(tmp_path
     lines = stderr.splitlines()
     assert process.returncode == 1, stderr
     assert "Traceback" not in stderr
-    assert lines[-2].startswith("Error: a worker process ended before finishing its rows; the ")
-    assert lines[-1].startswith("Summary: ")
-    screened = int(lines[-2].split("; the ")[1].split(" ")[0].replace(",", ""))
+    assert lines[-2].startswith(error)
+    assert lines[-1].startswith(summary)
+    screened = int(lines[-2][len(error):].split(" ")[0].replace(",", ""))
     assert len(out.read_text().splitlines()) == screened  # every shop the message counts was written

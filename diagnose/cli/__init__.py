@@ -8,15 +8,12 @@ import gc
 import importlib
 import os
 import sys
-from typing import TYPE_CHECKING, Any, Callable, List, Optional, Sequence, Tuple
+from typing import Any, List, Optional, Sequence, Tuple
 
 import click
 
 from .. import __version__
-from ..errors import DiagnoseError, InferenceError, KnowledgeBaseError, printable
-
-if TYPE_CHECKING:
-    from ..knowledge import KnowledgeBase
+from ..errors import DiagnoseError, InferenceError, KnowledgeBaseError
 
 MAX_FINDINGS_SHOWN = 20
 
@@ -99,54 +96,19 @@ def _in_language(exc: DiagnoseError, lang: str, kb_root: Optional[str]) -> Tuple
     english = ("Error: ", str(exc).splitlines())
     if lang == "en" or isinstance(exc, KnowledgeBaseError):
         return english
-    from ..knowledge import load_knowledge
     from .. import facts
-    from ..typography import spaced
+    from ..knowledge import load_knowledge
+    from ..telling import tell
 
     try:
         kb = load_knowledge(kb_root)
     except DiagnoseError:
         return english
-
-    def told(error: DiagnoseError) -> str:
-        field = error.location.field if error.location else None
-        shown = None if field is None else kb.fact_label(field, lang) if field in kb.facts else f"`{printable(field)}`"
-        if error.code not in kb.messages:
-            return error.located(error.message, shown)
-        message = kb.message(error.code, lang, **_values(kb, error, lang))
-        return error.located(spaced(message) if lang == "zh" else message, shown)
-
     errors = exc.errors if isinstance(exc, facts.FactsError) else [exc]
-    lines = [told(error) for error in errors[:facts.MAX_PROBLEMS_SHOWN]]
+    lines = [tell(kb, error, lang) for error in errors[:facts.MAX_PROBLEMS_SHOWN]]
     if len(errors) > len(lines):
         lines.append(kb.message("error.more", lang, count=len(errors) - len(lines)))
     return kb.message("error.prefix", lang), lines
-
-
-def _values(kb: KnowledgeBase, error: DiagnoseError, lang: str) -> dict:
-    """An error's values as its message in ``lang`` shows them: facts by their labels, a
-    fact's choices by theirs, marketplaces by name, causes by title (with the id --explain takes)."""
-    from ..typography import bracket
-    from ..vocabulary import say
-
-    values = dict(error.values)
-    separator = kb.message("range.separator", lang)
-
-    def each(key: str, show: Callable[[str], str]) -> None:  # a value listing ids as "a, b"
-        values[key] = separator.join(show(name) for name in str(values[key]).split(", "))
-
-    for key in ("numerator", "denominator"):
-        if values.get(key) in kb.facts:
-            values[key] = kb.fact_label(values[key], lang)
-    for key in ("platform", "platforms"):  # 亚马逊、沃尔玛
-        if key in values:
-            each(key, lambda p: say(kb.platforms[p].name, lang) if p in kb.platforms else p)
-    if "found" in values:
-        each("found", lambda c: bracket(say(kb.causes[c].title, lang), f"`{c}`", lang) if c in kb.causes else c)
-    fact = kb.facts.get(error.location.field) if error.location and error.location.field else None
-    if "choices" in values and fact is not None and fact.choices:
-        values["choices"] = separator.join(say(label, lang) for _, label in fact.choices)
-    return values
 
 
 @click.group(cls=DiagnoseGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -41,8 +41,9 @@ def batch(input_file: str, output_format: str, output: str, workers: int, top: i
     Exit code 2 when a row was rejected, though every good row is still diagnosed.
     """
     from ..batch import Summary, WorkerLost, csv_header, read_rows, screen
-    from ..errors import InputError, Location
+    from ..errors import InputError, Location, Said
     from ..knowledge import load_knowledge
+    from ..telling import tell
 
     kb = load_knowledge(kb_root)
     collect_from_here()
@@ -51,34 +52,40 @@ def batch(input_file: str, output_format: str, output: str, workers: int, top: i
     try:
         out = click.open_file(output, "w", encoding="utf-8")
     except OSError as exc:
-        raise InputError(f"cannot write the results: {exc.strerror}", Location(output)) from None
+        raise InputError(f"cannot write the results: {exc.strerror}", Location(output), "error.cannot_write_results",
+                         {"reason": exc.strerror}) from None
     failure = None
     try:
         with _signals_stop_the_batch(), out:
             if output_format == "csv":
                 out.write(",".join(csv_header(top)) + "\n")
             outcomes = contextlib.closing(screen(rows, kb_root, input_file, output_format, top, lang, workers))
-            with outcomes, _progress(input_file, outcomes.thing) as shown:
+            with outcomes, _progress(input_file, outcomes.thing, kb.message("batch.progress", lang)) as shown:
                 for outcome in shown:
                     summary.add(outcome)
                     if outcome.line is not None:
                         out.write(outcome.line + "\n")
                     for note in outcome.notes:
-                        click.echo(f"Note: {note}", err=True)
+                        click.echo(kb.message("batch.note", lang, text=note), err=True)
                     for problem in outcome.problems:
-                        click.echo(f"Rejected: {problem}", err=True)
+                        click.echo(kb.message("batch.rejected", lang, text=problem), err=True)
             out.flush()
     except OSError as exc:  # a full disk, a closed device, a folder made read-only meanwhile
         _discard_unwritten(output)
-        failure = (f"Error: cannot write the results to {'standard output' if output == '-' else output}: "
-                   f"{exc.strerror or exc}; the shops after the last line written were not saved", 1)
+        target = Said("standard output", code="batch.stdout") if output == "-" else output
+        reason = exc.strerror or str(exc)
+        said = Said(f"cannot write the results to {target}: {reason}; the shops after the last line written were "
+                    "not saved", code="batch.cannot_write", values={"target": target, "reason": reason})
+        failure = (kb.message("error.prefix", lang) + tell(kb, said, lang), 1)
     except WorkerLost as exc:
-        failure = (f"Error: {exc.message}", 1)
+        failure = (kb.message("error.prefix", lang) + tell(kb, exc, lang), 1)
     except Stopped as exc:
-        failure = (f"Stopped by {exc.name}: the results written so far are complete lines", 128 + exc.signum)
+        said = Said(f"Stopped by {exc.name}: the results written so far are complete lines", code="batch.stopped",
+                    values={"signal": exc.name})
+        failure = (tell(kb, said, lang), 128 + exc.signum)
     if failure is not None:
         click.echo(failure[0], err=True)
-    click.echo(f"Summary: {summary}", err=True)
+    click.echo(kb.message("batch.summary_line", lang, text=tell(kb, summary.said(), lang)), err=True)
     code = failure[1] if failure is not None else summary.exit_code
     if code:
         click.get_current_context().exit(code)
@@ -122,10 +129,10 @@ def _discard_unwritten(output: str) -> None:
         os.close(devnull)
 
 
-def _progress(path: str, outcomes: Iterable) -> ContextManager[Iterable]:
+def _progress(path: str, outcomes: Iterable, label: str) -> ContextManager[Iterable]:
     """A progress bar on stderr when it is a terminal, else the outcomes as they are."""
     if not sys.stderr.isatty():
         return contextlib.nullcontext(outcomes)
     with open(path, "rb") as handle:
         lines = sum(1 for _ in handle)
-    return click.progressbar(outcomes, length=lines, file=sys.stderr, label="Screening shops")
+    return click.progressbar(outcomes, length=lines, file=sys.stderr, label=label)

@@ -54,8 +54,11 @@ def run(facts_file: Optional[str], assignments: Tuple[str, ...], platform: Optio
         from ..importers import read_report
 
         shop = read_report(facts_file, diagnoser.kb, source, marketplace, cycle)
+        from ..telling import tell
+
         for note in shop.notes:
-            click.echo(f"Note: {facts_file}: {note}", err=True)
+            located = replace(note, location=Location(facts_file))
+            click.echo(diagnoser.kb.message("batch.note", lang, text=tell(diagnoser.kb, located, lang)), err=True)
     seller = load_facts(facts_file, assignments, diagnoser.kb, {"platform": platform}, shop and shop.facts)
     diagnosis = diagnoser.run(seller)
     kb = diagnoser.kb
