@@ -121,10 +121,13 @@ def per_call(function, items, repeat: int = 1) -> float:
     return statistics.median(rounds)
 
 
-def paired(first, second, items, rounds: int = 5) -> tuple:
+def paired(first, second, items, rounds: int = 5, slices: int = 15) -> tuple:
     """Median CPU seconds per call of ``first`` and of ``second`` over ``items``, and the median of
-    their per-round ratio; each round runs both in turn, so that load from elsewhere hits them alike."""
-    results = [(per_call(first, items), per_call(second, items)) for _ in range(rounds)]
+    their per-round ratio. ``items`` are dealt into ``slices`` and each round runs both on one
+    slice in turn (tens of milliseconds each), ``rounds`` times over every slice: a shared
+    machine's load changes from one second to the next, and hits both sides of a short round alike."""
+    parts = [items[start::slices] for start in range(min(slices, len(items)))]
+    results = [(per_call(first, part), per_call(second, part)) for _ in range(rounds) for part in parts]
     return (statistics.median(a for a, _ in results), statistics.median(b for _, b in results),
             statistics.median(a / b for a, b in results))
 
@@ -167,7 +170,7 @@ def main() -> None:
         example = validate_facts(read_facts_file(str(EXAMPLE)), kb)
         one = per_call(diagnoser.run, [example] * 2000, 3)
         raw = read_facts_file(str(EXAMPLE))
-        by_library, _, library_ratio = paired(diagnose, diagnoser.run, [raw] * 2000, rounds=7)
+        by_library, _, library_ratio = paired(diagnose, diagnoser.run, [raw] * 2000)
         validate = per_call(lambda row: validate_facts(row.facts, kb), rows)
         engine, floor, engine_ratio = paired(lambda s: diagnoser.engine.infer(s.platform, s.values),
                                              lambda s: reference.infer(s.platform, s.values), sellers)

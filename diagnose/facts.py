@@ -133,7 +133,7 @@ def validate_facts(raw: Dict[str, Any], kb: KnowledgeBase, source: str = "<facts
             problem(key, str(exc), f"interview.problem.{exc.code}", **exc.values)
     computed, uncomputed = [], []
     platform = values.get("platform")
-    for fact in kb.facts.values():
+    for fact in map(kb.facts.__getitem__, kb.computed_rates):
         if fact.computed_from:  # the counts must be possible whether or not the rate is given too
             numerator, denominator = fact.computed_from
             if numerator in values and denominator in values:

@@ -184,8 +184,9 @@ def coerce(fact: Fact, raw: Any, today: Optional[_dt.date] = None) -> Any:
         return _coerce_choices(fact, raw)
     if kind == "choice":
         word = ("" if _huge(raw) else fold(raw)) if isinstance(raw, (str, int)) and not isinstance(raw, bool) else None
-        if word in fact.choice_values:
-            return word
+        for value, _ in fact.choices:
+            if word == value:
+                return word
         for value, label in fact.choices:  # accept the label in either language, as shown or typed
             if word is not None and word in (fold(label.get("en", "")), fold(label.get("zh", ""))):
                 return value

@@ -141,7 +141,8 @@ class _Builder:
             rules=dict(sorted(rules.items())), messages=messages, deadlines=deadlines, glossary=glossary,
             settings={name: value for name, (value, _) in sorted(self.settings.items())},
             files=tuple(self.files),
-            warnings=[f for f in self.findings if f.level != "error"])
+            warnings=[f for f in self.findings if f.level != "error"],
+            computed_rates=tuple(fact.id for fact in facts.values() if fact.computed_from))
         return kb, self.findings
 
     def _put(self, table: dict, key: str, value: Any, where: Where, what: str) -> None:

@@ -375,6 +375,7 @@ class KnowledgeBase(msgspec.Struct):
     settings: Dict[str, Any] = msgspec.field(default_factory=dict)  # "interview.margin" -> 2.0
     files: Tuple[str, ...] = ()
     warnings: List[Finding] = msgspec.field(default_factory=list)
+    computed_rates: Tuple[str, ...] = ()  # the facts computed from two counts (``computed_from``), in order
 
     def message(self, message_id: str, lang: str, **values: Any) -> str:
         """Interface text ``message_id`` in ``lang`` with ``{name}`` placeholders filled in."""
