@@ -116,32 +116,20 @@ class Dialog:
         self.tell("")
         self.tell(self.msg("question", number=len(self.session.history) + 1, text=self.msg("anything_else")))
         yes_no = self.kb.facts[question.deferred[0]]  # every practice on the list is a yes/no fact
-        while True:
-            raw = self.ask(self.msg("prompt"))
-            command, argument = self.command(raw)
-            if command in ("why", "help"):
-                self.tell(self.msg("why.anything_else"))
-            elif command == "how":
-                self.tell(self.how(argument))
-            elif command == "status":
-                self.tell(self.status())
-            elif command == "done":
-                return "done"
-            elif command == "back":
-                if self._back():
-                    return "back"
-            else:
-                try:
-                    yes = command not in ("skip", "none") and coerce(yes_no, raw)
-                except ValueProblem as exc:
-                    self.tell(self.msg("bad_answer", reason=self.reason(exc), accepted=self.accepted(yes_no)))
-                    continue
-                chosen = self._checklist(question.deferred) if yes else []
-                if chosen is None:
-                    continue
-                self.session.answer_anything_else(chosen, question.deferred)
-                self.save()
-                return "answer"
+
+        def take(command: str, raw: str) -> Optional[str]:
+            try:
+                yes = command not in ("skip", "none") and coerce(yes_no, raw)
+            except ValueProblem as exc:
+                self.tell(self.msg("bad_answer", reason=self.reason(exc), accepted=self.accepted(yes_no)))
+                return None
+            chosen = self._checklist(question.deferred) if yes else []
+            if chosen is None:
+                return None
+            self.session.answer_anything_else(chosen, question.deferred)
+            return "answer"
+
+        return self._prompt_until(take, "why.anything_else")
 
     def _metrics(self, question: Question) -> str:
         """The checklist of the metrics the performance page may show over target: their numbers,
@@ -152,11 +140,26 @@ class Dialog:
         labels = [self.kb.facts[OVER_TARGET].choice_label(m, self.lang) for m in listed]
         self.tell("\n".join(self.msg("checklist_item", number=n, text=label) for n, label in enumerate(labels, 1)))
         self.tell(self.msg("metrics_how"))
+
+        def take(command: str, raw: str) -> Optional[str]:
+            chosen = [] if command in ("skip", "none") else self._numbers(raw, listed)
+            if chosen is None:
+                self.tell(self.msg("checklist_bad", count=len(listed)))
+                return None
+            self.session.answer_metrics(chosen, listed)
+            return "answer"
+
+        return self._prompt_until(take, "why.metrics")
+
+    def _prompt_until(self, take: Callable[[str, str], Optional[str]], why: str) -> str:
+        """Prompt until ``take(command, raw)`` takes an answer ("answer", saved at once) or a
+        command ends the question ("done", or "back" once an answer was undone); ``why`` and
+        ``help`` tell the message ``why``."""
         while True:
             raw = self.ask(self.msg("prompt"))
             command, argument = self.command(raw)
             if command in ("why", "help"):
-                self.tell(self.msg("why.metrics"))
+                self.tell(self.msg(why))
             elif command == "how":
                 self.tell(self.how(argument))
             elif command == "status":
@@ -166,12 +169,7 @@ class Dialog:
             elif command == "back":
                 if self._back():
                     return "back"
-            else:
-                chosen = [] if command in ("skip", "none") else self._numbers(raw, listed)
-                if chosen is None:
-                    self.tell(self.msg("checklist_bad", count=len(listed)))
-                    continue
-                self.session.answer_metrics(chosen, listed)
+            elif take(command, raw) is not None:
                 self.save()
                 return "answer"
 
