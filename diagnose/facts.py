@@ -133,29 +133,28 @@ def validate_facts(raw: Dict[str, Any], kb: KnowledgeBase, source: str = "<facts
             problem(key, str(exc), f"interview.problem.{exc.code}", **exc.values)
     computed, uncomputed = [], []
     platform = values.get("platform")
-    for fact in map(kb.facts.__getitem__, kb.computed_rates):
-        if fact.computed_from:  # the counts must be possible whether or not the rate is given too
-            numerator, denominator = fact.computed_from
-            if numerator in values and denominator in values:
-                if values[denominator] == 0:
-                    if values[numerator]:
-                        problem(numerator, f"{values[numerator]} {numerator} out of 0 {denominator}",
-                                "error.count_of_zero", count=values[numerator], numerator=numerator,
-                                denominator=denominator)
-                    continue
-                if values[numerator] > values[denominator]:
-                    problem(numerator, f"{numerator} ({values[numerator]}) exceeds {denominator} ({values[denominator]})",
-                            "error.count_exceeds", numerator=numerator, count=values[numerator],
-                            denominator=denominator, total=values[denominator])
-                    continue
-                if not kb.rate_from_counts(platform, fact.id):
-                    if fact.id not in values and platform in kb.platforms:
-                        uncomputed.append(fact.id)
-                elif fact.id not in values:
-                    values[fact.id] = round(values[numerator] / values[denominator], 10)
-                    computed.append(fact.id)
-                elif fact.id in raw:
-                    _check_rate_agrees(fact.id, raw[fact.id], values, fact.computed_from, counts_at, problem)
+    for fact in (kb.facts[name] for name in kb.computed_rates):  # counts must be possible, rate given or not
+        numerator, denominator = fact.computed_from
+        if numerator in values and denominator in values:
+            if values[denominator] == 0:
+                if values[numerator]:
+                    problem(numerator, f"{values[numerator]} {numerator} out of 0 {denominator}",
+                            "error.count_of_zero", count=values[numerator], numerator=numerator,
+                            denominator=denominator)
+                continue
+            if values[numerator] > values[denominator]:
+                problem(numerator, f"{numerator} ({values[numerator]}) exceeds {denominator} ({values[denominator]})",
+                        "error.count_exceeds", numerator=numerator, count=values[numerator],
+                        denominator=denominator, total=values[denominator])
+                continue
+            if not kb.rate_from_counts(platform, fact.id):
+                if fact.id not in values and platform in kb.platforms:
+                    uncomputed.append(fact.id)
+            elif fact.id not in values:
+                values[fact.id] = round(values[numerator] / values[denominator], 10)
+                computed.append(fact.id)
+            elif fact.id in raw:
+                _check_rate_agrees(fact.id, raw[fact.id], values, fact.computed_from, counts_at, problem)
     if "platform" not in values and not any(p.location.field == "platform" for p in problems):
         problems.append(InputError(f"the platform is required ({_one_of(sorted(kb.platforms))})",
                                    Location(source, field="platform"), "error.platform_required"))
