@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional,
 
 import msgspec
 
+from .consistency import uncomputed_warnings, warning_text
 from .errors import DiagnoseError, InputError, Location, Said
 from .facts import FactsError, validate_facts
 from .importers import apply_verdicts, load_screening, report_rows
@@ -133,8 +134,6 @@ class Screener:
         record = shop_record(row, diagnosis, self.top, lang, self.screening["at_risk_symptoms"])
         line = (json.dumps(record, ensure_ascii=False) if self.out_format == "jsonl"
                 else csv_line(record, self.top, kb))
-        from .consistency import uncomputed_warnings, warning_text
-
         notes += tuple(tell(kb, Said(warning_text(kb, warning, lang), here, shop=shop), lang)
                        for warning in uncomputed_warnings(kb, diagnosis, lang))
         return Outcome(row.number, row.shop, line, (), 0, bool(record["at_risk"] or record["flags"]),
