@@ -1,11 +1,18 @@
 """Compile knowledge-base rules into durable-rules JSON rulesets, one per platform.
 
-Seller facts and derived symptoms enter the engine as small facts ``{"id": name, "f": name, "v": value}``
-(symptoms as ``{"id": "s.<symptom>", "v": true}``), one per observation, so no single fact
-meets the engine's 64-condition limit. Rules match a seller fact by its name ``f``, not by ``id``,
-the engine's identity of a fact: a fact holding several choices (a notice naming several reasons)
-enters as one fact per choice, ``{"id": "notice_reason#2", "f": "notice_reason", "v": …}``, and
-each acts on its own. A rule's action is its id (the engine records each
+Seller facts and derived symptoms enter the engine as small facts that hold their value under
+their own name, ``{"id": "cancel_rate", "cancel_rate": 0.031}`` (symptoms as
+``{"id": "s.<symptom>", "s.<symptom>": true}``), one per observation, so no single fact meets the
+engine's 64-condition limit. A fact holding several choices (a notice naming several reasons)
+enters as one fact per choice, ``{"id": "notice_reason#2", "notice_reason": …}``, and each acts
+on its own: ``id`` is the engine's identity of a fact, and rules never test it.
+
+Why the name is the property: durable-rules files a node's tests in a table by the name of the
+property they test, and runs every test filed under a property the fact has. Were the name a
+value (``{"f": "cancel_rate"}``), every fact would run the name test of every fact some rule
+tests, about two hundred per fact; as the property, a fact meets only its own tests. A fact
+pattern therefore starts with the test that the property exists, which rules on one fact share,
+and its value tests hang below it (see :func:`_fact_pattern`). A rule's action is its id (the engine records each
 firing itself). A never-completing "sink" join makes every fact count as handled.
 A "warm-up" rule lets the engine run one action per ruleset before any diagnosis (see
 ``Engine._warm_up``). Each platform has its own ruleset, so a ``when`` rule's test that the
@@ -16,7 +23,7 @@ A negated fact condition (``not: {fact: …}``) is not a durable-rules ``$not`` 
 does not withdraw a match when the fact a ``$not`` excludes arrives later in the same batch, so
 the result would depend on the order of the facts. The seller's facts never change during a
 session, so the engine evaluates each such condition when the session starts and asserts a
-marker fact ``{"id": "n:<condition>"}`` when the condition does not hold; the rule matches the
+marker fact ``{"id": "n:<condition>", "n:<condition>": true}`` when the condition does not hold; the rule matches the
 marker. Negated symptoms stay ``$not`` patterns (the linter warns against negating a symptom
 another rule derives).
 """
@@ -35,7 +42,7 @@ SYMPTOM_PREFIX = "s."
 ABSENCE_PREFIX = "n:"
 SINK_RULE = "__sink__"
 WARM_UP = "__warm_up__"  # a rule and a fact: see Engine._warm_up
-FACT_NAME = "f"  # the property naming the seller fact an engine fact stands for
+CHOICE_MARK = "#"  # in an engine fact's id, what separates the fact's name from its choice's number
 PLATFORM_FACT = "platform"  # one ruleset per platform: a "when" rule's test of it is settled there
 
 
@@ -59,28 +66,41 @@ def _value_tests(condition: Condition) -> List[dict]:
     """The durable-rules tests of a fact condition's value (none for ``known``)."""
     if condition.op == "known":
         return []
+    name = condition.name
     if condition.op == "is":
-        return [{"v": condition.value}]
+        return [{name: condition.value}]
     if condition.op == "in":
-        return [{"$or": [{"v": value} for value in condition.value]}]
-    return [{TABLE[condition.op].engine: {"v": condition.value}}]
+        return [{"$or": [{name: value} for value in condition.value]}]
+    return [{TABLE[condition.op].engine: {name: condition.value}}]
 
 
 def _fact_pattern(name: str, tests: List[dict]) -> dict:
-    return {"$and": [{FACT_NAME: name}, *tests]} if tests else {FACT_NAME: name}
+    """A seller fact's pattern: the fact exists, then its value ``tests`` (see the module doc)."""
+    present = {"$ex": {name: 1}}
+    return {"$and": [present, *tests]} if tests else present
+
+
+def marker_pattern(key: str) -> dict:
+    """The pattern of a symptom or absence-marker fact: its key, as a property that is true."""
+    return {key: True}
 
 
 def engine_facts(name: str, value: Any) -> List[dict]:
     """The engine facts standing for seller fact ``name``: one, or one per choice of a tuple."""
     if isinstance(value, tuple):
-        return [{"id": f"{name}#{number}", FACT_NAME: name, "v": one} for number, one in enumerate(value, 1)]
-    return [{"id": name, FACT_NAME: name, "v": value}]
+        return [{"id": f"{name}{CHOICE_MARK}{number}", name: one} for number, one in enumerate(value, 1)]
+    return [{"id": name, name: value}]
+
+
+def fact_name(engine_id: str) -> str:
+    """The seller fact an engine fact's id stands for (``notice_reason#2`` → ``notice_reason``)."""
+    return engine_id.partition(CHOICE_MARK)[0]
 
 
 def expression(condition: Condition) -> dict:
     """The durable-rules expression matching one (positive form of a) condition."""
     if condition.kind == "symptom":
-        return {"id": symptom_key(condition.name)}
+        return marker_pattern(symptom_key(condition.name))
     return _fact_pattern(condition.name, _value_tests(condition))
 
 
@@ -122,7 +142,7 @@ def compile_rule(rule: Rule, settled: Tuple[int, ...] = ()) -> dict:
                     tests += _value_tests(condition)
     for index, condition in kept:
         if condition.negated and condition.kind == "fact":
-            patterns.append({f"p{index}": {"id": absence_key(condition)}})
+            patterns.append({f"p{index}": marker_pattern(absence_key(condition))})
         elif condition.negated:
             negations.append({f"p{index}$not": expression(condition)})
         elif rule.match == "any" and condition.op == "in":
@@ -163,19 +183,23 @@ def compile_platform(kb: KnowledgeBase, platform: str) -> CompiledPlatform:
     )
 
 
-HANG_AT = 512  # durable-rules never returns from creating a ruleset testing this many values of one property
+HANG_AT = 512  # durable-rules never returns from creating a ruleset whose node files this many tests
 
 
 def property_value_counts(kb: KnowledgeBase, platform: str) -> List[Tuple[str, int]]:
-    """How many different fact and symptom names a platform's ruleset tests, and how many values
-    of each fact: durable-rules hangs creating (or running) a ruleset once one reaches 512."""
+    """How many tests a platform's ruleset files in one table of durable-rules: the first node's
+    holds a test of each fact, symptom and negated fact condition the rules name, and each fact's
+    existence test holds a test of each of its values. durable-rules hangs creating (or running)
+    a ruleset once a table holds 512."""
     names, values = set(), defaultdict(set)
     for rule in kb.rules_for(platform):
         for condition in rule.conditions:
             names.add((condition.kind, condition.name))
+            if condition.kind == "fact" and condition.negated:
+                names.add(("absence", absence_key(condition)))
             if condition.op == "is":
                 values[condition.name].add(json.dumps(condition.value))
             elif condition.op == "in":
                 values[condition.name] |= {json.dumps(v) for v in condition.value}
-    counts = [("names of facts and symptoms", len(names))]
+    counts = [("names of facts, symptoms and negated fact conditions", len(names))]
     return counts + [(f"values of fact '{name}'", len(tested)) for name, tested in sorted(values.items())]

@@ -25,8 +25,8 @@ from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Tu
 
 import msgspec
 
-from .compiler import (ABSENCE_PREFIX, FACT_NAME, HANG_AT, PLATFORM_FACT, SYMPTOM_PREFIX, WARM_UP, CompiledPlatform, Condition,
-                       absence_key, compile_platform, engine_facts, property_value_counts, symptom_key)
+from .compiler import (ABSENCE_PREFIX, HANG_AT, PLATFORM_FACT, SYMPTOM_PREFIX, WARM_UP, CompiledPlatform, Condition,
+                       absence_key, compile_platform, engine_facts, fact_name, property_value_counts, symptom_key)
 from .errors import InferenceError, KnowledgeBaseError
 from .operators import TABLE
 from .knowledge import KnowledgeBase
@@ -131,14 +131,16 @@ class _Feed(msgspec.Struct, frozen=True):
                 always.append(_Check.of(conditions))
             else:
                 by_key.setdefault(_index_key(key), []).append(_Check.of([key, *(c for c in conditions if c is not key)]))
-        symptoms = {name: f'{head}{_encode_plain(symptom_key(name))},"v":true}}' for name in compiled.tested_symptoms}
-        return cls({name: f'{head}{_encode_plain(name)},"{FACT_NAME}":{_encode_plain(name)},"v":'
-                    for name in compiled.tested_facts},
-                   {key: f'{head}{_encode_plain(key)},"v":true}}' for key in compiled.absences},
+        def marker(key: str) -> str:
+            return f'{head}{_encode_plain(key)},{_encode_plain(key)}:true}}'
+
+        symptoms = {name: marker(symptom_key(name)) for name in compiled.tested_symptoms}
+        return cls({name: f'{head}{_encode_plain(name)},{_encode_plain(name)}:' for name in compiled.tested_facts},
+                   {key: marker(key) for key in compiled.absences},
                    {key: tuple(checks) for key, checks in by_key.items()}, tuple(always),
                    {rule_id: symptoms.get(rule.conclusion[1]) if rule.conclusion[0] == "symptom" else None
                     for rule_id, rule in compiled.rules.items()},
-                   {rule_id: {f"p{index}": {"id": name, FACT_NAME: name} for index in settled
+                   {rule_id: {f"p{index}": {"id": name} for index in settled
                               for name in [compiled.rules[rule_id].conditions[index].name]}
                     for rule_id, settled in compiled.settled.items()})
 
@@ -351,8 +353,8 @@ class Engine:
             if name.startswith(SYMPTOM_PREFIX):
                 symptoms.append(name[len(SYMPTOM_PREFIX):])
             else:  # the seller's value as given: all of a fact's choices, whichever of them matched
-                name = fact[FACT_NAME]
-                facts.append((name, values[name] if name in values else fact["v"]))
+                name = fact_name(name)
+                facts.append((name, values[name] if name in values else fact[name]))
         session.firings.append(Firing(rule_id, tuple(facts), tuple(symptoms)))
         symptom = feed.concludes[rule_id]
         if symptom is not None and symptom not in session.asserted_symptoms:
@@ -384,7 +386,7 @@ class Engine:
                     batch.append(feed.absences[name])
                 elif type(value) is tuple:  # several choices: one engine fact each, those a rule binds
                     batch += [engine_json({"sid": LIVE_SID, **one}) for one in engine_facts(name, value)
-                              if any(_Check.of([condition]).holds({name: one["v"]}) for condition in wanted[name])]
+                              if any(_Check.of([condition]).holds({name: one[name]}) for condition in wanted[name])]
                 else:
                     batch.append(prefixes[name] + _scalar_json(value) + "}")
             self._unfinished = handle  # until the session is cleared again; see above

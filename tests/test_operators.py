@@ -41,7 +41,7 @@ def test_each_operator_tests_what_its_name_says():
 @pytest.mark.parametrize("name", [n for n in OPERATORS if TABLE[n].engine])
 def test_the_compiler_uses_the_table_s_engine_operator(name):
     assert expression(Condition("fact", "cancel_rate", name, 0.02)) == {
-        "$and": [{"f": "cancel_rate"}, {TABLE[name].engine: {"v": 0.02}}]}
+        "$and": [{"$ex": {"cancel_rate": 1}}, {TABLE[name].engine: {"cancel_rate": 0.02}}]}
 
 
 def test_the_operator_words_come_from_the_knowledge(kb):
