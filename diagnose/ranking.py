@@ -13,13 +13,13 @@
 from __future__ import annotations
 
 from functools import reduce
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 import msgspec
 
 from .engine import Firing
 from .facts import SellerFacts
-from .knowledge import KnowledgeBase, Threshold
+from .knowledge import Fit, KnowledgeBase, Threshold
 from .vocabulary import Text
 
 
@@ -119,11 +119,53 @@ class Diagnosis(msgspec.Struct, frozen=True):
         return self.causes[:n]
 
 
+class _Tables(msgspec.Struct, frozen=True):
+    """What ranking looks up for every diagnosis, prepared once per knowledge base: each cause's
+    remedies as advice (immediate first, the cause's order kept) with the fit each needs, the
+    next steps in id order with what each is for, the families' order and the sources' details."""
+
+    family_rank: Dict[str, int]
+    remedies: Dict[str, Tuple[Tuple[RemedyAdvice, Optional[Fit]], ...]]  # cause id -> its remedies
+    steps: Tuple[Tuple[Step, FrozenSet[str], FrozenSet[str], Tuple[str, ...], Optional[Fit]], ...]
+    source_info: Dict[str, Dict[str, str]]
+
+    @classmethod
+    def of(cls, kb: KnowledgeBase) -> "_Tables":
+        def fit_or_none(fit: Fit) -> Optional[Fit]:  # None: the item suits every case
+            return fit if fit.platforms or fit.needs or fit.excludes else None
+
+        remedies = {}
+        for cause in kb.causes.values():
+            ordered = sorted((kb.remedies[r] for r in cause.remedies), key=lambda r: 0 if r.kind == "immediate" else 1)
+            remedies[cause.id] = tuple((RemedyAdvice(r.id, r.kind, r.text, r.letter, r.sources), fit_or_none(r.fit))
+                                       for r in ordered)
+        steps = tuple((Step(g.id, g.text, g.sources), frozenset(g.families), frozenset(g.symptoms), g.situations,
+                       fit_or_none(g.fit)) for g in sorted(kb.guidance.values(), key=lambda g: g.id))
+        families = kb.setting("report.family_order")
+        return cls({family: index for index, family in enumerate(families)}, remedies, steps,
+                   {source_id: _source_info(kb, source_id) for source_id in kb.sources})
+
+
+_prepared: Optional[Tuple[KnowledgeBase, _Tables]] = None  # the tables of the knowledge base ranked last
+
+
+def _tables(kb: KnowledgeBase) -> _Tables:
+    """The ranking tables of ``kb``, made when a knowledge base is first ranked with (a batch
+    ranks with one knowledge base throughout)."""
+    global _prepared
+    prepared = _prepared
+    if prepared is None or prepared[0] is not kb:
+        prepared = _prepared = (kb, _Tables.of(kb))
+    return prepared[1]
+
+
 def rank(kb: KnowledgeBase, seller: SellerFacts, firings: List[Firing]) -> Diagnosis:
     """Turn the engine's firings into a ranked, explained :class:`Diagnosis`."""
+    tables = _tables(kb)
+    rules = kb.rules
     by_conclusion: Dict[Tuple[str, str], List[Firing]] = {}
     for firing in _dedupe(firings):
-        by_conclusion.setdefault(kb.rules[firing.rule].conclusion, []).append(firing)
+        by_conclusion.setdefault(rules[firing.rule].conclusion, []).append(firing)
 
     symptom_cf: Dict[str, float] = {}
 
@@ -151,31 +193,38 @@ def rank(kb: KnowledgeBase, seller: SellerFacts, firings: List[Firing]) -> Diagn
             continue
         evidence = tuple(sorted((_evidence(kb, f, certainty_of_symptom) for f in group), key=lambda e: e.rule))
         scored.append((cause_id, _round(reduce(combine, (e.certainty for e in evidence), 0.0)), evidence))
-    scored.sort(key=lambda item: order_key(kb, item[0], item[1]))
+    family_rank = tables.family_rank
+    scored.sort(key=lambda item: (-item[1], family_rank[kb.causes[item[0]].family], item[0]))
 
     causes, ruled_out = [], []
     cutoff = kb.setting("report.min_certainty")
     for cause_id, certainty, evidence in scored:
         if certainty >= cutoff:
-            causes.append(_ranked(kb, seller, cause_id, len(causes) + 1, certainty, evidence))
+            causes.append(_ranked(kb, tables, seller, cause_id, len(causes) + 1, certainty, evidence))
         else:
             ruled_out.append((cause_id, certainty))
 
     metrics = metric_statuses(kb, seller)
-    used_sources = sorted({s for c in causes for s in c.sources + tuple(x for r in c.remedies for x in r.sources)}
-                          | {s for e in symptoms for b in e.because for s in kb.rules[b.rule].sources})
+    used = set()
+    for cause in causes:
+        used.update(cause.sources)
+        for remedy in cause.remedies:
+            used.update(remedy.sources)
+    for symptom in symptoms:
+        for because in symptom.because:
+            used.update(rules[because.rule].sources)
     return Diagnosis(
         platform=seller.platform,
         causes=tuple(causes),
         ruled_out=tuple(sorted(ruled_out)),
         symptoms=tuple(symptoms),
         metrics=metrics,
-        next_steps=_next_steps(kb, seller, causes, symptoms, metrics),
+        next_steps=_next_steps(tables, seller, causes, symptoms, metrics),
         facts=dict(seller.values),
         computed=seller.computed,
         unknown=seller.unknown,
         knowledge_version=kb.version,
-        sources={s: _source_info(kb, s) for s in used_sources},
+        sources={s: dict(tables.source_info[s]) for s in sorted(used)},
         uncomputed=seller.uncomputed,
     )
 
@@ -227,14 +276,12 @@ def _evidence(kb: KnowledgeBase, firing: Firing, symptom_certainty: Callable[[st
     return Evidence(firing.rule, rule.title, _round(rule.certainty * premise), firing.facts, firing.symptoms)
 
 
-def _ranked(kb: KnowledgeBase, seller: SellerFacts, cause_id: str, rank_: int, certainty: float,
+def _ranked(kb: KnowledgeBase, tables: _Tables, seller: SellerFacts, cause_id: str, rank_: int, certainty: float,
             evidence: Tuple[Evidence, ...]) -> RankedCause:
     cause = kb.causes[cause_id]
     # a remedy the case contradicts (another platform, a fact it needs known otherwise) is never advised
-    remedies = [kb.remedies[r] for r in cause.remedies
-                if not kb.remedies[r].fit.conflicts(seller.values, seller.platform)]
-    remedies.sort(key=lambda r: 0 if r.kind == "immediate" else 1)  # stable: keeps the cause's order
-    advice = tuple(RemedyAdvice(r.id, r.kind, r.text, r.letter, r.sources) for r in remedies)
+    values, platform = seller.values, seller.platform
+    advice = tuple(remedy for remedy, fit in tables.remedies[cause_id] if fit is None or fit.suits(values, platform))
     return RankedCause(cause_id, rank_, certainty, cause.family, cause.title, cause.explanation, advice,
                        cause.evidence, evidence, cause.guidance, cause.sources)
 
@@ -244,20 +291,17 @@ def situation(causes: Sequence[RankedCause], metrics: Sequence[MetricStatus]) ->
     return "problem" if causes or any(m.status == "missed" for m in metrics) else "healthy"
 
 
-def _next_steps(kb: KnowledgeBase, seller: SellerFacts, causes: Sequence[RankedCause],
+def _next_steps(tables: _Tables, seller: SellerFacts, causes: Sequence[RankedCause],
                 symptoms: Sequence[DerivedSymptom], metrics: Sequence[MetricStatus]) -> Tuple[Step, ...]:
     families = {c.family for c in causes}
     present = {s.id for s in symptoms}
     now = situation(causes, metrics)
-    steps = []
-    for item in sorted(kb.guidance.values(), key=lambda g: g.id):
-        wanted_family = not item.families or families & set(item.families)
-        wanted_symptom = not item.symptoms or present & set(item.symptoms)
-        wanted_situation = not item.situations or now in item.situations
-        fits = not item.fit.conflicts(seller.values, seller.platform)
-        if wanted_family and wanted_symptom and wanted_situation and fits:
-            steps.append(Step(item.id, item.text, item.sources))
-    return tuple(steps)
+    values, platform = seller.values, seller.platform
+    return tuple(step for step, for_families, for_symptoms, situations, fit in tables.steps
+                 if (not for_families or not for_families.isdisjoint(families))
+                 and (not for_symptoms or not for_symptoms.isdisjoint(present))
+                 and (not situations or now in situations)
+                 and (fit is None or fit.suits(values, platform)))
 
 
 def _source_info(kb: KnowledgeBase, source_id: str) -> Dict[str, str]:

@@ -332,6 +332,13 @@ class Fit(msgspec.Struct, frozen=True):
         found += [f"excludes {c.describe()}" for c in self.excludes if c.matches(facts)]
         return found
 
+    def suits(self, facts: Dict[str, Any], platform: Optional[str]) -> bool:
+        """Whether nothing in the case contradicts the item: :meth:`conflicts` finds nothing."""
+        if self.platforms and platform is not None and platform not in self.platforms:
+            return False
+        return (all(c.matches(facts) for c in self.needs if c.name in facts)
+                and not any(c.matches(facts) for c in self.excludes))
+
     def confirmed(self, facts: Dict[str, Any]) -> bool:
         """True when every needed fact is given and holds."""
         return all(c.matches(facts) for c in self.needs)
