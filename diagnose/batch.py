@@ -132,12 +132,14 @@ class Screener:
                         {"kind": kind, "detail": str(exc)}, shop)
             return Outcome(row.number, row.shop, None, (tell(kb, told, lang),), 1, notes=notes)
         record = shop_record(row, diagnosis, self.top, lang, self.screening["at_risk_symptoms"])
-        line = (json.dumps(record, ensure_ascii=False) if self.out_format == "jsonl"
-                else csv_line(record, self.top, kb))
+        line = _encode_record(record) if self.out_format == "jsonl" else csv_line(record, self.top, kb)
         notes += tuple(tell(kb, Said(warning_text(kb, warning, lang), here, shop=shop), lang)
                        for warning in uncomputed_warnings(kb, diagnosis, lang))
         return Outcome(row.number, row.shop, line, (), 0, bool(record["at_risk"] or record["flags"]),
                        bool(record["missed"]), notes)
+
+
+_encode_record = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(record, ensure_ascii=False), made once
 
 
 def _on_row(error: InputError, number: int, shop: Optional[str]) -> Said:

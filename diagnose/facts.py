@@ -222,7 +222,7 @@ def _unknown_list(raw: Dict[str, Any], kb: KnowledgeBase, problem: Callable[...,
                     name=repr(name))
         elif name in raw:
             problem(name, "given a value and also listed as unknown", "error.known_and_unknown")
-    return tuple(sorted(set(listed) & set(kb.facts)))
+    return tuple(sorted({name for name in listed if name in kb.facts}))
 
 
 def load_facts(path: Optional[str], assignments: Iterable[str], kb: KnowledgeBase,
