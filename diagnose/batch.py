@@ -7,10 +7,10 @@ written as they come, so memory does not grow with the input.
 A row that cannot be diagnosed becomes a rejection naming the file, row and field; the rest of
 the batch goes on. With several workers, the parent reads the file's lines (and checks a CSV
 header) but not its rows: the raw lines go to a process pool in chunks, and each worker reads
-them into rows as one worker does in process (see :class:`Source`); results come back in input
-order. The parent builds the :class:`~diagnose.api.Diagnoser` and every platform's ruleset
-before starting the workers, which inherit them where processes fork (Linux); elsewhere each
-worker builds its own once. Outcomes come back as MessagePack.
+them into rows as one worker does in process (see :class:`LineReader`); results come back in
+input order. The parent builds the :class:`~diagnose.api.Diagnoser` and every platform's
+ruleset before starting the workers, which inherit them where processes fork (Linux); elsewhere
+each worker builds its own once. Outcomes come back as MessagePack.
 """
 from __future__ import annotations
 
@@ -88,7 +88,7 @@ class Summary(msgspec.Struct):
 Line = Tuple[int, str, bool]  # (line number, text, too long), as rows.read_lines gives them
 
 
-class Source(msgspec.Struct, frozen=True):
+class LineReader(msgspec.Struct, frozen=True):
     """What reads a raw line of the input into rows, in the parent or in a worker: the file, and a
     CSV file's column names or a report's import mapping and variant (neither: JSON Lines of facts)."""
 
@@ -107,16 +107,16 @@ class Source(msgspec.Struct, frozen=True):
 
 
 def open_input(path: str, kb: KnowledgeBase, source: str = "facts",
-               variant: Optional[str] = None) -> Tuple[Source, Iterator[Line]]:
-    """The :class:`Source` reading ``path`` and its lines, read lazily; a file that cannot be
+               variant: Optional[str] = None) -> Tuple[LineReader, Iterator[Line]]:
+    """The :class:`LineReader` reading ``path`` and its lines, read lazily; a file that cannot be
     read, a bad CSV header or a broken import mapping raises here, before any row is read."""
     if source != "facts":  # a marketplace's report format, one report per line
         mapping = load_mapping(source, kb)
-        return Source(path, mapping=mapping, variant=variant), read_lines(path)
+        return LineReader(path, mapping=mapping, variant=variant), read_lines(path)
     if detect_format(path) == "csv":
         names, lines = csv_lines(path, kb)
-        return Source(path, names), lines
-    return Source(path), read_lines(path)
+        return LineReader(path, names), lines
+    return LineReader(path), read_lines(path)
 
 
 def read_rows(path: str, kb: KnowledgeBase, source: str = "facts", variant: Optional[str] = None) -> Iterator[Row]:
@@ -241,12 +241,12 @@ def _metric_text(kb: KnowledgeBase, metric: Dict[str, Any]) -> str:
     return f"{fact.id} {value} ({kb.operator_words(metric['must_be'], 'en')} {target}, margin {margin})"
 
 
-_worker: Optional[Tuple[Screener, Source]] = None  # each pool process's own, set once by _start_worker
+_worker: Optional[Tuple[Screener, LineReader]] = None  # each pool process's own, set once by _start_worker
 _prepared: Optional[Tuple[tuple, Screener]] = None  # the parent's Screener and its arguments, for forked workers
 _outcomes = msgspec.msgpack.Decoder(List[Outcome])
 
 
-def _start_worker(arguments: tuple, reader: Source) -> None:
+def _start_worker(arguments: tuple, reader: LineReader) -> None:
     """Build this worker's Screener; ``reader`` reads the lines it is sent into rows. Signals are
     the parent's to handle: the worker leaves the terminal's process group, so Ctrl-C or a signal
     to the group reaches only the parent, which lets the chunks under way finish, drops the rest
@@ -263,7 +263,7 @@ def _start_worker(arguments: tuple, reader: Source) -> None:
         _worker = Screener(*arguments), reader
 
 
-def _screen_lines(screener: Screener, reader: Source, lines: Iterable[Line]) -> Iterator[Outcome]:
+def _screen_lines(screener: Screener, reader: LineReader, lines: Iterable[Line]) -> Iterator[Outcome]:
     """The outcomes of the rows ``reader`` reads from ``lines``: what a worker does, and one worker in process."""
     for line in lines:
         for row in reader.rows(*line):
@@ -290,7 +290,7 @@ class WorkerLost(DiagnoseError):
     """A worker process ended without finishing its rows (killed, or crashed)."""
 
 
-def screen(lines: Iterable[Line], reader: Source, kb_root: Optional[Union[str, os.PathLike]], out_format: str = "jsonl",
+def screen(lines: Iterable[Line], reader: LineReader, kb_root: Optional[Union[str, os.PathLike]], out_format: str = "jsonl",
            top: int = 3, lang: str = "en", workers: int = 1, chunk: int = 64) -> Iterator[Outcome]:
     """Diagnose every row ``reader`` reads from ``lines`` (see :func:`open_input`); outcomes come
     in input order whatever the number of workers.

@@ -140,10 +140,10 @@ def test_worker_counts_give_identical_output(tmp_path, out_format, name):
 
 def test_the_pool_is_handed_raw_lines_which_the_workers_read_as_one_worker_does(tmp_path, monkeypatch):
     """The parent reads no row: it sends chunks of (line number, text, too long), and the
-    Source that reads them once, to the workers."""
+    LineReader that reads them, once, to the workers."""
     from concurrent.futures import ProcessPoolExecutor
 
-    from diagnose.batch import Source, open_input, screen
+    from diagnose.batch import LineReader, open_input, screen
     from diagnose.knowledge import load_knowledge
 
     source = tmp_path / "shops.csv"
@@ -163,7 +163,7 @@ def test_the_pool_is_handed_raw_lines_which_the_workers_read_as_one_worker_does(
         reader, raw = open_input(str(source), kb)
         outcomes[workers] = list(screen(raw, reader, ROOT, workers=workers, chunk=16))
     (arguments, reader), = started
-    assert isinstance(reader, Source) and reader.names == tuple(lines[0].strip().split(","))
+    assert isinstance(reader, LineReader) and reader.names == tuple(lines[0].strip().split(","))
     chunks = [chunk for chunk, in submitted]
     assert all(len(chunk) <= 16 for chunk in chunks)
     assert [line for chunk in chunks for line in chunk] == [
