@@ -5,10 +5,12 @@ marketplaces' own reports (see :mod:`diagnose.importers`). Rows are read lazily 
 written as they come, so memory does not grow with the input.
 
 A row that cannot be diagnosed becomes a rejection naming the file, row and field; the rest of
-the batch goes on. With several workers, rows go to a process pool in chunks; results come
-back in input order. The parent builds the :class:`~diagnose.api.Diagnoser` and every
-platform's ruleset before starting the workers, which inherit them where processes fork (Linux);
-elsewhere each worker builds its own once. Outcomes come back as MessagePack.
+the batch goes on. With several workers, the parent reads the file's lines (and checks a CSV
+header) but not its rows: the raw lines go to a process pool in chunks, and each worker reads
+them into rows as one worker does in process (see :class:`LineReader`); results come back in
+input order. The parent builds the :class:`~diagnose.api.Diagnoser` and every platform's
+ruleset before starting the workers, which inherit them where processes fork (Linux); elsewhere
+each worker builds its own once. Outcomes come back as MessagePack.
 """
 from __future__ import annotations
 
@@ -28,9 +30,9 @@ import msgspec
 from .consistency import uncomputed_warnings, warning_text
 from .errors import DiagnoseError, InputError, Location, Said
 from .facts import FactsError, validate_facts
-from .importers import apply_verdicts, load_screening, report_rows
+from .importers import ImportMapping, apply_verdicts, load_mapping, load_screening, report_line
 from .knowledge import KnowledgeBase
-from .rows import Row, csv_rows, detect_format, json_lines, jsonl_rows
+from .rows import Row, csv_lines, csv_row, detect_format, jsonl_row, read_lines
 from .telling import tell
 
 if TYPE_CHECKING:
@@ -83,13 +85,44 @@ class Summary(msgspec.Struct):
 # Reading
 
 
+Line = Tuple[int, str, bool]  # (line number, text, too long), as rows.read_lines gives them
+
+
+class LineReader(msgspec.Struct, frozen=True):
+    """What reads a raw line of the input into rows, in the parent or in a worker: the file, and a
+    CSV file's column names or a report's import mapping and variant (neither: JSON Lines of facts)."""
+
+    path: str
+    names: Optional[Tuple[str, ...]] = None
+    mapping: Optional[ImportMapping] = None
+    variant: Optional[str] = None
+
+    def rows(self, number: int, text: str, too_long: bool = False) -> Iterable[Row]:
+        """The rows of one line: none for a blank line, several for a report of several shops."""
+        if self.mapping is not None:
+            return report_line(self.path, self.mapping, number, text, too_long, self.variant)
+        row = (jsonl_row(self.path, number, text, too_long) if self.names is None
+               else csv_row(self.path, self.names, number, text, too_long))
+        return () if row is None else (row,)
+
+
+def open_input(path: str, kb: KnowledgeBase, source: str = "facts",
+               variant: Optional[str] = None) -> Tuple[LineReader, Iterator[Line]]:
+    """The :class:`LineReader` reading ``path`` and its lines, read lazily; a file that cannot be
+    read, a bad CSV header or a broken import mapping raises here, before any row is read."""
+    if source != "facts":  # a marketplace's report format, one report per line
+        mapping = load_mapping(source, kb)
+        return LineReader(path, mapping=mapping, variant=variant), read_lines(path)
+    if detect_format(path) == "csv":
+        names, lines = csv_lines(path, kb)
+        return LineReader(path, names), lines
+    return LineReader(path), read_lines(path)
+
+
 def read_rows(path: str, kb: KnowledgeBase, source: str = "facts", variant: Optional[str] = None) -> Iterator[Row]:
     """The shops in ``path``, one :class:`Row` at a time; a bad header raises InputError."""
-    if source != "facts":  # a marketplace's report format, one report per line
-        return report_rows(path, kb, source, json_lines(path, parse=False), variant)
-    if detect_format(path) == "csv":
-        return csv_rows(path, kb)
-    return jsonl_rows(path)
+    reader, lines = open_input(path, kb, source, variant)
+    return (row for line in lines for row in reader.rows(*line))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -208,15 +241,16 @@ def _metric_text(kb: KnowledgeBase, metric: Dict[str, Any]) -> str:
     return f"{fact.id} {value} ({kb.operator_words(metric['must_be'], 'en')} {target}, margin {margin})"
 
 
-_worker: Optional[Screener] = None  # each pool process's own Screener, set once by _start_worker
+_worker: Optional[Tuple[Screener, LineReader]] = None  # each pool process's own, set once by _start_worker
 _prepared: Optional[Tuple[tuple, Screener]] = None  # the parent's Screener and its arguments, for forked workers
 _outcomes = msgspec.msgpack.Decoder(List[Outcome])
 
 
-def _start_worker(*arguments: Any) -> None:
-    """Build this worker's Screener. Signals are the parent's to handle: the worker leaves the
-    terminal's process group, so Ctrl-C or a signal to the group reaches only the parent, which
-    lets the chunks under way finish, drops the rest and writes its summary."""
+def _start_worker(arguments: tuple, reader: LineReader) -> None:
+    """Build this worker's Screener; ``reader`` reads the lines it is sent into rows. Signals are
+    the parent's to handle: the worker leaves the terminal's process group, so Ctrl-C or a signal
+    to the group reaches only the parent, which lets the chunks under way finish, drops the rest
+    and writes its summary."""
     global _worker
     os.setpgid(0, 0)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -224,13 +258,20 @@ def _start_worker(*arguments: Any) -> None:
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), signal.SIG_DFL)
     if _prepared is not None and _prepared[0] == arguments:  # forked from the parent that built it
-        _worker = _prepared[1]
+        _worker = _prepared[1], reader
     else:
-        _worker = Screener(*arguments)
+        _worker = Screener(*arguments), reader
 
 
-def _screen_chunk(rows: List[Row]) -> bytes:
-    return msgspec.msgpack.encode([_worker(row) for row in rows])
+def _screen_lines(screener: Screener, reader: LineReader, lines: Iterable[Line]) -> Iterator[Outcome]:
+    """The outcomes of the rows ``reader`` reads from ``lines``: what a worker does, and one worker in process."""
+    for line in lines:
+        for row in reader.rows(*line):
+            yield screener(row)
+
+
+def _screen_chunk(lines: List[Line]) -> bytes:
+    return msgspec.msgpack.encode(list(_screen_lines(*_worker, lines)))
 
 
 def _prepare(arguments: tuple) -> Tuple[tuple, Screener]:
@@ -249,28 +290,28 @@ class WorkerLost(DiagnoseError):
     """A worker process ended without finishing its rows (killed, or crashed)."""
 
 
-def screen(rows: Iterable[Row], kb_root: Optional[Union[str, os.PathLike]], path: str, out_format: str = "jsonl", top: int = 3,
-           lang: str = "en", workers: int = 1, chunk: int = 64) -> Iterator[Outcome]:
-    """Diagnose every row; outcomes come in input order whatever the number of workers.
+def screen(lines: Iterable[Line], reader: LineReader, kb_root: Optional[Union[str, os.PathLike]], out_format: str = "jsonl",
+           top: int = 3, lang: str = "en", workers: int = 1, chunk: int = 64) -> Iterator[Outcome]:
+    """Diagnose every row ``reader`` reads from ``lines`` (see :func:`open_input`); outcomes come
+    in input order whatever the number of workers.
 
-    With several workers, at most a few chunks per worker are in flight, so memory stays flat;
-    a worker that dies raises :class:`WorkerLost` instead of leaving the batch waiting for it.
+    With several workers, the workers read the lines into rows; at most a few chunks of lines per
+    worker are in flight, so memory stays flat; a worker that dies raises :class:`WorkerLost`
+    instead of leaving the batch waiting for it.
     """
-    arguments = (kb_root, path, out_format, top, lang)
+    arguments = (kb_root, reader.path, out_format, top, lang)
     if workers <= 1:
-        screener = Screener(*arguments)
-        for row in rows:
-            yield screener(row)
+        yield from _screen_lines(Screener(*arguments), reader, lines)
         return
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
     global _prepared
-    chunks = _chunks(rows, chunk)
+    chunks = _chunks(lines, chunk)
     _prepared = _prepare(arguments)  # until the workers have started (they start with the pool)
     gc.freeze()  # what exists now, the knowledge above all: forked workers neither scan nor copy it for gc
     executor = ProcessPoolExecutor(workers, mp_context=_fork_context(), initializer=_start_worker,
-                                   initargs=arguments)
+                                   initargs=(arguments, reader))
     done = 0
     try:
         pending = collections.deque(executor.submit(_screen_chunk, part)
@@ -299,8 +340,8 @@ def _fork_context() -> Any:
     return multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
 
 
-def _chunks(rows: Iterable[Row], size: int) -> Iterator[List[Row]]:
-    iterator = iter(rows)
+def _chunks(lines: Iterable[Line], size: int) -> Iterator[List[Line]]:
+    iterator = iter(lines)
     while True:
         part = list(itertools.islice(iterator, size))
         if not part:

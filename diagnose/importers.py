@@ -9,7 +9,7 @@ notes on what it could not use; nothing the report says is dropped without a wor
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Never, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Never, Optional, Tuple
 
 import msgspec
 from msgspec.structs import replace
@@ -17,7 +17,7 @@ from msgspec.structs import replace
 from .errors import InputError, KnowledgeBaseError, Location, Said
 from .knowledge import Finding, KnowledgeBase, schema_validator, suggest
 from .reportpaths import ReportError, Resolver, described, parse_path
-from .rows import Row, parse_json
+from .rows import Row, json_line, parse_json
 from .yamlsafe import Mapping, YamlError, load_yaml, mark_of, read_text
 
 if TYPE_CHECKING:  # type names only: ranking would bring the engine along
@@ -434,28 +434,31 @@ def read_report(path: str, kb: KnowledgeBase, name: str, marketplace: Optional[s
     return shop
 
 
-def report_rows(path: str, kb: KnowledgeBase, name: str,
-                lines: Iterable[Tuple[int, Any, Optional[Said]]], variant: Optional[str] = None) -> Iterator[Row]:
-    """Batch rows from JSON Lines of reports: one row per shop, named by its id."""
-    mapping = load_mapping(name, kb)
-    for number, text, problem in lines:
-        shops: List[ReportShop] = []
-        where = Location(path, number)
-        if problem is None:
-            try:
-                shops = shops_from_report(parse_json(text, path, number), mapping, path, variant)
-            except (InputError, ReportError) as exc:
-                problem = Said(exc.message, where, exc.code, exc.values)
-        if problem is not None:
-            yield Row(number, None, None, problem)
+def report_line(path: str, mapping: ImportMapping, number: int, text: str, too_long: bool = False,
+                variant: Optional[str] = None) -> List[Row]:
+    """One line of a JSON Lines file of reports: a row per shop of its report, named by its id
+    (none for a blank line), or one row with the problem that kept the line from being read."""
+    read = json_line(path, number, text, too_long, parse=False)
+    if read is None:
+        return []
+    text, problem = read
+    where = Location(path, number)
+    if problem is None:
+        try:
+            shops = shops_from_report(parse_json(text, path, number), mapping, path, variant)
+        except (InputError, ReportError) as exc:
+            problem = Said(exc.message, where, exc.code, exc.values)
+    if problem is not None:
+        return [Row(number, None, None, problem)]
+    rows = []
+    for shop in shops:
+        if shop.problem is not None:
+            rows.append(Row(number, shop.id, None, shop.problem.said(where, shop.id), report=mapping.name))
             continue
-        for shop in shops:
-            if shop.problem is not None:
-                yield Row(number, shop.id, None, shop.problem.said(where, shop.id), report=name)
-                continue
-            shop.facts.line = number
-            yield Row(number, shop.id, shop.facts, verdicts=shop.verdicts or None,
-                      notes=tuple(replace(note, location=where) for note in shop.notes), report=name)
+        shop.facts.line = number
+        rows.append(Row(number, shop.id, shop.facts, verdicts=shop.verdicts or None,
+                        notes=tuple(replace(note, location=where) for note in shop.notes), report=mapping.name))
+    return rows
 
 
 # ---------------------------------------------------------------------------------------------

@@ -92,37 +92,52 @@ def _too_long(location: Optional[Location] = None) -> Said:
                 {"limit": f"{MAX_LINE:,}"})
 
 
-def csv_rows(path: str, kb: KnowledgeBase) -> Iterator[Row]:
-    """The shops of a CSV file. Each row is one line: a quote left open is that row's problem,
-    so it cannot swallow the rows after it."""
+def read_lines(path: str) -> Iterator[Tuple[int, str, bool]]:
+    """(line number, text, too long) for each line of ``path``, which is opened now (a file that
+    cannot be read raises InputError here) and closed when the lines run out."""
     handle = _open(path)
-    lines = _lines(handle)
+
+    def lines() -> Iterator[Tuple[int, str, bool]]:
+        with handle:
+            yield from _lines(handle)
+
+    return lines()
+
+
+def csv_lines(path: str, kb: KnowledgeBase) -> Tuple[Tuple[str, ...], Iterator[Tuple[int, str, bool]]]:
+    """A CSV file's column names, from its header, and its lines after the header (see
+    :func:`csv_row`); a bad header raises InputError."""
+    lines = read_lines(path)
     try:
-        names = _header(path, lines, kb)
+        return tuple(_header(path, lines, kb)), lines
     except InputError:
-        handle.close()
+        lines.close()
         raise
 
-    def rows() -> Iterator[Row]:
-        with handle:
-            for number, text, too_long in lines:
-                if too_long:
-                    yield Row(number, None, None, _too_long(Location(path, number)))
-                    continue
-                if not text.strip():
-                    continue
-                try:
-                    cells = next(csv.reader([text], strict=True))
-                except csv.Error as exc:
-                    where = Location(path, number)
-                    yield Row(number, None, None, Said("a quoted cell is not closed on its line", where,
-                                                       "error.csv_open_quote") if "end of data" in str(exc)
-                              else Said(f"unreadable row: {exc}", where, "error.csv_row", {"problem": str(exc)}))
-                    continue
-                if any(cell.strip() for cell in cells):  # a row of empty cells is a blank line
-                    yield _csv_row(path, number, names, cells)
 
-    return rows()
+def csv_rows(path: str, kb: KnowledgeBase) -> Iterator[Row]:
+    """The shops of a CSV file, read lazily."""
+    names, lines = csv_lines(path, kb)
+    return (row for line in lines if (row := csv_row(path, names, *line)) is not None)
+
+
+def csv_row(path: str, names: Tuple[str, ...], number: int, text: str, too_long: bool = False) -> Optional[Row]:
+    """One line of a CSV file under the header ``names``: its shop, or None for a blank line. Each
+    row is one line: a quote left open is that row's problem, so it cannot swallow the rows after it."""
+    if too_long:
+        return Row(number, None, None, _too_long(Location(path, number)))
+    if not text.strip():
+        return None
+    try:
+        cells = next(csv.reader([text], strict=True))
+    except csv.Error as exc:
+        where = Location(path, number)
+        return Row(number, None, None, Said("a quoted cell is not closed on its line", where, "error.csv_open_quote")
+                   if "end of data" in str(exc)
+                   else Said(f"unreadable row: {exc}", where, "error.csv_row", {"problem": str(exc)}))
+    if not any(cell.strip() for cell in cells):  # a row of empty cells is a blank line
+        return None
+    return _csv_row(path, number, names, cells)
 
 
 def _header(path: str, lines: Iterator[Tuple[int, str, bool]], kb: KnowledgeBase) -> List[str]:
@@ -162,7 +177,7 @@ def _header(path: str, lines: Iterator[Tuple[int, str, bool]], kb: KnowledgeBase
     return names
 
 
-def _csv_row(path: str, number: int, names: List[str], cells: List[str]) -> Row:
+def _csv_row(path: str, number: int, names: Tuple[str, ...], cells: List[str]) -> Row:
     if len(cells) > len(names):
         return Row(number, None, None, Said(f"{len(cells)} cells but the header names {len(names)} columns",
                                             Location(path, number), "error.too_many_cells",
@@ -187,32 +202,23 @@ def _csv_row(path: str, number: int, names: List[str], cells: List[str]) -> Row:
     return Row(number, shop, facts)
 
 
-def json_lines(path: str, parse: bool = True) -> Iterator[Tuple[int, Any, Optional[Said]]]:
-    """(line number, parsed value, problem) for each non-blank line of a JSON Lines file; with
+def json_line(path: str, number: int, text: str, too_long: bool = False,
+              parse: bool = True) -> Optional[Tuple[Any, Optional[Said]]]:
+    """One line of a JSON Lines file: (parsed value, problem), or None for a blank line; with
     ``parse`` false, the line's text in place of the value. A problem is at that line."""
-    handle = _open(path)
-
-    def lines() -> Iterator[Tuple[int, Any, Optional[Said]]]:
-        with handle:
-            for number, text, too_long in _lines(handle):
-                where = Location(path, number)
-                if too_long:
-                    yield number, None, _too_long(where)
-                    continue
-                if not text.strip():
-                    continue
-                if REPLACED in text:
-                    yield number, None, replace(NOT_UTF8, location=where)
-                    continue
-                if not parse:
-                    yield number, text, None
-                    continue
-                try:
-                    yield number, parse_json(text, path, number), None
-                except InputError as exc:
-                    yield number, None, exc.said(where)
-
-    return lines()
+    where = Location(path, number)
+    if too_long:
+        return None, _too_long(where)
+    if not text.strip():
+        return None
+    if REPLACED in text:
+        return None, replace(NOT_UTF8, location=where)
+    if not parse:
+        return text, None
+    try:
+        return parse_json(text, path, number), None
+    except InputError as exc:
+        return None, exc.said(where)
 
 
 def parse_json(text: str, source: str, line: Optional[int] = None) -> Any:
@@ -254,21 +260,27 @@ def _not_json(exc: YamlError, source: str, line: Optional[int]) -> InputError:
 
 
 def jsonl_rows(path: str) -> Iterator[Row]:
-    """The shops of a JSON Lines file of facts, one per line."""
-    for number, value, problem in json_lines(path):
-        if problem is None and not isinstance(value, dict):
-            problem = Said("expected a JSON object of fact names to values", Location(path, number),
-                           "error.jsonl_not_object")
-        if problem is not None:
-            yield Row(number, None, None, problem)
-            continue
-        facts = value
-        facts.line = number  # one line each: a key's place is its column on this line
-        facts.key_marks = {key: (number, column) for key, (_, column) in value.key_marks.items()}
-        shop = facts.pop(SHOP_KEY, None)
-        if shop is not None and (isinstance(shop, (bool, dict, list)) or len(str(shop)) > MAX_SHOP):
-            yield Row(number, None, None, Said(f"expected a short text naming the shop (at most {MAX_SHOP} characters)",
-                                               Location(path, number, field=SHOP_KEY), "error.shop_name",
-                                               {"limit": MAX_SHOP}))
-            continue
-        yield Row(number, None if shop is None else str(shop), facts)
+    """The shops of a JSON Lines file of facts, one per line, read lazily."""
+    return (row for line in read_lines(path) if (row := jsonl_row(path, *line)) is not None)
+
+
+def jsonl_row(path: str, number: int, text: str, too_long: bool = False) -> Optional[Row]:
+    """One line of a JSON Lines file of facts: its shop, or None for a blank line."""
+    read = json_line(path, number, text, too_long)
+    if read is None:
+        return None
+    value, problem = read
+    if problem is None and not isinstance(value, dict):
+        problem = Said("expected a JSON object of fact names to values", Location(path, number),
+                       "error.jsonl_not_object")
+    if problem is not None:
+        return Row(number, None, None, problem)
+    facts = value
+    facts.line = number  # one line each: a key's place is its column on this line
+    facts.key_marks = {key: (number, column) for key, (_, column) in value.key_marks.items()}
+    shop = facts.pop(SHOP_KEY, None)
+    if shop is not None and (isinstance(shop, (bool, dict, list)) or len(str(shop)) > MAX_SHOP):
+        return Row(number, None, None, Said(f"expected a short text naming the shop (at most {MAX_SHOP} characters)",
+                                            Location(path, number, field=SHOP_KEY), "error.shop_name",
+                                            {"limit": MAX_SHOP}))
+    return Row(number, None if shop is None else str(shop), facts)

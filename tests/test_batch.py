@@ -119,16 +119,72 @@ def generated_shops(count, seed=7):
     return "\n".join(rows) + "\n"
 
 
+def as_json_lines(text):
+    """The shops of a CSV text as JSON Lines, the empty cells left out."""
+    return "".join(json.dumps({k: v for k, v in row.items() if v}) + "\n" for row in csv.DictReader(io.StringIO(text)))
+
+
+@pytest.mark.parametrize("name", ["shops.csv", "shops.jsonl"])
 @pytest.mark.parametrize("out_format", ["jsonl", "csv"])
-def test_worker_counts_give_identical_output(tmp_path, out_format):
+def test_worker_counts_give_identical_output(tmp_path, out_format, name):
     text = generated_shops(400)
+    text = text if name.endswith(".csv") else as_json_lines(text)
     outputs = []
     for workers in ("1", "2", "3"):
-        result, _ = run_batch(tmp_path, "shops.csv", text, "--workers", workers, "--format", out_format)
+        result, _ = run_batch(tmp_path, name, text, "--workers", workers, "--format", out_format)
         outputs.append((result.stdout, result.stderr, result.exit_code))
     assert outputs[0] == outputs[1] == outputs[2]
     assert outputs[0][1].count("Rejected:") == 5
     assert len(outputs[0][0].splitlines()) == 400 - 5 + (out_format == "csv")
+
+
+def test_the_pool_is_handed_raw_lines_which_the_workers_read_as_one_worker_does(tmp_path, monkeypatch):
+    """The parent reads no row: it sends chunks of (line number, text, too long), and the
+    LineReader that reads them, once, to the workers."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from diagnose.batch import LineReader, open_input, screen
+    from diagnose.knowledge import load_knowledge
+
+    source = tmp_path / "shops.csv"
+    lines = generated_shops(150).splitlines(keepends=True)
+    lines[10] = 's9,amazon,"4%\n'  # a quote left open, then too many cells, bytes that are not UTF-8, a blank line
+    lines[20:23] = ["s19,amazon,1%,1%,1%,yes,no,extra\n", "s20,amazon,\udcff\n", ",,,,,,\n"]
+    source.write_bytes("".join(lines).encode("utf-8", "surrogateescape"))
+    kb = load_knowledge(ROOT)
+    submitted, started = [], []
+    submit, init = ProcessPoolExecutor.submit, ProcessPoolExecutor.__init__
+    monkeypatch.setattr(ProcessPoolExecutor, "submit",
+                        lambda pool, function, *args: submitted.append(args) or submit(pool, function, *args))
+    monkeypatch.setattr(ProcessPoolExecutor, "__init__",
+                        lambda pool, *args, **options: started.append(options["initargs"]) or init(pool, *args, **options))
+    outcomes = {}
+    for workers in (1, 2):
+        reader, raw = open_input(str(source), kb)
+        outcomes[workers] = list(screen(raw, reader, ROOT, workers=workers, chunk=16))
+    (arguments, reader), = started
+    assert isinstance(reader, LineReader) and reader.names == tuple(lines[0].strip().split(","))
+    chunks = [chunk for chunk, in submitted]
+    assert all(len(chunk) <= 16 for chunk in chunks)
+    assert [line for chunk in chunks for line in chunk] == [
+        (number, text.encode("utf-8", "surrogateescape").decode("utf-8", "replace"), False)
+        for number, text in enumerate(lines[1:], 2)]
+    assert outcomes[1] == outcomes[2]
+    problems = {outcome.number: outcome.problems for outcome in outcomes[2] if outcome.problems}
+    assert problems[11] == (f"{source}:11: a quoted cell is not closed on its line",)
+    assert problems[21] == (f"{source}:21: 8 cells but the header names 7 columns",)
+    assert problems[22] == (f"{source}:22: not valid UTF-8 text",)
+    assert 23 not in {outcome.number for outcome in outcomes[2]}  # a row of empty cells is a blank line
+
+
+def test_a_bad_header_stops_the_batch_before_any_worker_starts(tmp_path, monkeypatch):
+    from concurrent.futures import ProcessPoolExecutor
+
+    monkeypatch.setattr(ProcessPoolExecutor, "__init__", lambda *args, **options: pytest.fail("a worker started"))
+    told = [run_batch(tmp_path, "shops.csv", "platform,cancel_rat\namazon,1%\n", "--workers", workers)[0]
+            for workers in ("1", "2")]
+    assert told[0].stderr == told[1].stderr and told[0].exit_code == told[1].exit_code == 2
+    assert "cancel_rat: not a fact; did you mean 'cancel_rate'?" in told[1].stderr
 
 
 def test_bytes_that_are_not_utf8_reject_only_their_row(tmp_path):

@@ -67,6 +67,9 @@ def test_each_bad_row_in_chinese_at_the_place_the_english_names(tmp_path, monkey
     monkeypatch.chdir(tmp_path)
     write(tmp_path, name, rows)
     english, chinese = invoke("batch", name), invoke("batch", name, "--lang", "zh")
+    for one, lang in ((english, ()), (chinese, ("--lang", "zh"))):  # workers read the raw lines as one does
+        two = invoke("batch", name, "--workers", "2", *lang)
+        assert (two.stdout, two.stderr, two.exit_code) == (one.stdout, one.stderr, one.exit_code)
     expected = [wanted for wanted in rows.values() if wanted]
     told = problems(english, "Rejected: ")
     assert [line[:len(start)] for line, (_, start) in zip(told, expected)] == [start for _, start in expected]
@@ -137,6 +140,9 @@ def test_report_lines_in_batch_in_chinese(tmp_path, monkeypatch):
     lines = [late_shipment(rate="abc"), noted, []]
     (tmp_path / "reports.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
     english, chinese = (invoke("batch", *FROM, "reports.jsonl", *lang) for lang in ((), ("--lang", "zh")))
+    for one, lang in ((english, ()), (chinese, ("--lang", "zh"))):  # workers read the reports as one does
+        two = invoke("batch", *FROM, "reports.jsonl", "--workers", "2", *lang)
+        assert (two.stdout, two.stderr, two.exit_code) == (one.stdout, one.stderr, one.exit_code)
     assert (english.exit_code, chinese.exit_code) == (2, 2)
     assert english.stderr.splitlines()[:3] == [
         "Rejected: reports.jsonl:1: performanceMetrics[0].lateShipmentRate.rate: expected a number, got the text "

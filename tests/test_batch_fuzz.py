@@ -1,5 +1,6 @@
 """A bounded fuzz run over the batch reader and screener: mutated CSV and JSON Lines files give
-rows or per-row rejections, never an exception and never an "internal error"."""
+rows or per-row rejections, never an exception and never an "internal error"; the rows the batch
+reads line by line are those rows.csv_rows and rows.jsonl_rows read."""
 import json
 import tempfile
 from pathlib import Path
@@ -9,6 +10,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from conftest import ROOT
 from diagnose.batch import Screener, read_rows
 from diagnose.errors import InputError
+from diagnose.rows import csv_rows, jsonl_rows
 
 CSV_SEED = ["shop,platform,cancel_rate,order_defect_rate,out_of_stock_often,unknown\n",
             "s1,amazon,4.6%,,yes,\n", "s2,ebay,,0.8%,no,slow_replies\n", '"s,3",walmart,"1,5%",,yes,\n']
@@ -47,6 +49,7 @@ def screen_all(text: str, suffix: str, kb):
             rows = list(read_rows(str(path), kb))
         except InputError:  # a bad header stops the run before any row, as documented
             return
+        assert rows == list(csv_rows(str(path), kb) if suffix == ".csv" else jsonl_rows(str(path)))
         if suffix not in _SCREENERS:
             _SCREENERS[suffix] = Screener(ROOT, str(path), "csv" if suffix == ".csv" else "jsonl", 3, "en")
         screener = _SCREENERS[suffix]

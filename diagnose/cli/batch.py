@@ -40,14 +40,14 @@ def batch(input_file: str, output_format: str, output: str, workers: int, top: i
     A bad row is reported on stderr with its row number and skipped; a summary ends the run.
     Exit code 2 when a row was rejected, though every good row is still diagnosed.
     """
-    from ..batch import Summary, WorkerLost, csv_header, read_rows, screen
+    from ..batch import Summary, WorkerLost, csv_header, open_input, screen
     from ..errors import InputError, Location, Said
     from ..knowledge import load_knowledge
     from ..telling import tell
 
     kb = load_knowledge(kb_root)
     collect_from_here()
-    rows = read_rows(input_file, kb, source, cycle)
+    reader, lines = open_input(input_file, kb, source, cycle)
     summary = Summary()
     try:
         out = click.open_file(output, "w", encoding="utf-8")
@@ -59,7 +59,7 @@ def batch(input_file: str, output_format: str, output: str, workers: int, top: i
         with _signals_stop_the_batch(), out:
             if output_format == "csv":
                 out.write(",".join(csv_header(top)) + "\n")
-            outcomes = contextlib.closing(screen(rows, kb_root, input_file, output_format, top, lang, workers))
+            outcomes = contextlib.closing(screen(lines, reader, kb_root, output_format, top, lang, workers))
             with outcomes, _progress(input_file, outcomes.thing, kb.message("batch.progress", lang)) as shown:
                 for outcome in shown:
                     summary.add(outcome)
