@@ -7,9 +7,10 @@ sandbox with strict undefined names. A fact the text needs but the case lacks be
 visible placeholder (``[STORE NAME]``) and is reported with the question to ask.
 
 A letter states as done only the immediate remedies the case confirms (``actions_done``); a
-planned one reads as a commitment with its date (``actions_planned``); every other one stays
-a visible ``[CONFIRM: remedy]`` placeholder. A measure or document shared by several causes
-is written once. While any placeholder is left, the draft is not ready to send.
+planned one (``actions_planned``) reads as the seller's commitment, the remedy's ``plan``
+wording after its date; every other one stays a visible ``[CONFIRM: remedy]`` placeholder. A
+measure or document shared by several causes is written once. While any placeholder is left,
+the draft is not ready to send.
 """
 from __future__ import annotations
 
@@ -75,7 +76,7 @@ class Line(msgspec.Struct, frozen=True):
     status: str
     date: Optional[str] = None
     placeholder: Optional[str] = None
-    plan: Optional[str] = None  # the remedy's advice text: what a planned action commits to
+    plan: Optional[str] = None  # the remedy's ``plan``: the seller's commitment, to follow the date
 
 
 class Metric(msgspec.Struct, frozen=True):
@@ -221,7 +222,8 @@ def audit(kb: KnowledgeBase, diagnosis: Diagnosis, draft: Draft, done: Iterable[
     renderer = _Renderer(kb, diagnosis, "en", False, _dt.date.today())
     for remedy in kb.remedies.values():
         conflicts = remedy.fit.conflicts(values, platform)
-        if conflicts and remedy.letter and renderer.sentence(remedy.letter, remedy.where) in draft.text:
+        said = [renderer.sentence(wording, remedy.where) for wording in (remedy.letter, remedy.plan) if wording]
+        if conflicts and any(sentence in draft.text for sentence in said):
             problems.append((remedy.where, f"the letter states remedy '{remedy.id}' although the case contradicts it "
                                            f"({'; '.join(conflicts)})"))
     lines = [line.strip() for line in draft.text.splitlines()]
@@ -326,11 +328,13 @@ class _Renderer:
     def action(self, remedy: RemedyAdvice) -> Line:
         """An immediate remedy as done, planned with its date, or to be confirmed."""
         self.remedies_used.add(remedy.id)
-        text = self.sentence(remedy.letter or remedy.text, self.kb.remedies[remedy.id].where)
+        known = self.kb.remedies[remedy.id]
+        text = self.sentence(remedy.letter or remedy.text, known.where)
         if remedy.id in self.done:
             return Line(remedy.id, text, "done")
         if remedy.id in self.planned:
-            return Line(remedy.id, text, "planned", date=self.planned[remedy.id], plan=say(remedy.text, self.lang))
+            plan = self.sentence(known.plan or remedy.text, known.where)
+            return Line(remedy.id, text, "planned", date=self.planned[remedy.id], plan=plan)
         placeholder = f"[CONFIRM: {remedy.id}]"
         self.missing.setdefault(placeholder, Missing("actions_done", placeholder, self.kb.message(
             "letter.confirm_action", self.lang, action=say(remedy.text, self.lang), id=remedy.id)))

@@ -80,6 +80,10 @@ EXPECTED = {
         "knowledge/knowledge.yaml:13:5: [error] remedy 'restock_now' reaches the letters (amazon, ebay) through "
         "cause 'chronic_stockout' but has no letter wording: add letter: {en, zh} (remedy-letter)",
         "1 error(s), 0 warning(s)"],
+    "remedy-plan": [
+        "knowledge/knowledge.yaml:16:5: [error] remedy 'restock_now' has letter wording but no plan: a case that "
+        "plans it by a date would show its advice; add plan: {en, zh} (remedy-plan)",
+        "1 error(s), 0 warning(s)"],
     "unused-remedy": [
         "knowledge/example.yaml:3:5: [warning] remedy 'call_support' is listed by no cause (unused-remedy)",
         "0 error(s), 1 warning(s)"],
@@ -247,6 +251,7 @@ def test_engine_property_values(kb_dir):
 
 REMEDY_LETTER = CHECK_IDS["remedy-letter"]
 _RESTOCK_LETTER = '    letter: {en: "We restocked every item that had run short.", zh: "我们已为所有缺货商品补货。"}\n'
+_RESTOCK_PLAN = '    plan: {en: "we will restock every item that has run short", zh: "我们将为所有缺货商品补货"}\n'
 
 
 @pytest.mark.parametrize("platforms,reported", [
@@ -273,11 +278,57 @@ def test_remedy_letter_skips_a_remedy_no_cause_lists(kb_dir):
     unlisted = knowledge.replace("remedies: [restock_now, daily_stock_check]", "remedies: [daily_stock_check, restock_soon]")
     unlisted = unlisted.replace("  - id: daily_stock_check\n", "  - id: restock_soon\n    kind: immediate\n"
                                 "    text: {en: \"Restock soon.\", zh: \"尽快补货。\"}\n" + _RESTOCK_LETTER
-                                + "    sources: [src-a]\n  - id: daily_stock_check\n")
+                                + _RESTOCK_PLAN + "    sources: [src-a]\n  - id: daily_stock_check\n")
     found = json.loads(lint(kb_dir(files={**REMEDY_LETTER.failing, "knowledge/knowledge.yaml": unlisted}),
                             "--format", "json").output)["findings"]
     assert [f["check"] for f in found] == ["unused-remedy"]  # listed by no cause: no letter states it
 
+
+
+REMEDY_PLAN = CHECK_IDS["remedy-plan"]
+
+
+def _planned(plan, remedy="restock_now"):
+    """The remedy-plan passing example with ``plan`` in place of restock_now's, on ``remedy``."""
+    knowledge = REMEDY_PLAN.passing["knowledge/knowledge.yaml"].replace(_RESTOCK_PLAN, "")
+    anchor = f"  - id: {remedy}\n"
+    head, _, tail = knowledge.partition(anchor)
+    sources = tail.index("    sources:")
+    return {**REMEDY_PLAN.passing, "knowledge/knowledge.yaml": head + anchor + tail[:sources] + plan + tail[sources:]}
+
+
+@pytest.mark.parametrize("plan,message", [
+    ('    plan: {en: "We will restock every item that has run short", zh: "我们将为所有缺货商品补货"}\n',
+     "12: [error] remedy 'restock_now' plan (en) starts with a capital letter: it follows \"By <date>,\" in the letter "
+     "(\"we will ...\")"),
+    ('    plan: {en: "we will restock every item that has run short.", zh: "我们将为所有缺货商品补货"}\n',
+     "12: [error] remedy 'restock_now' plan (en) ends with '.': the letter ends the sentence itself"),
+    ('    plan: {en: "we will restock every item that has run short", zh: "我们将为所有缺货商品补货。"}\n',
+     "65: [error] remedy 'restock_now' plan (zh) ends with '。': the letter ends the sentence itself"),
+    ("    plan: {en: \"{% if platform == 'ebay' %}On eBay we will restock{% else %}we will restock{% endif %}\", "
+     "zh: \"我们将补货\"}\n",
+     "12: [error] remedy 'restock_now' plan (en) starts with a capital letter: it follows \"By <date>,\" in the letter "
+     "(\"we will ...\")"),
+])
+def test_remedy_plan_wording_follows_the_date_phrase(kb_dir, plan, message):
+    lines = lint(kb_dir(files=_planned(plan))).output.splitlines()
+    assert lines == [f"knowledge/knowledge.yaml:17:{message} (remedy-plan)", "1 error(s), 0 warning(s)"]
+
+
+def test_remedy_plan_reads_past_template_tags(kb_dir):
+    plan = ("    plan: {en: \"{% set what = 'every item' %}we will restock {{ what }}{% if platform == 'ebay' %} on eBay"
+            "{% endif %}\", zh: \"我们将补货\"}\n")
+    assert lint(kb_dir(files=_planned(plan)), "--strict").output == "0 error(s), 0 warning(s)\n"
+
+
+def test_remedy_plan_asks_a_preventive_remedy_only_when_a_case_can_plan_it(kb_dir):
+    files = REMEDY_PLAN.passing  # daily_stock_check: preventive, with letter wording, needs nothing: not asked
+    knowledge = files["knowledge/knowledge.yaml"].replace(
+        "  - id: daily_stock_check\n    kind: preventive\n",
+        "  - id: daily_stock_check\n    kind: preventive\n    needs: [{fact: out_of_stock_often, is: true}]\n")
+    found = json.loads(lint(kb_dir(files={**files, "knowledge/knowledge.yaml": knowledge}), "--format", "json").output)
+    assert [(f["check"], f["message"].split(":")[0]) for f in found["findings"] if f["check"] == "remedy-plan"] == [
+        ("remedy-plan", "remedy 'daily_stock_check' has letter wording but no plan")]
 
 
 # --- suppressions, --strict, --list, --explain -----------------------------------------------

@@ -275,6 +275,16 @@ def test_a_bad_letter_sentence_in_yaml_is_reported_at_its_item(kb_copy):
     assert "unknown fact 'supplier'" in findings[0].message
 
 
+def test_a_bad_plan_sentence_in_yaml_is_reported_at_its_item(kb_copy):
+    path = kb_copy / "knowledge" / "remedies.yaml"
+    text = path.read_text(encoding="utf-8").replace("{{ fact('supplier_name') }}{% else %}our supplier",
+                                                    "{{ fact('supplier') }}{% else %}our supplier")
+    path.write_text(text, encoding="utf-8")
+    _, findings = findings_of(kb_copy)
+    assert [(Path(f.path).name, f.message) for f in findings] == [
+        ("remedies.yaml", "'replenish_with_supplier' plan (en): unknown fact 'supplier'; did you mean 'supplier_name'?")]
+
+
 def test_missing_templates_and_incentives_are_reported(kb_copy):
     (kb_copy / "knowledge" / "letters" / "wish.zh.txt.j2").unlink()
     path = kb_copy / "knowledge" / "letters" / "messages" / "feedback-removal.en.txt.j2"

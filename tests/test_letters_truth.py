@@ -8,11 +8,13 @@ import shutil
 
 import pytest
 from click.testing import CliRunner
+from msgspec.structs import replace
 
 from conftest import EXAMPLES, ROOT
 from diagnose.cli import cli
 from diagnose.facts import load_facts, read_facts_file
 from diagnose.letters import draft_letter, letter_cutoff
+from diagnose.ranking import RemedyAdvice
 from diagnose.tracking import read_tracking
 from diagnose.vocabulary import say
 
@@ -75,13 +77,42 @@ def test_the_counterfeit_example_neither_attaches_nor_claims_what_the_seller_lac
     assert draft.text.count("We buy only from the brand owner") == 1
 
 
-def test_planned_actions_read_as_commitments_with_their_date(diagnoser):
-    diagnosis = diagnoser.run(LATE)
-    draft = draft_letter(diagnoser.kb, diagnosis, today=TODAY, planned={"lengthen_handling_time": "2026-10-30"})
-    assert "We commit to completing this by 2026-10-30: Set the handling time" in draft.text
+@pytest.mark.parametrize("lang,line", [
+    ("en", "- By 2026-10-30, we will set the handling time of each product to the number of days our warehouse "
+           "really needs, measured from our own dispatch records."),
+    ("zh", "- 2026-10-30 前，我们将按自己的发货记录，把每个商品的处理时间改为仓库实际需要的天数。"),
+])
+def test_planned_actions_read_as_the_seller_s_commitment_with_its_date(diagnoser, lang, line):
+    kb, diagnosis = diagnoser.kb, diagnoser.run(LATE)
+    draft = draft_letter(kb, diagnosis, lang, today=TODAY, planned={"lengthen_handling_time": "2026-10-30"})
+    assert draft.text.splitlines().count(line) == 1
+    remedy = kb.remedies["lengthen_handling_time"]
+    for wording in (remedy.text, remedy.letter):  # neither the advice nor the done sentence
+        assert say(wording, lang).rstrip("。.") not in draft.text
     assert "[CONFIRM: lengthen_handling_time]" not in draft.text
     late = draft_letter(diagnoser.kb, diagnosis, today=TODAY, planned={"lengthen_handling_time": "2026-10-01"})
     assert any("planned for 2026-10-01, which has passed" in note for note in late.notes)
+
+
+@pytest.mark.parametrize("case", ["amazon-combined", "ebay-listing-mismatch", "walmart-listing-mismatch",
+                                  "wish-late-handling"])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_corrective_action_planned_reads_as_a_commitment(diagnoser, case, lang):
+    """Every immediate remedy of the case's platform, planned by a date in one letter: its plan
+    wording, rendered and following the date phrase once, never the advice given to the seller."""
+    kb = diagnoser.kb
+    diagnosis = diagnoser.run(load_facts(str(ROOT / "tests" / "golden" / "letters" / f"{case}.yaml"), (), kb))
+    platform = diagnosis.platform
+    remedies = tuple(RemedyAdvice(r.id, r.kind, r.text, r.letter, r.sources) for r in kb.remedies.values()
+                     if r.kind == "immediate" and platform in (r.fit.platforms or (platform,)))
+    diagnosis = replace(diagnosis, causes=(replace(diagnosis.causes[0], remedies=remedies),))
+    planned = {remedy.id: "2026-12-15" for remedy in remedies}
+    text = draft_letter(kb, diagnosis, lang, today=TODAY, planned=planned).text
+    dated = [line for line in bullets(text) if "2026-12-15" in line]
+    assert len(dated) == len(planned) > 60
+    shape = r"- By 2026-12-15, we will [^A-Z{][^{}]*[^.{}]\." if lang == "en" else r"- 2026-12-15 前，[^{}]*[^。{}]。"
+    assert [line for line in dated if not re.fullmatch(shape, line)] == []
+    assert [r.id for r in remedies if say(r.text, lang) in text] == []
 
 
 def test_measures_that_need_unconfirmed_facts_are_not_promised(diagnoser):

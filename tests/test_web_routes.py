@@ -350,7 +350,7 @@ def test_filling_placeholders_and_confirming_actions_makes_it_ready(client, work
     assert saved(workspace, "shop")["actions_planned"] == {"replenish_with_supplier": "2026-12-24"}
     assert "2026-12-24 promised: Ask the supplier to restock" in client.text("/case/shop")
     page = client.text("/case/shop/letter")  # a dated commitment is all the letter needs
-    assert "Ready to send: nothing is left to confirm." in page and "We commit to completing this by 2026-12-24" in page
+    assert "Ready to send: nothing is left to confirm." in page and "By 2026-12-24, we will place restocking orders" in page
     client.post("/case/shop/actions", {"remedy": ["replenish_with_supplier"], "done": ["replenish_with_supplier"]},
                 version="shop")
     page = client.text("/case/shop/letter")
@@ -393,7 +393,7 @@ def test_the_letter_is_ready_without_any_preventive_measure_ticked(client, works
                                        "planned-lengthen_handling_time": "2030-01-15"}, version="shop")
     page = client.text("/case/shop/letter")
     assert "Ready to send: nothing is left to confirm." in page
-    assert "We commit to completing this by 2030-01-15" in page
+    assert "By 2030-01-15, we will set the handling time" in page
     assert saved(workspace, "shop")["actions_done"] == shown[:2]
     assert saved(workspace, "shop")["actions_planned"] == {"lengthen_handling_time": "2030-01-15"}
 

@@ -187,9 +187,10 @@ class _Builder:
                        self.where(item, path))
 
     def _remedy(self, item: Mapping, path: str) -> Remedy:
-        letter = item.get("letter")
+        letter, plan = item.get("letter"), item.get("plan")
         return Remedy(item["id"], item["kind"], dict(item["text"]), dict(letter) if letter else None,
-                      tuple(item["sources"]), self.where(item, path), self._fit(item, f"remedy '{item['id']}'", path))
+                      tuple(item["sources"]), self.where(item, path), self._fit(item, f"remedy '{item['id']}'", path),
+                      dict(plan) if plan else None)
 
     def _cause(self, item: Mapping, path: str) -> Cause:
         evidence = item.get("evidence", ())

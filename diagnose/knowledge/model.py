@@ -207,6 +207,7 @@ class Remedy(msgspec.Struct, frozen=True):
     sources: Tuple[str, ...]
     where: Where
     fit: "Fit" = msgspec.field(default_factory=lambda: Fit())  # the cases it suits
+    plan: Optional[Text] = None  # the seller's dated commitment to it, worded to follow "By <date>,"
 
 
 class Cause(msgspec.Struct, frozen=True):

@@ -165,13 +165,13 @@ def check_letters(root: Path, kb: Optional[KnowledgeBase], checks: Optional[Chec
         if not (folder / name).is_file():
             findings.append(Finding(display_path(folder), 1, 1, "error", f"the template {name} is missing", "letter-template"))
     if kb is not None:
-        owners = [(c.id, c.letter, c.where) for c in kb.causes.values()]
-        owners += [(r.id, r.letter, r.where) for r in kb.remedies.values()]
-        for owner, letter, where in owners:
+        owners = [(c.id, "letter", c.letter, c.where) for c in kb.causes.values()]
+        owners += [(r.id, field, getattr(r, field), r.where) for r in kb.remedies.values() for field in ("letter", "plan")]
+        for owner, field, letter, where in owners:
             for lang, text in (letter or {}).items():
                 for finding in _check_source(env, text, where.path, (where.line or 1) - 1, facts):
                     findings.append(Finding(finding.path, finding.line, finding.column, finding.level,
-                                            f"'{owner}' letter ({lang}): {finding.message}", finding.check))
+                                            f"'{owner}' {field} ({lang}): {finding.message}", finding.check))
     return findings
 
 
@@ -254,6 +254,7 @@ def letter_facts(root: Path, kb: KnowledgeBase) -> set:
             continue  # reported by check_letters
     owners = list(kb.causes.values()) + list(kb.remedies.values())
     sources += [text for owner in owners for text in (owner.letter or {}).values()]
+    sources += [text for remedy in kb.remedies.values() for text in (remedy.plan or {}).values()]
     fits = [r.fit for r in kb.remedies.values()] + [g.fit for g in kb.guidance.values()]
     fits += [d.fit for d in kb.deadlines.values()] + [f for c in kb.causes.values() for f in c.evidence_fits]
     used = {c.name for fit in fits for c in fit.needs + fit.excludes}

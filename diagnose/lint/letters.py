@@ -1,9 +1,11 @@
 """Checks on what reaches a Plan-of-Action letter: a remedy a letter states without its own
 letter wording falls back to its advice ("Ask the supplier to ..."), an instruction to the
-seller where the reviewer expects what the seller did or now does.
+seller where the reviewer expects what the seller did or now does; and a remedy a case plans
+by a date needs its plan wording, the seller's commitment that follows the letter's date.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Iterator, Tuple
 
@@ -77,3 +79,42 @@ class RemedyLetterWording(Check):
                 yield self.found(remedy.id, remedy.where, "id",
                                  f"remedy '{remedy.id}' reaches the letters ({', '.join(sorted(reach))}) through "
                                  f"cause '{listed[remedy.id]}' but has no letter wording: add letter: {{en, zh}}")
+
+
+_LEADING_TAGS = re.compile(r"^(\s*\{%.*?%\})+")  # a {% set %} or {% if %} before the words
+_TRAILING_TAGS = re.compile(r"(\{%.*?%\}\s*)+$")  # an {% endif %} after them
+_STOPS = {"en": ".!?;:", "zh": "。！？；：.!?;:"}
+
+
+class RemedyPlanWording(Check):
+    id = "remedy-plan"
+    level = "error"
+    summary = ("A remedy a case file can plan by a date (immediate, or preventive with needs) that has letter "
+               "wording but no plan wording, or a plan that does not read on from the letter's date phrase "
+               "(\"By 2026-12-15, we will ...\"): English starting with a capital letter, or either language "
+               "ending with its own full stop, which the letter adds.")
+    suppress_by = "the remedy id"
+    _PLAN = '    plan: {en: "we will restock every item that has run short", zh: "我们将为所有缺货商品补货"}\n'
+    failing = {**_TEMPLATES, "knowledge/knowledge.yaml": _KNOWLEDGE}
+    passing = {**_TEMPLATES, "knowledge/knowledge.yaml": _KNOWLEDGE.replace(
+        '    sources: [src-a]\n  - id: daily_stock_check\n', _PLAN + '    sources: [src-a]\n  - id: daily_stock_check\n')}
+
+    def run(self, ctx: LintContext) -> Iterator[LintFinding]:
+        for remedy in ctx.kb.remedies.values():
+            plannable = remedy.kind == "immediate" or bool(remedy.fit.needs)
+            if remedy.plan is None:
+                if remedy.letter and plannable:
+                    yield self.found(remedy.id, remedy.where, "letter",
+                                     f"remedy '{remedy.id}' has letter wording but no plan: a case that plans it "
+                                     "by a date would show its advice; add plan: {en, zh}")
+                continue
+            for lang, text in sorted(remedy.plan.items()):
+                words = _TRAILING_TAGS.sub("", _LEADING_TAGS.sub("", text)).strip()
+                if lang == "en" and words[:1].isupper():
+                    yield self.found(remedy.id, remedy.where, f"plan.{lang}",
+                                     f"remedy '{remedy.id}' plan ({lang}) starts with a capital letter: it follows "
+                                     f"\"By <date>,\" in the letter (\"we will ...\")")
+                if lang in _STOPS and words[-1:] and words[-1] in _STOPS[lang]:
+                    yield self.found(remedy.id, remedy.where, f"plan.{lang}",
+                                     f"remedy '{remedy.id}' plan ({lang}) ends with '{words[-1]}': the letter "
+                                     "ends the sentence itself")

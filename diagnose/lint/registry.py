@@ -6,7 +6,7 @@ from typing import Dict, Tuple
 from .base import Check
 from .engine_limits import EngineFactConditions, EngineIdenticalConditions, EnginePropertyValues
 from .glossary import FactTerms, GlossaryTerms
-from .letters import RemedyLetterWording
+from .letters import RemedyLetterWording, RemedyPlanWording
 from .logic import ContradictoryConditions, DerivationCycle, NegatedDerivedSymptom, ShadowedRule, UnderivedSymptom
 from .reach import SingleSymptomReach
 from .references import CauseRemedies, UnconcludedCause, UnusedFact, UnusedRemedy, UnusedSource
@@ -14,7 +14,8 @@ from .texts import SchemaModeline, Translation
 
 CHECKS: Tuple[Check, ...] = (
     ContradictoryConditions(), UnderivedSymptom(), NegatedDerivedSymptom(), DerivationCycle(), ShadowedRule(), UnusedFact(),
-    SingleSymptomReach(), UnconcludedCause(), CauseRemedies(), RemedyLetterWording(), UnusedRemedy(), UnusedSource(), Translation(),
+    SingleSymptomReach(), UnconcludedCause(), CauseRemedies(), RemedyLetterWording(), RemedyPlanWording(),
+    UnusedRemedy(), UnusedSource(), Translation(),
     GlossaryTerms(), FactTerms(), SchemaModeline(),
     EngineFactConditions(), EngineIdenticalConditions(), EnginePropertyValues(),
 )

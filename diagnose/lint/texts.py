@@ -21,7 +21,7 @@ def _texts(kb: KnowledgeBase) -> Iterator[Tuple[str, Where, str, Any]]:
         for index, (_, label) in enumerate(fact.choices):
             yield fact.id, fact.where, f"choices.{index}.label", label
     for table, fields in ((kb.symptoms, ("title", "description")), (kb.causes, ("title", "explanation", "letter")),
-                          (kb.remedies, ("text", "letter")), (kb.guidance, ("text",)), (kb.messages, ("text",)),
+                          (kb.remedies, ("text", "letter", "plan")), (kb.guidance, ("text",)), (kb.messages, ("text",)),
                           (kb.platforms, ("name", "appeal"))):
         for item in table.values():
             for name in fields:
