@@ -264,25 +264,16 @@ def test_unknown_variables_and_facts_are_reported(kb_copy):
                         "unknown template variable 'review_dat'; did you mean 'review_date'?"]
 
 
-def test_a_bad_letter_sentence_in_yaml_is_reported_at_its_item(kb_copy):
+@pytest.mark.parametrize("sentence,written,broken", [
+    ("letter", "{{ fact('supplier_name') }} for every", "{{ fact('supplier') }} for every"),
+    ("plan", "{{ fact('supplier_name') }}{% else %}our supplier", "{{ fact('supplier') }}{% else %}our supplier"),
+])
+def test_a_bad_remedy_sentence_in_yaml_is_reported_at_its_item(kb_copy, sentence, written, broken):
     path = kb_copy / "knowledge" / "remedies.yaml"
-    text = path.read_text(encoding="utf-8").replace("{{ fact('supplier_name') }} for every",
-                                                    "{{ fact('supplier') }} for every")
-    path.write_text(text, encoding="utf-8")
-    _, findings = findings_of(kb_copy)
-    assert len(findings) == 1
-    assert findings[0].path.endswith("remedies.yaml") and "'replenish_with_supplier' letter (en)" in findings[0].message
-    assert "unknown fact 'supplier'" in findings[0].message
-
-
-def test_a_bad_plan_sentence_in_yaml_is_reported_at_its_item(kb_copy):
-    path = kb_copy / "knowledge" / "remedies.yaml"
-    text = path.read_text(encoding="utf-8").replace("{{ fact('supplier_name') }}{% else %}our supplier",
-                                                    "{{ fact('supplier') }}{% else %}our supplier")
-    path.write_text(text, encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace(written, broken), encoding="utf-8")
     _, findings = findings_of(kb_copy)
     assert [(Path(f.path).name, f.message) for f in findings] == [
-        ("remedies.yaml", "'replenish_with_supplier' plan (en): unknown fact 'supplier'; did you mean 'supplier_name'?")]
+        ("remedies.yaml", f"'replenish_with_supplier' {sentence} (en): unknown fact 'supplier'; did you mean 'supplier_name'?")]
 
 
 def test_missing_templates_and_incentives_are_reported(kb_copy):
