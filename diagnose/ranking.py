@@ -26,7 +26,7 @@ from .vocabulary import Text
 
 def order_key(kb: KnowledgeBase, cause_id: str, certainty: float) -> Tuple[float, int, str]:
     """Where a cause of this certainty ranks: more certain first, then by family, then by id."""
-    return (-certainty, kb.setting("report.family_order").index(kb.causes[cause_id].family), cause_id)
+    return (-certainty, _tables(kb).family_rank[kb.causes[cause_id].family], cause_id)
 
 
 def combine(a: float, b: float) -> float:
@@ -193,8 +193,7 @@ def rank(kb: KnowledgeBase, seller: SellerFacts, firings: List[Firing]) -> Diagn
             continue
         evidence = tuple(sorted((_evidence(kb, f, certainty_of_symptom) for f in group), key=lambda e: e.rule))
         scored.append((cause_id, _round(reduce(combine, (e.certainty for e in evidence), 0.0)), evidence))
-    family_rank = tables.family_rank
-    scored.sort(key=lambda item: (-item[1], family_rank[kb.causes[item[0]].family], item[0]))
+    scored.sort(key=lambda item: order_key(kb, item[0], item[1]))
 
     causes, ruled_out = [], []
     cutoff = kb.setting("report.min_certainty")
